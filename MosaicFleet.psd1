@@ -1,0 +1,29 @@
+@{
+    RootModule           = 'MosaicFleet.dll'
+    ModuleVersion        = '0.1.0'
+    CompatiblePSEditions = @('Core')
+    GUID                 = '5b0f3c2e-8d4a-4f7e-9a61-2c7d3e9b8f14'
+    Author               = 'MosaicFleet contributors'
+    CompanyName          = 'MosaicFleet'
+    Copyright            = '(c) MosaicFleet contributors. MIT License.'
+    Description          = 'Run a fleet of AI coding agents (Codex, pi, Claude Code, opencode) in tmux sessions supervised by systemd user units on Linux, with typed objects in the pipeline.'
+    PowerShellVersion    = '7.4'
+    FormatsToProcess     = @('MosaicFleet.format.ps1xml')
+    TypesToProcess       = @('MosaicFleet.types.ps1xml')
+    CmdletsToExport      = @(
+        'Get-FleetRoster'
+        'Get-FleetAgent'
+        'Test-FleetDrift'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('tmux', 'systemd', 'ai-agents', 'fleet', 'Linux', 'PSEdition_Core')
+            LicenseUri   = 'https://github.com/mosaicfleet/MosaicFleet/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/mosaicfleet/MosaicFleet'
+            ReleaseNotes = 'See CHANGELOG.md.'
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Systemd;
+using MosaicFleet.Engine.Tmux;
+
+namespace MosaicFleet.Engine.Fleet;
+
+/// <summary>A host that could not be queried.</summary>
+public sealed record HostFailure(string Host, string ErrorId, string Message);
+
+/// <summary>The fleet's state as one query saw it.</summary>
+public sealed class FleetSnapshot
+{
+    public List<FleetAgent> Agents { get; } = [];
+
+    public List<HostFailure> HostFailures { get; } = [];
+
+    /// <summary>Things worth a -Verbose line (no systemd user manager, rejected list-panes records).</summary>
+    public List<string> Notes { get; } = [];
+}
+
+/// <summary>What one host's tmux server and systemd user manager report.</summary>
+public sealed record HostState(
+    IReadOnlyList<TmuxPane> Panes,
+    bool TmuxServerRunning,
+    IReadOnlyDictionary<string, UnitState>? Units,
+    string? UnitsUnavailable,
+    IReadOnlyList<string> RejectedRecords);
+
+public sealed class FleetHostException(string host, string errorId, string message) : Exception(message)
+{
+    public string Host { get; } = host;
+
+    public string ErrorId { get; } = errorId;
+}
+
+/// <summary>Reads the fleet's state: per host, ONE tmux list-panes and ONE systemctl show, whatever the number of agents;
+/// hosts are queried in parallel.</summary>
+public sealed class FleetQuery(FleetContext context)
+{
+    public const string TmuxFailedId = "TmuxQueryFailed";
+
+    public async Task<FleetSnapshot> GetAgentsAsync(IEnumerable<FleetAgentSpec> agents, CancellationToken cancellationToken)
+    {
+        var snapshot = new FleetSnapshot();
+        var wanted = agents.ToList();
+        var byHost = wanted.GroupBy(a => a.Host, StringComparer.Ordinal).ToList();
+        var tasks = byHost.Select(g => ReadHostSafeAsync(g.Key, g.Select(a => SystemctlShow.AgentUnit(a.Name)).ToList(), cancellationToken)).ToList();
+        var states = await Task.WhenAll(tasks).ConfigureAwait(false);
+        var stateByHost = new Dictionary<string, HostState?>(StringComparer.Ordinal);
+        for (var i = 0; i < byHost.Count; i++)
+        {
+            var (state, failure) = states[i];
+            stateByHost[byHost[i].Key] = state;
+            if (failure is not null) snapshot.HostFailures.Add(failure);
+            if (state is not null)
+            {
+                if (state.UnitsUnavailable is not null) snapshot.Notes.Add($"{byHost[i].Key}: no systemd user manager answered, ServiceState is empty ({state.UnitsUnavailable}).");
+                foreach (var r in state.RejectedRecords) snapshot.Notes.Add($"{byHost[i].Key}: ignored a list-panes record that does not parse: {r.Replace('\x1f', '|').Replace("\n", "\\n", StringComparison.Ordinal)}");
+            }
+        }
+        var now = context.Clock.GetUtcNow();
+        foreach (var spec in wanted)
+        {
+            snapshot.Agents.Add(Build(spec, stateByHost[spec.Host], now));
+        }
+        return snapshot;
+    }
+
+    private async Task<(HostState?, HostFailure?)> ReadHostSafeAsync(string hostName, IReadOnlyList<string> units, CancellationToken ct)
+    {
+        try
+        {
+            return (await ReadHostAsync(hostName, units, ct).ConfigureAwait(false), null);
+        }
+        catch (FleetHostException ex)
+        {
+            return (null, new HostFailure(ex.Host, ex.ErrorId, ex.Message));
+        }
+    }
+
+    /// <summary>One host's panes and unit states.</summary>
+    public async Task<HostState> ReadHostAsync(string hostName, IReadOnlyList<string> units, CancellationToken ct)
+    {
+        var host = context.HostOf(hostName);
+        var tmux = context.TmuxFor(hostName);
+        var listTask = context.Runner.RunAsync(host, new CommandSpec(tmux.ListPanes(), context.CommandTimeout), ct);
+        Task<CommandResult>? showTask = units.Count == 0 ? null
+            : context.Runner.RunAsync(host, new CommandSpec([context.SystemctlProgram, .. SystemctlShow.Arguments(units)], context.CommandTimeout), ct);
+        var list = await listTask.ConfigureAwait(false);
+        var show = showTask is null ? null : await showTask.ConfigureAwait(false);
+
+        IReadOnlyList<TmuxPane> panes = [];
+        IReadOnlyList<string> rejected = [];
+        var serverRunning = false;
+        if (list.Success)
+        {
+            panes = ListPanes.Parse(list.Stdout, out rejected);
+            serverRunning = true;
+        }
+        else if (!list.NotFound && !list.TimedOut && ListPanes.IsNoServer(list.Stderr))
+        {
+            serverRunning = false;
+        }
+        else
+        {
+            throw new FleetHostException(hostName, TmuxFailedId, $"Cannot read the tmux server on {hostName} (socket {tmux.SocketName}): {list.Describe()}");
+        }
+
+        IReadOnlyDictionary<string, UnitState>? unitStates = null;
+        string? unavailable = null;
+        if (show is not null)
+        {
+            if (show.Success) unitStates = SystemctlShow.Parse(show.Stdout);
+            else unavailable = show.Describe();
+        }
+        return new HostState(panes, serverRunning, unitStates, unavailable, rejected);
+    }
+
+    private FleetAgent Build(FleetAgentSpec spec, HostState? state, DateTimeOffset now)
+    {
+        var runtime = context.RuntimeOf(spec);
+        var agent = new FleetAgent
+        {
+            Name = spec.Name,
+            Runtime = spec.Runtime,
+            ClassName = spec.ClassName,
+            Tenant = context.Roster.Tenant,
+            Host = spec.Host,
+            Session = spec.Name,
+            Socket = context.TmuxOf(spec.Host).SocketName,
+            Model = spec.Model,
+            Effort = spec.Effort,
+            WorkingDirectory = context.WorkingDirectoryOf(spec),
+        };
+        if (state is null)
+        {
+            agent.Status = FleetAgentStatus.Unreachable;
+            return agent;
+        }
+        var pane = state.Panes
+            .Where(p => string.Equals(p.SessionName, spec.Name, StringComparison.Ordinal))
+            .OrderBy(p => p.WindowIndex).ThenBy(p => p.PaneIndex)
+            .FirstOrDefault();
+        if (state.Units is not null && state.Units.TryGetValue(SystemctlShow.AgentUnit(spec.Name), out var unit)) agent.ServiceState = unit.Display;
+        if (pane is null)
+        {
+            agent.Status = FleetAgentStatus.Missing;
+            return agent;
+        }
+        agent.Status = pane.Dead ? FleetAgentStatus.Dead : FleetAgentStatus.Running;
+        agent.PaneId = pane.PaneId;
+        agent.PanePid = pane.PanePid;
+        agent.PaneCommand = pane.PaneCommand.Length == 0 ? null : pane.PaneCommand;
+        agent.PanePath = pane.PanePath.Length == 0 ? null : pane.PanePath;
+        agent.DeadStatus = pane.DeadStatus;
+        agent.LastActivity = pane.WindowActivity;
+        if (pane.WindowActivity is { } act) agent.IdleSeconds = Math.Max(0, Math.Round((now - act).TotalSeconds));
+        var (drift, reason) = DriftRules.Evaluate(runtime, agent.PaneCommand, !pane.Dead);
+        agent.Drift = drift;
+        agent.DriftReason = reason;
+        return agent;
+    }
+}

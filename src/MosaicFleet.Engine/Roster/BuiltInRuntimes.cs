@@ -1,0 +1,30 @@
+namespace MosaicFleet.Engine.Roster;
+
+/// <summary>The runtimes every roster knows. A roster's own <c>runtimes:</c> entry of the same name overrides
+/// the keys it sets and keeps the rest.</summary>
+public static class BuiltInRuntimes
+{
+    /// <summary>Claude Code has been seen naming its process after its version (e.g. 2.1.29).</summary>
+    public const string VersionPattern = @"/^\d+\.\d+\.\d+$/";
+
+    public static IReadOnlyDictionary<string, FleetRuntime> Create() => new Dictionary<string, FleetRuntime>(StringComparer.Ordinal)
+    {
+        // `mosaic yolo <runtime>` and npm launchers wrap runtimes in node, so node is acceptable for each.
+        ["claude"] = Make("claude", "mosaic yolo claude", "/clear", ["claude", "node", VersionPattern]),
+        ["codex"] = Make("codex", "mosaic yolo codex", "/clear", ["codex", "node"]),
+        ["opencode"] = Make("opencode", "mosaic yolo opencode", "/clear", ["opencode", "node"]),
+        ["pi"] = Make("pi", "mosaic yolo pi", "/clear", ["pi", "node"]),
+        // Upstream's stand-in agent (canary dogfood stub), a python script.
+        ["dogfood"] = Make("dogfood", "python3 -m mosaic_dogfood", null, ["python3", "python"]),
+    };
+
+    private static FleetRuntime Make(string name, string command, string? reset, string[] paneCommands) => new()
+    {
+        Name = name,
+        Command = command,
+        ResetCommand = reset,
+        PaneCommands = paneCommands,
+        SubmitKeys = ["Enter"],
+        BuiltIn = true,
+    };
+}

@@ -1,0 +1,409 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace MosaicFleet.Engine.Roster;
+
+/// <summary>Reads and validates a roster. Every problem is a <see cref="RosterException"/> naming file, line and column.
+/// The YAML is walked as a node tree (not deserialised into classes) so that unknown keys, wrong types and
+/// bad values are all reported where they stand.</summary>
+public static class RosterLoader
+{
+    public const string AgentNamePattern = "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$";
+    private static readonly Regex AgentNameRegex = new(AgentNamePattern, RegexOptions.CultureInvariant);
+    private static readonly Regex EnvNameRegex = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
+
+    public static FleetRoster LoadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new RosterException(RosterErrorIds.NotFound, $"No roster at {path}.", path, kind: RosterErrorKind.NotFound, inner: ex) { TriedPaths = [path] };
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            throw new RosterException(RosterErrorIds.NotFound, $"No roster at {path}.", path, kind: RosterErrorKind.NotFound, inner: ex) { TriedPaths = [path] };
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new RosterException(RosterErrorIds.ReadError, $"Cannot read the roster: {ex.Message}", path, kind: RosterErrorKind.ReadError, inner: ex);
+        }
+        return Parse(text, path);
+    }
+
+    public static FleetRoster Parse(string text, string path)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException ex)
+        {
+            var msg = ex.InnerException is YamlException inner ? inner.Message : ex.Message;
+            var line = ex.Start.Line;
+            var column = ex.Start.Column;
+            if (ex.InnerException is YamlException innerEx) { line = innerEx.Start.Line; column = innerEx.Start.Column; }
+            throw new RosterException(RosterErrorIds.Syntax, $"YAML syntax error: {StripPosition(msg)}", path, (int)line, (int)column, inner: ex);
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        {
+            throw new RosterException(RosterErrorIds.MissingKey, "The roster is empty: it needs at least 'version' and 'agents'.", path, 1, 1);
+        }
+        if (stream.Documents.Count > 1)
+        {
+            var second = stream.Documents[1].RootNode;
+            throw new RosterException(RosterErrorIds.Syntax, "A roster holds one YAML document; found another.", path, Line(second), Col(second));
+        }
+        return new Reader(path).ReadRoot(stream.Documents[0].RootNode);
+    }
+
+    private static string StripPosition(string message)
+    {
+        // YamlDotNet prefixes "(Line: 3, Col: 5, Idx: ..) - (Line: ...): " which we report ourselves.
+        var i = message.IndexOf("): ", StringComparison.Ordinal);
+        return message.StartsWith("(Line:", StringComparison.Ordinal) && i >= 0 ? message[(i + 3)..] : message;
+    }
+
+    private static int Line(YamlNode n) => (int)n.Start.Line;
+
+    private static int Col(YamlNode n) => (int)n.Start.Column;
+
+    private sealed class Reader(string path)
+    {
+        private static readonly string[] RootKeys = ["version", "transport", "tenant", "tmux", "defaults", "runtimes", "hosts", "agents"];
+        private static readonly string[] TmuxKeys = ["socketName", "holderSession"];
+        private static readonly string[] DefaultsKeys = ["workingDirectory", "runtimeBin"];
+        private static readonly string[] RuntimeKeys = ["command", "resetCommand", "paneCommands", "submitKeys", "inputPattern", "busyPattern", "waitingPattern", "idleAfterSeconds", "runtimeBin"];
+        private static readonly string[] HostKeys = ["ssh", "port", "identityFile", "knownHostsFile", "sshOptions", "tmux"];
+        private static readonly string[] AgentKeys = ["name", "runtime", "className", "workingDirectory", "model", "effort", "host", "command", "runtimeBin", "environment"];
+
+        public FleetRoster ReadRoot(YamlNode root)
+        {
+            var map = Map(root, "the roster");
+            CheckKeys(map, RootKeys, "the roster");
+            var roster = new FleetRoster { Path = path };
+
+            var versionNode = Required(map, "version", "the roster");
+            var version = Int(versionNode, "version");
+            if (version != 1) throw Error(RosterErrorIds.UnsupportedVersion, $"Unsupported roster version {version}: this module reads version 1.", versionNode);
+            roster.Version = version;
+
+            if (Get(map, "transport") is { } transportNode)
+            {
+                var transport = Str(transportNode, "transport");
+                if (transport != "tmux") throw Error(RosterErrorIds.UnsupportedTransport, $"Unsupported transport '{transport}': only 'tmux' is supported.", transportNode);
+                roster.Transport = transport;
+            }
+            if (Get(map, "tenant") is { } tenantNode) roster.Tenant = NonEmpty(tenantNode, "tenant");
+            if (Get(map, "tmux") is { } tmuxNode) roster.Tmux = ReadTmux(tmuxNode, "tmux");
+            if (Get(map, "defaults") is { } defaultsNode)
+            {
+                var d = Map(defaultsNode, "defaults");
+                CheckKeys(d, DefaultsKeys, "defaults");
+                roster.Defaults = new FleetDefaults
+                {
+                    WorkingDirectory = OptStr(d, "workingDirectory"),
+                    RuntimeBin = OptStr(d, "runtimeBin"),
+                };
+            }
+
+            var runtimes = new Dictionary<string, FleetRuntime>(BuiltInRuntimes.Create(), StringComparer.Ordinal);
+            if (Get(map, "runtimes") is { } runtimesNode)
+            {
+                foreach (var (keyNode, valueNode) in Map(runtimesNode, "runtimes").Children)
+                {
+                    var name = Str(keyNode, "runtime name");
+                    if (!AgentNameRegex.IsMatch(name)) throw Error(RosterErrorIds.InvalidValue, $"Runtime name '{name}' must match {AgentNamePattern}.", keyNode);
+                    runtimes[name] = ReadRuntime(name, valueNode, runtimes.GetValueOrDefault(name));
+                }
+            }
+            roster.Runtimes = runtimes;
+
+            var hosts = new Dictionary<string, FleetHostSpec>(StringComparer.Ordinal);
+            if (Get(map, "hosts") is { } hostsNode)
+            {
+                foreach (var (keyNode, valueNode) in Map(hostsNode, "hosts").Children)
+                {
+                    var name = Str(keyNode, "host name");
+                    if (name == "local") throw Error(RosterErrorIds.InvalidValue, "'local' is this machine and cannot be declared under hosts.", keyNode);
+                    if (!AgentNameRegex.IsMatch(name)) throw Error(RosterErrorIds.InvalidValue, $"Host name '{name}' must match {AgentNamePattern}.", keyNode);
+                    hosts[name] = ReadHost(name, valueNode);
+                }
+            }
+            roster.Hosts = hosts;
+
+            var agentsNode = Required(map, "agents", "the roster");
+            if (agentsNode is not YamlSequenceNode agentsSeq)
+            {
+                if (agentsNode is YamlScalarNode { Value: null or "" }) { roster.Agents = []; return roster; }
+                throw Error(RosterErrorIds.InvalidValue, "'agents' must be a list.", agentsNode);
+            }
+            var agents = new List<FleetAgentSpec>();
+            var seen = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+            foreach (var item in agentsSeq.Children)
+            {
+                var agent = ReadAgent(item, roster, runtimes, hosts, out var nameNode);
+                if (seen.TryGetValue(agent.Name, out var first))
+                {
+                    throw Error(RosterErrorIds.DuplicateAgent, $"Duplicate agent name '{agent.Name}' (first declared at line {Line(first)}).", nameNode);
+                }
+                seen[agent.Name] = nameNode;
+                agents.Add(agent);
+            }
+            roster.Agents = agents;
+            return roster;
+        }
+
+        private FleetTmuxSettings ReadTmux(YamlNode node, string where)
+        {
+            var m = Map(node, where);
+            CheckKeys(m, TmuxKeys, where);
+            var t = new FleetTmuxSettings();
+            if (Get(m, "socketName") is { } s)
+            {
+                t.SocketName = NonEmpty(s, "socketName");
+                if (!AgentNameRegex.IsMatch(t.SocketName)) throw Error(RosterErrorIds.InvalidValue, $"socketName '{t.SocketName}' must match {AgentNamePattern}.", s);
+            }
+            if (Get(m, "holderSession") is { } h)
+            {
+                t.HolderSession = NonEmpty(h, "holderSession");
+                if (!Regex.IsMatch(t.HolderSession, "^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$")) throw Error(RosterErrorIds.InvalidValue, $"holderSession '{t.HolderSession}' may hold only letters, digits, '_' and '-'.", h);
+            }
+            return t;
+        }
+
+        private FleetRuntime ReadRuntime(string name, YamlNode node, FleetRuntime? baseRuntime)
+        {
+            var where = $"runtime '{name}'";
+            var m = Map(node, where);
+            CheckKeys(m, RuntimeKeys, where);
+            var r = new FleetRuntime
+            {
+                Name = name,
+                Command = baseRuntime?.Command ?? name,
+                ResetCommand = baseRuntime?.ResetCommand,
+                PaneCommands = baseRuntime?.PaneCommands ?? [name],
+                SubmitKeys = baseRuntime?.SubmitKeys ?? ["Enter"],
+                InputPattern = baseRuntime?.InputPattern,
+                BusyPattern = baseRuntime?.BusyPattern,
+                WaitingPattern = baseRuntime?.WaitingPattern,
+                IdleAfterSeconds = baseRuntime?.IdleAfterSeconds,
+                RuntimeBin = baseRuntime?.RuntimeBin,
+                BuiltIn = false,
+            };
+            if (Get(m, "command") is { } c) r.Command = NonEmpty(c, "command");
+            if (Get(m, "resetCommand") is { } rc) r.ResetCommand = OptNullableStr(rc, "resetCommand");
+            if (Get(m, "paneCommands") is { } pc)
+            {
+                r.PaneCommands = StrList(pc, "paneCommands");
+                if (r.PaneCommands.Length == 0) throw Error(RosterErrorIds.InvalidValue, "paneCommands needs at least one entry.", pc);
+                foreach (var p in r.PaneCommands)
+                {
+                    if (p.Length > 2 && p[0] == '/' && p[^1] == '/') CheckRegex(p[1..^1], pc, "paneCommands");
+                }
+            }
+            if (Get(m, "submitKeys") is { } sk)
+            {
+                r.SubmitKeys = sk is YamlScalarNode ? Str(sk, "submitKeys").Split(' ', StringSplitOptions.RemoveEmptyEntries) : StrList(sk, "submitKeys");
+                if (r.SubmitKeys.Length == 0) throw Error(RosterErrorIds.InvalidValue, "submitKeys needs at least one key.", sk);
+                foreach (var key in r.SubmitKeys)
+                {
+                    if (!Regex.IsMatch(key, "^[A-Za-z0-9-]{1,16}$")) throw Error(RosterErrorIds.InvalidValue, $"submitKeys entry '{key}' is not a tmux key name (e.g. Enter, Escape, C-m).", sk);
+                }
+            }
+            if (Get(m, "inputPattern") is { } ip) r.InputPattern = CheckRegex(Str(ip, "inputPattern"), ip, "inputPattern");
+            if (Get(m, "busyPattern") is { } bp) r.BusyPattern = CheckRegex(Str(bp, "busyPattern"), bp, "busyPattern");
+            if (Get(m, "waitingPattern") is { } wp) r.WaitingPattern = CheckRegex(Str(wp, "waitingPattern"), wp, "waitingPattern");
+            if (Get(m, "idleAfterSeconds") is { } ia)
+            {
+                var v = Double(ia, "idleAfterSeconds");
+                if (v < 0) throw Error(RosterErrorIds.InvalidValue, "idleAfterSeconds cannot be negative.", ia);
+                r.IdleAfterSeconds = v;
+            }
+            if (Get(m, "runtimeBin") is { } rb) r.RuntimeBin = NonEmpty(rb, "runtimeBin");
+            return r;
+        }
+
+        private FleetHostSpec ReadHost(string name, YamlNode node)
+        {
+            var where = $"host '{name}'";
+            var m = Map(node, where);
+            CheckKeys(m, HostKeys, where);
+            var h = new FleetHostSpec { Name = name, Ssh = NonEmpty(Required(m, "ssh", where), "ssh") };
+            if (h.Ssh.StartsWith('-')) throw Error(RosterErrorIds.InvalidValue, $"ssh destination '{h.Ssh}' cannot start with '-'.", Get(m, "ssh")!);
+            if (Get(m, "port") is { } p)
+            {
+                var port = Int(p, "port");
+                if (port is < 1 or > 65535) throw Error(RosterErrorIds.InvalidValue, $"port {port} is not a TCP port.", p);
+                h.Port = port;
+            }
+            if (Get(m, "identityFile") is { } i) h.IdentityFile = NonEmpty(i, "identityFile");
+            if (Get(m, "knownHostsFile") is { } k) h.KnownHostsFile = NonEmpty(k, "knownHostsFile");
+            if (Get(m, "sshOptions") is { } o) h.SshOptions = StrList(o, "sshOptions");
+            if (Get(m, "tmux") is { } t) h.Tmux = ReadTmux(t, $"{where} tmux");
+            return h;
+        }
+
+        private FleetAgentSpec ReadAgent(YamlNode node, FleetRoster roster, Dictionary<string, FleetRuntime> runtimes, Dictionary<string, FleetHostSpec> hosts, out YamlNode nameNode)
+        {
+            var m = Map(node, "an agent");
+            nameNode = Required(m, "name", "an agent");
+            var name = Str(nameNode, "name");
+            var where = $"agent '{name}'";
+            if (!AgentNameRegex.IsMatch(name))
+            {
+                throw Error(RosterErrorIds.InvalidAgentName, $"Agent name '{name}' must match {AgentNamePattern} (letters, digits, '_' and '-', starting with a letter or digit, at most 63 characters) so it is safe as a tmux target and a systemd instance.", nameNode);
+            }
+            CheckKeys(m, AgentKeys, where);
+            var runtimeNode = Required(m, "runtime", where);
+            var runtime = Str(runtimeNode, "runtime");
+            if (!runtimes.ContainsKey(runtime))
+            {
+                throw Error(RosterErrorIds.UnknownRuntime, $"Agent '{name}' names unknown runtime '{runtime}'. Known: {string.Join(", ", runtimes.Keys.Order(StringComparer.Ordinal))}.", runtimeNode);
+            }
+            var agent = new FleetAgentSpec
+            {
+                Name = name,
+                Runtime = runtime,
+                ClassName = OptStr(m, "className"),
+                WorkingDirectory = OptStr(m, "workingDirectory") ?? roster.Defaults.WorkingDirectory,
+                Model = OptStr(m, "model"),
+                Effort = OptStr(m, "effort"),
+                Command = OptStr(m, "command"),
+                RuntimeBin = OptStr(m, "runtimeBin"),
+                Line = Line(node),
+            };
+            if (Get(m, "host") is { } hostNode)
+            {
+                var host = Str(hostNode, "host");
+                if (host != "local" && !hosts.ContainsKey(host))
+                {
+                    var known = hosts.Count == 0 ? "none are declared under 'hosts'" : "known: local, " + string.Join(", ", hosts.Keys);
+                    throw Error(RosterErrorIds.UnknownHost, $"Agent '{name}' names unknown host '{host}' ({known}).", hostNode);
+                }
+                agent.Host = host;
+            }
+            if (Get(m, "environment") is { } envNode)
+            {
+                var env = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var (k, v) in Map(envNode, "environment").Children)
+                {
+                    var key = Str(k, "environment variable name");
+                    if (!EnvNameRegex.IsMatch(key)) throw Error(RosterErrorIds.InvalidValue, $"'{key}' is not a valid environment variable name.", k);
+                    var value = v is YamlScalarNode s ? s.Value ?? "" : throw Error(RosterErrorIds.InvalidValue, $"environment.{key} must be a single value.", v);
+                    if (value.Contains('\n') || value.Contains('\r') || value.Contains('\0')) throw Error(RosterErrorIds.InvalidValue, $"environment.{key} cannot hold a line break or NUL.", v);
+                    env[key] = value;
+                }
+                agent.Environment = env;
+            }
+            return agent;
+        }
+
+        // ---- node helpers ----
+
+        private YamlMappingNode Map(YamlNode node, string what)
+            => node as YamlMappingNode ?? throw Error(RosterErrorIds.InvalidValue, $"{Cap(what)} must be a mapping of keys to values.", node);
+
+        private void CheckKeys(YamlMappingNode map, string[] allowed, string where)
+        {
+            foreach (var keyNode in map.Children.Keys)
+            {
+                var key = (keyNode as YamlScalarNode)?.Value ?? "";
+                if (Array.IndexOf(allowed, key) >= 0) continue;
+                var hint = allowed.FirstOrDefault(a => string.Equals(a, key, StringComparison.OrdinalIgnoreCase))
+                    ?? allowed.OrderBy(a => Distance(a, key)).First();
+                var suggestion = Distance(hint, key) <= Math.Max(2, key.Length / 3) ? $" Did you mean '{hint}'?" : "";
+                throw Error(RosterErrorIds.UnknownKey, $"Unknown key '{key}' in {where}.{suggestion} Allowed: {string.Join(", ", allowed)}.", keyNode);
+            }
+        }
+
+        private static YamlNode? Get(YamlMappingNode map, string key)
+            => map.Children.TryGetValue(new YamlScalarNode(key), out var v) ? v : null;
+
+        private YamlNode Required(YamlMappingNode map, string key, string where)
+            => Get(map, key) ?? throw Error(RosterErrorIds.MissingKey, $"Missing required key '{key}' in {where}.", map);
+
+        private string Str(YamlNode node, string what)
+        {
+            if (node is YamlScalarNode s && s.Value is { } v) return v;
+            throw Error(RosterErrorIds.InvalidValue, $"'{what}' must be a single value.", node);
+        }
+
+        private string NonEmpty(YamlNode node, string what)
+        {
+            var v = Str(node, what);
+            if (string.IsNullOrWhiteSpace(v)) throw Error(RosterErrorIds.InvalidValue, $"'{what}' cannot be empty.", node);
+            return v;
+        }
+
+        private string? OptStr(YamlMappingNode map, string key)
+        {
+            var node = Get(map, key);
+            return node is null ? null : OptNullableStr(node, key);
+        }
+
+        private string? OptNullableStr(YamlNode node, string what)
+        {
+            if (node is YamlScalarNode { Value: null or "" or "~" or "null" } s && s.Style == YamlDotNet.Core.ScalarStyle.Plain) return null;
+            return Str(node, what);
+        }
+
+        private int Int(YamlNode node, string what)
+        {
+            var v = Str(node, what);
+            if (int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)) return i;
+            throw Error(RosterErrorIds.InvalidValue, $"'{what}' must be a whole number, not '{v}'.", node);
+        }
+
+        private double Double(YamlNode node, string what)
+        {
+            var v = Str(node, what);
+            if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) return d;
+            throw Error(RosterErrorIds.InvalidValue, $"'{what}' must be a number, not '{v}'.", node);
+        }
+
+        private string[] StrList(YamlNode node, string what)
+        {
+            if (node is not YamlSequenceNode seq) throw Error(RosterErrorIds.InvalidValue, $"'{what}' must be a list.", node);
+            return seq.Children.Select(c => NonEmpty(c, what)).ToArray();
+        }
+
+        private string CheckRegex(string pattern, YamlNode node, string what)
+        {
+            try
+            {
+                _ = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                return pattern;
+            }
+            catch (ArgumentException ex)
+            {
+                throw Error(RosterErrorIds.InvalidPattern, $"'{what}' is not a valid regular expression: {ex.Message}", node);
+            }
+        }
+
+        private RosterException Error(string id, string message, YamlNode node)
+            => new(id, message, path, Line(node), Col(node));
+
+        private static string Cap(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
+
+        private static int Distance(string a, string b)
+        {
+            var d = new int[a.Length + 1, b.Length + 1];
+            for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+            for (var j = 0; j <= b.Length; j++) d[0, j] = j;
+            for (var i = 1; i <= a.Length; i++)
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = char.ToLowerInvariant(a[i - 1]) == char.ToLowerInvariant(b[j - 1]) ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+            }
+            return d[a.Length, b.Length];
+        }
+    }
+}

@@ -1,0 +1,61 @@
+namespace MosaicFleet;
+
+/// <summary>Where an agent's pane stands, as seen by tmux.</summary>
+public enum FleetAgentStatus
+{
+    /// <summary>The agent's session exists and its pane is alive.</summary>
+    Running,
+    /// <summary>The session exists but its pane's process has exited (remain-on-exit keeps it).</summary>
+    Dead,
+    /// <summary>No session of that name on the fleet's tmux socket.</summary>
+    Missing,
+    /// <summary>The agent's host could not be reached.</summary>
+    Unreachable,
+}
+
+/// <summary>One roster agent joined with its live tmux and systemd state.</summary>
+public sealed class FleetAgent
+{
+    public string Name { get; set; } = "";
+    public string Runtime { get; set; } = "";
+    public string? ClassName { get; set; }
+    public string Tenant { get; set; } = "local";
+    public string Host { get; set; } = "local";
+    /// <summary>The tmux session name (the agent's name).</summary>
+    public string Session { get; set; } = "";
+    /// <summary>The tmux socket name (tmux -L).</summary>
+    public string Socket { get; set; } = "";
+    public FleetAgentStatus Status { get; set; }
+    public string? PaneId { get; set; }
+    public int? PanePid { get; set; }
+    public string? PaneCommand { get; set; }
+    public string? PanePath { get; set; }
+    /// <summary>The exit status of a dead pane.</summary>
+    public int? DeadStatus { get; set; }
+    public DateTimeOffset? LastActivity { get; set; }
+    public double? IdleSeconds { get; set; }
+    /// <summary>The unit's ActiveState/SubState, or null where no systemd user manager answered.</summary>
+    public string? ServiceState { get; set; }
+    public bool Drift { get; set; }
+    public string? DriftReason { get; set; }
+    public string? Model { get; set; }
+    public string? Effort { get; set; }
+    public string? WorkingDirectory { get; set; }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>The drift verdict for one agent.</summary>
+public sealed class FleetDriftResult
+{
+    public string Name { get; set; } = "";
+    public string Runtime { get; set; } = "";
+    public string Host { get; set; } = "local";
+    public string? PaneCommand { get; set; }
+    /// <summary>The pane commands acceptable for the runtime, as written in the roster.</summary>
+    public string[] Expected { get; set; } = [];
+    public bool Drift { get; set; }
+    public string? Reason { get; set; }
+
+    public override string ToString() => Name;
+}

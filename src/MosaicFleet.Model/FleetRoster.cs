@@ -1,0 +1,89 @@
+namespace MosaicFleet;
+
+/// <summary>A parsed, validated roster.</summary>
+public sealed class FleetRoster
+{
+    /// <summary>The file it was read from.</summary>
+    public string Path { get; set; } = "";
+    public int Version { get; set; } = 1;
+    public string Transport { get; set; } = "tmux";
+    public string Tenant { get; set; } = "local";
+    public FleetTmuxSettings Tmux { get; set; } = new();
+    public FleetDefaults Defaults { get; set; } = new();
+    /// <summary>Built-in runtimes merged with the roster's own (roster keys override built-in ones).</summary>
+    public IReadOnlyDictionary<string, FleetRuntime> Runtimes { get; set; } = new Dictionary<string, FleetRuntime>();
+    public IReadOnlyDictionary<string, FleetHostSpec> Hosts { get; set; } = new Dictionary<string, FleetHostSpec>();
+    public IReadOnlyList<FleetAgentSpec> Agents { get; set; } = [];
+
+    public override string ToString() => Path;
+}
+
+public sealed class FleetTmuxSettings
+{
+    public string SocketName { get; set; } = "mosaic-factory";
+    public string HolderSession { get; set; } = "_holder";
+}
+
+public sealed class FleetDefaults
+{
+    public string? WorkingDirectory { get; set; }
+    public string? RuntimeBin { get; set; }
+}
+
+/// <summary>How to run and recognise one kind of agent.</summary>
+public sealed class FleetRuntime
+{
+    public string Name { get; set; } = "";
+    /// <summary>The command line the pane runs (a shell command, exec'ed).</summary>
+    public string Command { get; set; } = "";
+    public string? ResetCommand { get; set; }
+    /// <summary>Acceptable pane commands: exact names, or regular expressions written /like this/.</summary>
+    public string[] PaneCommands { get; set; } = [];
+    /// <summary>tmux key names sent to submit typed text, in order.</summary>
+    public string[] SubmitKeys { get; set; } = ["Enter"];
+    public string? InputPattern { get; set; }
+    public string? BusyPattern { get; set; }
+    public string? WaitingPattern { get; set; }
+    public double? IdleAfterSeconds { get; set; }
+    public string? RuntimeBin { get; set; }
+    /// <summary>True when the runtime comes from the built-in table unchanged.</summary>
+    public bool BuiltIn { get; set; }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>A remote host reached over OpenSSH.</summary>
+public sealed class FleetHostSpec
+{
+    public string Name { get; set; } = "";
+    /// <summary>user@host or host, as ssh takes it.</summary>
+    public string Ssh { get; set; } = "";
+    public int? Port { get; set; }
+    public string? IdentityFile { get; set; }
+    public string? KnownHostsFile { get; set; }
+    public string[] SshOptions { get; set; } = [];
+    public FleetTmuxSettings? Tmux { get; set; }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>One agent as the roster declares it.</summary>
+public sealed class FleetAgentSpec
+{
+    public string Name { get; set; } = "";
+    public string Runtime { get; set; } = "";
+    public string? ClassName { get; set; }
+    public string? WorkingDirectory { get; set; }
+    public string? Model { get; set; }
+    public string? Effort { get; set; }
+    /// <summary>"local" or the name of an entry under hosts.</summary>
+    public string Host { get; set; } = "local";
+    /// <summary>Overrides the runtime's command for this agent.</summary>
+    public string? Command { get; set; }
+    public string? RuntimeBin { get; set; }
+    public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
+    /// <summary>1-based line of the agent's entry in the roster file.</summary>
+    public int Line { get; set; }
+
+    public override string ToString() => Name;
+}

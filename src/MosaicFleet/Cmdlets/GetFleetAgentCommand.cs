@@ -1,0 +1,50 @@
+using System.Management.Automation;
+using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Internal;
+
+namespace MosaicFleet.Cmdlets;
+
+/// <summary>Lists the roster's agents with their live tmux and systemd state.</summary>
+[Cmdlet(VerbsCommon.Get, "FleetAgent")]
+[OutputType(typeof(FleetAgent))]
+public sealed class GetFleetAgentCommand : FleetCmdlet
+{
+    private readonly List<string> _names = [];
+
+    /// <summary>Agent names; wildcards allowed.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AgentNameCompleter))]
+    [Alias("Agent")]
+    public string[]? Name { get; set; }
+
+    /// <summary>Only agents of these runtimes; wildcards allowed.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RuntimeCompleter))]
+    public string[]? Runtime { get; set; }
+
+    /// <summary>Only agents of these classes; wildcards allowed.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ClassNameCompleter))]
+    public string[]? ClassName { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (Name is not null) _names.AddRange(Name);
+    }
+
+    // Names from the pipeline are gathered so the whole call costs one list-panes and one systemctl show.
+    protected override void EndProcessing()
+    {
+        var selected = SelectAgents(_names, Runtime, ClassName);
+        if (selected.Count == 0) return;
+        var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
+        WriteSnapshotDiagnostics(snapshot);
+        foreach (var agent in snapshot.Agents) WriteObject(agent);
+    }
+}

@@ -1,0 +1,131 @@
+using System.Management.Automation;
+using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Engine.Roster;
+
+namespace MosaicFleet.Internal;
+
+/// <summary>Base of every MosaicFleet cmdlet: -RosterPath, roster loading with ErrorRecords, cancellation on Ctrl+C.</summary>
+public abstract class FleetCmdlet : PSCmdlet
+{
+    private readonly CancellationTokenSource _stop = new();
+    private FleetRoster? _roster;
+    private FleetContext? _context;
+
+    /// <summary>The roster file. Default: $env:MOSAIC_FLEET_ROSTER, else $XDG_CONFIG_HOME/mosaic/fleet/roster.yaml, else ~/.config/mosaic/fleet/roster.yaml.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [Alias("Roster")]
+    public string? RosterPath { get; set; }
+
+    protected CancellationToken StopToken => _stop.Token;
+
+    protected override void StopProcessing()
+    {
+        _stop.Cancel();
+        base.StopProcessing();
+    }
+
+    /// <summary>The roster; a roster problem ends the command with its ErrorRecord.</summary>
+    protected FleetRoster Roster => _roster ??= LoadRoster();
+
+    protected FleetContext Context => _context ??= new FleetContext(Roster);
+
+    private FleetRoster LoadRoster()
+    {
+        try
+        {
+            var explicitPath = RosterPath is null ? null : GetUnresolvedProviderPathFromPSPath(RosterPath);
+            var path = RosterLocator.Resolve(explicitPath, Environment.GetEnvironmentVariable);
+            WriteVerbose($"Roster: {path}");
+            return RosterLoader.LoadFile(path);
+        }
+        catch (RosterException ex)
+        {
+            var category = ex.Kind switch
+            {
+                RosterErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+                RosterErrorKind.ReadError => ErrorCategory.ReadError,
+                _ => ErrorCategory.InvalidData,
+            };
+            var record = new ErrorRecord(ex, ex.ErrorId, category, ex.Path)
+            {
+                ErrorDetails = new ErrorDetails(ex.Message)
+                {
+                    RecommendedAction = ex.Kind == RosterErrorKind.NotFound
+                        ? "Pass -RosterPath, set $env:MOSAIC_FLEET_ROSTER, or create a roster with Initialize-Fleet."
+                        : $"Fix {ex.Path} at line {ex.Line}, column {ex.Column}.",
+                },
+            };
+            ThrowTerminatingError(record);
+            throw; // not reached
+        }
+    }
+
+    /// <summary>Waits for engine work; Ctrl+C cancels it and stops the pipeline.</summary>
+    protected T Await<T>(Task<T> task)
+    {
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    protected void Await(Task task)
+    {
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <summary>Roster agents whose names match any of <paramref name="names"/> (wildcards). A name without wildcards
+    /// that matches nothing gets an ObjectNotFound error of its own; the other names still go ahead.</summary>
+    protected List<FleetAgentSpec> SelectAgents(IReadOnlyCollection<string>? names, IReadOnlyCollection<string>? runtimes = null, IReadOnlyCollection<string>? classNames = null)
+    {
+        var agents = Roster.Agents.AsEnumerable();
+        if (names is { Count: > 0 })
+        {
+            var patterns = names.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+            agents = agents.Where(a => patterns.Any(p => p.IsMatch(a.Name)));
+            foreach (var n in names)
+            {
+                if (WildcardPattern.ContainsWildcardCharacters(n)) continue;
+                if (!Roster.Agents.Any(a => string.Equals(a.Name, n, StringComparison.OrdinalIgnoreCase)))
+                {
+                    WriteError(new ErrorRecord(
+                        new ItemNotFoundException($"No agent named '{n}' in the roster {Roster.Path}."),
+                        "AgentNotFound", ErrorCategory.ObjectNotFound, n));
+                }
+            }
+        }
+        if (runtimes is { Count: > 0 })
+        {
+            var patterns = runtimes.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+            agents = agents.Where(a => patterns.Any(p => p.IsMatch(a.Runtime)));
+        }
+        if (classNames is { Count: > 0 })
+        {
+            var patterns = classNames.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+            agents = agents.Where(a => a.ClassName is not null && patterns.Any(p => p.IsMatch(a.ClassName)));
+        }
+        return agents.ToList();
+    }
+
+    /// <summary>Reports each unreachable host once, with the host as target.</summary>
+    protected void WriteSnapshotDiagnostics(FleetSnapshot snapshot)
+    {
+        foreach (var note in snapshot.Notes) WriteVerbose(note);
+        foreach (var f in snapshot.HostFailures)
+        {
+            WriteError(new ErrorRecord(new InvalidOperationException(f.Message), f.ErrorId, ErrorCategory.ConnectionError, f.Host));
+        }
+    }
+}
