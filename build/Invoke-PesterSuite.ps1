@@ -1,0 +1,31 @@
+<#
+.SYNOPSIS
+    Runs the Pester suite in this (child) pwsh and writes NUnit XML plus a JSON summary for build.ps1.
+#>
+param(
+    [Parameter(Mandatory)] [string] $PesterPath,
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $TestPath,
+    [Parameter(Mandatory)] [string] $ResultDirectory,
+    [Parameter(Mandatory)] [string] $SummaryPath,
+    [string] $Filter
+)
+$ErrorActionPreference = 'Stop'
+Import-Module $PesterPath -MinimumVersion 5.5 -Force
+# The tests import the module from here (out/MosaicFleet), the layout that ships.
+$env:MOSAIC_FLEET_MODULE = $ModulePath
+
+$config = New-PesterConfiguration
+$config.Run.Path = if ($Filter) { @(Get-ChildItem $TestPath -Filter "*$Filter*.Tests.ps1" | ForEach-Object FullName) } else { $TestPath }
+$config.Run.PassThru = $true
+$config.Output.Verbosity = 'Detailed'
+$config.TestResult.Enabled = $true
+$config.TestResult.OutputFormat = 'NUnitXml'
+$config.TestResult.OutputPath = Join-Path $ResultDirectory 'pester.xml'
+$result = Invoke-Pester -Configuration $config
+
+$failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+[pscustomobject]@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount } |
+    ConvertTo-Json | Set-Content -LiteralPath $SummaryPath
+Write-Host ("Pester: {0} passed, {1} failed, {2} skipped ({3})" -f $result.PassedCount, $failed, $result.SkippedCount, $config.TestResult.OutputPath.Value)
+if ($failed -gt 0) { exit 1 }

@@ -1,0 +1,171 @@
+# Shared helpers for the Pester suite: private tmux servers, temp rosters, recording shims.
+# Every test environment has its own tmux socket (-L mft-<random>) and temp folder, removed by Remove-FleetTestEnvironment.
+Set-StrictMode -Version 3.0
+
+$script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+
+function Get-FleetModulePath {
+    if ($env:MOSAIC_FLEET_MODULE) { return $env:MOSAIC_FLEET_MODULE }
+    Join-Path $script:RepoRoot 'out/MosaicFleet/MosaicFleet.psd1'
+}
+
+function Get-PwshPath { Join-Path $PSHOME 'pwsh' }
+
+function Get-RepoRoot { $script:RepoRoot }
+
+function New-FleetTestEnvironment {
+    [CmdletBinding()]
+    param([string] $Prefix = 'mft')
+    $id = [guid]::NewGuid().ToString('N').Substring(0, 10)
+    $dir = Join-Path ([IO.Path]::GetTempPath()) "$Prefix-$id"
+    $bin = Join-Path $dir 'bin'
+    $shims = Join-Path $dir 'shims'
+    New-Item -ItemType Directory -Force $dir, $bin, $shims | Out-Null
+    [pscustomobject]@{
+        Id         = $id
+        Socket     = "$Prefix-$id"
+        Directory  = $dir
+        BinDir     = $bin
+        ShimDir    = $shims
+        RosterPath = Join-Path $dir 'roster.yaml'
+        Sockets    = [System.Collections.Generic.List[string]]::new()
+    }
+}
+
+function Remove-FleetTestEnvironment {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Environment)
+    foreach ($s in @($Environment.Socket) + @($Environment.Sockets)) {
+        & tmux -L $s kill-server 2>$null
+    }
+    $global:LASTEXITCODE = 0
+    if (Test-Path -LiteralPath $Environment.Directory) { Remove-Item -LiteralPath $Environment.Directory -Recurse -Force -ErrorAction SilentlyContinue }
+}
+
+function Set-FleetTestRoster {
+    <# Writes a roster. Agents: hashtables with name, runtime and any other agent keys. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] $Environment,
+        [Parameter(Mandatory)] [object[]] $Agents,
+        [string] $Extra = '',
+        [string] $Path = $Environment.RosterPath
+    )
+    $lines = @('version: 1', 'transport: tmux', "tmux: { socketName: $($Environment.Socket), holderSession: _holder }")
+    if ($Extra) { $lines += $Extra }
+    $lines += 'agents:'
+    foreach ($a in $Agents) {
+        $pairs = foreach ($k in $a.Keys) { '{0}: {1}' -f $k, (ConvertTo-YamlScalar $a[$k]) }
+        $lines += '  - { ' + ($pairs -join ', ') + ' }'
+    }
+    Set-Content -LiteralPath $Path -Value ($lines -join "`n") -NoNewline
+    $Path
+}
+
+function ConvertTo-YamlScalar([string] $Value) { "'" + $Value.Replace("'", "''") + "'" }
+
+function Start-TestPane {
+    <# Starts a detached session running argv (no shell) on the environment's socket. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] $Environment,
+        [Parameter(Mandatory)] [string] $Session,
+        [Parameter(Mandatory)] [string[]] $Command,
+        [string] $Socket = $Environment.Socket,
+        [switch] $RemainOnExit
+    )
+    # remain-on-exit is set in the same tmux command (after ';'), so a pane that exits at once still stays.
+    $tail = if ($RemainOnExit) { @(';', 'set-option', '-t', "=${Session}:", 'remain-on-exit', 'on') } else { @() }
+    & tmux -L $Socket new-session -d -s $Session -x 200 -y 50 -- @Command @tail
+    if ($LASTEXITCODE -ne 0) { throw "tmux new-session $Session failed" }
+}
+
+function New-FakeRuntime {
+    <# A binary named $Name that is really $Target (a symlink), so tmux reports $Name as the pane command. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Environment, [Parameter(Mandatory)] [string] $Name, [string] $Target = 'sleep')
+    $real = (Get-Command $Target -CommandType Application | Select-Object -First 1).Source
+    $link = Join-Path $Environment.BinDir $Name
+    New-Item -ItemType SymbolicLink -Path $link -Target $real -Force | Out-Null
+    $link
+}
+
+function New-RecordingShim {
+    <# A script named $Program, first on PATH, that appends its argv (one line, US-separated) to a log, then runs the
+       real program (or exits with -ExitCode and -Stderr when -Fail is given). Returns the log path. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] $Environment,
+        [Parameter(Mandatory)] [string] $Program,
+        [switch] $Fail,
+        [int] $ExitCode = 1,
+        [string] $Stderr = 'shim: failing on purpose',
+        [string] $Stdout = ''
+    )
+    $log = Join-Path $Environment.Directory "$Program.calls"
+    $shim = Join-Path $Environment.ShimDir $Program
+    $real = (Get-Command $Program -CommandType Application -ErrorAction SilentlyContinue | Where-Object Source -ne $shim | Select-Object -First 1).Source
+    $body = if ($Fail -or -not $real) {
+        "printf '%s' $(ConvertTo-ShQuote $Stdout)`nprintf '%s\n' $(ConvertTo-ShQuote $Stderr) >&2`nexit $ExitCode"
+    } else {
+        "exec $(ConvertTo-ShQuote $real) `"`$@`""
+    }
+    $script = @"
+#!/bin/sh
+{ sep=''; for a in "`$@"; do printf '%s%s' "`$sep" "`$a"; sep=`$(printf '\037'); done; printf '\n'; } >> $(ConvertTo-ShQuote $log)
+$body
+"@
+    Set-Content -LiteralPath $shim -Value $script -NoNewline
+    & chmod +x $shim
+    $log
+}
+
+function ConvertTo-ShQuote([string] $s) { "'" + $s.Replace("'", "'\''") + "'" }
+
+function Get-RecordedCalls {
+    <# The argv lists a recording shim saw, one string[] per call. #>
+    param([Parameter(Mandatory)] [string] $Log)
+    if (-not (Test-Path -LiteralPath $Log)) { return @() }
+    foreach ($line in [IO.File]::ReadAllLines($Log)) { , ($line -split [char]0x1f) }
+}
+
+function Use-ShimPath {
+    <# Runs $ScriptBlock with the environment's shim folder first on PATH, restoring PATH after. #>
+    param([Parameter(Mandatory)] $Environment, [Parameter(Mandatory)] [scriptblock] $ScriptBlock)
+    $saved = $env:PATH
+    try {
+        $env:PATH = "$($Environment.ShimDir):$saved"
+        & $ScriptBlock
+    } finally {
+        $env:PATH = $saved
+    }
+}
+
+function Wait-Until {
+    param([Parameter(Mandatory)] [scriptblock] $Condition, [double] $TimeoutSeconds = 10, [int] $IntervalMs = 100)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        if (& $Condition) { return $true }
+        Start-Sleep -Milliseconds $IntervalMs
+    }
+    [bool](& $Condition)
+}
+
+function Invoke-ChildPwsh {
+    <# Runs a command in a fresh pwsh -NoProfile with the module path in $env:MOSAIC_FLEET_MODULE; returns stdout lines. #>
+    param([Parameter(Mandatory)] [string] $Command, [hashtable] $Environment = @{})
+    $psi = [System.Diagnostics.ProcessStartInfo]::new((Get-PwshPath))
+    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $Command) { $psi.ArgumentList.Add($a) }
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.UseShellExecute = $false
+    $psi.Environment['MOSAIC_FLEET_MODULE'] = Get-FleetModulePath
+    foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
+    $p = [System.Diagnostics.Process]::Start($psi)
+    $stdout = $p.StandardOutput.ReadToEndAsync()
+    $stderr = $p.StandardError.ReadToEndAsync()
+    if (-not $p.WaitForExit(120000)) { $p.Kill($true); throw "child pwsh timed out: $Command" }
+    [pscustomobject]@{ ExitCode = $p.ExitCode; Stdout = $stdout.Result; Stderr = $stderr.Result }
+}
+
+Export-ModuleMember -Function *

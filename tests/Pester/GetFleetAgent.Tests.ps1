@@ -1,0 +1,230 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'FleetTestHelpers.psm1') -Force
+    Import-Module (Get-FleetModulePath) -Force
+}
+
+Describe 'Get-FleetAgent against a real tmux fleet' {
+    BeforeAll {
+        $script:envt = New-FleetTestEnvironment
+        $pi = New-FakeRuntime -Environment $envt -Name 'pi' -Target 'sleep'
+        Set-FleetTestRoster -Environment $envt -Agents @(
+            @{ name = 'coder0'; runtime = 'pi'; className = 'worker'; model = 'gpt-5.5'; effort = 'high' }
+            @{ name = 'coder1'; runtime = 'pi'; className = 'worker' }
+            @{ name = 'coder10'; runtime = 'pi' }
+            @{ name = 'wrapped'; runtime = 'pi' }
+            @{ name = 'canary'; runtime = 'dogfood' }
+            @{ name = 'ghost'; runtime = 'codex' }
+            @{ name = 'crashed'; runtime = 'pi' }
+        ) | Out-Null
+        Start-TestPane -Environment $envt -Session 'coder0' -Command @($pi, '600')
+        # coder1 is a python3 left running where pi should be: drift.
+        Start-TestPane -Environment $envt -Session 'coder1' -Command @('python3', '-c', 'import time; time.sleep(600)')
+        Start-TestPane -Environment $envt -Session 'coder10' -Command @($pi, '600')
+        Start-TestPane -Environment $envt -Session 'wrapped' -Command @('node', '-e', 'setTimeout(() => {}, 600000)')
+        Start-TestPane -Environment $envt -Session 'canary' -Command @('python3', '-c', 'import time; time.sleep(600)')
+        Start-TestPane -Environment $envt -Session 'crashed' -Command @('sh', '-c', 'sleep 0.3; exit 3') -RemainOnExit
+        # Not an agent: sessions outside the roster are ignored.
+        Start-TestPane -Environment $envt -Session 'scratch' -Command @('sleep', '600')
+        Wait-Until { (& tmux -L $envt.Socket list-panes -a -F '#{session_name}:#{pane_current_command}:#{pane_dead}') -match '^crashed:.*:1$' -and
+                     (& tmux -L $envt.Socket list-panes -a -F '#{session_name}:#{pane_current_command}') -contains 'wrapped:node' } | Should -BeTrue
+        $script:agents = Get-FleetAgent -RosterPath $envt.RosterPath
+    }
+    AfterAll { Remove-FleetTestEnvironment $envt }
+
+    It 'emits one typed FleetAgent per roster agent, in roster order' {
+        $agents.Count | Should -Be 7
+        $agents | ForEach-Object { $_ | Should -BeOfType ([MosaicFleet.FleetAgent]) }
+        $agents.Name | Should -Be @('coder0', 'coder1', 'coder10', 'wrapped', 'canary', 'ghost', 'crashed')
+    }
+
+    It 'reads the pane of a binary named pi as pi, with no drift' {
+        $a = $agents | Where-Object Name -eq 'coder0'
+        $a.Status | Should -Be 'Running'
+        $a.PaneCommand | Should -Be 'pi'
+        $a.Drift | Should -BeFalse
+        $a.PaneId | Should -Match '^%\d+$'
+        $a.PanePid | Should -BeGreaterThan 0
+        $a.Host | Should -Be 'local'
+        $a.Tenant | Should -Be 'local'
+        $a.Socket | Should -Be $envt.Socket
+        $a.Model | Should -Be 'gpt-5.5'
+        $a.ClassName | Should -Be 'worker'
+    }
+
+    It 'accepts node for a wrapped pi runtime' {
+        ($agents | Where-Object Name -eq 'wrapped').Drift | Should -BeFalse
+    }
+
+    It 'Where Drift returns exactly the python3 agent, with a reason that says what ran instead' {
+        $drifted = @(Get-FleetAgent -RosterPath $envt.RosterPath | Where-Object Drift)
+        $drifted.Name | Should -Be @('coder1')
+        $drifted[0].DriftReason | Should -Be 'python3 (expected pi or node)'
+    }
+
+    It 'shows a roster agent without a session as Missing, not as drift' {
+        $a = $agents | Where-Object Name -eq 'ghost'
+        $a.Status | Should -Be 'Missing'
+        $a.Drift | Should -BeFalse
+        $a.PaneId | Should -BeNullOrEmpty
+    }
+
+    It 'shows a pane whose runtime exited as Dead with its exit status' {
+        $a = $agents | Where-Object Name -eq 'crashed'
+        $a.Status | Should -Be 'Dead'
+        $a.DeadStatus | Should -Be 3
+        $a.Drift | Should -BeFalse
+    }
+
+    It 'matches session names exactly (coder1 is not a prefix match for coder10)' {
+        ($agents | Where-Object Name -eq 'coder1').PaneId | Should -Not -Be ($agents | Where-Object Name -eq 'coder10').PaneId
+    }
+
+    It 'filters by name with wildcards, by runtime and by class' {
+        (Get-FleetAgent 'coder1*' -RosterPath $envt.RosterPath).Name | Should -Be @('coder1', 'coder10')
+        (Get-FleetAgent -Runtime dogfood -RosterPath $envt.RosterPath).Name | Should -Be @('canary')
+        (Get-FleetAgent -ClassName worker -RosterPath $envt.RosterPath).Name | Should -Be @('coder0', 'coder1')
+    }
+
+    It 'binds names from the pipeline by property name' {
+        $names = [pscustomobject]@{ Name = 'coder0' }, [pscustomobject]@{ Name = 'canary' }
+        ($names | Get-FleetAgent -RosterPath $envt.RosterPath).Name | Should -Be @('coder0', 'canary')
+    }
+
+    It 'gives an ObjectNotFound error for a name not in the roster and still returns the others' {
+        $out = Get-FleetAgent 'coder0', 'nobody' -RosterPath $envt.RosterPath -ErrorVariable errs -ErrorAction SilentlyContinue
+        $out.Name | Should -Be 'coder0'
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'AgentNotFound,*'
+        $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $errs[0].TargetObject | Should -Be 'nobody'
+    }
+
+    It 'reports ServiceState as empty, without error or warning, where no systemd user manager answers' {
+        $out = Get-FleetAgent coder0 -RosterPath $envt.RosterPath -ErrorVariable errs -WarningVariable warns 3>$null
+        $out.ServiceState | Should -BeNullOrEmpty
+        $errs | Should -BeNullOrEmpty
+        $warns | Should -BeNullOrEmpty
+    }
+
+    It 'shows a default table with Name, Runtime, Status, Drift, Idle, PaneCommand, ServiceState and Host' {
+        $text = ($agents | Format-Table | Out-String -Width 120)
+        $header = ($text -split "`n" | Where-Object { $_ -match '\bName\b' } | Select-Object -First 1)
+        foreach ($col in 'Name', 'Runtime', 'Status', 'Drift', 'Idle', 'PaneCommand', 'ServiceState', 'Host') { $header | Should -Match "\b$col\b" }
+        $text | Should -Match 'python3'
+    }
+}
+
+Describe 'Get-FleetAgent costs one list-panes per call' {
+    BeforeAll {
+        $script:envt = New-FleetTestEnvironment
+        $script:tmuxLog = New-RecordingShim -Environment $envt -Program 'tmux'
+        $script:sysLog = New-RecordingShim -Environment $envt -Program 'systemctl' -Fail -Stderr 'Failed to connect to bus: No medium found'
+    }
+    AfterAll { Remove-FleetTestEnvironment $envt }
+
+    It 'makes exactly one tmux call and one systemctl call for <Count> agents' -ForEach @(@{ Count = 1 }, @{ Count = 50 }) {
+        $roster = Join-Path $envt.Directory "roster-$Count.yaml"
+        $agentsList = 1..$Count | ForEach-Object { @{ name = "a$_"; runtime = 'pi' } }
+        Set-FleetTestRoster -Environment $envt -Agents $agentsList -Path $roster | Out-Null
+        Start-TestPane -Environment $envt -Session 'a1' -Command @('sleep', '600')
+        Remove-Item $tmuxLog, $sysLog -ErrorAction Ignore
+        $out = Use-ShimPath $envt { Get-FleetAgent -RosterPath $roster }
+        $out.Count | Should -Be $Count
+        ($out | Where-Object Name -eq 'a1').Status | Should -Be 'Running'
+        $tmuxCalls = @(Get-RecordedCalls $tmuxLog)
+        $tmuxCalls.Count | Should -Be 1
+        $tmuxCalls[0][2] | Should -Be 'list-panes'
+        $sysCalls = @(Get-RecordedCalls $sysLog)
+        $sysCalls.Count | Should -Be 1
+        $sysCalls[0][0..1] | Should -Be @('--user', 'show')
+        ($sysCalls[0] | Where-Object { $_ -like 'mosaic-agent@*' }).Count | Should -Be $Count
+        & tmux -L $envt.Socket kill-session -t '=a1'
+    }
+}
+
+Describe 'Get-FleetAgent with no tmux server' {
+    It 'shows every agent as Missing and writes no error' {
+        $envt = New-FleetTestEnvironment
+        try {
+            Set-FleetTestRoster -Environment $envt -Agents @(@{ name = 'a'; runtime = 'pi' }, @{ name = 'b'; runtime = 'codex' }) | Out-Null
+            $out = Get-FleetAgent -RosterPath $envt.RosterPath -ErrorVariable errs
+            $out.Status | Should -Be @('Missing', 'Missing')
+            $errs | Should -BeNullOrEmpty
+        } finally { Remove-FleetTestEnvironment $envt }
+    }
+}
+
+Describe 'Test-FleetDrift' {
+    BeforeAll {
+        $script:envt = New-FleetTestEnvironment
+        $pi = New-FakeRuntime -Environment $envt -Name 'pi'
+        Set-FleetTestRoster -Environment $envt -Agents @(@{ name = 'good'; runtime = 'pi' }, @{ name = 'bad'; runtime = 'pi' }) | Out-Null
+        Start-TestPane -Environment $envt -Session 'good' -Command @($pi, '600')
+        Start-TestPane -Environment $envt -Session 'bad' -Command @('python3', '-c', 'import time; time.sleep(600)')
+        $script:clean = Join-Path $envt.Directory 'clean.yaml'
+        Set-FleetTestRoster -Environment $envt -Agents @(@{ name = 'good'; runtime = 'pi' }) -Path $clean | Out-Null
+        Wait-Until { (& tmux -L $envt.Socket list-panes -a -F '#{pane_current_command}') -contains 'python3' } | Should -BeTrue
+    }
+    AfterAll { Remove-FleetTestEnvironment $envt }
+
+    It 'emits a FleetDriftResult per agent with what was expected' {
+        $r = Test-FleetDrift -RosterPath $envt.RosterPath
+        $r | ForEach-Object { $_ | Should -BeOfType ([MosaicFleet.FleetDriftResult]) }
+        ($r | Where-Object Name -eq 'bad').Drift | Should -BeTrue
+        ($r | Where-Object Name -eq 'bad').Expected | Should -Be @('pi', 'node')
+        ($r | Where-Object Name -eq 'bad').Reason | Should -Be 'python3 (expected pi or node)'
+        ($r | Where-Object Name -eq 'good').Drift | Should -BeFalse
+    }
+
+    It 'takes FleetAgent objects from the pipeline' {
+        $r = Get-FleetAgent bad -RosterPath $envt.RosterPath | Test-FleetDrift -RosterPath $envt.RosterPath
+        $r.Name | Should -Be 'bad'
+        $r.Drift | Should -BeTrue
+    }
+
+    It '-Quiet emits one bool: whether any agent drifted' {
+        Test-FleetDrift -Quiet -RosterPath $envt.RosterPath | Should -BeExactly $true
+        Test-FleetDrift -Quiet -RosterPath $clean | Should -BeExactly $false
+    }
+}
+
+Describe 'Roster errors reach the operator as ErrorRecords' {
+    BeforeAll { $script:envt = New-FleetTestEnvironment }
+    AfterAll { Remove-FleetTestEnvironment $envt }
+
+    It 'reports <Id> with category InvalidData, the file as target and line:column in the message' -ForEach @(
+        @{ Id = 'RosterSyntaxError'; Yaml = "version: 1`nagents:`n  - { name: a, runtime: pi`n"; Line = 4 }
+        @{ Id = 'RosterUnknownKey'; Yaml = "version: 1`nagents:`n  - { name: a, runtme: pi }`n"; Line = 3 }
+        @{ Id = 'RosterUnknownRuntime'; Yaml = "version: 1`nagents:`n  - { name: a, runtime: nope }`n"; Line = 3 }
+        @{ Id = 'RosterUnsupportedVersion'; Yaml = "version: 2`nagents: []`n"; Line = 1 }
+    ) {
+        $path = Join-Path $envt.Directory "$Id.yaml"
+        Set-Content -LiteralPath $path -Value $Yaml -NoNewline
+        $err = $null
+        try { Get-FleetAgent -RosterPath $path -ErrorAction Stop } catch { $err = $_ }
+        $err | Should -Not -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $err.CategoryInfo.Category | Should -Be 'InvalidData'
+        $err.TargetObject | Should -Be $path
+        $err.ToString() | Should -Match ([regex]::Escape($path) + ":${Line}:\d+: ")
+        $err.ToString() | Should -Not -Match '   at '
+    }
+
+    It 'reports a missing roster as ObjectNotFound listing the paths tried' {
+        $err = $null
+        $env:MOSAIC_FLEET_ROSTER_SAVED = $env:MOSAIC_FLEET_ROSTER
+        try {
+            $env:MOSAIC_FLEET_ROSTER = $null
+            $saveXdg = $env:XDG_CONFIG_HOME; $saveHome = $env:HOME
+            $env:XDG_CONFIG_HOME = Join-Path $envt.Directory 'xdg'; $env:HOME = Join-Path $envt.Directory 'home'
+            try { Get-FleetAgent -ErrorAction Stop } catch { $err = $_ }
+        } finally {
+            $env:XDG_CONFIG_HOME = $saveXdg; $env:HOME = $saveHome
+            $env:MOSAIC_FLEET_ROSTER = $env:MOSAIC_FLEET_ROSTER_SAVED; $env:MOSAIC_FLEET_ROSTER_SAVED = $null
+        }
+        $err.FullyQualifiedErrorId | Should -BeLike 'RosterNotFound,*'
+        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err.ToString() | Should -Match ([regex]::Escape((Join-Path $envt.Directory 'xdg/mosaic/fleet/roster.yaml')))
+        $err.ToString() | Should -Match ([regex]::Escape((Join-Path $envt.Directory 'home/.config/mosaic/fleet/roster.yaml')))
+    }
+}
