@@ -13,6 +13,19 @@ public enum FleetAgentStatus
     Unreachable,
 }
 
+/// <summary>What an agent is doing, read from its screen (Get-FleetAgent -Activity). Unknown is never treated as Idle.</summary>
+public enum FleetAgentActivity
+{
+    /// <summary>Not measured, or the screen said nothing conclusive.</summary>
+    Unknown,
+    /// <summary>The runtime's busy pattern matched, or the screen is changing.</summary>
+    Busy,
+    /// <summary>No busy or waiting pattern matched and the screen stayed unchanged.</summary>
+    Idle,
+    /// <summary>A question, permission or trust dialog waits for a person.</summary>
+    Waiting,
+}
+
 /// <summary>One roster agent joined with its live tmux and systemd state.</summary>
 public sealed class FleetAgent
 {
@@ -41,6 +54,8 @@ public sealed class FleetAgent
     public string? Model { get; set; }
     public string? Effort { get; set; }
     public string? WorkingDirectory { get; set; }
+    /// <summary>Unknown unless asked for with Get-FleetAgent -Activity.</summary>
+    public FleetAgentActivity Activity { get; set; }
 
     public override string ToString() => Name;
 }

@@ -1,0 +1,40 @@
+namespace MosaicFleet;
+
+/// <summary>How a message delivery ended.</summary>
+public enum FleetSendStatus
+{
+    /// <summary>Verified: the text left the agent's input area after the submit key.</summary>
+    Accepted,
+    /// <summary>Typed and submitted, not verified (-NoVerify).</summary>
+    Submitted,
+    /// <summary>The text is still sitting in the input box: the submit key was swallowed.</summary>
+    NotSubmitted,
+    /// <summary>No evidence either way by the timeout.</summary>
+    NotAccepted,
+    /// <summary>The agent has no tmux session.</summary>
+    NoSession,
+    /// <summary>The agent's pane is dead.</summary>
+    PaneDead,
+    /// <summary>The agent's host could not be reached.</summary>
+    Unreachable,
+}
+
+/// <summary>The outcome of one Send-FleetMessage or Reset-FleetAgent delivery to one agent.</summary>
+public sealed class FleetSendResult
+{
+    public string Agent { get; set; } = "";
+    public string Host { get; set; } = "local";
+    public FleetSendStatus Status { get; set; }
+    public TimeSpan Elapsed { get; set; }
+    public string Source { get; set; } = "";
+    /// <summary>The message as given (without the source label).</summary>
+    public string Message { get; set; } = "";
+    /// <summary>When the submit key was sent (Wait-FleetAgent counts idle time from here).</summary>
+    public DateTimeOffset? SentAt { get; set; }
+    /// <summary>True when the submit key was re-sent once because our draft was still in the input box.</summary>
+    public bool SubmitRetried { get; set; }
+    /// <summary>What the verification saw, in words.</summary>
+    public string? Detail { get; set; }
+
+    public override string ToString() => $"{Agent}: {Status}";
+}
