@@ -38,6 +38,7 @@ public static class RosterLoader
 
     public static FleetRoster Parse(string text, string path)
     {
+        CheckTabIndentation(text, path);
         var stream = new YamlStream();
         try
         {
@@ -51,6 +52,12 @@ public static class RosterLoader
             if (ex.InnerException is YamlException innerEx) { line = innerEx.Start.Line; column = innerEx.Start.Column; }
             throw new RosterException(RosterErrorIds.Syntax, $"YAML syntax error: {StripPosition(msg)}", path, (int)line, (int)column, inner: ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet 16 throws this (not a YamlException) for some malformed flow collections; report where parsing stopped.
+            var (line, column) = LastGoodPosition(text);
+            throw new RosterException(RosterErrorIds.Syntax, "YAML syntax error: malformed flow collection ([...] or {...}) after this point.", path, line, column, inner: ex);
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
         {
             throw new RosterException(RosterErrorIds.MissingKey, "The roster is empty: it needs at least 'version' and 'agents'.", path, 1, 1);
@@ -61,6 +68,37 @@ public static class RosterLoader
             throw new RosterException(RosterErrorIds.Syntax, "A roster holds one YAML document; found another.", path, Line(second), Col(second));
         }
         return new Reader(path).ReadRoot(stream.Documents[0].RootNode);
+    }
+
+    /// <summary>YAML forbids tabs in indentation; YamlDotNet reports that at 1:1, so find the line ourselves.</summary>
+    private static void CheckTabIndentation(string text, string path)
+    {
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            for (var j = 0; j < line.Length && (line[j] == ' ' || line[j] == '\t'); j++)
+            {
+                if (line[j] == '\t' && j + 1 < line.Length && line.AsSpan(j).TrimStart(" \t").Length > 0 && line.AsSpan(j).TrimStart(" \t")[0] != '#')
+                {
+                    throw new RosterException(RosterErrorIds.Syntax, "YAML syntax error: a tab is used for indentation; YAML allows only spaces.", path, i + 1, j + 1);
+                }
+            }
+        }
+    }
+
+    private static (int Line, int Column) LastGoodPosition(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        Mark last = Mark.Empty;
+        try
+        {
+            while (parser.MoveNext()) last = parser.Current!.End;
+        }
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException)
+        {
+        }
+        return ((int)Math.Max(1, last.Line), (int)Math.Max(1, last.Column));
     }
 
     private static string StripPosition(string message)

@@ -1,0 +1,143 @@
+using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Roster;
+
+namespace MosaicFleet.Tests;
+
+public class FleetQueryTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    private static FleetRoster Roster(int agents = 3)
+    {
+        var yaml = "version: 1\ntenant: acme\ntmux: { socketName: sock }\nagents:\n"
+            + string.Concat(Enumerable.Range(0, agents).Select(i => $"  - {{ name: a{i}, runtime: pi, className: worker }}\n"));
+        return RosterLoader.Parse(yaml, "/r.yaml");
+    }
+
+    private static string Pane(string session, string id, string cmd, bool dead = false, int? status = null, long activity = 1_800_000_000 - 65, int window = 0, int pane = 0)
+        => string.Join('\x1f', session, window.ToString(), pane.ToString(), id, "4242", cmd, dead ? "1" : "0", status?.ToString() ?? "", activity.ToString(), "/work/" + session) + "\x1e\n";
+
+    private static FleetContext Context(FleetRoster roster, FakeRunner runner)
+        => new(roster, runner, k => k switch { "HOME" => "/home/op", _ => null }, new FixedClock(Now));
+
+    [Fact]
+    public async Task One_list_panes_and_one_systemctl_show_for_any_number_of_agents()
+    {
+        var runner = new FakeRunner();
+        var roster = Roster(50);
+        await new FleetQuery(Context(roster, runner)).GetAgentsAsync(roster.Agents, default);
+        Assert.Equal(2, runner.Calls.Count);
+        Assert.Equal(["tmux", "-L", "sock", "list-panes", "-a", "-F"], runner.Calls.Single(c => c.Argv[0] == "tmux").Argv.Take(6));
+        var show = runner.Calls.Single(c => c.Argv[0] == "systemctl");
+        Assert.Equal(50, show.Argv.Count(a => a.StartsWith("mosaic-agent@", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Joins_panes_and_units_to_agents()
+    {
+        var runner = new FakeRunner(spec => spec.Argv[0] switch
+        {
+            "tmux" => FakeRunner.Ok(spec, Pane("a0", "%1", "pi") + Pane("a1", "%2", "bash") + Pane("a10", "%3", "pi") + Pane("other", "%4", "vim")),
+            _ => FakeRunner.Ok(spec, "Id=mosaic-agent@a0.service\nLoadState=loaded\nActiveState=active\nSubState=exited\n\nId=mosaic-agent@a2.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\n"),
+        });
+        var roster = Roster(3);
+        var snap = await new FleetQuery(Context(roster, runner)).GetAgentsAsync(roster.Agents, default);
+        var a = snap.Agents.ToDictionary(x => x.Name);
+        Assert.Equal(FleetAgentStatus.Running, a["a0"].Status);
+        Assert.Equal("%1", a["a0"].PaneId);
+        Assert.Equal(65, a["a0"].IdleSeconds);
+        Assert.Equal("active/exited", a["a0"].ServiceState);
+        Assert.Equal("acme", a["a0"].Tenant);
+        Assert.Equal("local", a["a0"].Host);
+        Assert.False(a["a0"].Drift);
+        Assert.True(a["a1"].Drift);
+        Assert.Equal("bash (expected pi or node)", a["a1"].DriftReason);
+        Assert.Equal("%2", a["a1"].PaneId); // not a10's pane: exact session names
+        Assert.Equal(FleetAgentStatus.Missing, a["a2"].Status);
+        Assert.Equal("not-found", a["a2"].ServiceState);
+        Assert.Empty(snap.HostFailures);
+    }
+
+    [Fact]
+    public async Task The_first_pane_of_the_first_window_represents_the_agent()
+    {
+        var runner = new FakeRunner(spec => spec.Argv[0] == "tmux"
+            ? FakeRunner.Ok(spec, Pane("a0", "%9", "bash", window: 1) + Pane("a0", "%7", "bash", pane: 1) + Pane("a0", "%5", "pi"))
+            : FakeRunner.Ok(spec));
+        var roster = Roster(1);
+        var snap = await new FleetQuery(Context(roster, runner)).GetAgentsAsync(roster.Agents, default);
+        Assert.Equal("%5", snap.Agents[0].PaneId);
+        Assert.False(snap.Agents[0].Drift);
+    }
+
+    [Fact]
+    public async Task Dead_pane_is_Dead_with_status_and_no_drift()
+    {
+        var runner = new FakeRunner(spec => spec.Argv[0] == "tmux" ? FakeRunner.Ok(spec, Pane("a0", "%1", "bash", dead: true, status: 127)) : FakeRunner.Ok(spec));
+        var roster = Roster(1);
+        var agent = (await new FleetQuery(Context(roster, runner)).GetAgentsAsync(roster.Agents, default)).Agents[0];
+        Assert.Equal(FleetAgentStatus.Dead, agent.Status);
+        Assert.Equal(127, agent.DeadStatus);
+        Assert.False(agent.Drift);
+    }
+
+    [Fact]
+    public async Task No_tmux_server_means_every_agent_is_Missing_without_failure()
+    {
+        var runner = new FakeRunner(spec => spec.Argv[0] == "tmux"
+            ? FakeRunner.Fail(spec, 1, "no server running on /tmp/tmux-0/sock\n")
+            : FakeRunner.Fail(spec, 1, "Failed to connect to bus: No medium found\n"));
+        var roster = Roster(2);
+        var snap = await new FleetQuery(Context(roster, runner)).GetAgentsAsync(roster.Agents, default);
+        Assert.All(snap.Agents, a => Assert.Equal(FleetAgentStatus.Missing, a.Status));
+        Assert.All(snap.Agents, a => Assert.Null(a.ServiceState));
+        Assert.Empty(snap.HostFailures);
+        Assert.Single(snap.Notes, n => n.Contains("no systemd user manager", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Another_tmux_failure_is_a_host_failure_with_stderr()
+    {
+        var runner = new FakeRunner(spec => spec.Argv[0] == "tmux" ? FakeRunner.Fail(spec, 1, "error connecting to /tmp/tmux-0/sock (Permission denied)\n") : FakeRunner.Ok(spec));
+        var roster = Roster(1);
+        var snap = await new FleetQuery(Context(roster, runner)).GetAgentsAsync(roster.Agents, default);
+        var f = Assert.Single(snap.HostFailures);
+        Assert.Equal("local", f.Host);
+        Assert.Contains("Permission denied", f.Message);
+        Assert.Equal(FleetAgentStatus.Unreachable, snap.Agents[0].Status);
+    }
+
+    [Fact]
+    public async Task Rejected_records_become_notes_not_agents()
+    {
+        var runner = new FakeRunner(spec => spec.Argv[0] == "tmux" ? FakeRunner.Ok(spec, Pane("a0", "%1", "pi") + "garbage\x1e\n") : FakeRunner.Ok(spec));
+        var roster = Roster(1);
+        var snap = await new FleetQuery(Context(roster, runner)).GetAgentsAsync(roster.Agents, default);
+        Assert.Equal(FleetAgentStatus.Running, snap.Agents[0].Status);
+        Assert.Contains(snap.Notes, n => n.Contains("garbage", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Tmux_program_can_be_overridden()
+    {
+        var runner = new FakeRunner();
+        var roster = Roster(1);
+        var ctx = new FleetContext(roster, runner, k => k == "MOSAIC_TMUX" ? "/opt/tmux/bin/tmux" : null, new FixedClock(Now));
+        await new FleetQuery(ctx).GetAgentsAsync(roster.Agents, default);
+        Assert.Contains(runner.Calls, c => c.Argv[0] == "/opt/tmux/bin/tmux");
+    }
+
+    [Fact]
+    public async Task Working_directory_expands_tilde_for_local_agents()
+    {
+        var roster = RosterLoader.Parse("version: 1\ndefaults: { workingDirectory: ~/src }\nagents:\n  - { name: a, runtime: pi }\n", "/r.yaml");
+        var snap = await new FleetQuery(Context(roster, new FakeRunner())).GetAgentsAsync(roster.Agents, default);
+        Assert.Equal("/home/op/src", snap.Agents[0].WorkingDirectory);
+    }
+}

@@ -1,0 +1,100 @@
+using MosaicFleet.Engine.Processes;
+
+namespace MosaicFleet.Tests;
+
+public class ProcessRunnerTests
+{
+    private static Task<CommandResult> Run(CommandSpec spec, CancellationToken ct = default) => ProcessRunner.Instance.RunAsync(spec, ct);
+
+    [Fact]
+    public async Task Arguments_reach_the_program_exactly_without_a_shell()
+    {
+        string[] awkward = ["a b", "$(echo no)", "'q'", "\"dq\"", "-n", ";", "\\", "日本 🚀", ""];
+        var r = await Run(new CommandSpec(["printf", "%s\\0", .. awkward], TimeSpan.FromSeconds(10)));
+        Assert.True(r.Success, r.Describe());
+        Assert.Equal(awkward, r.Stdout.Split('\0')[..^1]);
+    }
+
+    [Fact]
+    public async Task Exit_code_and_stderr_are_kept()
+    {
+        var r = await Run(new CommandSpec(["sh", "-c", "echo out; echo 'it broke' >&2; exit 3"], TimeSpan.FromSeconds(10)));
+        Assert.False(r.Success);
+        Assert.Equal(3, r.ExitCode);
+        Assert.Equal("out\n", r.Stdout);
+        Assert.Equal("it broke\n", r.Stderr);
+        Assert.Contains("exited with 3: it broke", r.Describe());
+    }
+
+    [Fact]
+    public async Task Stdin_is_fed_exactly()
+    {
+        var text = "line1\nline2 $(x) ; \\; 日本\ttab\n" + new string('x', 100_000);
+        var r = await Run(new CommandSpec(["cat"], TimeSpan.FromSeconds(10), text));
+        Assert.Equal(text, r.Stdout);
+    }
+
+    [Fact]
+    public async Task A_missing_program_is_reported_not_thrown()
+    {
+        var r = await Run(CommandSpec.Of("/nonexistent/mosaic-no-such-program"));
+        Assert.True(r.NotFound);
+        Assert.False(r.Success);
+        Assert.Contains("was not found", r.Describe());
+    }
+
+    [Fact]
+    public async Task Timeout_kills_the_process_tree()
+    {
+        var marker = Path.Combine(Path.GetTempPath(), "mf-timeout-" + Guid.NewGuid().ToString("N"));
+        // The child shell starts a grandchild that would write the marker after 3 s.
+        var r = await Run(new CommandSpec(["sh", "-c", $"(sleep 3; touch {marker}) & wait"], TimeSpan.FromMilliseconds(300)));
+        Assert.True(r.TimedOut);
+        Assert.False(r.Success);
+        Assert.Contains("timed out", r.Describe());
+        await Task.Delay(3500);
+        Assert.False(File.Exists(marker), "the grandchild survived the timeout");
+    }
+
+    [Fact]
+    public async Task Cancellation_kills_the_process_and_throws()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Run(new CommandSpec(["sleep", "30"], TimeSpan.FromSeconds(60)), cts.Token));
+    }
+
+    [Fact]
+    public async Task Spawn_count_grows_by_one_per_process()
+    {
+        var before = ProcessRunner.SpawnCount;
+        await Run(CommandSpec.Of("true"));
+        Assert.True(ProcessRunner.SpawnCount >= before + 1);
+    }
+}
+
+public class PosixShellTests
+{
+    [Theory]
+    [InlineData("plain", "plain")]
+    [InlineData("/usr/bin/tmux", "/usr/bin/tmux")]
+    [InlineData("", "''")]
+    [InlineData("a b", "'a b'")]
+    [InlineData("it's", "'it'\\''s'")]
+    [InlineData("$HOME", "'$HOME'")]
+    [InlineData("~", "'~'")]
+    [InlineData("=x", "'=x'")]
+    public void Quotes(string input, string expected) => Assert.Equal(expected, PosixShell.Quote(input));
+
+    [Fact]
+    public void Rejects_NUL() => Assert.Throws<ArgumentException>(() => PosixShell.Quote("a\0b"));
+
+    [Fact]
+    public async Task Round_trips_through_a_real_shell()
+    {
+        string[] words = ["", "a b", "it's", "\"", "$(touch /tmp/nope)", "`x`", "\\", "\n", "\t", "-n", "--", ";", "&&", "|", "*", "?", "[a]", "{a,b}", "~", "#", "!", "%", "日本", "🚀", "x'\"'y"];
+        var line = "printf '%s\\0' " + PosixShell.Join(words);
+        var r = await ProcessRunner.Instance.RunAsync(new CommandSpec(["sh", "-c", line], TimeSpan.FromSeconds(10)), default);
+        Assert.True(r.Success, r.Describe());
+        Assert.Equal(words, r.Stdout.Split('\0')[..^1]);
+    }
+}

@@ -1,0 +1,273 @@
+using MosaicFleet.Engine.Roster;
+
+namespace MosaicFleet.Tests;
+
+public class RosterLoaderTests
+{
+    private const string Path = "/tmp/roster.yaml";
+
+    private static FleetRoster Parse(string yaml) => RosterLoader.Parse(yaml, Path);
+
+    private static RosterException Fails(string yaml) => Assert.Throws<RosterException>(() => Parse(yaml));
+
+    [Fact]
+    public void Parses_the_documented_example()
+    {
+        var r = Parse("""
+            version: 1
+            transport: tmux
+            tenant: acme                      # optional, default "local"
+            tmux: { socketName: mosaic-factory, holderSession: _holder }
+            defaults: { workingDirectory: ~/src }
+            runtimes:                         # optional; overrides and adds to the built-in ones
+              pi: { command: "mosaic yolo pi --model openai-codex/gpt-5.5:high", resetCommand: /clear, paneCommands: [pi, node] }
+            agents:
+              - { name: coder0, runtime: pi, className: worker, workingDirectory: ~/src/app, model: gpt-5.5, effort: high, host: local }
+              - { name: coder1, runtime: codex }
+            """);
+        Assert.Equal(1, r.Version);
+        Assert.Equal("acme", r.Tenant);
+        Assert.Equal("mosaic-factory", r.Tmux.SocketName);
+        Assert.Equal("_holder", r.Tmux.HolderSession);
+        Assert.Equal("mosaic yolo pi --model openai-codex/gpt-5.5:high", r.Runtimes["pi"].Command);
+        Assert.Equal(["pi", "node"], r.Runtimes["pi"].PaneCommands);
+        var c0 = r.Agents[0];
+        Assert.Equal(("coder0", "pi", "worker", "~/src/app", "gpt-5.5", "high", "local"), (c0.Name, c0.Runtime, c0.ClassName, c0.WorkingDirectory, c0.Model, c0.Effort, c0.Host));
+        Assert.Equal("~/src", r.Agents[1].WorkingDirectory); // from defaults
+        Assert.Equal("local", r.Agents[1].Host);
+        Assert.Equal(10, r.Agents[1].Line);
+    }
+
+    [Fact]
+    public void Defaults_apply_when_optional_keys_are_absent()
+    {
+        var r = Parse("version: 1\nagents:\n  - { name: a, runtime: pi }\n");
+        Assert.Equal("tmux", r.Transport);
+        Assert.Equal("local", r.Tenant);
+        Assert.Equal("mosaic-factory", r.Tmux.SocketName);
+        Assert.Equal("_holder", r.Tmux.HolderSession);
+    }
+
+    [Theory]
+    [InlineData("claude", new[] { "claude", "node" })]
+    [InlineData("codex", new[] { "codex", "node" })]
+    [InlineData("opencode", new[] { "opencode", "node" })]
+    [InlineData("pi", new[] { "pi", "node" })]
+    [InlineData("dogfood", new[] { "python3", "python" })]
+    public void Built_in_runtimes_accept_their_own_name_and_wrappers(string runtime, string[] mustAccept)
+    {
+        var r = Parse($"version: 1\nagents:\n  - {{ name: a, runtime: {runtime} }}\n");
+        foreach (var cmd in mustAccept) Assert.Contains(cmd, r.Runtimes[runtime].PaneCommands);
+        Assert.True(r.Runtimes[runtime].BuiltIn);
+    }
+
+    [Fact]
+    public void A_roster_runtime_overrides_only_the_keys_it_sets()
+    {
+        var r = Parse("version: 1\nruntimes:\n  pi: { command: my-pi }\nagents: []\n");
+        Assert.Equal("my-pi", r.Runtimes["pi"].Command);
+        Assert.Equal("/clear", r.Runtimes["pi"].ResetCommand);
+        Assert.Equal(["pi", "node"], r.Runtimes["pi"].PaneCommands);
+        Assert.False(r.Runtimes["pi"].BuiltIn);
+    }
+
+    [Fact]
+    public void A_new_runtime_defaults_to_its_own_name()
+    {
+        var r = Parse("version: 1\nruntimes:\n  aider: { submitKeys: Escape Enter }\nagents:\n  - { name: a, runtime: aider }\n");
+        Assert.Equal("aider", r.Runtimes["aider"].Command);
+        Assert.Equal(["aider"], r.Runtimes["aider"].PaneCommands);
+        Assert.Equal(["Escape", "Enter"], r.Runtimes["aider"].SubmitKeys);
+    }
+
+    [Fact]
+    public void Syntax_error_names_line_and_column()
+    {
+        var ex = Fails("version: 1\nagents:\n\t- { name: a, runtime: pi }\n");
+        Assert.Equal(RosterErrorIds.Syntax, ex.ErrorId);
+        Assert.Equal(3, ex.Line);
+        Assert.True(ex.Column >= 1);
+        Assert.StartsWith($"{Path}:3:", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("version: 1\nagnets: []\n", 2, 1, "agnets")]
+    [InlineData("version: 1\nagents:\n  - { name: a, runtme: pi }\n", 3, 16, "runtme")]
+    [InlineData("version: 1\ntmux: { socket: x }\nagents: []\n", 2, 9, "socket")]
+    [InlineData("version: 1\ndefaults: { workdir: x }\nagents: []\n", 2, 13, "workdir")]
+    [InlineData("version: 1\nruntimes:\n  pi: { cmd: x }\nagents: []\n", 3, 9, "cmd")]
+    public void Unknown_keys_are_errors_at_their_place(string yaml, int line, int column, string key)
+    {
+        var ex = Fails(yaml);
+        Assert.Equal(RosterErrorIds.UnknownKey, ex.ErrorId);
+        Assert.Equal((line, column), (ex.Line, ex.Column));
+        Assert.Contains($"'{key}'", ex.Message);
+    }
+
+    [Fact]
+    public void Unknown_key_suggests_the_near_miss()
+    {
+        var ex = Fails("version: 1\nagents:\n  - { name: a, runtime: pi, classname: w }\n");
+        Assert.Contains("Did you mean 'className'?", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("agents: []\n", "version")]
+    [InlineData("version: 1\n", "agents")]
+    [InlineData("version: 1\nagents:\n  - { runtime: pi }\n", "name")]
+    [InlineData("version: 1\nagents:\n  - { name: a }\n", "runtime")]
+    [InlineData("version: 1\nhosts:\n  h1: { port: 22 }\nagents: []\n", "ssh")]
+    public void Missing_required_keys_are_errors(string yaml, string key)
+    {
+        var ex = Fails(yaml);
+        Assert.Equal(RosterErrorIds.MissingKey, ex.ErrorId);
+        Assert.Contains($"'{key}'", ex.Message);
+        Assert.True(ex.Line > 0);
+    }
+
+    [Theory]
+    [InlineData("version: 1\nagents:\n  - a: [\n  b: ]]\n")]
+    [InlineData("key: [1, 2\nother: 3\n")]
+    [InlineData("a: 'x\n")]
+    [InlineData("version: 1\nversion: 1\nagents: []\n")]
+    public void Malformed_yaml_is_always_a_syntax_error_with_a_position(string yaml)
+    {
+        var ex = Fails(yaml);
+        Assert.Equal(RosterErrorIds.Syntax, ex.ErrorId);
+        Assert.True(ex.Line >= 1 && ex.Column >= 1);
+    }
+
+    [Fact]
+    public void Empty_file_is_an_error()
+    {
+        Assert.Equal(RosterErrorIds.MissingKey, Fails("").ErrorId);
+        Assert.Equal(RosterErrorIds.MissingKey, Fails("# only a comment\n").ErrorId);
+    }
+
+    [Theory]
+    [InlineData("version: 2\nagents: []\n")]
+    [InlineData("version: 0\nagents: []\n")]
+    public void Only_version_1_is_read(string yaml)
+    {
+        var ex = Fails(yaml);
+        Assert.Equal(RosterErrorIds.UnsupportedVersion, ex.ErrorId);
+        Assert.Equal((1, 10), (ex.Line, ex.Column));
+    }
+
+    [Fact]
+    public void Version_must_be_a_number()
+        => Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: one\nagents: []\n").ErrorId);
+
+    [Fact]
+    public void Only_tmux_transport_is_read()
+    {
+        var ex = Fails("version: 1\ntransport: screen\nagents: []\n");
+        Assert.Equal(RosterErrorIds.UnsupportedTransport, ex.ErrorId);
+        Assert.Equal(2, ex.Line);
+    }
+
+    [Fact]
+    public void Duplicate_agent_names_are_errors_naming_the_first()
+    {
+        var ex = Fails("version: 1\nagents:\n  - { name: a, runtime: pi }\n  - { name: b, runtime: pi }\n  - { name: a, runtime: codex }\n");
+        Assert.Equal(RosterErrorIds.DuplicateAgent, ex.ErrorId);
+        Assert.Equal(5, ex.Line);
+        Assert.Contains("line 3", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("-lead")]
+    [InlineData("_lead")]
+    [InlineData("has space")]
+    [InlineData("dot.name")]
+    [InlineData("colon:name")]
+    [InlineData("slash/name")]
+    [InlineData("unicodé")]
+    [InlineData("a234567890123456789012345678901234567890123456789012345678901234")] // 64 characters
+    public void Agent_names_outside_the_safe_set_are_errors(string name)
+    {
+        var ex = Fails($"version: 1\nagents:\n  - {{ name: '{name}', runtime: pi }}\n");
+        Assert.Equal(RosterErrorIds.InvalidAgentName, ex.ErrorId);
+        Assert.Equal(3, ex.Line);
+    }
+
+    [Theory]
+    [InlineData("a")]
+    [InlineData("coder-0_x")]
+    [InlineData("0abc")]
+    [InlineData("a23456789012345678901234567890123456789012345678901234567890123")] // 63 characters
+    public void Safe_agent_names_pass(string name)
+        => Assert.Equal(name, Parse($"version: 1\nagents:\n  - {{ name: '{name}', runtime: pi }}\n").Agents[0].Name);
+
+    [Fact]
+    public void Unknown_runtime_is_an_error_listing_known_ones()
+    {
+        var ex = Fails("version: 1\nagents:\n  - { name: a, runtime: gpt }\n");
+        Assert.Equal(RosterErrorIds.UnknownRuntime, ex.ErrorId);
+        Assert.Equal((3, 25), (ex.Line, ex.Column));
+        Assert.Contains("claude, codex, dogfood, opencode, pi", ex.Message);
+    }
+
+    [Fact]
+    public void Unknown_host_is_an_error()
+    {
+        var ex = Fails("version: 1\nhosts:\n  dragon: { ssh: ops@dragon }\nagents:\n  - { name: a, runtime: pi, host: drgon }\n");
+        Assert.Equal(RosterErrorIds.UnknownHost, ex.ErrorId);
+        Assert.Equal(5, ex.Line);
+    }
+
+    [Fact]
+    public void Hosts_are_parsed()
+    {
+        var r = Parse("""
+            version: 1
+            hosts:
+              dragon-lin: { ssh: ops@dragon-lin.lan, port: 2222, identityFile: ~/.ssh/fleet_ed25519, sshOptions: [Compression=yes], tmux: { socketName: mosaic-factory } }
+            agents:
+              - { name: coder4, runtime: codex, host: dragon-lin }
+            """);
+        var h = r.Hosts["dragon-lin"];
+        Assert.Equal(("ops@dragon-lin.lan", 2222, "~/.ssh/fleet_ed25519"), (h.Ssh, h.Port, h.IdentityFile));
+        Assert.Equal(["Compression=yes"], h.SshOptions);
+        Assert.Equal("mosaic-factory", h.Tmux!.SocketName);
+        Assert.Equal("dragon-lin", r.Agents[0].Host);
+    }
+
+    [Fact]
+    public void Environment_map_is_read_and_checked()
+    {
+        var r = Parse("version: 1\nagents:\n  - name: a\n    runtime: pi\n    environment: { OPENAI_API_KEY: 'sk-$x%y', EMPTY: '' }\n");
+        Assert.Equal("sk-$x%y", r.Agents[0].Environment["OPENAI_API_KEY"]);
+        Assert.Equal("", r.Agents[0].Environment["EMPTY"]);
+        Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nagents:\n  - { name: a, runtime: pi, environment: { 1BAD: x } }\n").ErrorId);
+    }
+
+    [Fact]
+    public void Invalid_regular_expressions_are_errors()
+    {
+        var ex = Fails("version: 1\nruntimes:\n  pi: { busyPattern: '([a-' }\nagents: []\n");
+        Assert.Equal(RosterErrorIds.InvalidPattern, ex.ErrorId);
+        Assert.Equal(3, ex.Line);
+    }
+
+    [Fact]
+    public void Wrong_shapes_are_errors()
+    {
+        Assert.Equal(RosterErrorIds.InvalidValue, Fails("- a\n- b\n").ErrorId);
+        Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nagents: { a: b }\n").ErrorId);
+        Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nagents:\n  - just-a-string\n").ErrorId);
+        Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nagents:\n  - { name: [a], runtime: pi }\n").ErrorId);
+    }
+
+    [Fact]
+    public void A_second_document_is_an_error()
+        => Assert.Equal(RosterErrorIds.Syntax, Fails("version: 1\nagents: []\n---\nversion: 1\n").ErrorId);
+
+    [Fact]
+    public void Missing_file_is_not_found()
+    {
+        var ex = Assert.Throws<RosterException>(() => RosterLoader.LoadFile("/nonexistent/mosaic/roster.yaml"));
+        Assert.Equal(RosterErrorIds.NotFound, ex.ErrorId);
+        Assert.Equal(RosterErrorKind.NotFound, ex.Kind);
+    }
+}
