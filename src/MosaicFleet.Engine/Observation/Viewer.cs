@@ -179,13 +179,29 @@ public sealed class ViewerService(FleetContext context)
         args.AddRange([";", "set-option", "-t", TmuxTarget.SessionWindow(viewer), "destroy-unattached", "on"]);
         if (toggle && SafeClientName.IsMatch(client.Name))
         {
-            // Leaving the viewer (prefix + L, choose-tree, ...) toggles the flags back.
-            args.AddRange([";", "set-hook", "-t", TmuxTarget.SessionWindow(viewer), "client-session-changed",
-                $"if-shell -F '#{{client_readonly}}' 'switch-client -c {client.Name} -r'"]);
+            // Leaving the viewer (prefix + L, choose-tree, ...) must give the client its keys back. A hook on the viewer
+            // session never sees the client leave (tmux runs client-session-changed from the NEW session's hooks, and the
+            // viewer is gone by then), so this is a global hook, one slot per client, that only acts for this client once
+            // it is read-only on a session that is not a viewer, and then removes itself.
+            var slot = $"client-session-changed[{HookSlot(client.Name)}]";
+            args.AddRange([";", "set-hook", "-g", slot, RestoreHook(client.Name, slot)]);
         }
         var s = await Run(FleetHost.LocalName, tmux.Build([.. args]), ct).ConfigureAwait(false);
         if (!s.Success) throw new WatchException(ViewerFailedId, $"Cannot switch the tmux client {client.Name} to {viewer}: {s.Describe()}");
         return client.Name;
+    }
+
+    /// <summary>The hook command that toggles read-only back on <paramref name="clientName"/> once it leaves the viewers.</summary>
+    public static string RestoreHook(string clientName, string slot)
+        => $"if-shell -F '#{{&&:#{{==:#{{client_name}},{clientName}}},#{{&&:#{{client_readonly}},#{{!=:#{{m:{ViewerNames.Prefix}*,#{{client_session}}}},1}}}}}}' "
+            + $"'switch-client -c {clientName} -r ; set-hook -gu {slot}'";
+
+    /// <summary>A stable hook array index for a client name (FNV-1a), away from the low indexes people use.</summary>
+    public static int HookSlot(string clientName)
+    {
+        var h = 2166136261u;
+        foreach (var c in clientName) { h ^= c; h *= 16777619u; }
+        return 70000 + (int)(h % 20000);
     }
 
     /// <summary>The client showing <paramref name="paneId"/> (the pane this process runs in), else null.</summary>
