@@ -55,8 +55,8 @@ public sealed class WatchException(string errorId, string message) : Exception(m
 /// window-size manual so a small viewer never resizes the agent.</summary>
 public sealed class ViewerService(FleetContext context)
 {
-    public const string SessionFormat = "#{session_name}\x1f#{session_attached}\x1f#{socket_path}";
-    public const string ClientFormat = "#{client_name}\x1f#{client_session}\x1f#{pane_id}\x1f#{client_readonly}";
+    public const string SessionFormat = "#{session_name}\u001f#{session_attached}\u001f#{socket_path}";
+    public const string ClientFormat = "#{client_name}\u001f#{client_session}\u001f#{pane_id}\u001f#{client_readonly}";
     public const string ViewerFailedId = "WatchViewerFailed";
 
     private static readonly Regex SafeClientName = new("^[A-Za-z0-9/_.:-]+$", RegexOptions.CultureInvariant);
@@ -81,7 +81,7 @@ public sealed class ViewerService(FleetContext context)
         var list = new List<TmuxSessionInfo>();
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            var parts = line.Split('\x1f');
+            var parts = line.Split('\u001f');
             if (parts.Length != 3) continue;
             if (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var attached)) continue;
             list.Add(new TmuxSessionInfo(parts[0], attached));
@@ -95,7 +95,7 @@ public sealed class ViewerService(FleetContext context)
         var list = new List<TmuxClientInfo>();
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            var parts = line.Split('\x1f');
+            var parts = line.Split('\u001f');
             if (parts.Length != 4) continue;
             list.Add(new TmuxClientInfo(parts[0], parts[1], parts[2], parts[3] == "1"));
         }
