@@ -74,6 +74,16 @@ Describe 'Watch-FleetAgent in a real terminal (outer tmux on another private soc
         (Get-TestSession $envt.Socket).Name | Should -Be @('watched')
     }
 
+    It 'removes the viewer when the terminal closes, and leaves the agent alone' {
+        $outer = Start-OuterTerminal -Environment $envt -Command (Get-WatchCommand "Watch-FleetAgent watched -RosterPath '$roster'")
+        Wait-Until { (Get-Viewer $envt.Socket | Where-Object Attached -eq 1).Count -eq 1 } -TimeoutSeconds 30 | Should -BeTrue
+        # The terminal goes away: its tmux server (and so the pane holding our tmux client) is killed.
+        & tmux -L $outer kill-server
+        Wait-Until { (Get-Viewer $envt.Socket).Count -eq 0 } | Should -BeTrue
+        (Get-TestSession $envt.Socket).Name | Should -Be @('watched')
+        (& tmux -L $envt.Socket display-message -p -t '=watched:' '#{pane_id}') | Should -Be $agentPane
+    }
+
     It '-Takeover -WhatIf opens nothing' {
         Watch-FleetAgent watched -Takeover -WhatIf -RosterPath $envt.RosterPath
         Get-Viewer $envt.Socket | Should -BeNullOrEmpty
