@@ -14,6 +14,8 @@
         'Get-FleetRoster'
         'Get-FleetAgent'
         'Test-FleetDrift'
+        'Watch-FleetAgent'
+        'Wait-FleetAgent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -168,4 +168,48 @@ function Invoke-ChildPwsh {
     [pscustomobject]@{ ExitCode = $p.ExitCode; Stdout = $stdout.Result; Stderr = $stderr.Result }
 }
 
+function Start-OuterTerminal {
+    <# An "outer terminal": a session on another private tmux socket (added to the environment's Sockets, so
+       Remove-FleetTestEnvironment kills it) whose pane runs argv with a real pty of -Width x -Height.
+       MOSAIC_FLEET_MODULE is set in the pane. Returns the outer socket name. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] $Environment,
+        [Parameter(Mandatory)] [string[]] $Command,
+        [string] $Session = 'outer',
+        [int] $Width = 80,
+        [int] $Height = 24
+    )
+    $socket = "$($Environment.Socket)-outer"
+    if (-not $Environment.Sockets.Contains($socket)) { $Environment.Sockets.Add($socket) }
+    & tmux -L $socket new-session -d -s $Session -x $Width -y $Height -e "MOSAIC_FLEET_MODULE=$(Get-FleetModulePath)" -- @Command
+    if ($LASTEXITCODE -ne 0) { throw "tmux new-session $Session on $socket failed" }
+    $socket
+}
+
+function Get-TestSession {
+    <# The sessions on a socket: Name, Attached (number of clients), Width, Height of the current window. #>
+    param([Parameter(Mandatory)] [string] $Socket)
+    $lines = & tmux -L $Socket list-sessions -F '#{session_name}|#{session_attached}|#{window_width}|#{window_height}' 2>$null
+    $global:LASTEXITCODE = 0
+    foreach ($l in @($lines)) {
+        if (-not $l) { continue }
+        $p = $l -split '\|'
+        [pscustomobject]@{ Name = $p[0]; Attached = [int]$p[1]; Width = [int]$p[2]; Height = [int]$p[3] }
+    }
+}
+
+function Get-PaneText {
+    <# The visible text of a pane (capture-pane -p). #>
+    param([Parameter(Mandatory)] [string] $Socket, [Parameter(Mandatory)] [string] $Target)
+    (& tmux -L $Socket capture-pane -p -t $Target 2>$null) -join "`n"
+}
+
+function Send-PaneLine {
+    <# Types a line into a pane (literally) and presses Enter. #>
+    param([Parameter(Mandatory)] [string] $Socket, [Parameter(Mandatory)] [string] $Target, [Parameter(Mandatory)] [string] $Text)
+    & tmux -L $Socket send-keys -t $Target -l $Text
+    & tmux -L $Socket send-keys -t $Target Enter
+}
+
 Export-ModuleMember -Function *

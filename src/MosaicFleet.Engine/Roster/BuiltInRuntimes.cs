@@ -13,18 +13,25 @@ public static class BuiltInRuntimes
         ["claude"] = Make("claude", "mosaic yolo claude", "/clear", ["claude", "node", VersionPattern]),
         ["codex"] = Make("codex", "mosaic yolo codex", "/clear", ["codex", "node"]),
         ["opencode"] = Make("opencode", "mosaic yolo opencode", "/clear", ["opencode", "node"]),
-        ["pi"] = Make("pi", "mosaic yolo pi", "/clear", ["pi", "node"]),
+        ["pi"] = Make("pi", "mosaic yolo pi", "/clear", ["pi", "node"], busyPattern: PiBusyPattern),
         // Upstream's stand-in agent (canary dogfood stub), a python script.
         ["dogfood"] = Make("dogfood", "python3 -m mosaic_dogfood", null, ["python3", "python"]),
     };
 
-    private static FleetRuntime Make(string name, string command, string? reset, string[] paneCommands) => new()
+    /// <summary>pi 0.73.1's status loaders (interactive-mode.js), checked in a tmux pane here: "Working... (escape to
+    /// interrupt)" while a turn runs, "Compacting context..." / "Auto-compacting..." and "Retrying (1/3) in 2s...".
+    /// pi asks no permission questions, so it has no waiting pattern.</summary>
+    public const string PiBusyPattern = @"(Working|Compacting context|Auto-compacting)\.\.\.|Retrying \(\d+/\d+\) in \d+s\.\.\.";
+
+    private static FleetRuntime Make(string name, string command, string? reset, string[] paneCommands, string? busyPattern = null, string? waitingPattern = null) => new()
     {
         Name = name,
         Command = command,
         ResetCommand = reset,
         PaneCommands = paneCommands,
         SubmitKeys = ["Enter"],
+        BusyPattern = busyPattern,
+        WaitingPattern = waitingPattern,
         BuiltIn = true,
     };
 }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Engine.Observation;
 using MosaicFleet.Internal;
 
 namespace MosaicFleet.Cmdlets;
@@ -33,6 +34,11 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     [ArgumentCompleter(typeof(ClassNameCompleter))]
     public string[]? ClassName { get; set; }
 
+    /// <summary>Also read what each agent is doing (Busy, Idle, Waiting, Unknown): two captures of each pane a short
+    /// interval apart, all agents in parallel.</summary>
+    [Parameter]
+    public SwitchParameter Activity { get; set; }
+
     protected override void ProcessRecord()
     {
         if (Name is not null) _names.AddRange(Name);
@@ -45,6 +51,7 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
         if (selected.Count == 0) return;
         var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
         WriteSnapshotDiagnostics(snapshot);
+        if (Activity) Await(new ActivityProbe(Context).ProbeAsync(snapshot.Agents, ActivityRules.SampleInterval, StopToken));
         foreach (var agent in snapshot.Agents) WriteObject(agent);
     }
 }

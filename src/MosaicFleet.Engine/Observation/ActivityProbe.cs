@@ -1,0 +1,118 @@
+using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Tmux;
+
+namespace MosaicFleet.Engine.Observation;
+
+/// <summary>Captures agents' panes (tmux capture-pane -p -t %pane_id, through the context's runner) and sets their Activity.</summary>
+public sealed class ActivityProbe(FleetContext context)
+{
+    /// <summary>The visible text of the agent's pane, or null when the agent has no live pane or the capture failed.</summary>
+    public async Task<string?> CaptureAsync(FleetAgent agent, CancellationToken ct)
+    {
+        if (agent.Status != FleetAgentStatus.Running || agent.PaneId is null) return null;
+        var tmux = context.TmuxFor(agent.Host);
+        var spec = new CommandSpec(tmux.Build("capture-pane", "-p", "-t", TmuxTarget.Pane(agent.PaneId)), context.CommandTimeout);
+        var result = await context.Runner.RunAsync(context.HostOf(agent.Host), spec, ct).ConfigureAwait(false);
+        return result.Success ? result.Stdout : null;
+    }
+
+    /// <summary>Captures every agent's pane at once.</summary>
+    public Task<string?[]> CaptureAllAsync(IReadOnlyList<FleetAgent> agents, CancellationToken ct)
+        => Task.WhenAll(agents.Select(a => CaptureAsync(a, ct)));
+
+    /// <summary>Two captures per agent, <paramref name="interval"/> apart, all agents in parallel; sets each agent's Activity.</summary>
+    public async Task ProbeAsync(IReadOnlyList<FleetAgent> agents, TimeSpan interval, CancellationToken ct)
+    {
+        var live = agents.Where(a => a.Status == FleetAgentStatus.Running && a.PaneId is not null).ToList();
+        foreach (var a in agents) a.Activity = FleetAgentActivity.Unknown;
+        if (live.Count == 0) return;
+        var first = await CaptureAllAsync(live, ct).ConfigureAwait(false);
+        await Task.Delay(interval, context.Clock, ct).ConfigureAwait(false);
+        var second = await CaptureAllAsync(live, ct).ConfigureAwait(false);
+        for (var i = 0; i < live.Count; i++)
+        {
+            if (!context.Roster.Runtimes.TryGetValue(live[i].Runtime, out var runtime)) continue;
+            live[i].Activity = ActivityRules.Classify(runtime, first[i], second[i]);
+        }
+    }
+}
+
+/// <summary>One agent Wait-FleetAgent waits for.</summary>
+public sealed record WaitTarget(FleetAgentSpec Agent, DateTimeOffset? SentAt);
+
+/// <summary>Polls agents until each reaches the target activity. Each poll is one list-panes per host plus one capture
+/// per pending agent (in parallel); a poll's capture is compared with the previous poll's, so two polls make the
+/// "two readings a short interval apart" of the idle rule. The caller owns the loop (so it can write output and progress
+/// from its own thread) and the deadline.</summary>
+public sealed class ActivityWaiter
+{
+    private readonly FleetContext _context;
+    private readonly ActivityProbe _probe;
+    private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+
+    public ActivityWaiter(FleetContext context, IEnumerable<WaitTarget> targets, FleetAgentActivity target)
+    {
+        if (target is not (FleetAgentActivity.Idle or FleetAgentActivity.Busy)) throw new ArgumentOutOfRangeException(nameof(target), "Wait for Idle or Busy.");
+        _context = context;
+        _probe = new ActivityProbe(context);
+        foreach (var t in targets)
+        {
+            var runtime = context.RuntimeOf(t.Agent);
+            _pending[t.Agent.Name] = new Pending(t.Agent, new WaitTracker(target, t.SentAt, ActivityRules.IdleAfterSeconds(runtime)), runtime);
+        }
+        Total = _pending.Count;
+    }
+
+    public int Total { get; }
+
+    public int Done => Total - _pending.Count;
+
+    /// <summary>Agents not there yet, with what they last showed (for progress and the timeout errors).</summary>
+    public IReadOnlyList<(FleetAgent? Agent, FleetAgentSpec Spec, FleetAgentActivity Last)> PendingAgents
+        => _pending.Values.Select(p => (p.LastAgent, p.Spec, p.Tracker.Last)).ToList();
+
+    /// <summary>Host failures seen by the last poll.</summary>
+    public IReadOnlyList<HostFailure> LastHostFailures { get; private set; } = [];
+
+    /// <summary>One reading of every pending agent; returns the agents that reached the target in it (with Activity set).</summary>
+    public async Task<IReadOnlyList<FleetAgent>> PollAsync(CancellationToken ct)
+    {
+        if (_pending.Count == 0) return [];
+        var pending = _pending.Values.ToList();
+        var snapshot = await new FleetQuery(_context).GetAgentsAsync(pending.Select(p => p.Spec), ct).ConfigureAwait(false);
+        LastHostFailures = snapshot.HostFailures;
+        var agents = snapshot.Agents;
+        var captures = await _probe.CaptureAllAsync(agents, ct).ConfigureAwait(false);
+        var now = _context.Clock.GetUtcNow();
+        var reached = new List<FleetAgent>();
+        for (var i = 0; i < agents.Count; i++)
+        {
+            var p = pending[i];
+            var agent = agents[i];
+            var capture = captures[i];
+            // A different pane (the agent was restarted) is not the same screen.
+            var previousHash = p.LastPaneId == agent.PaneId ? p.LastHash : null;
+            agent.Activity = ActivityRules.ClassifyAfter(p.Runtime, previousHash, capture);
+            p.LastHash = capture is null ? null : ActivityRules.Hash(capture);
+            p.LastPaneId = agent.PaneId;
+            p.LastAgent = agent;
+            if (p.Tracker.Observe(agent.Activity, now))
+            {
+                reached.Add(agent);
+                _pending.Remove(p.Spec.Name);
+            }
+        }
+        return reached;
+    }
+
+    private sealed class Pending(FleetAgentSpec spec, WaitTracker tracker, FleetRuntime runtime)
+    {
+        public FleetAgentSpec Spec { get; } = spec;
+        public WaitTracker Tracker { get; } = tracker;
+        public FleetRuntime Runtime { get; } = runtime;
+        public string? LastHash { get; set; }
+        public string? LastPaneId { get; set; }
+        public FleetAgent? LastAgent { get; set; }
+    }
+}

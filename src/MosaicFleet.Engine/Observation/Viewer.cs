@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Tmux;
+
+namespace MosaicFleet.Engine.Observation;
+
+/// <summary>Names of viewer sessions. They start with '_', which the roster's agent-name rule
+/// (^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$) forbids, so no roster agent can ever match a viewer session.</summary>
+public static class ViewerNames
+{
+    public const string Prefix = "_view-";
+
+    private static readonly Regex ViewerRegex = new("^_view-(?<agent>[A-Za-z0-9][A-Za-z0-9_-]{0,62})-(?<id>[0-9a-f]{8})$", RegexOptions.CultureInvariant);
+
+    public static string New(string agent)
+        => $"{Prefix}{agent}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
+
+    public static bool IsViewer(string session) => ViewerRegex.IsMatch(session);
+
+    /// <summary>The agent a viewer session watches, or null when <paramref name="session"/> is not a viewer session.</summary>
+    public static string? AgentOf(string session)
+    {
+        var m = ViewerRegex.Match(session);
+        return m.Success ? m.Groups["agent"].Value : null;
+    }
+}
+
+/// <summary>A session as list-sessions reports it.</summary>
+public sealed record TmuxSessionInfo(string Name, int Attached);
+
+/// <summary>A client as list-clients reports it.</summary>
+public sealed record TmuxClientInfo(string Name, string Session, string PaneId, bool ReadOnly);
+
+/// <summary>How Watch-FleetAgent reaches the viewer.</summary>
+public enum WatchMode
+{
+    /// <summary>Run `tmux attach-session` in this terminal (TMUX unset, so it also works inside another tmux server).</summary>
+    Attach,
+    /// <summary>This process runs inside a client of the fleet's own tmux server: switch that client instead of nesting.</summary>
+    Switch,
+}
+
+public sealed class WatchException(string errorId, string message) : Exception(message)
+{
+    public string ErrorId { get; } = errorId;
+}
+
+/// <summary>Viewer sessions: a session of its own in the agent's session group (grouped sessions share windows), attached
+/// read-only unless taking over, destroyed when no client is attached (destroy-unattached is set only once a client is
+/// attached: set earlier, tmux destroys the still-unattached session at once). The agent's windows get
+/// window-size manual so a small viewer never resizes the agent.</summary>
+public sealed class ViewerService(FleetContext context)
+{
+    public const string SessionFormat = "#{session_name}\u001f#{session_attached}\u001f#{socket_path}";
+    public const string ClientFormat = "#{client_name}\u001f#{client_session}\u001f#{pane_id}\u001f#{client_readonly}";
+    public const string ViewerFailedId = "WatchViewerFailed";
+
+    private static readonly Regex SafeClientName = new("^[A-Za-z0-9/_.:-]+$", RegexOptions.CultureInvariant);
+
+    /// <summary>The sessions on the agent host's fleet socket and the socket's path (null when no server runs).</summary>
+    public async Task<(IReadOnlyList<TmuxSessionInfo> Sessions, string? SocketPath)> ListSessionsAsync(string hostName, CancellationToken ct)
+    {
+        var tmux = context.TmuxFor(hostName);
+        var r = await Run(hostName, tmux.Build("list-sessions", "-F", SessionFormat), ct).ConfigureAwait(false);
+        if (!r.Success)
+        {
+            if (!r.NotFound && !r.TimedOut && ListPanes.IsNoServer(r.Stderr)) return ([], null);
+            throw new WatchException(ViewerFailedId, $"Cannot list the tmux sessions on {hostName}: {r.Describe()}");
+        }
+        var sessions = ParseSessions(r.Stdout, out var path);
+        return (sessions, path);
+    }
+
+    public static IReadOnlyList<TmuxSessionInfo> ParseSessions(string output, out string? socketPath)
+    {
+        socketPath = null;
+        var list = new List<TmuxSessionInfo>();
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split('\u001f');
+            if (parts.Length != 3) continue;
+            if (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var attached)) continue;
+            list.Add(new TmuxSessionInfo(parts[0], attached));
+            socketPath ??= parts[2];
+        }
+        return list;
+    }
+
+    public static IReadOnlyList<TmuxClientInfo> ParseClients(string output)
+    {
+        var list = new List<TmuxClientInfo>();
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = line.Split('\u001f');
+            if (parts.Length != 4) continue;
+            list.Add(new TmuxClientInfo(parts[0], parts[1], parts[2], parts[3] == "1"));
+        }
+        return list;
+    }
+
+    /// <summary>The socket path named by a $TMUX value ("path,pid,session"), or null.</summary>
+    public static string? SocketOfTmuxEnv(string? tmuxEnv)
+    {
+        if (string.IsNullOrEmpty(tmuxEnv)) return null;
+        var last = tmuxEnv.LastIndexOf(',');
+        if (last <= 0) return null;
+        var prev = tmuxEnv.LastIndexOf(',', last - 1);
+        return prev > 0 ? tmuxEnv[..prev] : null;
+    }
+
+    /// <summary>Switch when this process runs in a pane of the fleet's own server (local agents only: switch-client cannot
+    /// cross servers or hosts); attach otherwise.</summary>
+    public WatchMode ChooseMode(string hostName, string? serverSocketPath)
+    {
+        if (hostName != FleetHost.LocalName || serverSocketPath is null) return WatchMode.Attach;
+        var mine = SocketOfTmuxEnv(context.GetEnv("TMUX"));
+        return mine is not null && string.Equals(Path.GetFullPath(mine), Path.GetFullPath(serverSocketPath), StringComparison.Ordinal)
+            ? WatchMode.Switch : WatchMode.Attach;
+    }
+
+    /// <summary>Kills viewer sessions nobody is attached to (left by a terminal killed between create and attach).</summary>
+    public async Task<IReadOnlyList<string>> RemoveLeftoversAsync(string hostName, IReadOnlyList<TmuxSessionInfo> sessions, CancellationToken ct)
+    {
+        var tmux = context.TmuxFor(hostName);
+        var removed = new List<string>();
+        foreach (var s in sessions.Where(s => s.Attached == 0 && ViewerNames.IsViewer(s.Name)))
+        {
+            var r = await Run(hostName, tmux.Build("kill-session", "-t", TmuxTarget.Session(s.Name)), ct).ConfigureAwait(false);
+            if (r.Success) removed.Add(s.Name);
+        }
+        return removed;
+    }
+
+    /// <summary>Pins the agent's window size and creates the viewer session in the agent's group. Returns its name.</summary>
+    public async Task<string> CreateAsync(FleetAgent agent, CancellationToken ct)
+    {
+        var tmux = context.TmuxFor(agent.Host);
+        var viewer = ViewerNames.New(agent.Session);
+        var r = await Run(agent.Host, tmux.Build(
+            "set-option", "-w", "-t", TmuxTarget.SessionWindow(agent.Session), "window-size", "manual", ";",
+            "new-session", "-d", "-s", viewer, "-t", TmuxTarget.Session(agent.Session)), ct).ConfigureAwait(false);
+        if (!r.Success) throw new WatchException(ViewerFailedId, $"Cannot create a viewer session for {agent.Name}: {r.Describe()}");
+        return viewer;
+    }
+
+    /// <summary>The argv that attaches this terminal to the viewer: read-only unless <paramref name="takeover"/>; the size
+    /// of the terminal never counts (ignore-size); destroy-unattached is set once attached.</summary>
+    public IReadOnlyList<string> AttachArgv(string hostName, string viewer, bool takeover)
+    {
+        var tmux = context.TmuxFor(hostName);
+        var argv = tmux.Build(
+            "attach-session", "-f", takeover ? "ignore-size" : "read-only,ignore-size", "-t", TmuxTarget.Session(viewer), ";",
+            "set-option", "-t", TmuxTarget.SessionWindow(viewer), "destroy-unattached", "on");
+        var host = context.HostOf(hostName);
+        if (host.IsLocal) return argv;
+        // ssh needs a terminal for an interactive tmux client.
+        var wrapped = host.Wrap(new CommandSpec(argv, Timeout.InfiniteTimeSpan)).Argv.ToList();
+        wrapped.Insert(1, "-t");
+        return wrapped;
+    }
+
+    /// <summary>Switches the client this process runs in to the viewer (read-only unless taking over) and arranges that the
+    /// client gets its own flags back when it leaves the viewer. Returns the client's name.</summary>
+    public async Task<string> SwitchAsync(string viewer, bool takeover, CancellationToken ct)
+    {
+        var tmux = context.TmuxFor(FleetHost.LocalName);
+        var r = await Run(FleetHost.LocalName, tmux.Build("list-clients", "-F", ClientFormat), ct).ConfigureAwait(false);
+        if (!r.Success) throw new WatchException(ViewerFailedId, $"Cannot list the tmux clients: {r.Describe()}");
+        var client = PickClient(ParseClients(r.Stdout), context.GetEnv("TMUX_PANE"))
+            ?? throw new WatchException(ViewerFailedId, "This shell runs inside the fleet's tmux server, but no client shows its pane.");
+        var args = new List<string> { "switch-client", "-c", client.Name, "-t", TmuxTarget.Session(viewer) };
+        // switch-client -r toggles read-only (with ignore-size); tmux 3.3 cannot clear read-only with refresh-client -f.
+        var toggle = !takeover && !client.ReadOnly;
+        if (toggle) args.Add("-r");
+        args.AddRange([";", "set-option", "-t", TmuxTarget.SessionWindow(viewer), "destroy-unattached", "on"]);
+        if (toggle && SafeClientName.IsMatch(client.Name))
+        {
+            // Leaving the viewer (prefix + L, choose-tree, ...) must give the client its keys back. A hook on the viewer
+            // session never sees the client leave (tmux runs client-session-changed from the NEW session's hooks, and the
+            // viewer is gone by then), so this is a global hook, one slot per client, that only acts for this client once
+            // it is read-only on a session that is not a viewer, and then removes itself.
+            var slot = $"client-session-changed[{HookSlot(client.Name)}]";
+            args.AddRange([";", "set-hook", "-g", slot, RestoreHook(client.Name, slot)]);
+        }
+        var s = await Run(FleetHost.LocalName, tmux.Build([.. args]), ct).ConfigureAwait(false);
+        if (!s.Success) throw new WatchException(ViewerFailedId, $"Cannot switch the tmux client {client.Name} to {viewer}: {s.Describe()}");
+        return client.Name;
+    }
+
+    /// <summary>The hook command that toggles read-only back on <paramref name="clientName"/> once it leaves the viewers.</summary>
+    public static string RestoreHook(string clientName, string slot)
+        => $"if-shell -F '#{{&&:#{{==:#{{client_name}},{clientName}}},#{{&&:#{{client_readonly}},#{{!=:#{{m:{ViewerNames.Prefix}*,#{{client_session}}}},1}}}}}}' "
+            + $"'switch-client -c {clientName} -r ; set-hook -gu {slot}'";
+
+    /// <summary>A stable hook array index for a client name (FNV-1a), away from the low indexes people use.</summary>
+    public static int HookSlot(string clientName)
+    {
+        var h = 2166136261u;
+        foreach (var c in clientName) { h ^= c; h *= 16777619u; }
+        return 70000 + (int)(h % 20000);
+    }
+
+    /// <summary>The client showing <paramref name="paneId"/> (the pane this process runs in), else null.</summary>
+    public static TmuxClientInfo? PickClient(IReadOnlyList<TmuxClientInfo> clients, string? paneId)
+        => paneId is null ? (clients.Count == 1 ? clients[0] : null) : clients.FirstOrDefault(c => c.PaneId == paneId);
+
+    /// <summary>Removes the viewer session if it is still there (after the attach ended).</summary>
+    public async Task<bool> RemoveAsync(string hostName, string viewer, CancellationToken ct)
+    {
+        var tmux = context.TmuxFor(hostName);
+        var r = await Run(hostName, tmux.Build("kill-session", "-t", TmuxTarget.Session(viewer)), ct).ConfigureAwait(false);
+        return r.Success;
+    }
+
+    private Task<CommandResult> Run(string hostName, string[] argv, CancellationToken ct)
+        => context.Runner.RunAsync(context.HostOf(hostName), new CommandSpec(argv, context.CommandTimeout), ct);
+}
+
+/// <summary>Runs an interactive program in this terminal.
+/// Why not <see cref="IProcessRunner"/>: the runner redirects stdin, stdout and stderr to capture them, and a tmux client
+/// needs the real terminal (it reads keys from it and draws on it). So this one command is a direct Process that inherits
+/// the terminal; it is still an argv list (ArgumentList, no shell).</summary>
+public static class InteractiveProcess
+{
+    /// <summary>Runs <paramref name="argv"/> with the terminal inherited and <paramref name="unset"/> removed from its
+    /// environment; returns its exit code. Cancellation kills it.</summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> argv, IEnumerable<string> unset, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo { FileName = argv[0], UseShellExecute = false };
+        for (var i = 1; i < argv.Count; i++) psi.ArgumentList.Add(argv[i]);
+        foreach (var name in unset) psi.Environment.Remove(name);
+        using var process = new Process { StartInfo = psi };
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new WatchException(ViewerService.ViewerFailedId, $"Cannot start {argv[0]}: {ex.Message}");
+        }
+        try
+        {
+            await process.WaitForExitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            try { if (!process.HasExited) process.Kill(entireProcessTree: true); }
+            catch (InvalidOperationException) { }
+            throw;
+        }
+        return process.ExitCode;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using MosaicFleet.Engine.Observation;
+using MosaicFleet.Internal;
+
+namespace MosaicFleet.Cmdlets;
+
+/// <summary>Waits until agents are idle (or busy) and emits each one as soon as it is.</summary>
+[Cmdlet(VerbsLifecycle.Wait, "FleetAgent")]
+[OutputType(typeof(FleetAgent))]
+public sealed class WaitFleetAgentCommand : FleetCmdlet
+{
+    public const string TimeoutId = "AgentWaitTimeout";
+    public const string SkippedSendId = "WaitSkippedSend";
+
+    private static readonly TimeSpan ProgressAfter = TimeSpan.FromSeconds(1);
+
+    private readonly List<(string Name, DateTimeOffset? SentAt)> _requests = [];
+
+    /// <summary>Agent names; wildcards allowed. Binds from Name (Get-FleetAgent) or Agent (Send-FleetMessage results).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AgentNameCompleter))]
+    [Alias("Agent")]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>The state to wait for: Idle (default) or Busy.</summary>
+    [Parameter]
+    [ValidateSet("Idle", "Busy")]
+    public string Activity { get; set; } = "Idle";
+
+    /// <summary>How long to wait, in seconds. Default 600.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int TimeoutSeconds { get; set; } = 600;
+
+    /// <summary>From a send result: when the message was submitted. Idle counts only once Busy was seen or the runtime's
+    /// idleAfterSeconds have passed since then.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public DateTimeOffset? SentAt { get; set; }
+
+    /// <summary>From a send result: its Status. A send that was not Accepted is skipped with a warning.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Status { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        // Only a send status counts here; a FleetAgent's Status (Running, Dead, ...) is no send status.
+        if (Status is { Length: > 0 } status && Enum.TryParse<FleetSendStatus>(status, ignoreCase: true, out var sendStatus)
+            && !Enum.IsDefined(typeof(FleetAgentStatus), status) && sendStatus != FleetSendStatus.Accepted)
+        {
+            WriteWarning($"Not waiting for {string.Join(", ", Name)}: the message was not accepted (Status {sendStatus}).");
+            return;
+        }
+        foreach (var n in Name) _requests.Add((n, SentAt));
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_requests.Count == 0) return;
+        var selected = SelectAgents(_requests.Select(r => r.Name).Distinct(StringComparer.OrdinalIgnoreCase).ToList());
+        if (selected.Count == 0) return;
+        var targets = selected.Select(spec =>
+        {
+            // The latest send to this agent counts (a name given twice, or a pattern and a send result).
+            var sent = _requests.Where(r => new WildcardPattern(r.Name, WildcardOptions.IgnoreCase).IsMatch(spec.Name) && r.SentAt is not null)
+                .Select(r => r.SentAt).Max();
+            return new WaitTarget(spec, sent);
+        }).ToList();
+        var target = Activity == "Busy" ? FleetAgentActivity.Busy : FleetAgentActivity.Idle;
+        var waiter = new ActivityWaiter(Context, targets, target);
+        var clock = Stopwatch.StartNew();
+        var timeout = TimeSpan.FromSeconds(TimeoutSeconds);
+        var showProgress = !Console.IsOutputRedirected;
+        var progress = new ProgressRecord(1, $"Waiting for agents to be {target}", "Starting");
+        var progressShown = false;
+        var reportedHosts = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            var reached = Await(waiter.PollAsync(StopToken));
+            foreach (var f in waiter.LastHostFailures)
+            {
+                if (reportedHosts.Add(f.Host)) WriteError(new ErrorRecord(new InvalidOperationException(f.Message), f.ErrorId, ErrorCategory.ConnectionError, f.Host));
+            }
+            foreach (var agent in reached) WriteObject(agent);
+            if (waiter.Done == waiter.Total || clock.Elapsed >= timeout) break;
+            if (showProgress && clock.Elapsed >= ProgressAfter)
+            {
+                var pending = waiter.PendingAgents;
+                progress.StatusDescription = $"{waiter.Done} of {waiter.Total} {target}; still waiting for {pending[0].Spec.Name} ({pending[0].Last})" +
+                    (pending.Count > 1 ? $" and {pending.Count - 1} more" : "");
+                progress.PercentComplete = (int)(100.0 * waiter.Done / waiter.Total);
+                progress.SecondsRemaining = (int)Math.Max(0, (timeout - clock.Elapsed).TotalSeconds);
+                WriteProgress(progress);
+                progressShown = true;
+            }
+            var left = timeout - clock.Elapsed;
+            Await(Task.Delay(left < ActivityRules.SampleInterval ? left : ActivityRules.SampleInterval, StopToken));
+        }
+        if (progressShown)
+        {
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+        }
+        foreach (var (agent, spec, last) in waiter.PendingAgents)
+        {
+            var state = agent is null ? "never read" : agent.Status == FleetAgentStatus.Running ? $"last seen {last}" : $"status {agent.Status}";
+            WriteError(new ErrorRecord(
+                new TimeoutException($"Agent '{spec.Name}' was not {target} after {TimeoutSeconds} s ({state})."),
+                TimeoutId, ErrorCategory.OperationTimeout, spec.Name));
+        }
+    }
+}
