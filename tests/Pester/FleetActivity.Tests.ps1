@@ -119,6 +119,14 @@ Describe 'Activity and Wait-FleetAgent with a fixture agent (busy for a few seco
         "$($warns[0])" | Should -Match 'fx.*NotSubmitted'
     }
 
+    It 'skips an agent whose host was unreachable, with a warning, instead of waiting out the timeout' {
+        $in = [pscustomobject]@{ Agent = 'fx'; Status = 'Unreachable' }
+        $out = @($in | Wait-FleetAgent -TimeoutSeconds 30 -RosterPath $roster -WarningVariable warns -ErrorVariable errs 3>$null)
+        $out | Should -BeNullOrEmpty
+        $errs | Should -BeNullOrEmpty
+        "$($warns[0])" | Should -Match 'fx.*unreachable'
+    }
+
     It 'times out for an agent without a session, naming its status' {
         Wait-FleetAgent ghost -TimeoutSeconds 1 -RosterPath $roster -ErrorVariable errs -ErrorAction SilentlyContinue
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'AgentWaitTimeout,*'

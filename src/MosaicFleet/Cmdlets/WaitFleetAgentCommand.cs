@@ -46,11 +46,13 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
 
     protected override void ProcessRecord()
     {
-        // Only a send status counts here; a FleetAgent's Status (Running, Dead, ...) is no send status.
+        // Only a send status counts here; a FleetAgent's Status (Running, Dead, Missing) is no send status. Unreachable is
+        // both: from a send result or from Get-FleetAgent, there is nothing to wait for on a host that cannot be reached.
         if (Status is { Length: > 0 } status && Enum.TryParse<FleetSendStatus>(status, ignoreCase: true, out var sendStatus)
-            && !Enum.IsDefined(typeof(FleetAgentStatus), status) && sendStatus != FleetSendStatus.Accepted)
+            && sendStatus != FleetSendStatus.Accepted)
         {
-            WriteWarning($"Not waiting for {string.Join(", ", Name)}: the message was not accepted (Status {sendStatus}).");
+            var why = sendStatus == FleetSendStatus.Unreachable ? "its host is unreachable" : $"the message was not accepted (Status {sendStatus})";
+            WriteWarning($"Not waiting for {string.Join(", ", Name)}: {why}.");
             return;
         }
         foreach (var n in Name) _requests.Add((n, SentAt));
