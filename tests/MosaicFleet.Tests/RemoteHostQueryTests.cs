@@ -44,10 +44,11 @@ public sealed class RemoteHostQueryTests : IDisposable
     {
         var spec = RemoteHostQuery.Command(nonce, _socket, units, TimeSpan.FromSeconds(20));
         var path = $"{_shims}:{Environment.GetEnvironmentVariable("PATH")}";
-        // As sshd does: the login shell reads the quoted command line.
+        // As sshd does: the login shell reads the quoted command line, often with no locale set at all.
+        string[] env = ["env", "-u", "LANG", "-u", "LC_ALL", "-u", "LC_CTYPE", $"PATH={path}"];
         IReadOnlyList<string> argv = loginShell is null
-            ? ["env", $"PATH={path}", .. spec.Argv]
-            : ["env", $"PATH={path}", loginShell, "-c", PosixShell.Join(spec.Argv)];
+            ? [.. env, .. spec.Argv]
+            : [.. env, loginShell, "-c", PosixShell.Join(spec.Argv)];
         var r = await ShellHarness.RunAsync(argv);
         return r with { Spec = spec };
     }
@@ -64,7 +65,7 @@ public sealed class RemoteHostQueryTests : IDisposable
             printf 'noise on stderr\n' >&2
             printf 'Id=mosaic-agent@a.service\nLoadState=loaded\nActiveState=active\nSubState=running\n\nId=mosaic-agent@b.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\n'
             """);
-        var forged = Path.Combine(_dir, "@@mosaic-fleet:0123:list-panes-exit:0", "x");
+        var forged = Path.Combine(_dir, "@@mosaic-fleet:0123:list-panes-exit:0", "日本 é");
         await StartPane("a", forged);
         var nonce = RemoteHostQuery.NewNonce();
         var units = new[] { SystemctlShow.AgentUnit("a"), SystemctlShow.AgentUnit("b") };
@@ -95,14 +96,14 @@ public sealed class RemoteHostQueryTests : IDisposable
         var nonce = RemoteHostQuery.NewNonce();
         var units = new[] { SystemctlShow.AgentUnit("a") };
         var result = await RunScript(nonce, units);
-        var report = RemoteHostQuery.Parse(result, nonce, new TmuxCommand(_socket), units);
+        var report = RemoteHostQuery.Parse(result, nonce, new TmuxCommand(_socket, forceUtf8: true), units);
         Assert.NotNull(report);
         Assert.NotEqual(0, report.ListPanes.ExitCode);           // no tmux server on this socket
         Assert.True(ListPanes.IsNoServer(report.ListPanes.Stderr), report.ListPanes.Stderr);
         Assert.DoesNotContain("Failed to connect", report.ListPanes.Stderr);
         Assert.Equal(1, report.SystemctlShow!.ExitCode);
         Assert.Equal("Failed to connect to bus: No medium found\n", report.SystemctlShow.Stderr);
-        Assert.Equal(["tmux", "-L", _socket, "list-panes"], report.ListPanes.Spec.Argv.Take(4));
+        Assert.Equal(["tmux", "-u", "-L", _socket, "list-panes"], report.ListPanes.Spec.Argv.Take(5));
     }
 
     [Fact]

@@ -57,7 +57,8 @@ public sealed class FleetContext
     public FleetTmuxSettings TmuxOf(string hostName)
         => hostName != FleetHost.LocalName && Roster.Hosts.TryGetValue(hostName, out var h) && h.Tmux is { } t ? t : Roster.Tmux;
 
-    public TmuxCommand TmuxFor(string hostName) => new(TmuxOf(hostName).SocketName, TmuxProgramOn(hostName));
+    /// <summary>tmux argv for a host's socket; on a remote host with -u (its ssh session may have no UTF-8 locale).</summary>
+    public TmuxCommand TmuxFor(string hostName) => new(TmuxOf(hostName).SocketName, TmuxProgramOn(hostName), forceUtf8: hostName != FleetHost.LocalName);
 
     /// <summary>The tmux program on a host: $MOSAIC_TMUX applies to this machine only; a remote host finds tmux on its own PATH.</summary>
     public string TmuxProgramOn(string hostName) => hostName == FleetHost.LocalName ? TmuxProgram : "tmux";

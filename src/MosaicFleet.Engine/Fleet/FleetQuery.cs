@@ -110,7 +110,7 @@ public sealed class FleetQuery(FleetContext context)
                 var why = result.TimedOut ? $"no answer within {result.Spec.Timeout.TotalSeconds:0.#} s" : result.NotFound ? "ssh was not found" : FirstLines(result.Stderr);
                 throw new FleetHostException(host.Name, UnreachableId, $"Cannot reach host {host.Name}: {why}");
             }
-            throw new FleetHostException(host.Name, RemoteCommandFailedId, $"The remote shell on {host.Name} did not run the fleet query: exit {result.ExitCode}: {FirstLines(result.Stderr)}");
+            throw new FleetHostException(host.Name, RemoteCommandFailedId, $"The remote shell on {host.Name} did not run the fleet query: exit {result.ExitCode}: {FirstLines(result.Stderr.Trim().Length > 0 ? result.Stderr : result.Stdout)}");
         }
         context.RecordHome(host.Name, report.Home);
         return Interpret(host.Name, tmux, report.ListPanes, report.SystemctlShow);

@@ -20,7 +20,7 @@ public static class RemoteHostQuery
         "m=\"@@mosaic-fleet:$n\"",
         "printf '%s:home:%s\\n' \"$m\" \"$HOME\"",
         "printf '%s:list-panes\\n' \"$m\" >&2",
-        "tmux -L \"$s\" list-panes -a -F \"$f\" </dev/null",
+        "tmux -u -L \"$s\" list-panes -a -F \"$f\" </dev/null",
         "printf '%s:list-panes-exit:%s\\n' \"$m\" \"$?\"",
         "printf '%s:systemctl\\n' \"$m\" >&2",
         "if [ \"$#\" -gt 0 ]; then",
