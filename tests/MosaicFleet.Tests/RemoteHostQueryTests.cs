@@ -124,6 +124,7 @@ public sealed class RemoteHostQueryTests : IDisposable
         var a = RemoteHostQuery.Command("n1", "sock'; rm -rf /", ["u@x.service"], TimeSpan.FromSeconds(1));
         var b = RemoteHostQuery.Command("n2", "other", [], TimeSpan.FromSeconds(1));
         Assert.Equal(a.Argv[2], b.Argv[2]);
+        Assert.DoesNotContain('\n', a.Argv[2]);
         Assert.Equal(["sh", "-c"], a.Argv.Take(2));
         Assert.Equal(["sh", "n1", "sock'; rm -rf /", ListPanes.Format, "u@x.service"], a.Argv.Skip(3));
     }

@@ -14,22 +14,22 @@ public sealed record RemoteHostReport(string Home, CommandResult ListPanes, Comm
 /// whatever a login script prints before them is ignored).</summary>
 public static class RemoteHostQuery
 {
-    /// <summary>The script run as `sh -c SCRIPT sh NONCE SOCKET FORMAT UNIT...`. It never changes with the data.</summary>
-    public static readonly string Script = string.Join('\n',
-        "n=$1; s=$2; f=$3; shift 3",
-        "m=\"@@mosaic-fleet:$n\"",
-        "printf '%s:home:%s\\n' \"$m\" \"$HOME\"",
-        "printf '%s:list-panes\\n' \"$m\" >&2",
-        "tmux -u -L \"$s\" list-panes -a -F \"$f\" </dev/null",
-        "printf '%s:list-panes-exit:%s\\n' \"$m\" \"$?\"",
-        "printf '%s:systemctl\\n' \"$m\" >&2",
+    /// <summary>The script run as `sh -c SCRIPT sh NONCE SOCKET FORMAT UNIT...`. It never changes with the data, and it is
+    /// one line (no newline inside the quoted command, which csh-family login shells would refuse).</summary>
+    public static readonly string Script = string.Join(' ',
+        "n=$1; s=$2; f=$3; shift 3;",
+        "m=\"@@mosaic-fleet:$n\";",
+        "printf '%s:home:%s\\n' \"$m\" \"$HOME\";",
+        "printf '%s:list-panes\\n' \"$m\" >&2;",
+        "tmux -u -L \"$s\" list-panes -a -F \"$f\" </dev/null;",
+        "printf '%s:list-panes-exit:%s\\n' \"$m\" \"$?\";",
+        "printf '%s:systemctl\\n' \"$m\" >&2;",
         "if [ \"$#\" -gt 0 ]; then",
-        $"  systemctl --user show -p {string.Join(',', Systemd.SystemctlShow.Properties)} -- \"$@\" </dev/null",
-        "  printf '%s:systemctl-exit:%s\\n' \"$m\" \"$?\"",
-        "fi",
-        "printf '%s:end\\n' \"$m\" >&2",
-        "printf '%s:end\\n' \"$m\"",
-        "");
+        $"systemctl --user show -p {string.Join(',', Systemd.SystemctlShow.Properties)} -- \"$@\" </dev/null;",
+        "printf '%s:systemctl-exit:%s\\n' \"$m\" \"$?\";",
+        "fi;",
+        "printf '%s:end\\n' \"$m\" >&2;",
+        "printf '%s:end\\n' \"$m\"");
 
     /// <summary>The argv to run on the host (through <see cref="HostRunner"/>, which adds ssh).</summary>
     public static CommandSpec Command(string nonce, string socketName, IReadOnlyCollection<string> units, TimeSpan timeout)
