@@ -11,7 +11,7 @@ namespace MosaicFleet.Tests;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SshdFixture : IDisposable
 {
-    private readonly Process _sshd;
+    private readonly Process? _sshd;
     private readonly List<string> _users = [];
 
     public SshdFixture()
@@ -36,21 +36,29 @@ public sealed class SshdFixture : IDisposable
         File.AppendAllText(Path.Combine(SshDir, "sshd_config"),
             $"Match LocalPort {BrokenTmuxPort}\n  SetEnv PATH={fakeBin}:/usr/local/bin:/usr/bin:/bin\n");
 
-        FishUser = AddUser("mftfish", "/usr/bin/fish");
-        NologinUser = AddUser("mftnolog", "/usr/sbin/nologin");
+        try
+        {
+            FishUser = AddUser("mftfish", "/usr/bin/fish");
+            NologinUser = AddUser("mftnolog", "/usr/sbin/nologin");
 
-        _sshd = Process.Start(new ProcessStartInfo("/usr/sbin/sshd")
+            _sshd = Process.Start(new ProcessStartInfo("/usr/sbin/sshd")
+            {
+                ArgumentList = { "-D", "-f", Path.Combine(SshDir, "sshd_config"), "-E", Path.Combine(SshDir, "sshd.log") },
+                UseShellExecute = false,
+                RedirectStandardInput = true,
+            })!;
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while (!Listening(Port) || !Listening(BrokenTmuxPort))
+            {
+                if (_sshd.HasExited) throw new InvalidOperationException($"sshd exited: {File.ReadAllText(Path.Combine(SshDir, "sshd.log"))}");
+                if (DateTime.UtcNow > deadline) throw new InvalidOperationException("sshd did not listen within 15 s");
+                Thread.Sleep(50);
+            }
+        }
+        catch
         {
-            ArgumentList = { "-D", "-f", Path.Combine(SshDir, "sshd_config"), "-E", Path.Combine(SshDir, "sshd.log") },
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-        })!;
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!Listening(Port) || !Listening(BrokenTmuxPort))
-        {
-            if (_sshd.HasExited) throw new InvalidOperationException($"sshd exited: {File.ReadAllText(Path.Combine(SshDir, "sshd.log"))}");
-            if (DateTime.UtcNow > deadline) throw new InvalidOperationException("sshd did not listen within 15 s");
-            Thread.Sleep(50);
+            Dispose();
+            throw;
         }
         ControlDirectory = Path.Combine(Directory, "ctl");
         System.IO.Directory.CreateDirectory(ControlDirectory);
@@ -85,7 +93,7 @@ public sealed class SshdFixture : IDisposable
 
     public void Dispose()
     {
-        try { if (!_sshd.HasExited) _sshd.Kill(entireProcessTree: true); _sshd.WaitForExit(5000); } catch (InvalidOperationException) { }
+        try { if (_sshd is { HasExited: false }) _sshd.Kill(entireProcessTree: true); _sshd?.WaitForExit(5000); } catch (InvalidOperationException) { }
         foreach (var u in _users) Run(["userdel", u], check: false);
         try { System.IO.Directory.Delete(Directory, true); } catch (IOException) { }
     }
