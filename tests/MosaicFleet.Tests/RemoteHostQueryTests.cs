@@ -58,6 +58,7 @@ public sealed class RemoteHostQueryTests : IDisposable
     [InlineData("fish")]
     [InlineData("bash")]
     [InlineData("zsh")]
+    [InlineData("tcsh")]
     public async Task Script_ReportsPanesUnitsAndHome_AndIgnoresForgedMarkersInPaths(string? loginShell)
     {
         if (loginShell is not null) Assert.True(ShellHarness.Which(loginShell) is not null, $"{loginShell} is not installed (.ci/run installs it)");
