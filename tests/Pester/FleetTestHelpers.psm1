@@ -112,7 +112,9 @@ function New-RecordingShim {
     }
     $script = @"
 #!/bin/sh
-{ sep=''; for a in "`$@"; do printf '%s%s' "`$sep" "`$a"; sep=`$(printf '\037'); done; printf '\n'; } >> $(ConvertTo-ShQuote $log)
+line=''; sep=''; for a in "`$@"; do line="`$line`$sep`$a"; sep=`$(printf '\037'); done
+# One write per call, so shims running in parallel do not interleave their lines.
+printf '%s\n' "`$line" >> $(ConvertTo-ShQuote $log)
 $body
 "@
     Set-Content -LiteralPath $shim -Value $script -NoNewline
@@ -210,6 +212,55 @@ function Send-PaneLine {
     param([Parameter(Mandatory)] [string] $Socket, [Parameter(Mandatory)] [string] $Target, [Parameter(Mandatory)] [string] $Text)
     & tmux -L $Socket send-keys -t $Target -l $Text
     & tmux -L $Socket send-keys -t $Target Enter
+}
+
+function Get-FreeTcpPort {
+    <# A TCP port on 127.0.0.1 that nothing listens on right now. #>
+    $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    try { $l.Start(); $l.LocalEndpoint.Port } finally { $l.Stop() }
+}
+
+function Test-TcpPort([int] $Port) {
+    $c = [System.Net.Sockets.TcpClient]::new()
+    try { $c.Connect([System.Net.IPAddress]::Loopback, $Port); $true } catch { $false } finally { $c.Dispose() }
+}
+
+function Start-TestSshd {
+    <# Starts a private OpenSSH server (root, foreground: sshd -D) on 127.0.0.1 at -PortCount free ports, with host and user
+       keys, authorized_keys and known_hosts made by tests/fixtures/sshd/new-test-sshd.sh. Stop it with Stop-TestSshd. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Environment, [int] $PortCount = 1)
+    if (-not (Test-Path /usr/sbin/sshd)) { throw '/usr/sbin/sshd is missing: apt-get install openssh-server (.ci/run does).' }
+    $dir = Join-Path $Environment.Directory 'sshd'
+    $ports = @(1..$PortCount | ForEach-Object { Get-FreeTcpPort })
+    & sh (Join-Path $script:RepoRoot 'tests/fixtures/sshd/new-test-sshd.sh') $dir @ports
+    if ($LASTEXITCODE -ne 0) { throw 'new-test-sshd.sh failed' }
+    $psi = [System.Diagnostics.ProcessStartInfo]::new('/usr/sbin/sshd')
+    foreach ($a in '-D', '-f', (Join-Path $dir 'sshd_config'), '-E', (Join-Path $dir 'sshd.log')) { $psi.ArgumentList.Add($a) }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true
+    $p = [System.Diagnostics.Process]::Start($psi)
+    $sshd = [pscustomobject]@{
+        Process        = $p
+        Ports          = $ports
+        Directory      = $dir
+        IdentityFile   = Join-Path $dir 'user_ed25519'
+        KnownHostsFile = Join-Path $dir 'known_hosts'
+        Log            = Join-Path $dir 'sshd.log'
+    }
+    $up = Wait-Until { $p.HasExited -or @($ports | Where-Object { -not (Test-TcpPort $_) }).Count -eq 0 } -TimeoutSeconds 15
+    if (-not $up -or $p.HasExited) {
+        Stop-TestSshd $sshd
+        throw "sshd did not start: $(Get-Content -Raw -LiteralPath $sshd.Log -ErrorAction SilentlyContinue)"
+    }
+    $sshd
+}
+
+function Stop-TestSshd {
+    <# Kills the test sshd and every session process under it (as a host going down would). #>
+    param([Parameter(Mandatory)] $Sshd)
+    if (-not $Sshd.Process.HasExited) { $Sshd.Process.Kill($true) }
+    $null = $Sshd.Process.WaitForExit(10000)
 }
 
 Export-ModuleMember -Function *

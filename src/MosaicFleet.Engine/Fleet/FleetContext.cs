@@ -9,6 +9,7 @@ namespace MosaicFleet.Engine.Fleet;
 public sealed class FleetContext
 {
     private readonly Dictionary<string, FleetHost> _hosts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _remoteHomes = new(StringComparer.Ordinal);
 
     public FleetContext(FleetRoster roster, IProcessRunner? runner = null, Func<string, string?>? getEnv = null, TimeProvider? clock = null)
     {
@@ -46,7 +47,7 @@ public sealed class FleetContext
             if (!_hosts.TryGetValue(hostName, out var host))
             {
                 var spec = Roster.Hosts[hostName];
-                host = new SshHost(spec, SshControlDirectory());
+                host = new SshHost(spec, SshControlDirectory()) { LocalHome = Home };
                 _hosts[hostName] = host;
             }
             return host;
@@ -56,11 +57,63 @@ public sealed class FleetContext
     public FleetTmuxSettings TmuxOf(string hostName)
         => hostName != FleetHost.LocalName && Roster.Hosts.TryGetValue(hostName, out var h) && h.Tmux is { } t ? t : Roster.Tmux;
 
-    public TmuxCommand TmuxFor(string hostName) => new(TmuxOf(hostName).SocketName, TmuxProgram);
+    /// <summary>tmux argv for a host's socket; on a remote host with -u (its ssh session may have no UTF-8 locale).</summary>
+    public TmuxCommand TmuxFor(string hostName) => new(TmuxOf(hostName).SocketName, TmuxProgramOn(hostName), forceUtf8: hostName != FleetHost.LocalName);
 
-    /// <summary>The working directory with '~' expanded (local agents only; a remote agent's '~' is resolved on its host).</summary>
+    /// <summary>The tmux program on a host: $MOSAIC_TMUX applies to this machine only; a remote host finds tmux on its own PATH.</summary>
+    public string TmuxProgramOn(string hostName) => hostName == FleetHost.LocalName ? TmuxProgram : "tmux";
+
+    /// <summary>The systemctl program on a host ($MOSAIC_SYSTEMCTL applies to this machine only).</summary>
+    public string SystemctlProgramOn(string hostName) => hostName == FleetHost.LocalName ? SystemctlProgram : "systemctl";
+
+    /// <summary>The home directory on a host: this machine's, or the remote user's $HOME read on that host
+    /// (once per context: a Get-FleetAgent query records it for free, otherwise one small ssh call).</summary>
+    public async Task<string> HomeOnAsync(string hostName, CancellationToken cancellationToken)
+    {
+        if (hostName == FleetHost.LocalName) return Home;
+        lock (_remoteHomes)
+        {
+            if (_remoteHomes.TryGetValue(hostName, out var known)) return known;
+        }
+        var result = await Runner.RunAsync(HostOf(hostName), new CommandSpec(["sh", "-c", "printf '%s' \"$HOME\""], CommandTimeout), cancellationToken).ConfigureAwait(false);
+        if (!result.Success || result.Stdout.Length == 0 || result.Stdout[0] != '/')
+        {
+            throw new FleetHostException(hostName, SshHost.IsTransportFailure(result) ? FleetQuery.UnreachableId : FleetQuery.RemoteCommandFailedId,
+                $"Cannot read $HOME on {hostName}: {result.Describe()}");
+        }
+        RecordHome(hostName, result.Stdout);
+        return result.Stdout;
+    }
+
+    /// <summary>Remembers a remote host's $HOME seen by another command.</summary>
+    public void RecordHome(string hostName, string home)
+    {
+        if (hostName == FleetHost.LocalName || home.Length == 0 || home[0] != '/') return;
+        lock (_remoteHomes) _remoteHomes[hostName] = home;
+    }
+
+    /// <summary>The remote $HOME if this context has already seen it, else null.</summary>
+    public string? KnownHomeOn(string hostName)
+    {
+        if (hostName == FleetHost.LocalName) return Home;
+        lock (_remoteHomes) return _remoteHomes.GetValueOrDefault(hostName);
+    }
+
+    /// <summary>Expands a leading '~' of <paramref name="path"/> with the home directory of the host it is used on.</summary>
+    public async Task<string> ExpandHomeOnAsync(string hostName, string path, CancellationToken cancellationToken)
+        => path == "~" || path.StartsWith("~/", StringComparison.Ordinal)
+            ? RosterLocator.ExpandHome(path, await HomeOnAsync(hostName, cancellationToken).ConfigureAwait(false))
+            : path;
+
+    /// <summary>The agent's working directory with '~' expanded on the agent's own host.</summary>
+    public async Task<string?> WorkingDirectoryOnHostAsync(FleetAgentSpec agent, CancellationToken cancellationToken)
+        => agent.WorkingDirectory is null ? null : await ExpandHomeOnAsync(agent.Host, agent.WorkingDirectory, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The working directory with '~' expanded (local agents; a remote agent's '~' is expanded only once its
+    /// host's $HOME is known, see <see cref="WorkingDirectoryOnHostAsync"/>).</summary>
     public string? WorkingDirectoryOf(FleetAgentSpec agent)
-        => agent.WorkingDirectory is null ? null : agent.Host == FleetHost.LocalName ? RosterLocator.ExpandHome(agent.WorkingDirectory, Home) : agent.WorkingDirectory;
+        => agent.WorkingDirectory is null ? null
+            : KnownHomeOn(agent.Host) is { } home ? RosterLocator.ExpandHome(agent.WorkingDirectory, home) : agent.WorkingDirectory;
 
     private string? SshControlDirectory()
     {

@@ -34,10 +34,16 @@ public sealed class FleetHostException(string host, string errorId, string messa
 }
 
 /// <summary>Reads the fleet's state: per host, ONE tmux list-panes and ONE systemctl show, whatever the number of agents;
-/// hosts are queried in parallel.</summary>
+/// a remote host gets both in ONE ssh process (<see cref="RemoteHostQuery"/>); hosts are queried in parallel.</summary>
 public sealed class FleetQuery(FleetContext context)
 {
     public const string TmuxFailedId = "TmuxQueryFailed";
+
+    /// <summary>ssh could not reach or log in to the host (exit 255), or the host did not answer within the timeout.</summary>
+    public const string UnreachableId = "FleetHostUnreachable";
+
+    /// <summary>ssh connected but the remote shell could not run the query (not a tmux failure).</summary>
+    public const string RemoteCommandFailedId = "FleetHostCommandFailed";
 
     public async Task<FleetSnapshot> GetAgentsAsync(IEnumerable<FleetAgentSpec> agents, CancellationToken cancellationToken)
     {
@@ -83,12 +89,43 @@ public sealed class FleetQuery(FleetContext context)
     {
         var host = context.HostOf(hostName);
         var tmux = context.TmuxFor(hostName);
+        if (!host.IsLocal) return await ReadRemoteHostAsync(host, tmux, units, ct).ConfigureAwait(false);
         var listTask = context.Runner.RunAsync(host, new CommandSpec(tmux.ListPanes(), context.CommandTimeout), ct);
         Task<CommandResult>? showTask = units.Count == 0 ? null
             : context.Runner.RunAsync(host, new CommandSpec([context.SystemctlProgram, .. SystemctlShow.Arguments(units)], context.CommandTimeout), ct);
         var list = await listTask.ConfigureAwait(false);
         var show = showTask is null ? null : await showTask.ConfigureAwait(false);
+        return Interpret(hostName, tmux, list, show);
+    }
 
+    private async Task<HostState> ReadRemoteHostAsync(FleetHost host, TmuxCommand tmux, IReadOnlyList<string> units, CancellationToken ct)
+    {
+        var nonce = RemoteHostQuery.NewNonce();
+        var result = await context.Runner.RunAsync(host, RemoteHostQuery.Command(nonce, tmux.SocketName, units, context.CommandTimeout), ct).ConfigureAwait(false);
+        var report = RemoteHostQuery.Parse(result, nonce, tmux, units);
+        if (report is null)
+        {
+            if (SshHost.IsTransportFailure(result))
+            {
+                var why = result.TimedOut ? $"no answer within {result.Spec.Timeout.TotalSeconds:0.#} s" : result.NotFound ? "ssh was not found" : FirstLines(result.Stderr);
+                throw new FleetHostException(host.Name, UnreachableId, $"Cannot reach host {host.Name}: {why}");
+            }
+            throw new FleetHostException(host.Name, RemoteCommandFailedId, $"The remote shell on {host.Name} did not run the fleet query: exit {result.ExitCode}: {FirstLines(result.Stderr.Trim().Length > 0 ? result.Stderr : result.Stdout)}");
+        }
+        context.RecordHome(host.Name, report.Home);
+        return Interpret(host.Name, tmux, report.ListPanes, report.SystemctlShow);
+    }
+
+    private static string FirstLines(string text)
+    {
+        var t = text.Trim();
+        if (t.Length == 0) return "(no message)";
+        var lines = t.Split('\n');
+        return string.Join(" ", lines.Take(3).Select(l => l.Trim()));
+    }
+
+    private static HostState Interpret(string hostName, TmuxCommand tmux, CommandResult list, CommandResult? show)
+    {
         IReadOnlyList<TmuxPane> panes = [];
         IReadOnlyList<string> rejected = [];
         var serverRunning = false;

@@ -3,11 +3,14 @@ using System.Text;
 namespace MosaicFleet.Engine.Processes;
 
 /// <summary>Quoting for a POSIX shell (sh, bash, dash). The one place that turns data into shell words:
-/// the ssh transport and the pane command both use it.</summary>
+/// the ssh transport and the pane command both use it.
+/// The words are also read the same by zsh and fish (a remote login shell need not be POSIX): a single quote and a
+/// backslash are never written inside single quotes (fish reads \' and \\ there as escapes) but as \' and \\
+/// outside them, which every one of these shells reads as the bare character.</summary>
 public static class PosixShell
 {
     /// <summary>Quotes one word so that a POSIX shell reads it back byte-exact.
-    /// Safe words pass unchanged; anything else is single-quoted, with each ' written as '\''.</summary>
+    /// Safe words pass unchanged; anything else is single-quoted, with each ' written as '\'' and each \ as '\\'.</summary>
     public static string Quote(string word)
     {
         ArgumentNullException.ThrowIfNull(word);
@@ -18,6 +21,7 @@ public static class PosixShell
         foreach (var c in word)
         {
             if (c == '\'') sb.Append("'\\''");
+            else if (c == '\\') sb.Append("'\\\\'");
             else sb.Append(c);
         }
         sb.Append('\'');
@@ -35,7 +39,7 @@ public static class PosixShell
                 || c is '-' or '_' or '.' or '/' or ':' or ',' or '+' or '@' or '%' or '=';
             if (!ok) return false;
         }
-        // A leading '=' or '~' could be read specially by some shells (zsh's =cmd, tilde expansion).
-        return word[0] != '=' && word[0] != '~';
+        // A leading '=' or '~' could be read specially by some shells (zsh's =cmd, tilde expansion); fish expands %self.
+        return word[0] != '=' && word[0] != '~' && word[0] != '%';
     }
 }

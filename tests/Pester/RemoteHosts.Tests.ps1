@@ -1,0 +1,135 @@
+# Multi-host over OpenSSH against a real sshd on 127.0.0.1: two host entries (two ports of one sshd), each with its own
+# tmux socket, plus a local agent.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'FleetTestHelpers.psm1') -Force
+    Import-Module (Get-FleetModulePath) -Force
+}
+
+Describe 'Get-FleetAgent across ssh hosts' {
+    BeforeAll {
+        $script:envt = New-FleetTestEnvironment
+        $script:sshd = Start-TestSshd -Environment $envt -PortCount 2
+        $script:sockA = "$($envt.Socket)-a"
+        $script:sockB = "$($envt.Socket)-b"
+        $envt.Sockets.Add($sockA); $envt.Sockets.Add($sockB)
+        $q = { param($s) ConvertTo-YamlScalar $s }
+        $hostLine = {
+            param($name, $port, $socket)
+            "  ${name}: { ssh: root@127.0.0.1, port: $port, identityFile: $(& $q $sshd.IdentityFile), knownHostsFile: $(& $q $sshd.KnownHostsFile), tmux: { socketName: $socket } }"
+        }
+        $extra = @('tenant: acme', 'hosts:', (& $hostLine 'alpha' $sshd.Ports[0] $sockA), (& $hostLine 'beta' $sshd.Ports[1] $sockB)) -join "`n"
+        Set-FleetTestRoster -Environment $envt -Extra $extra -Agents @(
+            @{ name = 'home0'; runtime = 'pi' }
+            @{ name = 'alpha1'; runtime = 'pi'; host = 'alpha'; workingDirectory = '~/proj' }
+            @{ name = 'alpha2'; runtime = 'pi'; host = 'alpha' }
+            @{ name = 'beta1'; runtime = 'pi'; host = 'beta' }
+        ) | Out-Null
+        $pi = New-FakeRuntime -Environment $envt -Name 'pi'
+        Start-TestPane -Environment $envt -Session 'home0' -Command @($pi, '600')
+        Start-TestPane -Environment $envt -Session 'alpha1' -Command @($pi, '600') -Socket $sockA
+        Start-TestPane -Environment $envt -Session 'beta1' -Command @('python3', '-c', 'import time; time.sleep(600)') -Socket $sockB
+        # The ssh connections are shared through ControlMaster sockets under $XDG_RUNTIME_DIR/mosaic-fleet.
+        $script:savedRuntimeDir = $env:XDG_RUNTIME_DIR
+        $env:XDG_RUNTIME_DIR = Join-Path $envt.Directory 'run'
+        New-Item -ItemType Directory -Force $env:XDG_RUNTIME_DIR | Out-Null
+        & chmod 700 $env:XDG_RUNTIME_DIR
+        $script:sshLog = New-RecordingShim -Environment $envt -Program 'ssh'
+        Wait-Until { (& tmux -L $sockB list-panes -a -F '#{pane_current_command}') -contains 'python3' } | Should -BeTrue
+    }
+    AfterAll {
+        Stop-TestSshd $sshd
+        $env:XDG_RUNTIME_DIR = $savedRuntimeDir
+        Remove-FleetTestEnvironment $envt
+    }
+
+    It 'returns every agent with its Host, Tenant and socket, read on its own host' {
+        Remove-Item $sshLog -ErrorAction Ignore
+        $all = @(Use-ShimPath $envt { Get-FleetAgent -RosterPath $envt.RosterPath -ErrorAction Continue 2>&1 })
+        $errs = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+        $agents = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] })
+        $errs | Should -BeNullOrEmpty
+        $agents.Name | Should -Be @('home0', 'alpha1', 'alpha2', 'beta1')
+        $agents.Host | Should -Be @('local', 'alpha', 'alpha', 'beta')
+        $agents.Status | Should -Be @('Running', 'Running', 'Missing', 'Running')
+        $agents.Tenant | Should -Be @('acme', 'acme', 'acme', 'acme')
+        $agents.Socket | Should -Be @($envt.Socket, $sockA, $sockA, $sockB)
+        $a1 = $agents | Where-Object Name -eq 'alpha1'
+        $a1.PaneCommand | Should -Be 'pi'
+        $a1.PaneId | Should -Match '^%\d+$'
+        $a1.WorkingDirectory | Should -Be '/root/proj'   # '~' resolved with the remote $HOME
+        $b1 = $agents | Where-Object Name -eq 'beta1'
+        $b1.Drift | Should -BeTrue
+        $b1.DriftReason | Should -Be 'python3 (expected pi or node)'
+    }
+
+    It 'starts exactly one ssh process per remote host per call' {
+        foreach ($call in 1, 2) {
+            Remove-Item $sshLog -ErrorAction Ignore
+            $null = Use-ShimPath $envt { Get-FleetAgent -RosterPath $envt.RosterPath }
+            $calls = @(Get-RecordedCalls $sshLog)
+            $calls.Count | Should -Be 2 -Because (($calls | ForEach-Object { $_ -join " " } | Out-String) -replace '[\x00-\x09\x0b-\x1f]', '?')
+            $ports = $calls | ForEach-Object { $c = $_; $c[[array]::IndexOf($c, '-p') + 1] } | Sort-Object
+            $ports | Should -Be -Because (($calls | ForEach-Object { $_ -join " " } | Out-String) -replace '[\x00-\x09\x0b-\x1f]', '?') @($sshd.Ports | ForEach-Object { "$_" } | Sort-Object)
+            foreach ($c in $calls) {
+                $c | Should -Contain 'BatchMode=yes'
+                $c | Should -Contain '-T'
+                # The remote command (the list-panes format holds the shim's own separator, so re-join the tail).
+                $remote = ($c[([array]::IndexOf($c, 'root@127.0.0.1') + 1)..($c.Count - 1)] -join ' ') -replace '[\x00-\x1f]', '?'
+                $remote | Should -Match '^exec |^sh -c '
+                $remote | Should -Match 'list-panes'
+                $remote | Should -Match 'systemctl --user show'
+                $remote | Should -Match 'mosaic-agent@(alpha1|beta1)'
+            }
+        }
+    }
+
+    It 'shows the Host column in the default table' {
+        $text = Get-FleetAgent -RosterPath $envt.RosterPath | Format-Table | Out-String -Width 160
+        $text | Should -Match '(?m)^alpha1\s.*\salpha\s*$'
+        $text | Should -Match '(?m)^beta1\s.*\sbeta\s*$'
+    }
+
+    Context 'when the sshd stops' {
+        BeforeAll { Stop-TestSshd $sshd }
+
+        It 'marks the remote agents Unreachable with one error per host and leaves the local agent alone' {
+            Remove-Item $sshLog -ErrorAction Ignore
+            $all = @(Use-ShimPath $envt { Get-FleetAgent -RosterPath $envt.RosterPath -ErrorAction Continue 2>&1 })
+            $errs = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+            $agents = @($all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] })
+            # It returned (the runner's timeout bounds every ssh call); no wall time is asserted.
+            $agents.Name | Should -Be @('home0', 'alpha1', 'alpha2', 'beta1')
+            $agents.Status | Should -Be @('Running', 'Unreachable', 'Unreachable', 'Unreachable')
+            ($agents | Where-Object Name -eq 'home0').PaneCommand | Should -Be 'pi'
+            ($agents | Where-Object Name -eq 'alpha1').PaneId | Should -BeNullOrEmpty
+            $errs.Count | Should -Be 2
+            ($errs.TargetObject | Sort-Object) | Should -Be @('alpha', 'beta')
+            foreach ($e in $errs) {
+                $e.FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
+                $e.CategoryInfo.Category | Should -Be 'ConnectionError'
+                $e.ToString() | Should -Match 'Connection refused'
+            }
+            @(Get-RecordedCalls $sshLog).Count | Should -Be 2
+        }
+    }
+}
+
+Describe 'FleetAgent output travels through PowerShell remoting serialization' {
+    It 'gives a deserialized FleetAgent the same table view as a live one' {
+        $live = [MosaicFleet.FleetAgent]@{
+            Name = 'coder4'; Runtime = 'codex'; Host = 'dragon-lin'; Tenant = 'acme'; Status = 'Running'; Drift = $true
+            IdleSeconds = 75; PaneCommand = 'python3'; ServiceState = 'active/running'; PaneId = '%7'
+        }
+        $gone = [MosaicFleet.FleetAgent]@{ Name = 'coder5'; Runtime = 'codex'; Host = 'dragon-lin'; Status = 'Unreachable' }
+        $xml = [System.Management.Automation.PSSerializer]::Serialize(@($live, $gone))
+        $back = @([System.Management.Automation.PSSerializer]::Deserialize($xml))
+        $back[0].pstypenames[0] | Should -Be 'Deserialized.MosaicFleet.FleetAgent'
+        $back[0] | Should -Not -BeOfType ([MosaicFleet.FleetAgent])
+        $liveText = @($live, $gone) | Out-String -Width 160
+        $backText = $back | Out-String -Width 160
+        $backText | Should -Be $liveText
+        # The view (not a generic list) applied: its Idle column formats seconds.
+        $backText | Should -Match 'coder4\s+codex\s+Running\s+True\s+1m15s\s+python3\s+active/running\s+dragon-lin'
+        $backText | Should -Match 'coder5\s+codex\s+Unreachable'
+    }
+}
