@@ -71,30 +71,3 @@ public class ProcessRunnerTests
         Assert.True(ProcessRunner.SpawnCount >= before + 1);
     }
 }
-
-public class PosixShellTests
-{
-    [Theory]
-    [InlineData("plain", "plain")]
-    [InlineData("/usr/bin/tmux", "/usr/bin/tmux")]
-    [InlineData("", "''")]
-    [InlineData("a b", "'a b'")]
-    [InlineData("it's", "'it'\\''s'")]
-    [InlineData("$HOME", "'$HOME'")]
-    [InlineData("~", "'~'")]
-    [InlineData("=x", "'=x'")]
-    public void Quotes(string input, string expected) => Assert.Equal(expected, PosixShell.Quote(input));
-
-    [Fact]
-    public void Rejects_NUL() => Assert.Throws<ArgumentException>(() => PosixShell.Quote("a\0b"));
-
-    [Fact]
-    public async Task Round_trips_through_a_real_shell()
-    {
-        string[] words = ["", "a b", "it's", "\"", "$(touch /tmp/nope)", "`x`", "\\", "\n", "\t", "-n", "--", ";", "&&", "|", "*", "?", "[a]", "{a,b}", "~", "#", "!", "%", "日本", "🚀", "x'\"'y"];
-        var line = "printf '%s\\0' " + PosixShell.Join(words);
-        var r = await ProcessRunner.Instance.RunAsync(new CommandSpec(["sh", "-c", line], TimeSpan.FromSeconds(10)), default);
-        Assert.True(r.Success, r.Describe());
-        Assert.Equal(words, r.Stdout.Split('\0')[..^1]);
-    }
-}
