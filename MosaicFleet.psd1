@@ -14,6 +14,10 @@
         'Get-FleetRoster'
         'Get-FleetAgent'
         'Test-FleetDrift'
+        'Send-FleetMessage'
+        'Reset-FleetAgent'
+        'Get-FleetMessageLog'
+        'Get-FleetAgentOutput'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
