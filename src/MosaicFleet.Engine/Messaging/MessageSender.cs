@@ -111,8 +111,9 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         var resolve = await RunAsync(d, SendCommands.ResolvePane(d.Tmux, d.Request.Agent.Name), ct).ConfigureAwait(false);
         if (!resolve.Success)
         {
-            d.Fail(Unreached(d, resolve) ?? (SendCommands.Classify(resolve.Stderr) == TmuxFailure.NoSession ? FleetSendStatus.NoSession : FleetSendStatus.NotAccepted),
-                resolve.Describe());
+            if (Unreached(d, resolve) is { } unreached) d.Fail(unreached, resolve.Describe());
+            else if (SendCommands.Classify(resolve.Stderr) == TmuxFailure.NoSession) d.Fail(FleetSendStatus.NoSession, $"no session '{d.Request.Agent.Name}' on tmux socket {d.Tmux.SocketName} ({d.Request.Agent.Host}): {resolve.Stderr.Trim()}");
+            else d.Fail(FleetSendStatus.NotAccepted, resolve.Describe());
             return;
         }
         var pane = SendCommands.ParseResolve(resolve.Stdout);
