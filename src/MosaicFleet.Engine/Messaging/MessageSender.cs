@@ -128,7 +128,12 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         }
         catch (TimeoutException ex)
         {
-            d.Fail(FleetSendStatus.NotAccepted, ex.Message);
+            d.Fail(FleetSendStatus.NotAccepted, "nothing was typed: " + ex.Message);
+            return;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            d.Fail(FleetSendStatus.NotAccepted, "nothing was typed: the agent's lock file cannot be opened: " + ex.Message);
             return;
         }
         using (held)
