@@ -191,9 +191,10 @@ function Wait-ChildPwsh {
 
 function Start-FixtureTui {
     <# Runs tests/fixtures/fake_tui.py in a pane of the environment's socket; it logs what it receives to <Directory>/<Session>.log. #>
-    param([Parameter(Mandatory)] $Environment, [Parameter(Mandatory)] [string] $Session, [string] $Mode = 'accept')
+    param([Parameter(Mandatory)] $Environment, [Parameter(Mandatory)] [string] $Session, [string] $Mode = 'accept', [switch] $Boxed)
     $log = Join-Path $Environment.Directory "$Session.log"
-    Start-TestPane -Environment $Environment -Session $Session -RemainOnExit -Command @('python3', (Join-Path $script:RepoRoot 'tests/fixtures/fake_tui.py'), '--mode', $Mode, '--log', $log)
+    $extra = if ($Boxed) { @('--boxed') } else { @() }
+    Start-TestPane -Environment $Environment -Session $Session -RemainOnExit -Command (@('python3', (Join-Path $script:RepoRoot 'tests/fixtures/fake_tui.py'), '--mode', $Mode, '--log', $log) + $extra)
     if ($Mode -ne 'exit') {
         $null = Wait-Until { (& tmux -L $Environment.Socket capture-pane -p -t "=${Session}:") -match 'fake-tui' }
     }

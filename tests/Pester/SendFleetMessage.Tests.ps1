@@ -24,10 +24,12 @@ Describe 'Send-FleetMessage against fixture TUIs in real tmux panes' {
             @{ name = 'noreset'; runtime = 'plain' }
             @{ name = 'stopme'; runtime = 'fake' }
             @{ name = 'faraway'; runtime = 'fake'; host = 'nowhere' }
+            @{ name = 'boxed'; runtime = 'framed' }
         ) -Extra @"
 runtimes:
   fake: { command: 'python3 fake_tui.py', paneCommands: [python3], resetCommand: '/reset' }
   plain: { command: 'python3 fake_tui.py', paneCommands: [python3] }
+  framed: { command: 'python3 fake_tui.py --boxed', paneCommands: [python3], inputPattern: '^╭─+╮\n(?<input>(?:│.*\n)+)╰' }
 hosts:
   nowhere: { ssh: 'nobody@127.0.0.1', port: 1, sshOptions: ['StrictHostKeyChecking=no', 'UserKnownHostsFile=/dev/null'] }
 "@
@@ -37,6 +39,7 @@ hosts:
         Start-FixtureTui -Environment $envt -Session 'swallow1' -Mode 'swallow:1' | Out-Null
         Start-FixtureTui -Environment $envt -Session 'stopme' -Mode 'swallow:all' | Out-Null
         Start-FixtureTui -Environment $envt -Session 'exited' -Mode exit | Out-Null
+        Start-FixtureTui -Environment $envt -Session 'boxed' -Boxed | Out-Null
         Wait-Until { (& tmux -L $envt.Socket list-panes -t '=exited:' -F '#{pane_dead}') -eq '1' } | Should -BeTrue
         $script:common = @{ RosterPath = $roster; TimeoutSeconds = 10 }
     }
@@ -86,6 +89,19 @@ hosts:
             $before = @(Get-FixtureMessages -Environment $envt -Session tui -Pastes).Count
             Send-FleetMessage 'what if' -Name tui -WhatIf @common | Should -BeNullOrEmpty
             @(Get-FixtureMessages -Environment $envt -Session tui -Pastes).Count | Should -Be $before
+        }
+    }
+
+    Context 'A framed input box found by the roster''s inputPattern' {
+        It 'reports Accepted while the sent text stays visible in the history right above the box' {
+            foreach ($m in 'first message', 'second message') {
+                $r = Send-FleetMessage $m -Name boxed -Source x @common
+                $r.Status | Should -Be 'Accepted' -Because $r.Detail
+                $r.SubmitRetried | Should -BeFalse
+            }
+            @(Get-FixtureMessages -Environment $envt -Session boxed) | Should -Be @('[x] first message', '[x] second message')
+            $screen = (& tmux -L $envt.Socket capture-pane -p -t '=boxed:') -join "`n"
+            $screen | Should -Match 'you said: \[x\] second message\n╭'
         }
     }
 

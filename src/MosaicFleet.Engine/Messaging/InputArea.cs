@@ -137,9 +137,13 @@ public sealed class DraftVerification(string needle, DraftCount baseline, bool p
 
     public string LastSeen { get; private set; } = "not looked at yet";
 
-    /// <summary>Records what one look showed; before the submit key this only learns whether the draft arrived.</summary>
+    /// <summary>The input area as last seen before the submit key.</summary>
+    public string? PreSubmitArea { get; private set; }
+
+    /// <summary>Records what one look before the submit key showed; learns whether the draft arrived.</summary>
     public bool ObserveDraft(string? area)
     {
+        PreSubmitArea = area;
         if (area is not null && InputArea.Holds(InputArea.Count(area, Needle), Baseline)) DraftSeen = true;
         return DraftSeen;
     }
@@ -153,7 +157,10 @@ public sealed class DraftVerification(string needle, DraftCount baseline, bool p
             : holds ? "the draft is still in the input area"
             : DraftSeen ? "the draft left the input area" : "the draft was never seen in the input area";
         if (!holds && DraftSeen) return VerifyStep.Accepted;
-        if (holds && Provable && !Retried && sinceSubmit >= retryAfter)
+        // The submit key is re-sent only when it visibly did nothing: our draft, provably ours, still in an input area
+        // that is exactly as it was before the key. An area that changed means the application reacted (a menu closed,
+        // or the text moved into a history the area also shows), and a second key could submit something else.
+        if (holds && Provable && !Retried && sinceSubmit >= retryAfter && string.Equals(area, PreSubmitArea, StringComparison.Ordinal))
         {
             Retried = true;
             return VerifyStep.ResendSubmit;

@@ -185,6 +185,13 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             }
             // Let the application finish reading the paste before the submit key arrives.
             await Task.Delay(100, ct).ConfigureAwait(false);
+            if (d.Verification is { } seen)
+            {
+                // The area as it stands right before the key: a retry needs it unchanged afterwards.
+                var last = await ProbeAsync(d, ct).ConfigureAwait(false);
+                if (d.Status is not null) return;
+                seen.ObserveDraft(InputArea.Find(last!.Screen, d.Runtime.InputPattern));
+            }
             if (!await SubmitAsync(d, ct).ConfigureAwait(false)) return;
             d.SentAt = context.Clock.GetUtcNow();
             d.SinceSubmit = Stopwatch.StartNew();

@@ -204,6 +204,17 @@ public class DraftVerificationTests
     }
 
     [Fact]
+    public void An_area_that_changed_after_the_submit_key_gets_no_retry()
+    {
+        // The text moved into a history that the (too wide) input area also shows: the app reacted; no second key.
+        var v = New("hello agent");
+        v.ObserveDraft("ready\n> hello agent");
+        Assert.Equal(VerifyStep.Wait, v.Step("ready\nyou said: hello agent\n> ", TimeSpan.FromSeconds(2), Retry, Timeout));
+        Assert.False(v.Retried);
+        Assert.Equal(VerifyStep.NotSubmitted, v.Step("ready\nyou said: hello agent\n> ", Timeout, Retry, Timeout));
+    }
+
+    [Fact]
     public void A_draft_that_was_already_in_the_box_is_not_provably_ours_and_is_not_resubmitted()
     {
         var needle = InputArea.Needle("hello agent");

@@ -144,6 +144,38 @@ public sealed class SenderTests : IDisposable
         Assert.All(entries, e => Assert.Equal("go " + e.Agent, e.Message));
     }
 
+    private sealed class SlowPaste(FakeTmux inner) : MosaicFleet.Engine.Processes.IProcessRunner
+    {
+        private int _now;
+        public int Max;
+
+        public async Task<MosaicFleet.Engine.Processes.CommandResult> RunAsync(MosaicFleet.Engine.Processes.CommandSpec spec, CancellationToken ct)
+        {
+            if (spec.Argv[3] != "paste-buffer") return await inner.RunAsync(spec, ct);
+            var n = Interlocked.Increment(ref _now);
+            lock (this) Max = Math.Max(Max, n);
+            await Task.Delay(40, ct);
+            Interlocked.Decrement(ref _now);
+            return await inner.RunAsync(spec, ct);
+        }
+    }
+
+    [Fact]
+    public async Task Typing_runs_for_at_most_ThrottleLimit_agents_at_once()
+    {
+        var names = Enumerable.Range(0, 10).Select(i => $"t{i}").ToArray();
+        var (_, tmux, roster, log) = Setup(names);
+        foreach (var n in names) tmux.Add(n);
+        var slow = new SlowPaste(tmux);
+        var sender = new MessageSender(new FleetContext(roster, slow, _ => null), new SendOptions
+        {
+            ThrottleLimit = 3, PollInterval = TimeSpan.FromMilliseconds(10), LockDirectory = Path.Combine(_dir, "locks"),
+        }, log);
+        var results = await sender.SendAsync(names.Select(n => Req(roster, n, "x " + n)).ToList(), CancellationToken.None);
+        Assert.All(results, r => Assert.Equal(FleetSendStatus.Accepted, r.Status));
+        Assert.InRange(slow.Max, 2, 3);
+    }
+
     [Fact]
     public async Task Cancelling_releases_the_lock_and_leaves_no_buffer()
     {
