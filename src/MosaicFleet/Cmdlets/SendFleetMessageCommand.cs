@@ -27,6 +27,7 @@ public sealed class SendFleetMessageCommand : FleetSendCmdlet
     /// <summary>The label put before the message's first line, in brackets. Default: operator:&lt;user&gt;@&lt;short host name&gt;.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ValidatePattern(@"^[^\r\n]+$")]
     public string? Source { get; set; }
 
     protected override void ProcessRecord() => _names.AddRange(Name);
