@@ -73,6 +73,10 @@ hosts:
             @(Get-FixtureMessages -Environment $envt -Session tui)[-1] | Should -BeExactly "[$($r.Source)] default label"
         }
 
+        It 'refuses a source label of more than one line' {
+            { Send-FleetMessage 'x' -Name tui -Source "two`nlines" @common } | Should -Throw -ErrorId 'ParameterArgumentValidationError,MosaicFleet.Cmdlets.SendFleetMessageCommand'
+        }
+
         It 'binds -Name by property name from Get-FleetAgent, the message staying at position 0' {
             $results = @(Get-FleetAgent -RosterPath $roster -ClassName worker | Send-FleetMessage 'pull and rebase' -Source t -RosterPath $roster)
             $results.Agent | Should -Be @('tui', 'tui2')
