@@ -16,6 +16,10 @@
         'Test-FleetDrift'
         'Watch-FleetAgent'
         'Wait-FleetAgent'
+        'Send-FleetMessage'
+        'Reset-FleetAgent'
+        'Get-FleetMessageLog'
+        'Get-FleetAgentOutput'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -263,4 +263,48 @@ function Stop-TestSshd {
     $null = $Sshd.Process.WaitForExit(10000)
 }
 
+function Start-ChildPwsh {
+    <# Starts a fresh pwsh -NoProfile running $Command without waiting (see Wait-ChildPwsh). #>
+    param([Parameter(Mandatory)] [string] $Command, [hashtable] $Environment = @{})
+    $psi = [System.Diagnostics.ProcessStartInfo]::new((Get-PwshPath))
+    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $Command) { $psi.ArgumentList.Add($a) }
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.UseShellExecute = $false
+    $psi.Environment['MOSAIC_FLEET_MODULE'] = Get-FleetModulePath
+    foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
+    $p = [System.Diagnostics.Process]::Start($psi)
+    [pscustomobject]@{ Process = $p; Stdout = $p.StandardOutput.ReadToEndAsync(); Stderr = $p.StandardError.ReadToEndAsync(); Command = $Command }
+}
+
+function Wait-ChildPwsh {
+    <# Waits for a child started by Start-ChildPwsh; returns ExitCode, Stdout, Stderr. #>
+    param([Parameter(Mandatory)] $Child, [int] $TimeoutSeconds = 300)
+    if (-not $Child.Process.WaitForExit($TimeoutSeconds * 1000)) { $Child.Process.Kill($true); throw "child pwsh timed out: $($Child.Command)" }
+    [pscustomobject]@{ ExitCode = $Child.Process.ExitCode; Stdout = $Child.Stdout.Result; Stderr = $Child.Stderr.Result }
+}
+
+function Start-FixtureTui {
+    <# Runs tests/fixtures/fake_tui.py in a pane of the environment's socket; it logs what it receives to <Directory>/<Session>.log. #>
+    param([Parameter(Mandatory)] $Environment, [Parameter(Mandatory)] [string] $Session, [string] $Mode = 'accept', [switch] $Boxed)
+    $log = Join-Path $Environment.Directory "$Session.log"
+    $extra = if ($Boxed) { @('--boxed') } else { @() }
+    Start-TestPane -Environment $Environment -Session $Session -RemainOnExit -Command (@('python3', (Join-Path $script:RepoRoot 'tests/fixtures/fake_tui.py'), '--mode', $Mode, '--log', $log) + $extra)
+    if ($Mode -ne 'exit') {
+        $null = Wait-Until { (& tmux -L $Environment.Socket capture-pane -p -t "=${Session}:") -match 'fake-tui' }
+    }
+    $log
+}
+
+function Get-FixtureMessages {
+    <# The texts a fixture TUI received as submitted messages (or, with -Pastes, as pastes), in order. #>
+    param([Parameter(Mandatory)] $Environment, [Parameter(Mandatory)] [string] $Session, [switch] $Pastes)
+    $path = Join-Path $Environment.Directory ($(if ($Pastes) { "$Session.log.pastes" } else { "$Session.log" }))
+    if (-not (Test-Path -LiteralPath $path)) { return }
+    # System.Text.Json, not ConvertFrom-Json: that one turns date-like strings into DateTime.
+    foreach ($line in [IO.File]::ReadAllLines($path)) {
+        if ($line) { [System.Text.Json.JsonDocument]::Parse($line).RootElement.GetProperty('text').GetString() }
+    }
+}
+
 Export-ModuleMember -Function *

@@ -1,0 +1,171 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace MosaicFleet.Engine.Messaging;
+
+/// <summary>What a runtime's input area holds of one draft, compared with the baseline taken before typing.</summary>
+public readonly record struct DraftCount(int Needles, int Markers)
+{
+    public static readonly DraftCount None = new(0, 0);
+}
+
+/// <summary>
+/// The verification rules, pure functions over captured screen text.
+/// <para>The INPUT AREA is the part of the visible screen where the runtime shows what is being typed:</para>
+/// <list type="bullet">
+/// <item>with the runtime's <c>inputPattern</c>: the LAST match of that regular expression on the screen (multi-line mode;
+/// the named group <c>input</c> if the pattern has one, else the whole match);</item>
+/// <item>without one: the screen's last paragraph, i.e. the non-blank lines after the last blank line (trailing blank
+/// lines ignored). An input box that sits mid-screen, with blank rows below it and the history above a blank line,
+/// is found wherever it moves.</item>
+/// </list>
+/// <para>The DRAFT's evidence in that area is counted, not just seen: the number of times the draft's NEEDLE occurs
+/// (the last <see cref="NeedleLength"/> characters of the typed text's last non-blank line, with all whitespace and box-drawing borders
+/// removed, so wrapping and an editor's frame do not matter, and the tail is what a scrolling editor keeps in view),
+/// plus the number of collapsed-paste markers (pi's <c>[paste #N +X lines]</c>, Claude's <c>[Pasted text #N]</c>).</para>
+/// <para>The area HOLDS the draft when either count is above the baseline counted before typing. The text has LEFT the
+/// input area once the area held it and then no longer does: that is Accepted. Still held at the timeout is
+/// NotSubmitted; never seen at all by the timeout is NotAccepted (no evidence either way).</para>
+/// </summary>
+public static class InputArea
+{
+    public const int NeedleLength = 24;
+
+    private static readonly Regex PasteMarker = new(@"\[(?:paste|pasted text) #\d+[^\]\n]*\]", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+    /// <summary>The input area's text, or null when the runtime's pattern finds none (no evidence).</summary>
+    public static string? Find(string screen, string? inputPattern)
+    {
+        var text = screen.Replace("\r\n", "\n", StringComparison.Ordinal);
+        if (!string.IsNullOrEmpty(inputPattern))
+        {
+            var regex = new Regex(inputPattern, RegexOptions.Multiline | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            // The last match, overlapping ones included: a divider that closes one box may open the next.
+            Match? last = null;
+            for (var m = regex.Match(text); m.Success; m = regex.Match(text, m.Index + 1))
+            {
+                last = m;
+                if (m.Index + 1 > text.Length) break;
+            }
+            if (last is null) return null;
+            var group = last.Groups["input"];
+            return group.Success ? group.Value : last.Value;
+        }
+        var lines = text.Split('\n');
+        var end = lines.Length - 1;
+        while (end >= 0 && string.IsNullOrWhiteSpace(lines[end])) end--;
+        if (end < 0) return "";
+        var start = end;
+        while (start > 0 && !string.IsNullOrWhiteSpace(lines[start - 1])) start--;
+        return string.Join('\n', lines, start, end - start + 1);
+    }
+
+    /// <summary>Text with whitespace and vertical box-drawing borders removed.</summary>
+    public static string Normalize(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (Rune.IsWhiteSpace(rune) || IsBorder(rune)) continue;
+            sb.Append(rune.ToString());
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The draft's needle: the last <see cref="NeedleLength"/> characters of its last non-blank line, normalized
+    /// (never cutting a surrogate pair). Empty when the draft is all whitespace.</summary>
+    public static string Needle(string typedText)
+    {
+        var lines = typedText.Split('\n');
+        var lastLine = lines.LastOrDefault(l => !string.IsNullOrWhiteSpace(l)) ?? "";
+        var norm = Normalize(lastLine);
+        if (norm.Length <= NeedleLength) return norm;
+        var start = norm.Length - NeedleLength;
+        if (char.IsLowSurrogate(norm[start])) start--;
+        return norm[start..];
+    }
+
+    public static int CountMarkers(string area) => PasteMarker.Count(area);
+
+    public static int CountNeedle(string area, string needle)
+    {
+        if (needle.Length == 0) return 0;
+        var hay = Normalize(area);
+        int count = 0, i = 0;
+        while ((i = hay.IndexOf(needle, i, StringComparison.Ordinal)) >= 0) { count++; i += needle.Length; }
+        return count;
+    }
+
+    /// <summary>The evidence counts in an area (an area that was not found counts nothing).</summary>
+    public static DraftCount Count(string? area, string needle)
+        => area is null ? DraftCount.None : new DraftCount(CountNeedle(area, needle), CountMarkers(area));
+
+    /// <summary>True when the area shows more of the draft than the baseline did.</summary>
+    public static bool Holds(DraftCount now, DraftCount baseline)
+        => now.Needles > baseline.Needles || now.Markers > baseline.Markers;
+
+    private static bool IsBorder(Rune r)
+        => r.Value is '│' or '┃' or '║' or '╎' or '╏' or '┆' or '┇' or '┊' or '┋' or '▏' or '▕';
+}
+
+/// <summary>Where one verification stands after one look at the pane.</summary>
+public enum VerifyStep
+{
+    /// <summary>Keep polling.</summary>
+    Wait,
+    /// <summary>Our draft is still in the input area after the retry delay: re-send the submit key (once).</summary>
+    ResendSubmit,
+    Accepted,
+    NotSubmitted,
+    NotAccepted,
+}
+
+/// <summary>The state of one verification and the decision rule (pure; the caller does the polling).</summary>
+public sealed class DraftVerification(string needle, DraftCount baseline, bool provable)
+{
+    public string Needle { get; } = needle;
+
+    public DraftCount Baseline { get; } = baseline;
+
+    /// <summary>True when the baseline showed none of the draft, so a draft seen later is ours.</summary>
+    public bool Provable { get; } = provable;
+
+    /// <summary>The draft was seen in the input area (before or after the submit key).</summary>
+    public bool DraftSeen { get; private set; }
+
+    public bool Retried { get; private set; }
+
+    public string LastSeen { get; private set; } = "not looked at yet";
+
+    /// <summary>The input area as last seen before the submit key.</summary>
+    public string? PreSubmitArea { get; private set; }
+
+    /// <summary>Records what one look before the submit key showed; learns whether the draft arrived.</summary>
+    public bool ObserveDraft(string? area)
+    {
+        PreSubmitArea = area;
+        if (area is not null && InputArea.Holds(InputArea.Count(area, Needle), Baseline)) DraftSeen = true;
+        return DraftSeen;
+    }
+
+    /// <summary>One look after the submit key.</summary>
+    public VerifyStep Step(string? area, TimeSpan sinceSubmit, TimeSpan retryAfter, TimeSpan timeout)
+    {
+        var holds = area is not null && InputArea.Holds(InputArea.Count(area, Needle), Baseline);
+        if (holds) DraftSeen = true;
+        LastSeen = area is null ? "the input area was not found on the screen"
+            : holds ? "the draft is still in the input area"
+            : DraftSeen ? "the draft left the input area" : "the draft was never seen in the input area";
+        if (!holds && DraftSeen) return VerifyStep.Accepted;
+        // The submit key is re-sent only when it visibly did nothing: our draft, provably ours, still in an input area
+        // that is exactly as it was before the key. An area that changed means the application reacted (a menu closed,
+        // or the text moved into a history the area also shows), and a second key could submit something else.
+        if (holds && Provable && !Retried && sinceSubmit >= retryAfter && string.Equals(area, PreSubmitArea, StringComparison.Ordinal))
+        {
+            Retried = true;
+            return VerifyStep.ResendSubmit;
+        }
+        if (sinceSubmit >= timeout) return holds ? VerifyStep.NotSubmitted : VerifyStep.NotAccepted;
+        return VerifyStep.Wait;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace MosaicFleet.Engine.Messaging;
+
+/// <summary>The message log: one JSON object per line in $XDG_STATE_HOME/mosaic/fleet/messages.jsonl (mode 0600: messages
+/// may hold secrets). Each line is appended under an exclusive file lock, seeking to the end after the lock is held:
+/// .NET's FileMode.Append keeps its own offset, so unlocked concurrent writers overwrite each other's lines.</summary>
+public sealed class MessageLog(string path)
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public string Path { get; } = path;
+
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public static string DefaultPath(Func<string, string?> getEnv, string home)
+    {
+        var state = getEnv("XDG_STATE_HOME");
+        var root = !string.IsNullOrEmpty(state) && System.IO.Path.IsPathRooted(state) ? state : System.IO.Path.Combine(home, ".local", "state");
+        return System.IO.Path.Combine(root, "mosaic", "fleet", "messages.jsonl");
+    }
+
+    public static string Serialize(FleetMessageLogEntry entry) => JsonSerializer.Serialize(entry, Json);
+
+    public static FleetMessageLogEntry? Parse(string line)
+    {
+        try
+        {
+            var e = JsonSerializer.Deserialize<FleetMessageLogEntry>(line, Json);
+            return e is null || e.Agent.Length == 0 ? null : e;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public async Task AppendAsync(FleetMessageLogEntry entry, CancellationToken cancellationToken)
+    {
+        var bytes = Encoding.UTF8.GetBytes(Serialize(entry) + "\n");
+        using var held = await FileLock.AcquireAsync(Path, LockTimeout, cancellationToken).ConfigureAwait(false);
+        var fs = held.Stream;
+        fs.Seek(0, SeekOrigin.End);
+        // A line torn by a crash (no trailing newline) must not swallow ours.
+        if (fs.Length > 0)
+        {
+            fs.Seek(-1, SeekOrigin.End);
+            var last = fs.ReadByte();
+            fs.Seek(0, SeekOrigin.End);
+            if (last != '\n') fs.WriteByte((byte)'\n');
+        }
+        await fs.WriteAsync(bytes, CancellationToken.None).ConfigureAwait(false);
+        fs.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Every entry in file order; <paramref name="malformed"/> counts lines that do not parse.</summary>
+    public async Task<(List<FleetMessageLogEntry> Entries, int Malformed)> ReadAsync(CancellationToken cancellationToken)
+    {
+        var entries = new List<FleetMessageLogEntry>();
+        var bad = 0;
+        if (!File.Exists(Path)) return (entries, 0);
+        string text;
+        using (var held = await FileLock.AcquireAsync(Path, LockTimeout, cancellationToken, FileAccess.Read).ConfigureAwait(false))
+        using (var reader = new StreamReader(held.Stream, Encoding.UTF8))
+        {
+            text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.Trim().Length == 0) continue;
+            if (Parse(line) is { } e) entries.Add(e);
+            else bad++;
+        }
+        return (entries, bad);
+    }
+}

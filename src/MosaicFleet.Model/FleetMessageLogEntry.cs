@@ -1,0 +1,19 @@
+namespace MosaicFleet;
+
+/// <summary>One line of the message log ($XDG_STATE_HOME/mosaic/fleet/messages.jsonl), as Get-FleetMessageLog reads it.</summary>
+public sealed class FleetMessageLogEntry
+{
+    public DateTimeOffset Time { get; set; }
+    public string Tenant { get; set; } = "local";
+    public string Host { get; set; } = "local";
+    public string Agent { get; set; } = "";
+    public string Source { get; set; } = "";
+    /// <summary>A FleetSendStatus name (Accepted, Submitted, NotSubmitted, ...).</summary>
+    public string Status { get; set; } = "";
+    /// <summary>The message as given (without the source label).</summary>
+    public string Message { get; set; } = "";
+    /// <summary>"message" for Send-FleetMessage, "reset" for Reset-FleetAgent.</summary>
+    public string Kind { get; set; } = "message";
+
+    public override string ToString() => $"{Time:u} {Agent} {Status}";
+}

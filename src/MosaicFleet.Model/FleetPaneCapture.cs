@@ -1,0 +1,18 @@
+namespace MosaicFleet;
+
+/// <summary>An agent's recent pane text (Get-FleetAgentOutput).</summary>
+public sealed class FleetPaneCapture
+{
+    public string Agent { get; set; } = "";
+    public string Host { get; set; } = "local";
+    /// <summary>The %pane_id the text was read from.</summary>
+    public string? PaneId { get; set; }
+    public DateTimeOffset CapturedAt { get; set; }
+    /// <summary>The pane's lines, oldest first (history, then the visible screen), trailing blank lines removed.</summary>
+    public string[] Lines { get; set; } = [];
+
+    /// <summary>The lines joined with "\n".</summary>
+    public string Text => string.Join('\n', Lines);
+
+    public override string ToString() => Text;
+}

@@ -1,0 +1,62 @@
+using System.Management.Automation;
+using MosaicFleet.Engine.Messaging;
+using MosaicFleet.Internal;
+
+namespace MosaicFleet.Cmdlets;
+
+/// <summary>An agent's recent pane text (history included), for scripts that read what an agent answered.</summary>
+[Cmdlet(VerbsCommon.Get, "FleetAgentOutput")]
+[OutputType(typeof(FleetPaneCapture))]
+public sealed class GetFleetAgentOutputCommand : FleetCmdlet
+{
+    private readonly List<string> _names = [];
+
+    /// <summary>Agent names; wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AgentNameCompleter))]
+    [Alias("Agent")]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>How many of the pane's last lines (history and screen) to return.</summary>
+    [Parameter]
+    [ValidateRange(1, 1_000_000)]
+    public int Lines { get; set; } = 50;
+
+    protected override void ProcessRecord() => _names.AddRange(Name);
+
+    protected override void EndProcessing()
+    {
+        var reader = new AgentOutput(Context);
+        var agents = SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList());
+        var tasks = agents.Select(a => Capture(reader, a)).ToList();
+        foreach (var t in tasks)
+        {
+            var (capture, error) = Await(t);
+            if (capture is not null) WriteObject(capture);
+            if (error is not null)
+            {
+                var (id, category) = error.Status switch
+                {
+                    FleetSendStatus.NoSession => ("AgentNoSession", ErrorCategory.ObjectNotFound),
+                    FleetSendStatus.Unreachable => ("HostUnreachable", ErrorCategory.ConnectionError),
+                    _ => ("PaneCaptureFailed", ErrorCategory.ReadError),
+                };
+                WriteError(new ErrorRecord(error, id, category, error.Agent));
+            }
+        }
+    }
+
+    private async Task<(FleetPaneCapture?, AgentOutputException?)> Capture(AgentOutput reader, FleetAgentSpec agent)
+    {
+        try
+        {
+            return (await reader.CaptureAsync(agent, Lines, StopToken).ConfigureAwait(false), null);
+        }
+        catch (AgentOutputException ex)
+        {
+            return (null, ex);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System.Management.Automation;
+using MosaicFleet.Engine.Messaging;
+using MosaicFleet.Internal;
+
+namespace MosaicFleet.Cmdlets;
+
+/// <summary>Reads the message log ($XDG_STATE_HOME/mosaic/fleet/messages.jsonl) back as typed entries, oldest first.</summary>
+[Cmdlet(VerbsCommon.Get, "FleetMessageLog")]
+[OutputType(typeof(FleetMessageLogEntry))]
+public sealed class GetFleetMessageLogCommand : FleetCmdlet
+{
+    private readonly List<string> _names = [];
+
+    /// <summary>Only entries for these agents; wildcards allowed.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AgentNameCompleter))]
+    [Alias("Agent")]
+    public string[]? Name { get; set; }
+
+    /// <summary>Only the last N matching entries.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Last { get; set; }
+
+    /// <summary>Only entries at or after this time.</summary>
+    [Parameter]
+    public DateTime? Since { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (Name is not null) _names.AddRange(Name);
+    }
+
+    // The log is read without a roster: it outlives agents that were removed from it.
+    protected override void EndProcessing()
+    {
+        var home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var log = new MessageLog(MessageLog.DefaultPath(Environment.GetEnvironmentVariable, home));
+        WriteVerbose($"Message log: {log.Path}");
+        var (entries, malformed) = Await(log.ReadAsync(StopToken));
+        if (malformed > 0) WriteWarning($"{malformed} line(s) of {log.Path} are not log entries and were skipped.");
+        IEnumerable<FleetMessageLogEntry> selected = entries;
+        if (_names.Count > 0)
+        {
+            var patterns = _names.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+            selected = selected.Where(e => patterns.Any(p => p.IsMatch(e.Agent)));
+        }
+        if (Since is { } since)
+        {
+            var s = since.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Local)) : new DateTimeOffset(since);
+            selected = selected.Where(e => e.Time >= s);
+        }
+        var list = selected.ToList();
+        if (Last > 0 && list.Count > Last) list = list.GetRange(list.Count - Last, Last);
+        foreach (var e in list) WriteObject(e);
+    }
+}

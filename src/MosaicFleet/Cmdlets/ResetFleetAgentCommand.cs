@@ -1,0 +1,50 @@
+using System.Management.Automation;
+using MosaicFleet.Engine.Messaging;
+using MosaicFleet.Internal;
+
+namespace MosaicFleet.Cmdlets;
+
+/// <summary>Sends each agent's runtime resetCommand (e.g. /clear), with the same delivery and verification as Send-FleetMessage.</summary>
+[Cmdlet(VerbsCommon.Reset, "FleetAgent", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(FleetSendResult))]
+public sealed class ResetFleetAgentCommand : FleetSendCmdlet
+{
+    private readonly List<string> _names = [];
+
+    /// <summary>Agent names; wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AgentNameCompleter))]
+    [Alias("Agent")]
+    public string[] Name { get; set; } = [];
+
+    protected override void ProcessRecord() => _names.AddRange(Name);
+
+    protected override void EndProcessing()
+    {
+        var source = MessageText.DefaultSource(Environment.UserName, Environment.MachineName);
+        var requests = new List<SendRequest>();
+        foreach (var agent in SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList()))
+        {
+            var runtime = Context.RuntimeOf(agent);
+            if (string.IsNullOrEmpty(runtime.ResetCommand))
+            {
+                WriteError(new ErrorRecord(
+                    new InvalidOperationException($"The runtime '{runtime.Name}' of {agent.Name} has no resetCommand."),
+                    "NoResetCommand", ErrorCategory.InvalidOperation, agent.Name)
+                {
+                    ErrorDetails = new ErrorDetails($"The runtime '{runtime.Name}' of {agent.Name} has no resetCommand.")
+                    {
+                        RecommendedAction = $"Set runtimes.{runtime.Name}.resetCommand in the roster, or restart the agent.",
+                    },
+                });
+                continue;
+            }
+            if (!ShouldProcess(agent.Name, $"Reset with '{runtime.ResetCommand}'")) continue;
+            // The reset command is typed as is: a source label would turn "/clear" into a prompt.
+            requests.Add(new SendRequest(agent, runtime.ResetCommand, null, "reset") { LogSource = source });
+        }
+        Deliver(requests);
+    }
+}

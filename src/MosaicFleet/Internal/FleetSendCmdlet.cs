@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using MosaicFleet.Engine.Messaging;
+
+namespace MosaicFleet.Internal;
+
+/// <summary>Shared by Send-FleetMessage and Reset-FleetAgent: delivery options, the send, results and ErrorRecords.</summary>
+public abstract class FleetSendCmdlet : FleetCmdlet
+{
+    /// <summary>Submit without verifying: Status is Submitted.</summary>
+    [Parameter]
+    public SwitchParameter NoVerify { get; set; }
+
+    /// <summary>Seconds the text may take to leave the agent's input area after the submit key.</summary>
+    [Parameter]
+    [ValidateRange(0.1, 3600)]
+    public double TimeoutSeconds { get; set; } = 15;
+
+    /// <summary>How many agents are typed to at once.</summary>
+    [Parameter]
+    [ValidateRange(1, 256)]
+    public int ThrottleLimit { get; set; } = 8;
+
+    /// <summary>Sends, then writes one FleetSendResult per request (in order) and an ErrorRecord for each failure.</summary>
+    protected void Deliver(IReadOnlyList<SendRequest> requests)
+    {
+        if (requests.Count == 0) return;
+        var notes = new ConcurrentQueue<(bool Warning, string Text)>();
+        var sender = new MessageSender(Context, new SendOptions
+        {
+            Verify = !NoVerify,
+            Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
+            ThrottleLimit = ThrottleLimit,
+        }, new MessageLog(MessageLog.DefaultPath(Context.GetEnv, Context.Home)))
+        {
+            Verbose = t => notes.Enqueue((false, t)),
+            Warning = t => notes.Enqueue((true, t)),
+        };
+        var results = Await(sender.SendAsync(requests, StopToken));
+        foreach (var (warning, text) in notes)
+        {
+            if (warning) WriteWarning(text); else WriteVerbose(text);
+        }
+        foreach (var r in results)
+        {
+            WriteObject(r);
+            if (ErrorFor(r) is { } error) WriteError(error);
+        }
+    }
+
+    /// <summary>The ErrorRecord for a result that is neither Accepted nor Submitted.</summary>
+    public static ErrorRecord? ErrorFor(FleetSendResult r)
+    {
+        (string Id, ErrorCategory Category, string What)? e = r.Status switch
+        {
+            FleetSendStatus.NotSubmitted => ("MessageNotSubmitted", ErrorCategory.InvalidResult, "was typed but not submitted: the text is still in the input box"),
+            FleetSendStatus.NotAccepted => ("MessageNotAccepted", ErrorCategory.OperationTimeout, "was not seen leaving the input area"),
+            FleetSendStatus.NoSession => ("AgentNoSession", ErrorCategory.ObjectNotFound, "was not sent: the agent has no tmux session"),
+            FleetSendStatus.PaneDead => ("AgentPaneDead", ErrorCategory.ResourceUnavailable, "was not delivered: the agent's pane is dead"),
+            FleetSendStatus.Unreachable => ("HostUnreachable", ErrorCategory.ConnectionError, $"was not sent: host {r.Host} could not be reached"),
+            _ => null,
+        };
+        if (e is not { } x) return null;
+        var message = $"The message to {r.Agent} {x.What} ({r.Detail}).";
+        return new ErrorRecord(new InvalidOperationException(message), x.Id, x.Category, r.Agent)
+        {
+            ErrorDetails = new ErrorDetails(message)
+            {
+                RecommendedAction = r.Status switch
+                {
+                    FleetSendStatus.NotSubmitted => "Look at the pane (Get-FleetAgentOutput): a menu or dialog may have taken the submit key. Do not send the message again; submit it in the pane.",
+                    FleetSendStatus.NotAccepted => "Look at the pane (Get-FleetAgentOutput) before sending again: the agent may be busy, and the message may still arrive.",
+                    FleetSendStatus.NoSession or FleetSendStatus.PaneDead => "Start or restart the agent, then send again.",
+                    _ => "Check the host's ssh connection, then send again.",
+                },
+            },
+        };
+    }
+}

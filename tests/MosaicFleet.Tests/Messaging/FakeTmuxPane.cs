@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using MosaicFleet.Engine.Processes;
+
+namespace MosaicFleet.Tests.Messaging;
+
+/// <summary>A recording IProcessRunner that plays one tmux server with panes: load-buffer stores stdin, paste-buffer
+/// appends to the pane's draft, send-keys Enter submits it (unless the pane swallows it), capture-pane renders
+/// the history, a blank line and "> draft".</summary>
+internal sealed class FakeTmux : IProcessRunner
+{
+    public sealed class Pane(string id)
+    {
+        public string Id { get; } = id;
+        public string Draft { get; set; } = "";
+        public List<string> Received { get; } = [];
+        public List<string> History { get; } = [];
+        public bool Dead { get; set; }
+        /// <summary>Enter keys to swallow (int.MaxValue: all).</summary>
+        public int Swallow { get; set; }
+        /// <summary>Ignores input entirely and shows no input box.</summary>
+        public bool Busy { get; set; }
+        public int Pastes { get; set; }
+    }
+
+    private readonly Dictionary<string, Pane> _sessions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _buffers = new(StringComparer.Ordinal);
+    private int _next;
+
+    public ConcurrentQueue<CommandSpec> Calls { get; } = new();
+
+    public Pane Add(string session)
+    {
+        var p = new Pane("%" + _next++);
+        _sessions[session] = p;
+        return p;
+    }
+
+    public IReadOnlyCollection<string> Buffers { get { lock (_buffers) return _buffers.Keys.ToList(); } }
+
+    public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Calls.Enqueue(spec);
+        lock (_buffers) return Task.FromResult(Run(spec));
+    }
+
+    private CommandResult Run(CommandSpec spec)
+    {
+        var a = spec.Argv.Skip(3).ToList(); // tmux -L socket
+        var ok = (string o) => new CommandResult(spec, 0, o, "", false, false, TimeSpan.Zero);
+        var fail = (string e) => new CommandResult(spec, 1, "", e, false, false, TimeSpan.Zero);
+        Pane? ByTarget(string t) => _sessions.Values.FirstOrDefault(p => p.Id == t);
+        switch (a[0])
+        {
+            case "list-panes":
+            {
+                var session = a[2].TrimStart('=').TrimEnd(':');
+                if (!_sessions.TryGetValue(session, out var p)) return fail($"can't find session: {session}");
+                return ok($"1\u001f{p.Id}\u001f{(p.Dead ? 1 : 0)}\n");
+            }
+            case "load-buffer":
+                _buffers[a[2]] = spec.Stdin ?? "";
+                return ok("");
+            case "paste-buffer":
+            {
+                var p = ByTarget(a[^1]);
+                if (p is null) return fail("can't find pane");
+                var name = a[a.IndexOf("-b") + 1];
+                var text = _buffers[name];
+                if (a.Contains("-d")) _buffers.Remove(name);
+                p.Pastes++;
+                if (!p.Busy) p.Draft += text;
+                return ok("");
+            }
+            case "delete-buffer":
+                return _buffers.Remove(a[2]) ? ok("") : fail("unknown buffer");
+            case "send-keys":
+            {
+                var p = ByTarget(a[2]);
+                if (p is null) return fail("can't find pane");
+                if (a[3] == "Enter" && !p.Busy)
+                {
+                    if (p.Swallow > 0) { p.Swallow--; return ok(""); }
+                    p.Received.Add(p.Draft);
+                    p.History.Add(p.Draft);
+                    p.Draft = "";
+                }
+                return ok("");
+            }
+            case "capture-pane":
+            {
+                var p = ByTarget(a[3]);
+                if (p is null) return fail($"can't find pane: {a[3]}");
+                var screen = p.Busy ? "working...\n" : "ready\n" + string.Concat(p.History.Select(h => "you said: " + h + "\n")) + "\n> " + p.Draft + "\n";
+                return ok(screen + $"MOSAIC-PROBE\u001f{(p.Dead ? 1 : 0)}\u001f0\u001f0\n");
+            }
+            default:
+                return fail("unknown command " + a[0]);
+        }
+    }
+}

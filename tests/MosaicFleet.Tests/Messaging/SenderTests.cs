@@ -1,0 +1,246 @@
+using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Engine.Messaging;
+using MosaicFleet.Engine.Roster;
+
+namespace MosaicFleet.Tests.Messaging;
+
+public sealed class SenderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mf-send-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private (MessageSender Sender, FakeTmux Tmux, FleetRoster Roster, MessageLog Log) Setup(string[] agents, string submitKeys = "Enter", double timeout = 1)
+    {
+        var yaml = "version: 1\ntmux: { socketName: fleet }\nruntimes:\n  fake: { command: fake, paneCommands: [fake], submitKeys: '" + submitKeys + "' }\nagents:\n"
+            + string.Concat(agents.Select(a => $"  - {{ name: {a}, runtime: fake }}\n"));
+        var roster = RosterLoader.Parse(yaml, Path.Combine(_dir, "roster.yaml"));
+        var tmux = new FakeTmux();
+        var log = new MessageLog(Path.Combine(_dir, "state", "messages.jsonl"));
+        var ctx = new FleetContext(roster, tmux, _ => null);
+        var sender = new MessageSender(ctx, new SendOptions
+        {
+            Timeout = TimeSpan.FromSeconds(timeout),
+            PollInterval = TimeSpan.FromMilliseconds(10),
+            RetryAfter = TimeSpan.FromMilliseconds(100),
+            DraftWait = TimeSpan.FromMilliseconds(200),
+            LockDirectory = Path.Combine(_dir, "locks"),
+        }, log);
+        return (sender, tmux, roster, log);
+    }
+
+    private static SendRequest Req(FleetRoster r, string agent, string msg) => new(r.Agents.Single(a => a.Name == agent), msg, "op");
+
+    [Fact]
+    public async Task A_message_is_pasted_from_stdin_never_in_an_argv_and_accepted()
+    {
+        var (sender, tmux, roster, _) = Setup(["a"]);
+        var pane = tmux.Add("a");
+        const string msg = "-x ; \\; Enter $(rm -rf /) \"q\" 'q'";
+        var results = await sender.SendAsync([Req(roster, "a", msg)], CancellationToken.None);
+        Assert.Equal(FleetSendStatus.Accepted, results[0].Status);
+        Assert.Equal(["[op] " + msg], pane.Received);
+        Assert.DoesNotContain(tmux.Calls, c => c.Argv.Any(w => w.Contains("rm -rf", StringComparison.Ordinal)));
+        Assert.Single(tmux.Calls, c => c.Stdin == "[op] " + msg);
+        Assert.NotNull(results[0].SentAt);
+        Assert.Empty(tmux.Buffers);
+    }
+
+    [Fact]
+    public async Task Every_command_after_resolving_targets_the_pane_id()
+    {
+        var (sender, tmux, roster, _) = Setup(["a"]);
+        var pane = tmux.Add("a");
+        await sender.SendAsync([Req(roster, "a", "hi")], CancellationToken.None);
+        foreach (var c in tmux.Calls.Where(c => c.Argv.Contains("-t") && c.Argv[3] != "list-panes"))
+        {
+            Assert.Equal(pane.Id, c.Argv[c.Argv.ToList().IndexOf("-t") + 1]);
+        }
+    }
+
+    [Fact]
+    public async Task A_swallowed_submit_key_is_resent_once_and_the_body_is_never_sent_twice()
+    {
+        // agent-deck #479: a retry must never type the message a second time.
+        var (sender, tmux, roster, _) = Setup(["a"]);
+        var pane = tmux.Add("a");
+        pane.Swallow = 1;
+        var r = (await sender.SendAsync([Req(roster, "a", "only once")], CancellationToken.None))[0];
+        Assert.Equal(FleetSendStatus.Accepted, r.Status);
+        Assert.True(r.SubmitRetried);
+        Assert.Equal(1, pane.Pastes);
+        Assert.Equal(["[op] only once"], pane.Received);
+        Assert.Equal(1, tmux.Calls.Count(c => c.Argv[3] == "load-buffer"));
+    }
+
+    [Fact]
+    public async Task A_draft_left_in_the_box_is_NotSubmitted_not_success()
+    {
+        // agent-deck #1413: typed but not submitted must not be reported as delivered.
+        var (sender, tmux, roster, _) = Setup(["a"]);
+        var pane = tmux.Add("a");
+        pane.Swallow = int.MaxValue;
+        var r = (await sender.SendAsync([Req(roster, "a", "stuck")], CancellationToken.None))[0];
+        Assert.Equal(FleetSendStatus.NotSubmitted, r.Status);
+        Assert.Equal(1, pane.Pastes);
+        Assert.Equal("[op] stuck", pane.Draft);
+    }
+
+    [Fact]
+    public async Task A_busy_pane_that_shows_nothing_is_NotAccepted()
+    {
+        var (sender, tmux, roster, _) = Setup(["a"]);
+        tmux.Add("a").Busy = true;
+        var r = (await sender.SendAsync([Req(roster, "a", "anyone?")], CancellationToken.None))[0];
+        Assert.Equal(FleetSendStatus.NotAccepted, r.Status);
+        Assert.False(r.SubmitRetried);
+    }
+
+    [Fact]
+    public async Task Missing_session_and_dead_pane_type_nothing()
+    {
+        var (sender, tmux, roster, _) = Setup(["gone", "dead"]);
+        tmux.Add("dead").Dead = true;
+        var results = await sender.SendAsync([Req(roster, "gone", "x"), Req(roster, "dead", "x")], CancellationToken.None);
+        Assert.Equal(FleetSendStatus.NoSession, results[0].Status);
+        Assert.Equal(FleetSendStatus.PaneDead, results[1].Status);
+        Assert.DoesNotContain(tmux.Calls, c => c.Argv[3] is "load-buffer" or "paste-buffer" or "send-keys");
+    }
+
+    [Fact]
+    public async Task Submit_keys_come_from_the_runtime_in_order()
+    {
+        var (sender, tmux, roster, _) = Setup(["a"], submitKeys: "Escape Enter");
+        tmux.Add("a");
+        await sender.SendAsync([Req(roster, "a", "x")], CancellationToken.None);
+        var keys = tmux.Calls.Where(c => c.Argv[3] == "send-keys").Select(c => c.Argv[^1]).ToList();
+        Assert.Equal(["Escape", "Enter"], keys);
+    }
+
+    [Fact]
+    public async Task Without_verification_the_status_is_Submitted_and_the_pane_is_not_captured()
+    {
+        var (_, tmux, roster, log) = Setup(["a"]);
+        tmux.Add("a");
+        var ctx = new FleetContext(roster, tmux, _ => null);
+        var sender = new MessageSender(ctx, new SendOptions { Verify = false, LockDirectory = Path.Combine(_dir, "locks") }, log);
+        var r = (await sender.SendAsync([Req(roster, "a", "x")], CancellationToken.None))[0];
+        Assert.Equal(FleetSendStatus.Submitted, r.Status);
+        Assert.DoesNotContain(tmux.Calls, c => c.Argv[3] == "capture-pane");
+    }
+
+    [Fact]
+    public async Task Many_agents_are_verified_in_one_shared_poll_loop_and_each_send_is_logged()
+    {
+        var names = Enumerable.Range(0, 12).Select(i => $"w{i}").ToArray();
+        var (sender, tmux, roster, log) = Setup(names);
+        foreach (var n in names) tmux.Add(n);
+        var results = await sender.SendAsync(names.Select(n => Req(roster, n, "go " + n)).ToList(), CancellationToken.None);
+        Assert.All(results, r => Assert.Equal(FleetSendStatus.Accepted, r.Status));
+        Assert.Equal(names, results.Select(r => r.Agent));
+        var (entries, bad) = await log.ReadAsync(CancellationToken.None);
+        Assert.Equal(0, bad);
+        Assert.Equal(names.OrderBy(n => n), entries.Select(e => e.Agent).OrderBy(n => n));
+        Assert.All(entries, e => Assert.Equal("go " + e.Agent, e.Message));
+    }
+
+    private sealed class SlowPaste(FakeTmux inner) : MosaicFleet.Engine.Processes.IProcessRunner
+    {
+        private int _now;
+        public int Max;
+
+        public async Task<MosaicFleet.Engine.Processes.CommandResult> RunAsync(MosaicFleet.Engine.Processes.CommandSpec spec, CancellationToken ct)
+        {
+            if (spec.Argv[3] != "paste-buffer") return await inner.RunAsync(spec, ct);
+            var n = Interlocked.Increment(ref _now);
+            lock (this) Max = Math.Max(Max, n);
+            await Task.Delay(40, ct);
+            Interlocked.Decrement(ref _now);
+            return await inner.RunAsync(spec, ct);
+        }
+    }
+
+    [Fact]
+    public async Task Typing_runs_for_at_most_ThrottleLimit_agents_at_once()
+    {
+        var names = Enumerable.Range(0, 10).Select(i => $"t{i}").ToArray();
+        var (_, tmux, roster, log) = Setup(names);
+        foreach (var n in names) tmux.Add(n);
+        var slow = new SlowPaste(tmux);
+        var sender = new MessageSender(new FleetContext(roster, slow, _ => null), new SendOptions
+        {
+            ThrottleLimit = 3, PollInterval = TimeSpan.FromMilliseconds(10), LockDirectory = Path.Combine(_dir, "locks"),
+        }, log);
+        var results = await sender.SendAsync(names.Select(n => Req(roster, n, "x " + n)).ToList(), CancellationToken.None);
+        Assert.All(results, r => Assert.Equal(FleetSendStatus.Accepted, r.Status));
+        Assert.InRange(slow.Max, 2, 3);
+    }
+
+    [Fact]
+    public async Task Cancelling_releases_the_lock_and_leaves_no_buffer()
+    {
+        var (sender, tmux, roster, _) = Setup(["a"], timeout: 30);
+        tmux.Add("a").Busy = true;
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sender.SendAsync([Req(roster, "a", "x")], cts.Token));
+        Assert.Empty(tmux.Buffers);
+        using var again = await FileLock.AcquireAsync(AgentLocks.PathFor(Path.Combine(_dir, "locks"), "local", "local", "a"), TimeSpan.Zero, CancellationToken.None);
+    }
+}
+
+public sealed class FileLockAndLogTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mf-lock-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task A_held_lock_times_out_for_the_second_taker_and_frees_on_dispose()
+    {
+        var path = Path.Combine(_dir, "locks", "a.lock");
+        var first = await FileLock.AcquireAsync(path, TimeSpan.FromSeconds(1), CancellationToken.None);
+        await Assert.ThrowsAsync<TimeoutException>(() => FileLock.AcquireAsync(path, TimeSpan.FromMilliseconds(100), CancellationToken.None));
+        first.Dispose();
+        using var second = await FileLock.AcquireAsync(path, TimeSpan.FromMilliseconds(100), CancellationToken.None);
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.Combine(_dir, "locks")));
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_keep_every_line_whole_and_the_file_private()
+    {
+        var log = new MessageLog(Path.Combine(_dir, "state", "messages.jsonl"));
+        var body = new string('x', 3000);
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(() => log.AppendAsync(new FleetMessageLogEntry
+        {
+            Time = DateTimeOffset.UtcNow, Agent = $"a{i}", Source = "op", Status = "Accepted", Message = $"{i}:{body}\nline2",
+        }, CancellationToken.None))));
+        var (entries, bad) = await log.ReadAsync(CancellationToken.None);
+        Assert.Equal(0, bad);
+        Assert.Equal(64, entries.Count);
+        Assert.Equal(64, entries.Select(e => e.Agent).Distinct().Count());
+        Assert.All(entries, e => Assert.Equal($"{e.Agent[1..]}:{body}\nline2", e.Message));
+        Assert.Equal(64, File.ReadAllLines(log.Path).Length);
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(log.Path));
+    }
+
+    [Fact]
+    public void Entries_serialize_as_one_camelCase_json_line()
+    {
+        var line = MessageLog.Serialize(new FleetMessageLogEntry { Agent = "a", Message = "x\ny", Status = "Accepted" });
+        Assert.DoesNotContain('\n', line);
+        Assert.Contains("\"agent\":\"a\"", line);
+        Assert.Equal("x\ny", MessageLog.Parse(line)!.Message);
+        Assert.Null(MessageLog.Parse("{not json"));
+    }
+
+    [Fact]
+    public void The_log_lives_under_XDG_STATE_HOME_or_the_home_state_folder()
+    {
+        Assert.Equal("/s/mosaic/fleet/messages.jsonl", MessageLog.DefaultPath(k => k == "XDG_STATE_HOME" ? "/s" : null, "/h"));
+        Assert.Equal("/h/.local/state/mosaic/fleet/messages.jsonl", MessageLog.DefaultPath(_ => null, "/h"));
+    }
+
+    [Fact]
+    public void Last_lines_trims_trailing_blank_lines()
+        => Assert.Equal(["b", "c"], AgentOutput.LastLines("a\nb  \nc\n\n\n", 2));
+}
