@@ -133,3 +133,82 @@ Describe 'FleetAgent output travels through PowerShell remoting serialization' {
         $backText | Should -Match 'coder5\s+codex\s+Unreachable'
     }
 }
+
+Describe 'Messaging a remote agent over ssh' {
+    BeforeAll {
+        $script:envt = New-FleetTestEnvironment -Prefix mfr
+        $script:sshd = Start-TestSshd -Environment $envt -PortCount 1
+        $script:sock = "$($envt.Socket)-r"
+        $envt.Sockets.Add($sock)
+        $script:savedEnv = @{ XDG_STATE_HOME = $env:XDG_STATE_HOME; XDG_RUNTIME_DIR = $env:XDG_RUNTIME_DIR }
+        $env:XDG_STATE_HOME = Join-Path $envt.Directory 'state'
+        $env:XDG_RUNTIME_DIR = Join-Path $envt.Directory 'run'
+        New-Item -ItemType Directory -Force $env:XDG_RUNTIME_DIR | Out-Null
+        & chmod 700 $env:XDG_RUNTIME_DIR
+        $hostLine = "  far: { ssh: root@127.0.0.1, port: $($sshd.Ports[0]), identityFile: $(ConvertTo-YamlScalar $sshd.IdentityFile), knownHostsFile: $(ConvertTo-YamlScalar $sshd.KnownHostsFile), tmux: { socketName: $sock } }"
+        $script:roster = Set-FleetTestRoster -Environment $envt -Agents @(@{ name = 'rtui'; runtime = 'fake'; host = 'far' }) -Extra @"
+runtimes:
+  fake: { command: 'python3 fake_tui.py', paneCommands: [python3], resetCommand: '/reset' }
+hosts:
+$hostLine
+"@
+        # The "remote" host is this machine through sshd, so the fixture TUI's log is readable here.
+        $script:log = Join-Path $envt.Directory 'rtui.log'
+        Start-TestPane -Environment $envt -Session 'rtui' -Socket $sock -RemainOnExit -Command @('python3', (Join-Path (Get-RepoRoot) 'tests/fixtures/fake_tui.py'), '--mode', 'accept', '--log', $log)
+        Wait-Until { (& tmux -L $sock capture-pane -p -t '=rtui:') -match 'fake-tui' } | Should -BeTrue
+        $script:sshLog = New-RecordingShim -Environment $envt -Program 'ssh'
+        $script:common = @{ RosterPath = $roster; TimeoutSeconds = 10; Source = 'x' }
+    }
+    AfterAll {
+        Stop-TestSshd $sshd
+        $env:XDG_STATE_HOME = $savedEnv.XDG_STATE_HOME; $env:XDG_RUNTIME_DIR = $savedEnv.XDG_RUNTIME_DIR
+        Remove-FleetTestEnvironment $envt
+    }
+
+    It 'delivers <Case> byte-exact across the remote shell''s quoting' -TestCases @(
+        @{ Case = 'a tmux key name'; Text = 'Enter' }
+        @{ Case = 'a leading dash'; Text = '-t =coder1 --help' }
+        @{ Case = 'semicolons'; Text = 'first; second; kill-server \; list-sessions \;' }
+        @{ Case = 'command substitution'; Text = 'echo $(rm -rf ~) `whoami` ${HOME} %s %n' }
+        @{ Case = 'quotes'; Text = 'say "double" and ''single'' and "unbalanced' }
+        @{ Case = 'backslashes'; Text = 'C:\temp\new \\server\share \n \t \' }
+        @{ Case = 'tabs'; Text = "col1`tcol2`t`tcol4" }
+        @{ Case = 'CJK and emoji'; Text = '你好，世界。テストです。한국어 🚀 👨‍👩‍👧' }
+        @{ Case = 'several lines'; Text = "line one`nline two`n`n  indented" }
+        @{ Case = 'a 20,000-character message'; Text = (-join (1..20000 | ForEach-Object { [char](97 + ($_ % 26)) })) }
+    ) {
+        param($Case, $Text)
+        Remove-Item $sshLog -ErrorAction Ignore
+        $r = Use-ShimPath $envt { Send-FleetMessage $Text -Name rtui @common }
+        $r.Status | Should -Be 'Accepted' -Because $r.Detail
+        $r.Host | Should -Be 'far'
+        $got = @(Get-FixtureMessages -Environment $envt -Session rtui)[-1]
+        $got | Should -BeExactly "[x] $Text"
+    }
+
+    It 'sends the text on ssh''s stdin, never in an ssh argument' {
+        Remove-Item $sshLog -ErrorAction Ignore
+        $token = "mf-stdin-only-$([guid]::NewGuid().ToString('N'))"
+        (Use-ShimPath $envt { Send-FleetMessage "secret $token" -Name rtui @common }).Status | Should -Be 'Accepted'
+        @(Get-FixtureMessages -Environment $envt -Session rtui)[-1] | Should -BeExactly "[x] secret $token"
+        $calls = @(Get-RecordedCalls $sshLog)
+        $calls.Count | Should -BeGreaterThan 0
+        foreach ($call in $calls) { ($call -join ' ').Contains($token) | Should -BeFalse }
+    }
+
+    It 'resets a remote agent and reads its output' {
+        (Reset-FleetAgent -Name rtui -RosterPath $roster -TimeoutSeconds 10).Status | Should -Be 'Accepted'
+        @(Get-FixtureMessages -Environment $envt -Session rtui)[-1] | Should -BeExactly '/reset'
+        $cap = Get-FleetAgentOutput -Name rtui -RosterPath $roster -Lines 50
+        $cap.Agent | Should -Be 'rtui'
+        ($cap.Lines -join "`n") | Should -Match 'fake-tui'
+    }
+
+    It 'reports Unreachable, one error, when the host is down' {
+        Stop-TestSshd $sshd
+        $r = Send-FleetMessage 'anyone there?' -Name rtui @common -ErrorVariable errs -ErrorAction SilentlyContinue
+        $r.Status | Should -Be 'Unreachable'
+        $errs.Count | Should -Be 1
+        $errs[0].TargetObject | Should -Be 'rtui'
+    }
+}
