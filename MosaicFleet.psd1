@@ -14,6 +14,12 @@
         'Get-FleetRoster'
         'Get-FleetAgent'
         'Test-FleetDrift'
+        'Initialize-Fleet'
+        'Install-FleetUnit'
+        'Uninstall-FleetUnit'
+        'Start-FleetAgent'
+        'Stop-FleetAgent'
+        'Restart-FleetAgent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
