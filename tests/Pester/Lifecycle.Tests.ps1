@@ -195,6 +195,13 @@ Describe 'Install-FleetUnit' {
 
     It 'refuses an unknown host and a remote host with clear errors' {
         { Install-FleetUnit -RosterPath $e.RosterPath -HostName nowhere -ErrorAction Stop } | Should -Throw -ErrorId 'HostNotFound,MosaicFleet.Cmdlets.InstallFleetUnitCommand'
+        $remote = Join-Path $e.Directory 'remote.yaml'
+        (Get-Content -Raw $e.RosterPath).Replace('runtimes:', "hosts:`n  dragon: { ssh: op@dragon }`nruntimes:") | Set-Content $remote
+        $err = $null
+        try { Install-FleetUnit -RosterPath $remote -HostName dragon -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be 'RemoteInstallNotSupported,MosaicFleet.Cmdlets.InstallFleetUnitCommand'
+        $err.CategoryInfo.Category | Should -Be 'NotImplemented'
+        $err.TargetObject | Should -Be 'dragon'
     }
 
     It 'Uninstall-FleetUnit -Force stops and disables the units, then removes only the files it wrote' {

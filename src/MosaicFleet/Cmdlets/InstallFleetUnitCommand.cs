@@ -30,6 +30,10 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
             ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"No host named '{HostName}' in the roster {Roster.Path}."), "HostNotFound", ErrorCategory.ObjectNotFound, HostName));
         }
         var agents = Roster.Agents.Where(a => a.Host == HostName).ToList();
+        foreach (var other in Roster.Agents.Where(a => a.Host != HostName))
+        {
+            WriteVerbose($"Skipping {other.Name}: it runs on host '{other.Host}' (install there with -HostName {other.Host}).");
+        }
         var installer = new UnitInstaller(new LaunchBuilder(Context, Paths), FilesOf(HostName));
         InstallPlan plan;
         try
