@@ -74,6 +74,26 @@ public class InstallerTests
     }
 
     [Fact]
+    public void Stopping_an_agent_unit_touches_only_its_own_session_and_never_starts_the_server()
+    {
+        var template = UnitRenderer.AgentTemplate(new LaunchPrograms("/usr/bin/tmux", "/bin/sh"));
+        Assert.Equal(["process"], SystemdSyntax.UnitValues(template, "KillMode"));
+        Assert.Equal(["-/usr/bin/tmux -L ${MOSAIC_TMUX_SOCKET} kill-session -t ${MOSAIC_SESSION_TARGET}"], SystemdSyntax.UnitValues(template, "ExecStop"));
+        Assert.Equal(["/usr/bin/tmux -L ${MOSAIC_TMUX_SOCKET} has-session -t ${MOSAIC_HOLDER_TARGET}"], SystemdSyntax.UnitValues(template, "ExecStartPre"));
+        Assert.Equal(["mosaic-tmux-holder.service"], SystemdSyntax.UnitValues(template, "BindsTo"));
+        Assert.Equal(["mosaic-tmux-holder.service"], SystemdSyntax.UnitValues(template, "After"));
+        Assert.DoesNotContain("kill-server", template);
+        // Per-agent data only as whole ${VAR} words: one argument each whatever the value.
+        var env = new Dictionary<string, string>
+        {
+            [UnitRenderer.EnvSocket] = "s", [UnitRenderer.EnvAgent] = "a", [UnitRenderer.EnvWorkdir] = "/x/my app/100% $HOME",
+            [UnitRenderer.EnvPaneCommand] = "exec pi", [UnitRenderer.EnvWindowTarget] = "=a:",
+        };
+        var start = SystemdSyntax.ResolveExecLine(SystemdSyntax.UnitValues(template, "ExecStart").Single(), new Dictionary<string, string>(), env);
+        Assert.Equal(["/usr/bin/tmux", "-L", "s", "new-session", "-d", "-s", "a", "-c", "/x/my app/100% $HOME", "--", "/bin/sh", "-c", "exec pi", ";", "set-option", "-t", "=a:", "remain-on-exit", "on"], start.Argv);
+    }
+
+    [Fact]
     public async Task A_second_install_rewrites_nothing_and_skips_the_reload()
     {
         using var t = new TempFleet();
