@@ -115,6 +115,21 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         return notes;
     }
 
+    /// <summary>Null when the installed unit and env file are what the roster renders now; otherwise a message saying
+    /// that a start through systemd would use the old settings (the roster changed after Install-FleetUnit).</summary>
+    public async Task<string?> CheckInstalledAsync(FleetAgentSpec agent, CancellationToken ct)
+    {
+        var launch = await builder.BuildAsync(agent, builder.Programs(), ct).ConfigureAwait(false);
+        var stale = new List<string>();
+        if (!Same(launch.EnvFilePath, launch.EnvFileText)) stale.Add(launch.EnvFilePath);
+        if (!Same(builder.Paths.AgentTemplate, launch.AgentTemplate)) stale.Add(builder.Paths.AgentTemplate);
+        if (!Same(builder.Paths.HolderUnit, launch.HolderUnit)) stale.Add(builder.Paths.HolderUnit);
+        return stale.Count == 0 ? null
+            : $"Agent '{agent.Name}': {string.Join(", ", stale)} differ from what the roster gives now; systemd starts it with the installed settings. Run Install-FleetUnit to update them.";
+
+        bool Same(string path, string text) => files.Read(path) is { } bytes && bytes.AsSpan().SequenceEqual(LaunchBuilder.Bytes(text));
+    }
+
     /// <summary>The direct launch: ensure the holder (its unit's ExecStart), then the agent unit's ExecStop (to replace a
     /// pane), ExecStartPre and ExecStart, each resolved by systemd's rules with the agent's environment.</summary>
     public async Task LaunchDirectAsync(FleetAgentSpec agent, bool replace, List<string> notes, CancellationToken ct)

@@ -28,6 +28,9 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
 
     protected abstract string ActionName { get; }
 
+    /// <summary>Whether the action starts a runtime (so stale installed settings are worth a warning).</summary>
+    protected virtual bool Launches => true;
+
     protected abstract Task<IReadOnlyList<string>> ActAsync(AgentControl control, AgentState state, LifecycleMode mode, CancellationToken ct);
 
     protected override void ProcessRecord() => _names.AddRange(Name);
@@ -56,6 +59,10 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
             if (!ShouldProcess(state.Agent.Name, $"{ActionName} {how}")) continue;
             try
             {
+                if (mode == LifecycleMode.Systemd && Launches && !state.Running && Await(control.CheckInstalledAsync(state.Agent, StopToken)) is { } stale)
+                {
+                    WriteWarning(stale);
+                }
                 foreach (var note in Await(ActAsync(control, state, mode, StopToken))) WriteVerbose(note);
                 done.Add(state.Agent);
             }
@@ -90,6 +97,8 @@ public sealed class StartFleetAgentCommand : AgentLifecycleCommand
 public sealed class StopFleetAgentCommand : AgentLifecycleCommand
 {
     protected override string ActionName => "Stop";
+
+    protected override bool Launches => false;
 
     protected override Task<IReadOnlyList<string>> ActAsync(AgentControl control, AgentState state, LifecycleMode mode, CancellationToken ct)
         => control.StopAsync(state, mode, ct);

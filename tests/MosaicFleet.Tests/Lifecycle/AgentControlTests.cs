@@ -104,4 +104,22 @@ public class AgentControlTests
         Assert.Equal(["tmux -L sock kill-session -t =a", "systemctl --user start mosaic-agent@a.service"],
             (await RunAsync("restart", Pane("a", false), Unit("a", "loaded", "inactive"), installed: true)).Calls);
     }
+
+    [Fact]
+    public async Task Installed_settings_that_no_longer_match_the_roster_are_reported()
+    {
+        using var t = new TempFleet();
+        var agent = new FleetAgentSpec { Name = "a", Runtime = "pi", WorkingDirectory = "/w1" };
+        var roster = TempFleet.Roster(agent);
+        var builder = new LaunchBuilder(t.Context(roster, new LifecycleRecordingRunner()), t.Paths);
+        var installer = new UnitInstaller(builder, LocalHostFiles.Instance);
+        foreach (var f in (await installer.PlanInstallAsync(roster.Agents, false, CancellationToken.None)).Files) installer.Apply(f);
+        var control = new AgentControl(builder, LocalHostFiles.Instance);
+        Assert.Null(await control.CheckInstalledAsync(agent, CancellationToken.None));
+        agent.WorkingDirectory = "/w2";
+        var message = await control.CheckInstalledAsync(agent, CancellationToken.None);
+        Assert.NotNull(message);
+        Assert.Contains(t.Paths.EnvFile("a"), message);
+        Assert.Contains("Install-FleetUnit", message);
+    }
 }
