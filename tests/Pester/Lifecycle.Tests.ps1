@@ -204,6 +204,14 @@ Describe 'Install-FleetUnit' {
         $err.TargetObject | Should -Be 'dragon'
     }
 
+    It 'Uninstall-FleetUnit -WhatIf removes nothing and runs nothing' {
+        Remove-Item $sysLog -ErrorAction Ignore
+        Use-ShimPath $e { Uninstall-FleetUnit -WhatIf }
+        Test-Path $sysLog | Should -BeFalse
+        Join-Path $unitDir 'mosaic-agent@.service' | Should -Exist
+        Join-Path $envDir 'coder0.env' | Should -Exist
+    }
+
     It 'Uninstall-FleetUnit -Force stops and disables the units, then removes only the files it wrote' {
         $foreign = Join-Path $envDir 'not-ours.env'
         Set-Content $foreign 'X=1'
