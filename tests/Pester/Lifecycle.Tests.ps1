@@ -326,7 +326,8 @@ Describe 'Start-FleetAgent -Direct with real tmux' {
 
     It 'a runtime that exits leaves a Dead pane with its status, and Start replaces it' {
         Start-FleetAgent coder1 -Direct -RosterPath $e.RosterPath
-        Wait-Until { (Get-Pane $e 'coder1').Dead } | Should -BeTrue
+        # tmux marks a pane dead when its pty closes and records the exit status when it reaps the child: wait for both.
+        Wait-Until { $a = Get-FleetAgent coder1 -RosterPath $e.RosterPath; $a.Status -eq 'Dead' -and $null -ne $a.DeadStatus } | Should -BeTrue
         $dead = Get-FleetAgent coder1 -RosterPath $e.RosterPath
         $dead.Status | Should -Be 'Dead'
         $dead.DeadStatus | Should -Be 7
