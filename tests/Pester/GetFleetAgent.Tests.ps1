@@ -25,7 +25,7 @@ Describe 'Get-FleetAgent against a real tmux fleet' {
         Start-TestPane -Environment $envt -Session 'crashed' -Command @('sh', '-c', 'sleep 0.3; exit 3') -RemainOnExit
         # Not an agent: sessions outside the roster are ignored.
         Start-TestPane -Environment $envt -Session 'scratch' -Command @('sleep', '600')
-        Wait-Until { (& tmux -L $envt.Socket list-panes -a -F '#{session_name}:#{pane_current_command}:#{pane_dead}') -match '^crashed:.*:1$' -and
+        Wait-Until { (& tmux -L $envt.Socket list-panes -a -F '#{session_name}:#{pane_dead}:#{pane_dead_status}') -contains 'crashed:1:3' -and
                      (& tmux -L $envt.Socket list-panes -a -F '#{session_name}:#{pane_current_command}') -contains 'wrapped:node' } | Should -BeTrue
         $script:agents = Get-FleetAgent -RosterPath $envt.RosterPath
     }
