@@ -283,7 +283,7 @@ case "`$2" in show) printf '%s' $(ConvertTo-ShQuote $show) ;; *) echo "Job for `
         $a = Use-ShimPath $e { Start-FleetAgent coder0 -RosterPath $e.RosterPath -PassThru }
         $a.Status | Should -Be 'Running'
         Get-Calls $sysLog | Where-Object { $_ -notlike '--user show *' } | Should -BeNullOrEmpty
-        Wait-Until { @(Get-Records $e 'coder0').Count -ge 1 } | Should -BeTrue
+        Wait-Until -TimeoutSeconds 30 { @(Get-Records $e 'coder0').Count -ge 1 } | Should -BeTrue
     }
 }
 
@@ -292,7 +292,7 @@ Describe 'Start-FleetAgent -Direct with real tmux' {
         $script:e = New-LifecycleFleet -Coder1Exit 7
         Use-LifecycleFleet $e
         $script:first = Start-FleetAgent coder0 -Direct -RosterPath $e.RosterPath -PassThru
-        Wait-Until { @(Get-Records $e 'coder0').Count -ge 1 -and (Get-Pane $e 'coder0').Command -eq 'fakert' } | Should -BeTrue
+        Wait-Until -TimeoutSeconds 30 { @(Get-Records $e 'coder0').Count -ge 1 -and (Get-Pane $e 'coder0').Command -eq 'fakert' } | Should -BeTrue
     }
     AfterAll { Remove-FleetTestEnvironment $e }
 
@@ -327,13 +327,13 @@ Describe 'Start-FleetAgent -Direct with real tmux' {
     It 'a runtime that exits leaves a Dead pane with its status, and Start replaces it' {
         Start-FleetAgent coder1 -Direct -RosterPath $e.RosterPath
         # tmux marks a pane dead when its pty closes and records the exit status when it reaps the child: wait for both.
-        Wait-Until { $a = Get-FleetAgent coder1 -RosterPath $e.RosterPath; $a.Status -eq 'Dead' -and $null -ne $a.DeadStatus } | Should -BeTrue
+        Wait-Until -TimeoutSeconds 30 { $a = Get-FleetAgent coder1 -RosterPath $e.RosterPath; $a.Status -eq 'Dead' -and $null -ne $a.DeadStatus } | Should -BeTrue
         $dead = Get-FleetAgent coder1 -RosterPath $e.RosterPath
         $dead.Status | Should -Be 'Dead'
         $dead.DeadStatus | Should -Be 7
         $old = (Get-Pane $e 'coder1').Id
         Start-FleetAgent coder1 -Direct -RosterPath $e.RosterPath
-        Wait-Until { @(Get-Records $e 'coder1').Count -ge 2 } | Should -BeTrue
+        Wait-Until -TimeoutSeconds 30 { @(Get-Records $e 'coder1').Count -ge 2 } | Should -BeTrue
         (Get-Pane $e 'coder1').Id | Should -Not -Be $old
     }
 
@@ -341,7 +341,7 @@ Describe 'Start-FleetAgent -Direct with real tmux' {
         $before = Get-Pane $e 'coder0'
         $after = Restart-FleetAgent coder0 -Direct -RosterPath $e.RosterPath -PassThru
         $after.PanePid | Should -Not -Be $before.Pid
-        Wait-Until { @(Get-Records $e 'coder0').Count -ge 2 } | Should -BeTrue
+        Wait-Until -TimeoutSeconds 30 { @(Get-Records $e 'coder0').Count -ge 2 } | Should -BeTrue
     }
 
     It 'stop removes the agent''s session only; the holder and other agents stay' {
@@ -378,7 +378,7 @@ Describe 'The installed unit, resolved by systemd''s rules, starts the same sess
     It 'runs the holder ExecStart, then the agent''s ExecStartPre and ExecStart with its env file' {
         # 1. -Direct, then stop everything (kill the server).
         Start-FleetAgent coder0 -Direct -RosterPath $e.RosterPath
-        Wait-Until { @(Get-Records $e 'coder0').Count -ge 1 -and (Get-Pane $e 'coder0').Command -eq 'fakert' } | Should -BeTrue
+        Wait-Until -TimeoutSeconds 30 { @(Get-Records $e 'coder0').Count -ge 1 -and (Get-Pane $e 'coder0').Command -eq 'fakert' } | Should -BeTrue
         $direct = Get-Pane $e 'coder0'
         & tmux -L $e.Socket kill-server
 
@@ -402,7 +402,7 @@ Describe 'The installed unit, resolved by systemd''s rules, starts the same sess
             try { $env:PATH = '/usr/bin:/bin'; & $argv[0] @rest } finally { $env:PATH = $saved }
             $LASTEXITCODE | Should -Be 0 -Because ($argv -join ' | ')
         }
-        Wait-Until { @(Get-Records $e 'coder0').Count -ge 2 -and (Get-Pane $e 'coder0').Command -eq 'fakert' } | Should -BeTrue
+        Wait-Until -TimeoutSeconds 30 { @(Get-Records $e 'coder0').Count -ge 2 -and (Get-Pane $e 'coder0').Command -eq 'fakert' } | Should -BeTrue
 
         # 3. The same session: same command line, directory, environment, and PATH head (prefix baked in).
         $r = @(Get-Records $e 'coder0')
