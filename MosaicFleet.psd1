@@ -20,6 +20,12 @@
         'Reset-FleetAgent'
         'Get-FleetMessageLog'
         'Get-FleetAgentOutput'
+        'Initialize-Fleet'
+        'Install-FleetUnit'
+        'Uninstall-FleetUnit'
+        'Start-FleetAgent'
+        'Stop-FleetAgent'
+        'Restart-FleetAgent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

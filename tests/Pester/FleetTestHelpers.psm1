@@ -307,4 +307,96 @@ function Get-FixtureMessages {
     }
 }
 
+# ---- systemd rules, written independently of the engine, to check what the engine renders ----
+
+function Read-SystemdEnvFile {
+    <# Parses an EnvironmentFile= by systemd's rules (systemd.exec(5)): no expansion of any kind; "..." knows \" \\ \$ \`
+       (other backslashes stay), '...' is verbatim, an unquoted value has its backslashes removed and is trimmed. #>
+    param([Parameter(Mandatory)] [string] $Path)
+    $result = [ordered]@{}
+    foreach ($line in [IO.File]::ReadAllLines($Path)) {
+        $t = $line.TrimStart()
+        if ($t -eq '' -or $t[0] -in '#', ';') { continue }
+        $eq = $t.IndexOf('=')
+        if ($eq -le 0) { continue }
+        $key = $t.Substring(0, $eq).Trim()
+        $raw = $t.Substring($eq + 1).TrimStart()
+        $sb = [Text.StringBuilder]::new()
+        if ($raw.StartsWith('"')) {
+            $i = 1
+            while ($i -lt $raw.Length -and $raw[$i] -ne '"') {
+                if ($raw[$i] -eq '\' -and $i + 1 -lt $raw.Length) {
+                    $n = $raw[$i + 1]
+                    if ($n -in '"', '\', '$', '`') { [void]$sb.Append($n) } else { [void]$sb.Append('\').Append($n) }
+                    $i += 2; continue
+                }
+                [void]$sb.Append($raw[$i]); $i++
+            }
+            if ($i -ge $raw.Length) { throw "unterminated double quote in $Path for $key" }
+        } elseif ($raw.StartsWith("'")) {
+            $end = $raw.IndexOf("'", 1)
+            [void]$sb.Append($raw.Substring(1, $end - 1))
+        } else {
+            $i = 0
+            while ($i -lt $raw.Length) {
+                if ($raw[$i] -eq '\' -and $i + 1 -lt $raw.Length) { [void]$sb.Append($raw[$i + 1]); $i += 2; continue }
+                [void]$sb.Append($raw[$i]); $i++
+            }
+            $v = $sb.ToString().TrimEnd(); $sb.Clear().Append($v) | Out-Null
+        }
+        $result[$key] = $sb.ToString()
+    }
+    $result
+}
+
+function Get-SystemdUnitValue {
+    <# The values of one key in a unit file, in order (comments and section headers skipped). #>
+    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [string] $Key)
+    foreach ($line in [IO.File]::ReadAllLines($Path)) {
+        $t = $line.Trim()
+        if ($t -eq '' -or $t[0] -in '#', ';', '[') { continue }
+        $eq = $t.IndexOf('=')
+        if ($eq -gt 0 -and $t.Substring(0, $eq).Trim() -eq $Key) { $t.Substring($eq + 1).Trim() }
+    }
+}
+
+function Resolve-SystemdExecLine {
+    <# The argv systemd runs for an Exec line: drop a leading '-', split words (double/single quotes, backslash escapes),
+       resolve %i/%E/%% and $$, and turn a word that is exactly ${VAR} into exactly one argument (no further expansion). #>
+    param([Parameter(Mandatory)] [string] $Line, [Parameter(Mandatory)] [System.Collections.IDictionary] $Environment, [hashtable] $Specifiers = @{})
+    $s = $Line.TrimStart('-')
+    $argv = [System.Collections.Generic.List[string]]::new()
+    $i = 0
+    while ($true) {
+        while ($i -lt $s.Length -and [char]::IsWhiteSpace($s[$i])) { $i++ }
+        if ($i -ge $s.Length) { break }
+        $sb = [Text.StringBuilder]::new(); $q = [char]0
+        while ($i -lt $s.Length) {
+            $c = $s[$i]
+            if ($q -eq [char]0 -and [char]::IsWhiteSpace($c)) { break }
+            if ($q -eq [char]0 -and ($c -eq '"' -or $c -eq "'")) { $q = $c; $i++; continue }
+            if ($q -ne [char]0 -and $c -eq $q) { $q = [char]0; $i++; continue }
+            if ($c -eq '\' -and $i + 1 -lt $s.Length) {
+                $n = $s[$i + 1]
+                [void]$sb.Append($(switch -CaseSensitive ($n) { 'n' { "`n" } 't' { "`t" } default { $n } }))
+                $i += 2; continue
+            }
+            [void]$sb.Append($c); $i++
+        }
+        $word = $sb.ToString()
+        $word = [regex]::Replace($word, '%(.)', {
+                param($m)
+                $k = $m.Groups[1].Value
+                if ($k -eq '%') { '%' } elseif ($Specifiers.ContainsKey($k)) { $Specifiers[$k] } else { throw "unsupported specifier %$k" }
+            })
+        if ($word -match '^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$') {
+            $argv.Add([string]$Environment[$Matches[1]])
+        } else {
+            if ($word -match '\$(?!\$)' -and $word.Replace('$$', '') -match '\$') { throw "unsupported variable reference in '$word'" }
+            $argv.Add($word.Replace('$$', '$'))
+        }
+    }
+    , $argv.ToArray()
+}
+
 Export-ModuleMember -Function *

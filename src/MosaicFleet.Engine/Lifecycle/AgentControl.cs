@@ -1,0 +1,191 @@
+using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Engine.IO;
+using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Systemd;
+using MosaicFleet.Engine.Tmux;
+
+namespace MosaicFleet.Engine.Lifecycle;
+
+public enum LifecycleMode
+{
+    Systemd,
+    Direct,
+}
+
+/// <summary>One agent's state before an operation: its pane (if any) and its unit (if systemd answered).</summary>
+public sealed record AgentState(FleetAgentSpec Agent, TmuxPane? Pane, UnitState? Unit, bool UnitInstalled)
+{
+    public bool Present => Pane is not null;
+    public bool Dead => Pane is { Dead: true };
+    public bool Running => Pane is { Dead: false };
+    public bool UnitActive => Unit is { ActiveState: "active" or "activating" or "reloading" };
+    public bool SystemdUsable => UnitInstalled && Unit is { LoadState: "loaded" };
+}
+
+/// <summary>Starts, stops and restarts agents: through systemd where the units are installed and a user manager
+/// answers, otherwise (or when asked) directly in tmux by running the agent unit's own Exec lines, resolved by
+/// systemd's rules, with the agent's environment (one launch path).</summary>
+public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
+{
+    private FleetContext Context => builder.Context;
+
+    /// <summary>Reads the agents' panes and units: one list-panes and one systemctl show per host.</summary>
+    public async Task<IReadOnlyList<AgentState>> ReadAsync(IReadOnlyList<FleetAgentSpec> agents, CancellationToken ct)
+    {
+        var query = new FleetQuery(Context);
+        var result = new List<AgentState>();
+        foreach (var group in agents.GroupBy(a => a.Host, StringComparer.Ordinal))
+        {
+            var state = await query.ReadHostAsync(group.Key, group.Select(a => SystemctlShow.AgentUnit(a.Name)).ToList(), ct).ConfigureAwait(false);
+            var templateInstalled = group.Key == FleetHost.LocalName && files.Exists(builder.Paths.AgentTemplate);
+            foreach (var agent in group)
+            {
+                var pane = state.Panes.Where(p => string.Equals(p.SessionName, agent.Name, StringComparison.Ordinal))
+                    .OrderBy(p => p.WindowIndex).ThenBy(p => p.PaneIndex).FirstOrDefault();
+                UnitState? unit = null;
+                state.Units?.TryGetValue(SystemctlShow.AgentUnit(agent.Name), out unit);
+                var installed = templateInstalled && files.Exists(builder.Paths.EnvFile(agent.Name));
+                result.Add(new AgentState(agent, pane, unit, installed));
+            }
+        }
+        return agents.Select(a => result.First(s => ReferenceEquals(s.Agent, a))).ToList();
+    }
+
+    public static LifecycleMode ModeFor(AgentState state, bool direct) => !direct && state.SystemdUsable ? LifecycleMode.Systemd : LifecycleMode.Direct;
+
+    /// <summary>Starts the agent. A running agent is left alone (returns a note); a dead pane is replaced.</summary>
+    public async Task<IReadOnlyList<string>> StartAsync(AgentState state, LifecycleMode mode, CancellationToken ct)
+    {
+        var notes = new List<string>();
+        var name = state.Agent.Name;
+        if (state.Running)
+        {
+            notes.Add($"{name} is already running (pane {state.Pane!.PaneId}); nothing to do.");
+            return notes;
+        }
+        if (mode == LifecycleMode.Systemd)
+        {
+            if (state.Dead) await KillSessionAsync(state.Agent, notes, ct).ConfigureAwait(false);
+            // A oneshot unit stays active after its pane dies: start would do nothing, restart runs it again.
+            await SystemctlAsync(state.UnitActive ? "restart" : "start", state.Agent, notes, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await LaunchDirectAsync(state.Agent, replace: state.Dead, notes, ct).ConfigureAwait(false);
+        }
+        return notes;
+    }
+
+    public async Task<IReadOnlyList<string>> StopAsync(AgentState state, LifecycleMode mode, CancellationToken ct)
+    {
+        var notes = new List<string>();
+        if (mode == LifecycleMode.Systemd && state.UnitActive)
+        {
+            await SystemctlAsync("stop", state.Agent, notes, ct).ConfigureAwait(false);
+            return notes;
+        }
+        if (!state.Present)
+        {
+            notes.Add($"{state.Agent.Name} is already stopped; nothing to do.");
+            return notes;
+        }
+        await KillSessionAsync(state.Agent, notes, ct).ConfigureAwait(false);
+        return notes;
+    }
+
+    public async Task<IReadOnlyList<string>> RestartAsync(AgentState state, LifecycleMode mode, CancellationToken ct)
+    {
+        var notes = new List<string>();
+        if (mode == LifecycleMode.Systemd)
+        {
+            if (state.UnitActive)
+            {
+                await SystemctlAsync("restart", state.Agent, notes, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                if (state.Present) await KillSessionAsync(state.Agent, notes, ct).ConfigureAwait(false);
+                await SystemctlAsync("start", state.Agent, notes, ct).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await LaunchDirectAsync(state.Agent, replace: state.Present, notes, ct).ConfigureAwait(false);
+        }
+        return notes;
+    }
+
+    /// <summary>Null when the installed unit and env file are what the roster renders now; otherwise a message saying
+    /// that a start through systemd would use the old settings (the roster changed after Install-FleetUnit).</summary>
+    public async Task<string?> CheckInstalledAsync(FleetAgentSpec agent, CancellationToken ct)
+    {
+        var launch = await builder.BuildAsync(agent, builder.Programs(), ct).ConfigureAwait(false);
+        var stale = new List<string>();
+        if (!Same(launch.EnvFilePath, launch.EnvFileText)) stale.Add(launch.EnvFilePath);
+        if (!Same(builder.Paths.AgentTemplate, launch.AgentTemplate)) stale.Add(builder.Paths.AgentTemplate);
+        if (!Same(builder.Paths.HolderUnit, launch.HolderUnit)) stale.Add(builder.Paths.HolderUnit);
+        return stale.Count == 0 ? null
+            : $"Agent '{agent.Name}': {string.Join(", ", stale)} differ from what the roster gives now; systemd starts it with the installed settings. Run Install-FleetUnit to update them.";
+
+        bool Same(string path, string text) => files.Read(path) is { } bytes && bytes.AsSpan().SequenceEqual(LaunchBuilder.Bytes(text));
+    }
+
+    /// <summary>The direct launch: ensure the holder (its unit's ExecStart), then the agent unit's ExecStop (to replace a
+    /// pane), ExecStartPre and ExecStart, each resolved by systemd's rules with the agent's environment.</summary>
+    public async Task LaunchDirectAsync(FleetAgentSpec agent, bool replace, List<string> notes, CancellationToken ct)
+    {
+        RequireLocal(agent);
+        var launch = await builder.BuildAsync(agent, builder.Programs(), ct).ConfigureAwait(false);
+        if (agent.Environment.Count > 0 && files.WriteAtomic(launch.EnvFilePath, LaunchBuilder.Bytes(launch.EnvFileText), AtomicFile.PrivateMode, AtomicFile.PrivateDirectoryMode))
+        {
+            notes.Add($"Wrote {launch.EnvFilePath} (the pane reads the agent's environment from it).");
+        }
+        foreach (var line in launch.HolderExec("ExecStart", builder.Paths)) await RunExecAsync(agent, line, "HolderStartFailed", notes, ct).ConfigureAwait(false);
+        if (replace)
+        {
+            foreach (var line in launch.AgentExec("ExecStop", builder.Paths)) await RunExecAsync(agent, line, "StopFailed", notes, ct).ConfigureAwait(false);
+        }
+        foreach (var line in launch.AgentExec("ExecStartPre", builder.Paths)) await RunExecAsync(agent, line, "StartFailed", notes, ct).ConfigureAwait(false);
+        foreach (var line in launch.AgentExec("ExecStart", builder.Paths)) await RunExecAsync(agent, line, "StartFailed", notes, ct).ConfigureAwait(false);
+    }
+
+    private async Task RunExecAsync(FleetAgentSpec agent, ExecLine line, string errorId, List<string> notes, CancellationToken ct)
+    {
+        var spec = new CommandSpec(line.Argv, Context.CommandTimeout);
+        notes.Add("Run: " + spec.Display);
+        var result = await Context.Runner.RunAsync(LocalHost.Instance, spec, ct).ConfigureAwait(false);
+        if (result.Success || line.IgnoreFailure) return;
+        throw new LifecycleException(errorId, $"Agent '{agent.Name}': {result.Describe()}", agent.Name);
+    }
+
+    private async Task KillSessionAsync(FleetAgentSpec agent, List<string> notes, CancellationToken ct)
+    {
+        var tmux = Context.TmuxFor(agent.Host);
+        var spec = new CommandSpec(tmux.Build("kill-session", "-t", TmuxTarget.Session(agent.Name)), Context.CommandTimeout);
+        notes.Add("Run: " + spec.Display);
+        var result = await Context.Runner.RunAsync(Context.HostOf(agent.Host), spec, ct).ConfigureAwait(false);
+        if (!result.Success && !result.Stderr.Contains("can't find session", StringComparison.Ordinal) && !ListPanes.IsNoServer(result.Stderr))
+        {
+            throw new LifecycleException("StopFailed", $"Agent '{agent.Name}': {result.Describe()}", agent.Name);
+        }
+    }
+
+    private async Task SystemctlAsync(string verb, FleetAgentSpec agent, List<string> notes, CancellationToken ct)
+    {
+        var unit = SystemctlShow.AgentUnit(agent.Name);
+        var spec = new CommandSpec([Context.SystemctlProgram, "--user", verb, unit], Context.CommandTimeout + TimeSpan.FromSeconds(30));
+        notes.Add("Run: " + spec.Display);
+        var result = await Context.Runner.RunAsync(Context.HostOf(agent.Host), spec, ct).ConfigureAwait(false);
+        if (!result.Success)
+        {
+            var id = verb == "stop" ? "StopFailed" : "StartFailed";
+            throw new LifecycleException(id, $"Agent '{agent.Name}': {result.Describe()}", agent.Name);
+        }
+    }
+
+    private static void RequireLocal(FleetAgentSpec agent)
+    {
+        if (agent.Host != FleetHost.LocalName)
+            throw new LifecycleException("RemoteLifecycleNotSupported", $"Agent '{agent.Name}' runs on host '{agent.Host}'; starting it directly on a remote host is not supported yet (install its units there and start it through systemd).", agent.Name);
+    }
+}

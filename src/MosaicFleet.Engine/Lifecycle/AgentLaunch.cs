@@ -1,0 +1,123 @@
+using System.Text;
+using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Roster;
+using MosaicFleet.Engine.Tmux;
+
+namespace MosaicFleet.Engine.Lifecycle;
+
+/// <summary>A lifecycle problem with a stable error id.</summary>
+public sealed class LifecycleException(string errorId, string message, string target) : Exception(message)
+{
+    public string ErrorId { get; } = errorId;
+
+    public string Target { get; } = target;
+}
+
+/// <summary>Everything an agent's launch needs: the rendered units, the agent's environment file and the values in it.
+/// The unit and -Direct both run the Exec lines of <see cref="AgentTemplate"/> with <see cref="Environment"/>.</summary>
+public sealed class AgentLaunch
+{
+    public required FleetAgentSpec Agent { get; init; }
+    public required string HolderUnit { get; init; }
+    public required string AgentTemplate { get; init; }
+    public required string EnvFilePath { get; init; }
+    public required string EnvFileText { get; init; }
+    public required IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; }
+    public required IReadOnlyList<string> PathPrefix { get; init; }
+    public required string PaneCommand { get; init; }
+
+    public IReadOnlyDictionary<string, string> EnvironmentMap => Environment.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+
+    /// <summary>The argv lists of one directive of the agent template, resolved by systemd's rules for this agent.</summary>
+    public IReadOnlyList<ExecLine> AgentExec(string directive, LifecyclePaths paths)
+        => SystemdSyntax.UnitValues(AgentTemplate, directive)
+            .Select(l => SystemdSyntax.ResolveExecLine(l, Specifiers(paths), EnvironmentMap)).ToList();
+
+    public IReadOnlyList<ExecLine> HolderExec(string directive, LifecyclePaths paths)
+        => SystemdSyntax.UnitValues(HolderUnit, directive)
+            .Select(l => SystemdSyntax.ResolveExecLine(l, Specifiers(paths), new Dictionary<string, string>())).ToList();
+
+    private Dictionary<string, string> Specifiers(LifecyclePaths paths) => new(StringComparer.Ordinal)
+    {
+        ["i"] = Agent.Name,
+        ["E"] = paths.ConfigHome,
+    };
+}
+
+/// <summary>Builds <see cref="AgentLaunch"/>s: resolves programs, the PATH prefix, the working directory and the pane command.</summary>
+public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths)
+{
+    private readonly RuntimeBinResolver _bins = new(context);
+
+    public FleetContext Context => context;
+
+    public LifecyclePaths Paths => paths;
+
+    public RuntimeBinResolver Bins => _bins;
+
+    /// <summary>Absolute tmux and sh, found now (the unit's PATH is not relied on).</summary>
+    public LaunchPrograms Programs()
+    {
+        var path = context.GetEnv("PATH");
+        var tmux = ExecutableLocator.Find(context.TmuxProgram, path)
+            ?? throw new LifecycleException("TmuxNotFound", $"tmux ('{context.TmuxProgram}') was not found on PATH; install tmux or set $MOSAIC_TMUX to its absolute path.", context.TmuxProgram);
+        var sh = ExecutableLocator.Sh(path) ?? throw new LifecycleException("ShellNotFound", "No /bin/sh and no sh on PATH.", "sh");
+        return new LaunchPrograms(tmux, sh);
+    }
+
+    public string HolderUnit(LaunchPrograms programs, string hostName = FleetHost.LocalName)
+    {
+        var t = context.TmuxOf(hostName);
+        return UnitRenderer.Holder(programs, t.SocketName, t.HolderSession);
+    }
+
+    /// <summary>The working directory: the roster's (agent, else defaults) with '~' expanded, else home; relative paths are under home.</summary>
+    public string WorkingDirectory(FleetAgentSpec agent)
+    {
+        var wd = context.WorkingDirectoryOf(agent);
+        if (string.IsNullOrEmpty(wd)) return context.Home;
+        return Path.IsPathRooted(wd) ? wd : Path.Combine(context.Home, wd);
+    }
+
+    public async Task<AgentLaunch> BuildAsync(FleetAgentSpec agent, LaunchPrograms programs, CancellationToken ct)
+    {
+        foreach (var key in agent.Environment.Keys)
+        {
+            if (UnitRenderer.ReservedKeys.Contains(key))
+                throw new LifecycleException("ReservedEnvironmentName", $"Agent '{agent.Name}': environment.{key} is reserved for MosaicFleet's launch data.", agent.Name);
+        }
+        var runtime = context.RuntimeOf(agent);
+        var command = agent.Command ?? runtime.Command;
+        var prefix = await _bins.ResolveAsync(agent, ct).ConfigureAwait(false);
+        var envPath = paths.EnvFile(agent.Name);
+        var pane = Lifecycle.PaneCommand.Build(prefix, command, agent.Environment.Count > 0 ? envPath : null);
+        var tmux = context.TmuxOf(agent.Host);
+        var values = new List<KeyValuePair<string, string>>
+        {
+            new(UnitRenderer.EnvAgent, agent.Name),
+            new(UnitRenderer.EnvRuntime, agent.Runtime),
+            new(UnitRenderer.EnvSocket, tmux.SocketName),
+            new(UnitRenderer.EnvHolderSession, tmux.HolderSession),
+            new(UnitRenderer.EnvHolderTarget, TmuxTarget.Session(tmux.HolderSession)),
+            new(UnitRenderer.EnvSessionTarget, TmuxTarget.Session(agent.Name)),
+            new(UnitRenderer.EnvWindowTarget, TmuxTarget.SessionWindow(agent.Name)),
+            new(UnitRenderer.EnvWorkdir, WorkingDirectory(agent)),
+            new(UnitRenderer.EnvPaneCommand, pane),
+        };
+        foreach (var (k, v) in agent.Environment.OrderBy(p => p.Key, StringComparer.Ordinal)) values.Add(new(k, v));
+        return new AgentLaunch
+        {
+            Agent = agent,
+            HolderUnit = UnitRenderer.Holder(programs, tmux.SocketName, tmux.HolderSession),
+            AgentTemplate = UnitRenderer.AgentTemplate(programs),
+            EnvFilePath = envPath,
+            EnvFileText = UnitRenderer.EnvFile(agent.Name, values),
+            Environment = values,
+            PathPrefix = prefix,
+            PaneCommand = pane,
+        };
+    }
+
+    public static byte[] Bytes(string text) => new UTF8Encoding(false).GetBytes(text);
+}

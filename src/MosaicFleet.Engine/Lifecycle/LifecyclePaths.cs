@@ -1,0 +1,69 @@
+using MosaicFleet.Engine.Roster;
+
+namespace MosaicFleet.Engine.Lifecycle;
+
+/// <summary>Where the lifecycle files live: $XDG_CONFIG_HOME (default ~/.config) /systemd/user for units and
+/// /mosaic/fleet/agents for per-agent environment files. The agent unit finds its file as %E/mosaic/fleet/agents/%i.env,
+/// %E being the user manager's XDG_CONFIG_HOME, so both must agree (they do unless an operator overrides one).</summary>
+public sealed class LifecyclePaths
+{
+    public const string HolderUnitName = "mosaic-tmux-holder.service";
+    public const string AgentTemplateName = "mosaic-agent@.service";
+    public const string EnvFileSuffix = ".env";
+
+    /// <summary>First line of every file MosaicFleet writes here; uninstall removes only files that carry it.</summary>
+    public const string Marker = "# Written by MosaicFleet";
+
+    public LifecyclePaths(string configHome) => ConfigHome = configHome;
+
+    public static LifecyclePaths FromEnvironment(Func<string, string?> getEnv)
+    {
+        var xdg = getEnv("XDG_CONFIG_HOME");
+        var home = RosterLocator.Home(getEnv);
+        return new LifecyclePaths(!string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg) ? xdg : Path.Combine(home, ".config"));
+    }
+
+    public string ConfigHome { get; }
+
+    public string UnitDirectory => Path.Combine(ConfigHome, "systemd", "user");
+
+    public string EnvDirectory => Path.Combine(ConfigHome, "mosaic", "fleet", "agents");
+
+    public string HolderUnit => Path.Combine(UnitDirectory, HolderUnitName);
+
+    public string AgentTemplate => Path.Combine(UnitDirectory, AgentTemplateName);
+
+    public string EnvFile(string agentName) => Path.Combine(EnvDirectory, agentName + EnvFileSuffix);
+}
+
+/// <summary>Finds programs the way a shell does, to bake absolute paths into unit files at install time.</summary>
+public static class ExecutableLocator
+{
+    public static string? Find(string program, string? pathVariable, string? workingDirectory = null)
+    {
+        if (string.IsNullOrEmpty(program)) return null;
+        if (program.Contains('/'))
+        {
+            var full = Path.GetFullPath(program, workingDirectory ?? Environment.CurrentDirectory);
+            return IsExecutable(full) ? full : null;
+        }
+        foreach (var dir in (pathVariable ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!Path.IsPathRooted(dir)) continue;
+            var candidate = Path.Combine(dir, program);
+            if (IsExecutable(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    public static bool IsExecutable(string path)
+    {
+        if (!File.Exists(path)) return false;
+        if (OperatingSystem.IsWindows()) return true;
+        var mode = File.GetUnixFileMode(path);
+        return (mode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+    }
+
+    /// <summary>The POSIX shell for pane commands: /bin/sh where it exists, else sh on PATH.</summary>
+    public static string? Sh(string? pathVariable) => IsExecutable("/bin/sh") ? "/bin/sh" : Find("sh", pathVariable);
+}

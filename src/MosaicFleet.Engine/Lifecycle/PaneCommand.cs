@@ -1,0 +1,85 @@
+using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Roster;
+
+namespace MosaicFleet.Engine.Lifecycle;
+
+/// <summary>The one-string command an agent's pane runs under /bin/sh -c.
+/// `export PATH=&lt;prefix&gt;:$PATH; exec &lt;runtime command&gt;`: a unit's (and the tmux server's) PATH is minimal, so
+/// the runtime's bin directories are baked in; `exec` makes the runtime the pane's foreground process, so
+/// pane_current_command names the runtime and not sh (no false drift).</summary>
+public static class PaneCommand
+{
+    /// <param name="prefix">Directories put in front of PATH, in order.</param>
+    /// <param name="runtimeCommand">The roster's command line (operator-written shell text, exec'ed as is).</param>
+    /// <param name="sourceFile">An environment file to read first (the agent's own variables), or null.</param>
+    public static string Build(IReadOnlyList<string> prefix, string runtimeCommand, string? sourceFile = null)
+    {
+        if (string.IsNullOrWhiteSpace(runtimeCommand)) throw new ArgumentException("The runtime command is empty.", nameof(runtimeCommand));
+        var parts = new List<string>();
+        // The agent's environment (API keys) travels in its 0600 file, never in an argv that ps could show.
+        if (sourceFile is not null) parts.Add($"set -a; . {PosixShell.Quote(sourceFile)}; set +a");
+        if (prefix.Count > 0)
+        {
+            foreach (var d in prefix)
+            {
+                if (d.Contains(':')) throw new ArgumentException($"A PATH directory cannot hold ':' ({d}).", nameof(prefix));
+            }
+            parts.Add($"export PATH={PosixShell.Quote(string.Join(':', prefix))}:\"$PATH\"");
+        }
+        parts.Add("exec " + runtimeCommand.Trim());
+        return string.Join("; ", parts);
+    }
+}
+
+/// <summary>Finds the PATH prefix for an agent's runtime: roster runtimeBin (agent, then runtime, then defaults) or
+/// $MOSAIC_RUNTIME_BIN, then $(npm config get prefix)/bin where npm exists, then ~/.npm-global/bin and ~/.local/bin.
+/// Only directories that exist, each once, and even when already on the installer's PATH: the pane inherits the tmux
+/// server's environment, not the installer's.</summary>
+public sealed class RuntimeBinResolver(FleetContext context)
+{
+    private string? _npmBin;
+    private bool _npmDone;
+
+    /// <summary>The candidate directories in order, before the existence check (for messages).</summary>
+    public async Task<IReadOnlyList<string>> CandidatesAsync(FleetAgentSpec agent, CancellationToken ct)
+    {
+        var home = context.Home;
+        var list = new List<string>();
+        var runtime = context.Roster.Runtimes.TryGetValue(agent.Runtime, out var r) ? r : null;
+        var explicitBin = agent.RuntimeBin ?? runtime?.RuntimeBin ?? context.Roster.Defaults.RuntimeBin ?? context.GetEnv("MOSAIC_RUNTIME_BIN");
+        if (!string.IsNullOrEmpty(explicitBin))
+        {
+            foreach (var d in explicitBin.Split(':', StringSplitOptions.RemoveEmptyEntries)) list.Add(RosterLocator.ExpandHome(d, home));
+        }
+        if (await NpmBinAsync(ct).ConfigureAwait(false) is { } npm) list.Add(npm);
+        list.Add(Path.Combine(home, ".npm-global", "bin"));
+        list.Add(Path.Combine(home, ".local", "bin"));
+        return list;
+    }
+
+    /// <summary>The prefix: existing, absolute candidates, each once, in order.</summary>
+    public async Task<IReadOnlyList<string>> ResolveAsync(FleetAgentSpec agent, CancellationToken ct)
+    {
+        var result = new List<string>();
+        foreach (var d in await CandidatesAsync(agent, ct).ConfigureAwait(false))
+        {
+            var full = Path.IsPathRooted(d) ? Path.TrimEndingDirectorySeparator(d) : null;
+            if (full is null || full.Contains(':') || !Directory.Exists(full) || result.Contains(full, StringComparer.Ordinal)) continue;
+            result.Add(full);
+        }
+        return result;
+    }
+
+    private async Task<string?> NpmBinAsync(CancellationToken ct)
+    {
+        if (_npmDone) return _npmBin;
+        _npmDone = true;
+        var npm = context.GetEnv("MOSAIC_NPM") is { Length: > 0 } n ? n : ExecutableLocator.Find("npm", context.GetEnv("PATH"));
+        if (npm is null) return null;
+        var result = await context.Runner.RunAsync(Processes.LocalHost.Instance, new CommandSpec([npm, "config", "get", "prefix"], TimeSpan.FromSeconds(20)), ct).ConfigureAwait(false);
+        var prefix = result.Success ? result.Stdout.Trim() : "";
+        _npmBin = prefix.Length > 0 && Path.IsPathRooted(prefix) ? Path.Combine(prefix, "bin") : null;
+        return _npmBin;
+    }
+}

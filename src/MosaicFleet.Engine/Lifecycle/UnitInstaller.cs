@@ -1,0 +1,150 @@
+using MosaicFleet.Engine.IO;
+using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Systemd;
+
+namespace MosaicFleet.Engine.Lifecycle;
+
+public enum UnitFileAction
+{
+    Write,
+    Unchanged,
+    Remove,
+}
+
+/// <summary>One file an install or uninstall writes, keeps or removes.</summary>
+public sealed record PlannedFile(string Path, string Kind, string? Agent, byte[]? Content, UnixFileMode Mode, UnitFileAction Action)
+{
+    public const string HolderKind = "HolderUnit";
+    public const string TemplateKind = "AgentUnit";
+    public const string EnvKind = "EnvFile";
+
+    public UnixFileMode? DirectoryMode => Kind == EnvKind ? AtomicFile.PrivateDirectoryMode : null;
+}
+
+/// <summary>One systemctl/loginctl call of a plan. A failure is a warning naming <see cref="Target"/>, never fatal.</summary>
+public sealed record PlannedCommand(IReadOnlyList<string> Argv, string Action, string Target)
+{
+    public string Display => PosixShell.Join(Argv);
+}
+
+/// <summary>What an install or uninstall will do, in order: <see cref="Before"/>, then <see cref="Files"/>, then <see cref="After"/>.
+/// Computed without side effects, so -WhatIf can describe it.</summary>
+public sealed class InstallPlan
+{
+    public string HostName { get; init; } = FleetHost.LocalName;
+    public List<PlannedCommand> Before { get; } = [];
+    public List<PlannedFile> Files { get; } = [];
+    public List<PlannedCommand> After { get; } = [];
+    public List<string> Notes { get; } = [];
+}
+
+/// <summary>Plans and applies the install and uninstall of the fleet's systemd user units and agent environment files.</summary>
+public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
+{
+    private LifecyclePaths Paths => builder.Paths;
+
+    private string Systemctl => builder.Context.SystemctlProgram;
+
+    private string Loginctl => builder.Context.GetEnv("MOSAIC_LOGINCTL") is { Length: > 0 } l ? l : "loginctl";
+
+    /// <summary>The user whose linger is turned on: $USER, else $LOGNAME, else the process's user.</summary>
+    public string UserName => builder.Context.GetEnv("USER") is { Length: > 0 } u ? u
+        : builder.Context.GetEnv("LOGNAME") is { Length: > 0 } l ? l : Environment.UserName;
+
+    public async Task<InstallPlan> PlanInstallAsync(IReadOnlyList<FleetAgentSpec> agents, bool enable, CancellationToken ct)
+    {
+        if (files.HostName != FleetHost.LocalName)
+            throw new LifecycleException("RemoteInstallNotSupported", $"Installing units on host '{files.HostName}' is not supported yet; run Install-FleetUnit on that host.", files.HostName);
+        var plan = new InstallPlan { HostName = files.HostName };
+        var programs = builder.Programs();
+        plan.Notes.Add($"tmux: {programs.Tmux}; sh: {programs.Sh}");
+        AddWrite(plan, Paths.HolderUnit, PlannedFile.HolderKind, null, builder.HolderUnit(programs, files.HostName), AtomicFile.PublicMode);
+        AddWrite(plan, Paths.AgentTemplate, PlannedFile.TemplateKind, null, UnitRenderer.AgentTemplate(programs), AtomicFile.PublicMode);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var agent in agents)
+        {
+            var launch = await builder.BuildAsync(agent, programs, ct).ConfigureAwait(false);
+            names.Add(agent.Name);
+            plan.Notes.Add($"{agent.Name}: PATH prefix {(launch.PathPrefix.Count == 0 ? "(none found)" : string.Join(':', launch.PathPrefix))}");
+            AddWrite(plan, launch.EnvFilePath, PlannedFile.EnvKind, agent.Name, launch.EnvFileText, AtomicFile.PrivateMode);
+        }
+        var removed = OurEnvFiles().Where(n => !names.Contains(n)).ToList();
+        foreach (var name in removed)
+        {
+            plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove));
+        }
+        if (plan.Files.Any(f => f.Action != UnitFileAction.Unchanged)) plan.After.Add(new([Systemctl, "--user", "daemon-reload"], "Reload", "systemd user manager"));
+        foreach (var name in removed)
+        {
+            var unit = SystemctlShow.AgentUnit(name);
+            plan.After.Add(new([Systemctl, "--user", "disable", unit], "Disable", unit));
+        }
+        if (enable)
+        {
+            plan.After.Add(new([Systemctl, "--user", "enable", SystemctlShow.HolderUnit], "Enable", SystemctlShow.HolderUnit));
+            foreach (var agent in agents)
+            {
+                var unit = SystemctlShow.AgentUnit(agent.Name);
+                plan.After.Add(new([Systemctl, "--user", "enable", unit], "Enable", unit));
+            }
+            plan.After.Add(new([Loginctl, "enable-linger", UserName], "Enable linger", UserName));
+        }
+        return plan;
+    }
+
+    /// <summary>Stops and disables every unit MosaicFleet installed, then removes the files it wrote (those that carry
+    /// its marker) and nothing else.</summary>
+    public InstallPlan PlanUninstall()
+    {
+        if (files.HostName != FleetHost.LocalName)
+            throw new LifecycleException("RemoteInstallNotSupported", $"Uninstalling units on host '{files.HostName}' is not supported yet.", files.HostName);
+        var plan = new InstallPlan { HostName = files.HostName };
+        var agents = OurEnvFiles();
+        var template = IsOurs(Paths.AgentTemplate);
+        var holder = IsOurs(Paths.HolderUnit);
+        foreach (var name in agents)
+        {
+            var unit = SystemctlShow.AgentUnit(name);
+            plan.Before.Add(new([Systemctl, "--user", "disable", "--now", unit], "Stop and disable", unit));
+        }
+        if (holder) plan.Before.Add(new([Systemctl, "--user", "disable", "--now", SystemctlShow.HolderUnit], "Stop and disable", SystemctlShow.HolderUnit));
+        foreach (var name in agents) plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove));
+        if (template) plan.Files.Add(new PlannedFile(Paths.AgentTemplate, PlannedFile.TemplateKind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
+        if (holder) plan.Files.Add(new PlannedFile(Paths.HolderUnit, PlannedFile.HolderKind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
+        if (plan.Files.Count > 0) plan.After.Add(new([Systemctl, "--user", "daemon-reload"], "Reload", "systemd user manager"));
+        return plan;
+    }
+
+    /// <summary>Writes or removes one planned file. Returns whether it changed.</summary>
+    public bool Apply(PlannedFile file) => file.Action switch
+    {
+        UnitFileAction.Write => files.WriteAtomic(file.Path, file.Content!, file.Mode, file.DirectoryMode),
+        UnitFileAction.Remove => files.Delete(file.Path),
+        _ => false,
+    };
+
+    public Task<CommandResult> RunAsync(PlannedCommand command, CancellationToken ct)
+        => builder.Context.Runner.RunAsync(builder.Context.HostOf(files.HostName), new CommandSpec(command.Argv, builder.Context.CommandTimeout), ct);
+
+    /// <summary>Agent names of the environment files MosaicFleet wrote.</summary>
+    public IReadOnlyList<string> OurEnvFiles()
+        => files.List(Paths.EnvDirectory, "*" + LifecyclePaths.EnvFileSuffix)
+            .Where(f => IsOurs(Path.Combine(Paths.EnvDirectory, f)))
+            .Select(f => f[..^LifecyclePaths.EnvFileSuffix.Length])
+            .ToList();
+
+    private bool IsOurs(string path)
+    {
+        var bytes = files.Read(path);
+        if (bytes is null) return false;
+        var marker = LaunchBuilder.Bytes(LifecyclePaths.Marker);
+        return bytes.AsSpan().StartsWith(marker);
+    }
+
+    private void AddWrite(InstallPlan plan, string path, string kind, string? agent, string text, UnixFileMode mode)
+    {
+        var bytes = LaunchBuilder.Bytes(text);
+        var action = files.IsCurrent(path, bytes, mode) ? UnitFileAction.Unchanged : UnitFileAction.Write;
+        plan.Files.Add(new PlannedFile(path, kind, agent, bytes, mode, action));
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text;
+
+namespace MosaicFleet.Engine.Lifecycle;
+
+/// <summary>Absolute programs baked into unit files at install time (a unit's PATH is not relied on).</summary>
+public sealed record LaunchPrograms(string Tmux, string Sh);
+
+/// <summary>Renders the holder unit and the agent template. Every Exec line starts with an absolute path; per-agent data
+/// reaches Exec lines only as whole ${VAR} words (one argument each, no expansion inside the value).</summary>
+public static class UnitRenderer
+{
+    public const string EnvAgent = "MOSAIC_AGENT";
+    public const string EnvRuntime = "MOSAIC_AGENT_RUNTIME";
+    public const string EnvSocket = "MOSAIC_TMUX_SOCKET";
+    public const string EnvHolderSession = "MOSAIC_HOLDER_SESSION";
+    public const string EnvHolderTarget = "MOSAIC_HOLDER_TARGET";
+    public const string EnvSessionTarget = "MOSAIC_SESSION_TARGET";
+    public const string EnvWindowTarget = "MOSAIC_WINDOW_TARGET";
+    public const string EnvWorkdir = "MOSAIC_AGENT_WORKDIR";
+    public const string EnvPaneCommand = "MOSAIC_PANE_COMMAND";
+
+    public static readonly IReadOnlySet<string> ReservedKeys = new HashSet<string>(StringComparer.Ordinal)
+    {
+        EnvAgent, EnvRuntime, EnvSocket, EnvHolderSession, EnvHolderTarget, EnvSessionTarget, EnvWindowTarget, EnvWorkdir, EnvPaneCommand,
+    };
+
+    // The holder starts the server only when its session is not already there (a server started by a direct
+    // start, or a unit restart, must not fail the unit). The script is constant; the data are its arguments.
+    internal const string HolderScript = "\"$0\" -L \"$1\" has-session -t \"=$2\" 2>/dev/null || exec \"$0\" -L \"$1\" new-session -d -s \"$2\"";
+
+    public static string Holder(LaunchPrograms programs, string socket, string holderSession)
+    {
+        var w = SystemdSyntax.ExecWord;
+        var sb = new StringBuilder();
+        sb.Append(LifecyclePaths.Marker).Append(" (Install-FleetUnit). Rewritten on every install; do not edit.\n");
+        sb.Append("#\n");
+        sb.Append("# Keeps the fleet's tmux server alive with its holder session. Panes belong to whatever started the tmux\n");
+        sb.Append("# server, so ONLY this unit starts it: the server and every agent pane live in this unit's control group.\n");
+        sb.Append("# Agent units (mosaic-agent@.service) require this unit and only ask the running server for a session, so\n");
+        sb.Append("# stopping one agent never touches another agent's session or the server (a unit that had started the\n");
+        sb.Append("# server took every sibling session with it when stopped: agent-deck #1721). Stopping THIS unit stops the fleet.\n");
+        sb.Append("[Unit]\n");
+        sb.Append("Description=").Append(SystemdSyntax.UnitText($"MosaicFleet tmux server holder (socket {socket})")).Append('\n');
+        sb.Append('\n');
+        sb.Append("[Service]\n");
+        sb.Append("Type=oneshot\n");
+        sb.Append("RemainAfterExit=yes\n");
+        sb.Append("ExecStart=").Append(string.Join(' ', new[] { programs.Sh, "-c", HolderScript, programs.Tmux, socket, holderSession }.Select(w))).Append('\n');
+        sb.Append("ExecStop=-").Append(string.Join(' ', new[] { programs.Tmux, "-L", socket, "kill-server" }.Select(w))).Append('\n');
+        sb.Append('\n');
+        sb.Append("[Install]\n");
+        sb.Append("WantedBy=default.target\n");
+        return sb.ToString();
+    }
+
+    public static string AgentTemplate(LaunchPrograms programs)
+    {
+        var w = SystemdSyntax.ExecWord;
+        string V(string name) => SystemdSyntax.ExecVariable(name);
+        var tmux = w(programs.Tmux);
+        var sb = new StringBuilder();
+        sb.Append(LifecyclePaths.Marker).Append(" (Install-FleetUnit). Rewritten on every install; do not edit.\n");
+        sb.Append("#\n");
+        sb.Append("# One agent's tmux session on the fleet's server. The instance name (%i, never %I, which would turn\n");
+        sb.Append("# my-agent into my/agent) is the agent name; its settings come from its environment file (mode 0600; it may\n");
+        sb.Append("# hold API keys). Environment-file values get no specifier or $ expansion, and each ${VAR} word below is\n");
+        sb.Append("# exactly one argument, so any working directory or command reaches tmux byte-exact.\n");
+        sb.Append("#\n");
+        sb.Append("# Why the holder: panes belong to whatever started the tmux server. This unit requires and follows the\n");
+        sb.Append("# holder and checks its session first (ExecStartPre), so it never starts the server itself; its own control\n");
+        sb.Append("# group holds only the short-lived tmux client, and stopping it kills this agent's session and nothing else\n");
+        sb.Append("# (agent-deck #1721: a KillMode=control-group stop of the unit that owned the server killed every sibling).\n");
+        sb.Append("#\n");
+        sb.Append("# The pane runs /bin/sh -c <pane command> as argv: a one-string command would run under the user's\n");
+        sb.Append("# default-shell (possibly fish). The pane command puts the runtime's bin directories on PATH and execs the\n");
+        sb.Append("# runtime. remain-on-exit keeps a crashed runtime's pane, with its exit status, for Get-FleetAgent.\n");
+        sb.Append("[Unit]\n");
+        sb.Append("Description=MosaicFleet agent %i\n");
+        sb.Append("Requires=").Append(LifecyclePaths.HolderUnitName).Append('\n');
+        sb.Append("BindsTo=").Append(LifecyclePaths.HolderUnitName).Append('\n');
+        sb.Append("After=").Append(LifecyclePaths.HolderUnitName).Append('\n');
+        sb.Append('\n');
+        sb.Append("[Service]\n");
+        sb.Append("Type=oneshot\n");
+        sb.Append("RemainAfterExit=yes\n");
+        sb.Append("KillMode=process\n");
+        sb.Append("EnvironmentFile=%E/mosaic/fleet/agents/%i.env\n");
+        sb.Append("ExecStartPre=").Append(string.Join(' ', tmux, "-L", V(EnvSocket), "has-session", "-t", V(EnvHolderTarget))).Append('\n');
+        sb.Append("ExecStart=").Append(string.Join(' ',
+            tmux, "-L", V(EnvSocket), "new-session", "-d", "-s", V(EnvAgent), "-c", V(EnvWorkdir), "--",
+            w(programs.Sh), "-c", V(EnvPaneCommand),
+            w(";"), "set-option", "-t", V(EnvWindowTarget), "remain-on-exit", "on")).Append('\n');
+        sb.Append("ExecStop=-").Append(string.Join(' ', tmux, "-L", V(EnvSocket), "kill-session", "-t", V(EnvSessionTarget))).Append('\n');
+        sb.Append('\n');
+        sb.Append("[Install]\n");
+        sb.Append("WantedBy=default.target\n");
+        return sb.ToString();
+    }
+
+    /// <summary>An agent's environment file: the launch data, then the agent's own variables.</summary>
+    public static string EnvFile(string agentName, IEnumerable<KeyValuePair<string, string>> values)
+    {
+        var sb = new StringBuilder();
+        sb.Append(LifecyclePaths.Marker).Append(" (Install-FleetUnit) for agent ").Append(agentName).Append(". Rewritten on install; do not edit.\n");
+        sb.Append("# Read by mosaic-agent@").Append(agentName).Append(".service (EnvironmentFile=: no expansion in values) and by the\n");
+        sb.Append("# agent's pane (sh '.': the same values, every value is double-quoted with \\\" \\\\ \\$ \\` escaped).\n");
+        foreach (var (k, v) in values) sb.Append(SystemdSyntax.EnvLine(k, v)).Append('\n');
+        return sb.ToString();
+    }
+}

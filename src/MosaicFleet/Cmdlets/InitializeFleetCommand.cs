@@ -1,0 +1,114 @@
+using System.Management.Automation;
+using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Engine.IO;
+using MosaicFleet.Engine.Lifecycle;
+using MosaicFleet.Engine.Roster;
+using MosaicFleet.Internal;
+
+namespace MosaicFleet.Cmdlets;
+
+/// <summary>Sets up a new host: a starter roster when none exists, checks for tmux and the runtimes, then installs,
+/// enables and lingers the units.</summary>
+[Cmdlet(VerbsData.Initialize, "Fleet", SupportsShouldProcess = true)]
+[OutputType(typeof(FleetUnitFile))]
+public sealed class InitializeFleetCommand : LifecycleCmdlet
+{
+    protected override void EndProcessing()
+    {
+        var getEnv = (Func<string, string?>)Environment.GetEnvironmentVariable;
+        var explicitPath = RosterPath is null ? null : GetUnresolvedProviderPathFromPSPath(RosterPath);
+        var path = RosterLocator.Candidates(explicitPath, getEnv)[0];
+        var rosterFile = new FleetUnitFile { Path = path, Kind = "Roster" };
+        FleetRoster roster;
+        if (File.Exists(path))
+        {
+            WriteVerbose($"Using the existing roster at {path} (never overwritten).");
+            rosterFile.Action = "Unchanged";
+            RosterPath = path;
+            roster = Roster;
+        }
+        else
+        {
+            roster = RosterLoader.Parse(StarterRoster.Text, path);
+            if (ShouldProcess(path, "Create a starter roster"))
+            {
+                try
+                {
+                    AtomicFile.Write(path, LaunchBuilder.Bytes(StarterRoster.Text), AtomicFile.PublicMode);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    ThrowTerminatingError(new ErrorRecord(ex, "RosterWriteFailed", ErrorCategory.WriteError, path));
+                }
+                rosterFile.Action = "Written";
+                rosterFile.Changed = true;
+                WriteVerbose($"Created a starter roster at {path}; add your agents there and run Initialize-Fleet or Install-FleetUnit again.");
+            }
+        }
+        WriteObject(rosterFile);
+
+        var context = new FleetContext(roster);
+        var builder = new LaunchBuilder(context, Paths);
+        var pathVar = getEnv("PATH");
+        if (ExecutableLocator.Find(context.TmuxProgram, pathVar) is null)
+        {
+            WriteWarning($"tmux ('{context.TmuxProgram}') was not found on PATH ({pathVar}). Install tmux (apt-get install tmux) before starting agents.");
+        }
+        CheckRuntimes(builder, roster, pathVar);
+
+        var agents = roster.Agents.Where(a => a.Host == Engine.Processes.FleetHost.LocalName).ToList();
+        var installer = new UnitInstaller(builder, FilesOf(Engine.Processes.FleetHost.LocalName));
+        InstallPlan plan;
+        try
+        {
+            plan = Await(installer.PlanInstallAsync(agents, enable: true, StopToken));
+        }
+        catch (LifecycleException ex)
+        {
+            ThrowTerminatingError(LifecycleError(ex));
+            return;
+        }
+        WriteObject(ApplyPlan(installer, plan), enumerateCollection: true);
+    }
+
+    // A warning for each runtime whose command is not found in the PATH prefix its panes will get, nor on PATH.
+    private void CheckRuntimes(LaunchBuilder builder, FleetRoster roster, string? pathVar)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var agent in roster.Agents.Where(a => a.Host == Engine.Processes.FleetHost.LocalName))
+        {
+            var command = (agent.Command ?? roster.Runtimes[agent.Runtime].Command).Trim();
+            var program = command.Split([' ', '\t'], 2)[0];
+            if (program.Length == 0 || !seen.Add(agent.Runtime + "\0" + program)) continue;
+            var prefix = Await(builder.Bins.ResolveAsync(agent, StopToken));
+            var searched = string.Join(':', prefix.Append(pathVar ?? ""));
+            if (ExecutableLocator.Find(program, searched) is null)
+            {
+                var shown = prefix.Count == 0 ? "(no runtime bin directory exists)" : string.Join(':', prefix);
+                WriteWarning($"Runtime '{agent.Runtime}' (agent {agent.Name}): command '{program}' was not found in the PATH prefix {shown} nor on PATH. Set runtimeBin in the roster or $MOSAIC_RUNTIME_BIN.");
+            }
+        }
+    }
+}
+
+/// <summary>The roster Initialize-Fleet writes when none exists.</summary>
+internal static class StarterRoster
+{
+    public const string Text = """
+        # MosaicFleet roster, created by Initialize-Fleet. Add agents below, then run Initialize-Fleet
+        # (or Install-FleetUnit) again to write their units, and Start-FleetAgent to start them.
+        version: 1
+        transport: tmux
+        tmux:
+          socketName: mosaic-factory
+          holderSession: _holder
+        agents: []
+        # agents:
+        #   - name: coder0
+        #     runtime: pi                 # claude, codex, opencode, pi, dogfood, or your own under runtimes:
+        #     workingDirectory: ~/src/project
+        #     environment:                # written only to a 0600 file read by the agent's unit and pane
+        #       OPENAI_API_KEY: sk-...
+
+        """;
+}

@@ -1,0 +1,51 @@
+using System.Management.Automation;
+using MosaicFleet.Engine.Lifecycle;
+using MosaicFleet.Engine.Processes;
+using MosaicFleet.Internal;
+
+namespace MosaicFleet.Cmdlets;
+
+/// <summary>Writes the fleet's systemd user units and per-agent environment files, then reloads, enables and lingers.</summary>
+[Cmdlet(VerbsLifecycle.Install, "FleetUnit", SupportsShouldProcess = true)]
+[OutputType(typeof(FleetUnitFile))]
+public sealed class InstallFleetUnitCommand : LifecycleCmdlet
+{
+    /// <summary>The host to install on; default this machine.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string HostName { get; set; } = FleetHost.LocalName;
+
+    /// <summary>Skip enabling units and turning on linger.</summary>
+    [Parameter]
+    public SwitchParameter NoEnable { get; set; }
+
+    /// <summary>Emit a FleetUnitFile for every file written, kept or removed.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void EndProcessing()
+    {
+        if (HostName != FleetHost.LocalName && !Roster.Hosts.ContainsKey(HostName))
+        {
+            ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"No host named '{HostName}' in the roster {Roster.Path}."), "HostNotFound", ErrorCategory.ObjectNotFound, HostName));
+        }
+        var agents = Roster.Agents.Where(a => a.Host == HostName).ToList();
+        foreach (var other in Roster.Agents.Where(a => a.Host != HostName))
+        {
+            WriteVerbose($"Skipping {other.Name}: it runs on host '{other.Host}' (install there with -HostName {other.Host}).");
+        }
+        var installer = new UnitInstaller(new LaunchBuilder(Context, Paths), FilesOf(HostName));
+        InstallPlan plan;
+        try
+        {
+            plan = Await(installer.PlanInstallAsync(agents, enable: !NoEnable, StopToken));
+        }
+        catch (LifecycleException ex)
+        {
+            ThrowTerminatingError(LifecycleError(ex));
+            return;
+        }
+        var files = ApplyPlan(installer, plan);
+        if (PassThru) WriteObject(files, enumerateCollection: true);
+    }
+}

@@ -1,0 +1,50 @@
+using System.Management.Automation;
+using MosaicFleet.Engine.Lifecycle;
+using MosaicFleet.Engine.Processes;
+using MosaicFleet.Internal;
+
+namespace MosaicFleet.Cmdlets;
+
+/// <summary>Stops and disables the fleet's units and removes the unit and environment files MosaicFleet wrote.</summary>
+[Cmdlet(VerbsLifecycle.Uninstall, "FleetUnit", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(FleetUnitFile))]
+public sealed class UninstallFleetUnitCommand : LifecycleCmdlet
+{
+    /// <summary>The host to uninstall from; default this machine.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string HostName { get; set; } = FleetHost.LocalName;
+
+    /// <summary>Do not ask for confirmation.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Emit a FleetUnitFile for every file removed.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void EndProcessing()
+    {
+        // The roster is not needed: uninstall removes what MosaicFleet wrote (files carrying its marker), even after
+        // the roster is gone.
+        var context = new Engine.Fleet.FleetContext(new FleetRoster());
+        var installer = new UnitInstaller(new LaunchBuilder(context, Paths), FilesOf(HostName));
+        InstallPlan plan;
+        try
+        {
+            plan = installer.PlanUninstall();
+        }
+        catch (LifecycleException ex)
+        {
+            ThrowTerminatingError(LifecycleError(ex));
+            return;
+        }
+        if (plan.Files.Count == 0)
+        {
+            WriteVerbose($"No MosaicFleet unit or environment files under {Paths.UnitDirectory} or {Paths.EnvDirectory}; nothing to do.");
+            return;
+        }
+        var files = ApplyPlan(installer, plan, Force);
+        if (PassThru) WriteObject(files, enumerateCollection: true);
+    }
+}

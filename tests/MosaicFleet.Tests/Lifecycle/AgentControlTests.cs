@@ -1,0 +1,125 @@
+using MosaicFleet.Engine.IO;
+using MosaicFleet.Engine.Lifecycle;
+
+namespace MosaicFleet.Tests.Lifecycle;
+
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public class AgentControlTests
+{
+    private static string Pane(string session, bool dead) =>
+        string.Join('\x1f', session, "0", "0", "%7", "4242", dead ? "pi" : "pi", dead ? "1" : "0", dead ? "3" : "", "1700000000", "/w") + "\x1e\n";
+
+    private static string Unit(string name, string load, string active) =>
+        $"Id=mosaic-agent@{name}.service\nLoadState={load}\nActiveState={active}\nSubState=x\n\n";
+
+    private static async Task<(List<string> Calls, IReadOnlyList<string> Notes)> RunAsync(
+        string verb, string panes, string units, bool installed, bool direct = false)
+    {
+        using var t = new TempFleet();
+        var agent = new FleetAgentSpec { Name = "a", Runtime = "pi" };
+        var roster = TempFleet.Roster(agent);
+        var runner = new LifecycleRecordingRunner
+        {
+            Answer = argv => argv switch
+            {
+                [_, "-L", _, "list-panes", ..] => (0, panes, ""),
+                ["systemctl", "--user", "show", ..] => (0, units, ""),
+                _ => (0, "", ""),
+            },
+        };
+        var builder = new LaunchBuilder(t.Context(roster, runner), t.Paths);
+        if (installed)
+        {
+            var installer = new UnitInstaller(builder, LocalHostFiles.Instance);
+            foreach (var f in (await installer.PlanInstallAsync(roster.Agents, false, CancellationToken.None)).Files) installer.Apply(f);
+        }
+        var control = new AgentControl(builder, LocalHostFiles.Instance);
+        var state = (await control.ReadAsync(roster.Agents, CancellationToken.None)).Single();
+        runner.Calls.Clear();
+        var mode = AgentControl.ModeFor(state, direct);
+        var notes = verb switch
+        {
+            "start" => await control.StartAsync(state, mode, CancellationToken.None),
+            "stop" => await control.StopAsync(state, mode, CancellationToken.None),
+            _ => await control.RestartAsync(state, mode, CancellationToken.None),
+        };
+        var calls = runner.Calls.Select(c => string.Join(' ', c.Select(a => a.StartsWith(t.Root, StringComparison.Ordinal) ? Path.GetFileName(a) : a))).ToList();
+        return (calls, notes);
+    }
+
+    [Fact]
+    public async Task Start_through_systemd_when_installed_and_loaded()
+    {
+        var (calls, _) = await RunAsync("start", "", Unit("a", "loaded", "inactive"), installed: true);
+        Assert.Equal(["systemctl --user start mosaic-agent@a.service"], calls);
+    }
+
+    [Fact]
+    public async Task Start_of_a_dead_agent_removes_the_dead_pane_and_restarts_its_still_active_oneshot_unit()
+    {
+        var (calls, _) = await RunAsync("start", Pane("a", dead: true), Unit("a", "loaded", "active"), installed: true);
+        Assert.Equal(["tmux -L sock kill-session -t =a", "systemctl --user restart mosaic-agent@a.service"], calls);
+    }
+
+    [Fact]
+    public async Task Start_of_a_running_agent_does_nothing_and_says_so()
+    {
+        var (calls, notes) = await RunAsync("start", Pane("a", dead: false), Unit("a", "loaded", "active"), installed: true);
+        Assert.Empty(calls);
+        Assert.Contains(notes, n => n.Contains("already running", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Without_installed_units_start_goes_directly_through_the_units_own_exec_lines()
+    {
+        var (calls, _) = await RunAsync("start", "", Unit("a", "not-found", "inactive"), installed: false);
+        Assert.Equal(3, calls.Count);
+        Assert.StartsWith("/bin/sh -c ", calls[0]); // the holder unit's ExecStart
+        Assert.EndsWith(" tmux sock _holder", calls[0]);
+        Assert.Equal("tmux -L sock has-session -t =_holder", calls[1]);
+        Assert.StartsWith("tmux -L sock new-session -d -s a -c ", calls[2]);
+        Assert.EndsWith("-- /bin/sh -c exec mosaic yolo pi ; set-option -t =a: remain-on-exit on", calls[2]);
+    }
+
+    [Fact]
+    public async Task Direct_wins_over_installed_units()
+    {
+        var (calls, _) = await RunAsync("stop", Pane("a", dead: false), Unit("a", "loaded", "active"), installed: true, direct: true);
+        Assert.Equal(["tmux -L sock kill-session -t =a"], calls);
+    }
+
+    [Fact]
+    public async Task Stop_through_systemd_and_stop_of_a_stopped_agent()
+    {
+        Assert.Equal(["systemctl --user stop mosaic-agent@a.service"], (await RunAsync("stop", Pane("a", false), Unit("a", "loaded", "active"), installed: true)).Calls);
+        var (calls, notes) = await RunAsync("stop", "", Unit("a", "loaded", "inactive"), installed: true);
+        Assert.Empty(calls);
+        Assert.Contains(notes, n => n.Contains("already stopped", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Restart_through_systemd_restarts_an_active_unit_and_replaces_a_directly_started_session()
+    {
+        Assert.Equal(["systemctl --user restart mosaic-agent@a.service"], (await RunAsync("restart", Pane("a", false), Unit("a", "loaded", "active"), installed: true)).Calls);
+        Assert.Equal(["tmux -L sock kill-session -t =a", "systemctl --user start mosaic-agent@a.service"],
+            (await RunAsync("restart", Pane("a", false), Unit("a", "loaded", "inactive"), installed: true)).Calls);
+    }
+
+    [Fact]
+    public async Task Installed_settings_that_no_longer_match_the_roster_are_reported()
+    {
+        using var t = new TempFleet();
+        var agent = new FleetAgentSpec { Name = "a", Runtime = "pi", WorkingDirectory = "/w1" };
+        var roster = TempFleet.Roster(agent);
+        var builder = new LaunchBuilder(t.Context(roster, new LifecycleRecordingRunner()), t.Paths);
+        var installer = new UnitInstaller(builder, LocalHostFiles.Instance);
+        foreach (var f in (await installer.PlanInstallAsync(roster.Agents, false, CancellationToken.None)).Files) installer.Apply(f);
+        var control = new AgentControl(builder, LocalHostFiles.Instance);
+        Assert.Null(await control.CheckInstalledAsync(agent, CancellationToken.None));
+        agent.WorkingDirectory = "/w2";
+        var message = await control.CheckInstalledAsync(agent, CancellationToken.None);
+        Assert.NotNull(message);
+        Assert.Contains(t.Paths.EnvFile("a"), message);
+        Assert.Contains("Install-FleetUnit", message);
+    }
+}

@@ -1,0 +1,217 @@
+using MosaicFleet.Engine.IO;
+using MosaicFleet.Engine.Lifecycle;
+
+namespace MosaicFleet.Tests.Lifecycle;
+
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public class AtomicFileTests
+{
+    [Fact]
+    public void Writes_with_the_mode_rewrites_only_on_change_and_leaves_no_temp_file()
+    {
+        using var t = new TempFleet();
+        var path = Path.Combine(t.Root, "sub", "secret.env");
+        Assert.True(AtomicFile.Write(path, "a"u8, AtomicFile.PrivateMode, AtomicFile.PrivateDirectoryMode));
+        Assert.Equal(AtomicFile.PrivateMode, File.GetUnixFileMode(path));
+        Assert.Equal(AtomicFile.PrivateDirectoryMode, File.GetUnixFileMode(Path.GetDirectoryName(path)!));
+        var stamp = new DateTime(2001, 2, 3, 4, 5, 6, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(path, stamp);
+        Assert.False(AtomicFile.Write(path, "a"u8, AtomicFile.PrivateMode));
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(path));
+        Assert.True(AtomicFile.Write(path, "b"u8, AtomicFile.PrivateMode));
+        Assert.Equal("b", File.ReadAllText(path));
+        File.SetUnixFileMode(path, AtomicFile.PublicMode);
+        Assert.True(AtomicFile.Write(path, "b"u8, AtomicFile.PrivateMode));
+        Assert.Equal(AtomicFile.PrivateMode, File.GetUnixFileMode(path));
+        Assert.Equal(["secret.env"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
+    }
+}
+
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public class InstallerTests
+{
+    private static FleetAgentSpec Agent(string name, string? wd = null, Dictionary<string, string>? env = null)
+        => new() { Name = name, Runtime = "pi", WorkingDirectory = wd, Environment = env ?? [] };
+
+    private static async Task<(List<FleetUnitFile> Files, List<string[]> Calls)> InstallAsync(TempFleet t, FleetRoster roster, bool enable, LifecycleRecordingRunner? runner = null)
+    {
+        runner ??= new LifecycleRecordingRunner();
+        var installer = new UnitInstaller(new LaunchBuilder(t.Context(roster, runner), t.Paths), LocalHostFiles.Instance);
+        var plan = await installer.PlanInstallAsync(roster.Agents, enable, CancellationToken.None);
+        var files = new List<FleetUnitFile>();
+        foreach (var f in plan.Files) files.Add(new FleetUnitFile { Path = f.Path, Kind = f.Kind, Agent = f.Agent, Changed = installer.Apply(f) });
+        foreach (var c in plan.After) await installer.RunAsync(c, CancellationToken.None);
+        return (files, runner.Calls);
+    }
+
+    [Fact]
+    public async Task Install_writes_units_and_0600_env_files_then_reloads_enables_and_lingers_in_order()
+    {
+        using var t = new TempFleet();
+        var roster = TempFleet.Roster(Agent("coder0", "~/src/my app/100% $HOME"), Agent("my-agent"));
+        var (files, calls) = await InstallAsync(t, roster, enable: true);
+        Assert.Equal([t.Paths.HolderUnit, t.Paths.AgentTemplate, t.Paths.EnvFile("coder0"), t.Paths.EnvFile("my-agent")], files.Select(f => f.Path));
+        Assert.All(files, f => Assert.True(f.Changed));
+        Assert.Equal(AtomicFile.PrivateMode, File.GetUnixFileMode(t.Paths.EnvFile("coder0")));
+        Assert.Equal(
+            [
+                "systemctl --user daemon-reload",
+                "systemctl --user enable mosaic-tmux-holder.service",
+                "systemctl --user enable mosaic-agent@coder0.service",
+                "systemctl --user enable mosaic-agent@my-agent.service",
+                "loginctl enable-linger fleetop",
+            ],
+            calls.Select(c => string.Join(' ', c)));
+        var env = SystemdSyntax.ParseEnvFile(File.ReadAllText(t.Paths.EnvFile("coder0")));
+        Assert.Equal(Path.Combine(t.Home, "src/my app/100% $HOME"), env[UnitRenderer.EnvWorkdir]);
+        Assert.Equal("=coder0", env[UnitRenderer.EnvSessionTarget]);
+        Assert.Equal("exec mosaic yolo pi", env[UnitRenderer.EnvPaneCommand]);
+        var template = File.ReadAllText(t.Paths.AgentTemplate);
+        Assert.Contains("EnvironmentFile=%E/mosaic/fleet/agents/%i.env", template);
+        Assert.DoesNotContain("%I", string.Join('\n', template.Split('\n').Where(l => !l.StartsWith('#'))));
+        Assert.All(SystemdSyntax.UnitValues(template, "ExecStart").Concat(SystemdSyntax.UnitValues(template, "ExecStartPre")),
+            l => Assert.StartsWith(Path.Combine(t.Bin, "tmux") + " ", l));
+    }
+
+    [Fact]
+    public void Stopping_an_agent_unit_touches_only_its_own_session_and_never_starts_the_server()
+    {
+        var template = UnitRenderer.AgentTemplate(new LaunchPrograms("/usr/bin/tmux", "/bin/sh"));
+        Assert.Equal(["process"], SystemdSyntax.UnitValues(template, "KillMode"));
+        Assert.Equal(["-/usr/bin/tmux -L ${MOSAIC_TMUX_SOCKET} kill-session -t ${MOSAIC_SESSION_TARGET}"], SystemdSyntax.UnitValues(template, "ExecStop"));
+        Assert.Equal(["/usr/bin/tmux -L ${MOSAIC_TMUX_SOCKET} has-session -t ${MOSAIC_HOLDER_TARGET}"], SystemdSyntax.UnitValues(template, "ExecStartPre"));
+        Assert.Equal(["mosaic-tmux-holder.service"], SystemdSyntax.UnitValues(template, "BindsTo"));
+        Assert.Equal(["mosaic-tmux-holder.service"], SystemdSyntax.UnitValues(template, "After"));
+        Assert.DoesNotContain("kill-server", template);
+        // Per-agent data only as whole ${VAR} words: one argument each whatever the value.
+        var env = new Dictionary<string, string>
+        {
+            [UnitRenderer.EnvSocket] = "s", [UnitRenderer.EnvAgent] = "a", [UnitRenderer.EnvWorkdir] = "/x/my app/100% $HOME",
+            [UnitRenderer.EnvPaneCommand] = "exec pi", [UnitRenderer.EnvWindowTarget] = "=a:",
+        };
+        var start = SystemdSyntax.ResolveExecLine(SystemdSyntax.UnitValues(template, "ExecStart").Single(), new Dictionary<string, string>(), env);
+        Assert.Equal(["/usr/bin/tmux", "-L", "s", "new-session", "-d", "-s", "a", "-c", "/x/my app/100% $HOME", "--", "/bin/sh", "-c", "exec pi", ";", "set-option", "-t", "=a:", "remain-on-exit", "on"], start.Argv);
+    }
+
+    [Fact]
+    public async Task A_second_install_rewrites_nothing_and_skips_the_reload()
+    {
+        using var t = new TempFleet();
+        var roster = TempFleet.Roster(Agent("coder0", env: new() { ["API_KEY"] = "k" }));
+        await InstallAsync(t, roster, enable: true);
+        var stamp = new DateTime(2001, 2, 3, 4, 5, 6, DateTimeKind.Utc);
+        foreach (var f in new[] { t.Paths.HolderUnit, t.Paths.AgentTemplate, t.Paths.EnvFile("coder0") }) File.SetLastWriteTimeUtc(f, stamp);
+        var (files, calls) = await InstallAsync(t, roster, enable: false);
+        Assert.All(files, f => Assert.False(f.Changed));
+        Assert.Empty(calls);
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(t.Paths.EnvFile("coder0")));
+    }
+
+    [Fact]
+    public async Task An_agent_removed_from_the_roster_loses_its_env_file_and_its_unit_is_disabled()
+    {
+        using var t = new TempFleet();
+        await InstallAsync(t, TempFleet.Roster(Agent("a"), Agent("b")), enable: false);
+        var foreign = Path.Combine(t.Paths.EnvDirectory, "mine.env");
+        File.WriteAllText(foreign, "X=1\n");
+        var (files, calls) = await InstallAsync(t, TempFleet.Roster(Agent("a")), enable: false);
+        Assert.False(File.Exists(t.Paths.EnvFile("b")));
+        Assert.True(File.Exists(foreign));
+        Assert.Contains(files, f => f.Path == t.Paths.EnvFile("b") && f.Changed);
+        Assert.Equal(["systemctl --user daemon-reload", "systemctl --user disable mosaic-agent@b.service"], calls.Select(c => string.Join(' ', c)));
+    }
+
+    [Fact]
+    public async Task Uninstall_stops_and_disables_then_removes_only_its_own_files()
+    {
+        using var t = new TempFleet();
+        await InstallAsync(t, TempFleet.Roster(Agent("a"), Agent("b")), enable: false);
+        var foreign = Path.Combine(t.Paths.UnitDirectory, "other.service");
+        File.WriteAllText(foreign, "[Service]\n");
+        var runner = new LifecycleRecordingRunner();
+        var installer = new UnitInstaller(new LaunchBuilder(t.Context(new FleetRoster(), runner), t.Paths), LocalHostFiles.Instance);
+        var plan = installer.PlanUninstall();
+        foreach (var c in plan.Before) await installer.RunAsync(c, CancellationToken.None);
+        foreach (var f in plan.Files) Assert.True(installer.Apply(f));
+        foreach (var c in plan.After) await installer.RunAsync(c, CancellationToken.None);
+        Assert.Equal(
+            [
+                "systemctl --user disable --now mosaic-agent@a.service",
+                "systemctl --user disable --now mosaic-agent@b.service",
+                "systemctl --user disable --now mosaic-tmux-holder.service",
+                "systemctl --user daemon-reload",
+            ],
+            runner.Calls.Select(c => string.Join(' ', c)));
+        Assert.False(File.Exists(t.Paths.HolderUnit));
+        Assert.False(File.Exists(t.Paths.AgentTemplate));
+        Assert.Empty(Directory.GetFiles(t.Paths.EnvDirectory));
+        Assert.True(File.Exists(foreign));
+    }
+
+    [Fact]
+    public async Task A_reserved_environment_name_is_refused()
+    {
+        using var t = new TempFleet();
+        var roster = TempFleet.Roster(Agent("a", env: new() { ["MOSAIC_PANE_COMMAND"] = "x" }));
+        var ex = await Assert.ThrowsAsync<LifecycleException>(() => InstallAsync(t, roster, enable: false));
+        Assert.Equal("ReservedEnvironmentName", ex.ErrorId);
+    }
+
+    [Fact]
+    public async Task Remote_install_is_refused_with_a_clear_error()
+    {
+        using var t = new TempFleet();
+        var installer = new UnitInstaller(new LaunchBuilder(t.Context(TempFleet.Roster(), new LifecycleRecordingRunner()), t.Paths), new RemoteFiles());
+        var ex = await Assert.ThrowsAsync<LifecycleException>(() => installer.PlanInstallAsync([], true, CancellationToken.None));
+        Assert.Equal("RemoteInstallNotSupported", ex.ErrorId);
+    }
+
+    private sealed class RemoteFiles : IHostFiles
+    {
+        public string HostName => "dragon";
+        public bool Exists(string path) => false;
+        public byte[]? Read(string path) => null;
+        public bool IsCurrent(string path, byte[] content, UnixFileMode mode) => false;
+        public bool WriteAtomic(string path, byte[] content, UnixFileMode mode, UnixFileMode? directoryMode = null) => throw new NotSupportedException();
+        public bool Delete(string path) => throw new NotSupportedException();
+        public IReadOnlyList<string> List(string directory, string pattern) => [];
+    }
+}
+
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public class RuntimeBinResolverTests
+{
+    [Fact]
+    public async Task Existing_candidates_in_precedence_order_each_once()
+    {
+        using var t = new TempFleet();
+        var npmPrefix = Path.Combine(t.Root, "npm");
+        Directory.CreateDirectory(Path.Combine(npmPrefix, "bin"));
+        Directory.CreateDirectory(Path.Combine(t.Home, ".local", "bin"));
+        var explicitBin = Path.Combine(t.Root, "rt bin");
+        Directory.CreateDirectory(explicitBin);
+        t.Env["MOSAIC_NPM"] = "npm-fake";
+        var runner = new LifecycleRecordingRunner { Answer = a => a[0] == "npm-fake" ? (0, npmPrefix + "\n", "") : (1, "", "") };
+        var roster = TempFleet.Roster();
+        roster.Defaults.RuntimeBin = Path.Combine(t.Root, "missing");
+        var agent = new FleetAgentSpec { Name = "a", Runtime = "pi", RuntimeBin = explicitBin + ":" + Path.Combine(t.Home, ".local", "bin") };
+        var resolver = new RuntimeBinResolver(t.Context(roster, runner));
+        var prefix = await resolver.ResolveAsync(agent, CancellationToken.None);
+        Assert.Equal([explicitBin, Path.Combine(t.Home, ".local", "bin"), Path.Combine(npmPrefix, "bin")], prefix);
+        // The agent's runtimeBin wins over the defaults; without it the (missing) defaults entry is skipped.
+        var plain = await resolver.ResolveAsync(new FleetAgentSpec { Name = "b", Runtime = "pi" }, CancellationToken.None);
+        Assert.Equal([Path.Combine(npmPrefix, "bin"), Path.Combine(t.Home, ".local", "bin")], plain);
+        Assert.Single(runner.Calls); // npm asked once
+    }
+
+    [Fact]
+    public async Task MOSAIC_RUNTIME_BIN_is_used_when_the_roster_sets_none()
+    {
+        using var t = new TempFleet();
+        var dir = Path.Combine(t.Root, "envbin");
+        Directory.CreateDirectory(dir);
+        t.Env["MOSAIC_RUNTIME_BIN"] = dir;
+        var resolver = new RuntimeBinResolver(t.Context(TempFleet.Roster(), new LifecycleRecordingRunner()));
+        Assert.Equal([dir], await resolver.ResolveAsync(new FleetAgentSpec { Name = "a", Runtime = "pi" }, CancellationToken.None));
+    }
+}
