@@ -22,7 +22,7 @@ public abstract class RosterCompleter : IArgumentCompleter
                 explicitPath = Path.Combine(CurrentDirectory() ?? Environment.CurrentDirectory, explicitPath);
             }
             var path = RosterLocator.Resolve(explicitPath, Environment.GetEnvironmentVariable);
-            values = Values(RosterLoader.LoadFile(path));
+            values = Values(RosterCache.Load(path));
         }
         catch (RosterException)
         {
