@@ -23,7 +23,7 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath,
     # Agent counts; "1,10" also works from pwsh -File.
     [string[]] $Counts = @('1', '10', '100', '500'),
-    [int] $Repeat = 7,
+    [int] $Repeat = 11,
     # Fewer repeats for the slow per-agent approach at large N.
     [int] $PerAgentRepeat = 3,
     [int] $SendAgents = 50,
@@ -122,14 +122,16 @@ try {
         $null = Get-FleetAgent -RosterPath $fleet.Roster
         $spawns = (Get-SpawnCount) - $before
 
-        $get = 1..$Repeat | ForEach-Object { Measure-Ms { Get-FleetAgent -RosterPath $fleet.Roster } }
-        $list = 1..$Repeat | ForEach-Object { Measure-Ms { $h = Start-Proc @('tmux', '-L', $socket, 'list-panes', '-a', '-F', $format); if ((Wait-Proc $h) -ne 0) { throw 'list-panes failed' } } }
-        $pair = 1..$Repeat | ForEach-Object {
-            Measure-Ms {
+        # Interleaved (one of each per round), so a change in the shared machine's load hits all three alike.
+        $get = [System.Collections.Generic.List[double]]::new(); $list = [System.Collections.Generic.List[double]]::new(); $pair = [System.Collections.Generic.List[double]]::new()
+        foreach ($round in 1..$Repeat) {
+            $get.Add((Measure-Ms { Get-FleetAgent -RosterPath $fleet.Roster }))
+            $list.Add((Measure-Ms { $h = Start-Proc @('tmux', '-L', $socket, 'list-panes', '-a', '-F', $format); if ((Wait-Proc $h) -ne 0) { throw 'list-panes failed' } }))
+            $pair.Add((Measure-Ms {
                 $a = Start-Proc @('tmux', '-L', $socket, 'list-panes', '-a', '-F', $format)
                 $b = Start-Proc (@('systemctl', '--user', 'show', '-p', 'Id,LoadState,ActiveState,SubState', '--') + $units)
                 $null = Wait-Proc $a; $null = Wait-Proc $b
-            }
+            }))
         }
         $reps = if ($n -ge 100) { $PerAgentRepeat } else { $Repeat }
         $per = 1..$reps | ForEach-Object {
