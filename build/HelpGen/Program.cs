@@ -49,7 +49,7 @@ foreach (var cmdlet in cmdlets)
     if (!string.Equals(help.Title, cmdlet.Name, StringComparison.Ordinal))
         Error(file, Math.Max(1, help.TitleLine), "HELP010", $"The first heading must be '# {cmdlet.Name}', not '# {help.Title}'.");
     foreach (var (heading, line) in help.UnknownSections)
-        Error(file, line, "HELP011", $"Unknown section '## {heading}'. Sections: SYNOPSIS, DESCRIPTION, PARAMETERS, EXAMPLES, INPUTS, OUTPUTS, NOTES, RELATED LINKS.");
+        Warn(file, line, "HELP011", $"Unknown section '## {heading}' is left out of the help. Sections: SYNOPSIS, DESCRIPTION, PARAMETERS, EXAMPLES, INPUTS, OUTPUTS, NOTES, RELATED LINKS.");
     if (HelpMarkdown.PlainText(help.Synopsis).Length == 0) Error(file, 1, "HELP006", $"{cmdlet.Name}: the SYNOPSIS is empty.");
     if (HelpMarkdown.PlainText(help.Description).Length == 0) Error(file, 1, "HELP006", $"{cmdlet.Name}: the DESCRIPTION is empty.");
 
