@@ -35,7 +35,7 @@
             Tags         = @('tmux', 'systemd', 'ai-agents', 'fleet', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://github.com/mosaicfleet/MosaicFleet/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/mosaicfleet/MosaicFleet'
-            ReleaseNotes = 'See CHANGELOG.md.'
+            ReleaseNotes = 'First release: roster, Get-FleetAgent, Test-FleetDrift, systemd units, verified messaging, help and completion. Full list: https://github.com/mosaicfleet/MosaicFleet/blob/main/CHANGELOG.md (also shipped as CHANGELOG.md).'
         }
     }
 }

@@ -138,7 +138,7 @@ switch ($Task) {
     'Demo' { Invoke-Build; Invoke-Demo }
     'Bench' {
         Invoke-Build
-        $code = Invoke-Step 'Bench' $Pwsh @('-NoProfile', '-File', (Join-Path $Root 'bench/Invoke-Benchmark.ps1'), '-ModulePath', (Join-Path $ModuleDir 'MosaicFleet.psd1'))
+        $code = Invoke-Step 'Bench' $Pwsh @('-NoProfile', '-File', (Join-Path $Root 'bench/Invoke-Benchmark.ps1'), '-ModulePath', (Join-Path $ModuleDir 'MosaicFleet.psd1'), '-OutFile', (Join-Path $Out 'bench/benchmark.md'))
         if ($code -ne 0) { exit $code }
     }
     'Package' {

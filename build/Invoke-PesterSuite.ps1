@@ -14,6 +14,8 @@ $ErrorActionPreference = 'Stop'
 Import-Module $PesterPath -MinimumVersion 5.5 -Force
 # The tests import the module from here (out/MosaicFleet), the layout that ships.
 $env:MOSAIC_FLEET_MODULE = $ModulePath
+# Child pwsh processes write plain text: ANSI escapes in a failure message would make the NUnit XML export fail.
+$env:NO_COLOR = '1'
 
 $config = New-PesterConfiguration
 $config.Run.Path = if ($Filter) { @(Get-ChildItem $TestPath -Filter "*$Filter*.Tests.ps1" | ForEach-Object FullName) } else { $TestPath }
@@ -22,7 +24,14 @@ $config.Output.Verbosity = 'Detailed'
 $config.TestResult.Enabled = $true
 $config.TestResult.OutputFormat = 'NUnitXml'
 $config.TestResult.OutputPath = Join-Path $ResultDirectory 'pester.xml'
-$result = Invoke-Pester -Configuration $config
+try {
+    $result = Invoke-Pester -Configuration $config
+} catch {
+    # Pester itself failed (e.g. writing the report): still leave a summary that says so.
+    Write-Host "Pester failed: $_" -ForegroundColor Red
+    [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } | ConvertTo-Json | Set-Content -LiteralPath $SummaryPath
+    exit 1
+}
 
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
 [pscustomobject]@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount } |

@@ -24,7 +24,26 @@ public sealed record HostState(
     bool TmuxServerRunning,
     IReadOnlyDictionary<string, UnitState>? Units,
     string? UnitsUnavailable,
-    IReadOnlyList<string> RejectedRecords);
+    IReadOnlyList<string> RejectedRecords)
+{
+    private Dictionary<string, TmuxPane>? _firstPaneBySession;
+
+    /// <summary>Each session's first pane (lowest window, then pane index): one pass, so joining N agents costs O(N).</summary>
+    public IReadOnlyDictionary<string, TmuxPane> FirstPaneBySession => _firstPaneBySession ??= IndexPanes(Panes);
+
+    private static Dictionary<string, TmuxPane> IndexPanes(IReadOnlyList<TmuxPane> panes)
+    {
+        var first = new Dictionary<string, TmuxPane>(StringComparer.Ordinal);
+        foreach (var p in panes)
+        {
+            if (!first.TryGetValue(p.SessionName, out var seen) || p.WindowIndex < seen.WindowIndex || (p.WindowIndex == seen.WindowIndex && p.PaneIndex < seen.PaneIndex))
+            {
+                first[p.SessionName] = p;
+            }
+        }
+        return first;
+    }
+}
 
 public sealed class FleetHostException(string host, string errorId, string message) : Exception(message)
 {
@@ -174,10 +193,7 @@ public sealed class FleetQuery(FleetContext context)
             agent.Status = FleetAgentStatus.Unreachable;
             return agent;
         }
-        var pane = state.Panes
-            .Where(p => string.Equals(p.SessionName, spec.Name, StringComparison.Ordinal))
-            .OrderBy(p => p.WindowIndex).ThenBy(p => p.PaneIndex)
-            .FirstOrDefault();
+        state.FirstPaneBySession.TryGetValue(spec.Name, out var pane);
         if (state.Units is not null && state.Units.TryGetValue(SystemctlShow.AgentUnit(spec.Name), out var unit)) agent.ServiceState = unit.Display;
         if (pane is null)
         {

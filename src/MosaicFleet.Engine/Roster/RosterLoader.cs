@@ -14,12 +14,14 @@ public static class RosterLoader
     private static readonly Regex AgentNameRegex = new(AgentNamePattern, RegexOptions.CultureInvariant);
     private static readonly Regex EnvNameRegex = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
 
-    public static FleetRoster LoadFile(string path)
+    public static FleetRoster LoadFile(string path) => Parse(ReadText(path), path);
+
+    /// <summary>The roster file's text; a missing or unreadable file is a <see cref="RosterException"/>.</summary>
+    public static string ReadText(string path)
     {
-        string text;
         try
         {
-            text = File.ReadAllText(path);
+            return File.ReadAllText(path);
         }
         catch (FileNotFoundException ex)
         {
@@ -33,7 +35,6 @@ public static class RosterLoader
         {
             throw new RosterException(RosterErrorIds.ReadError, $"Cannot read the roster: {ex.Message}", path, kind: RosterErrorKind.ReadError, inner: ex);
         }
-        return Parse(text, path);
     }
 
     public static FleetRoster Parse(string text, string path)

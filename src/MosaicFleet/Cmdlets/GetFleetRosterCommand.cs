@@ -8,5 +8,8 @@ namespace MosaicFleet.Cmdlets;
 [OutputType(typeof(FleetRoster))]
 public sealed class GetFleetRosterCommand : FleetCmdlet
 {
+    // The operator gets a roster of their own to inspect (or change), never the cached one.
+    protected override bool UseRosterCache => false;
+
     protected override void EndProcessing() => WriteObject(Roster);
 }

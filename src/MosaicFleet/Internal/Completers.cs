@@ -15,9 +15,14 @@ public abstract class RosterCompleter : IArgumentCompleter
         IEnumerable<string> values;
         try
         {
-            var explicitPath = fakeBoundParameters?["RosterPath"] as string ?? fakeBoundParameters?["Roster"] as string;
+            var explicitPath = AsString(fakeBoundParameters?["RosterPath"]) ?? AsString(fakeBoundParameters?["Roster"]);
+            if (explicitPath is { Length: > 0 } && !explicitPath.StartsWith('~') && !Path.IsPathRooted(explicitPath))
+            {
+                // Relative to the session's current folder, as the cmdlet itself resolves it.
+                explicitPath = Path.Combine(CurrentDirectory() ?? Environment.CurrentDirectory, explicitPath);
+            }
             var path = RosterLocator.Resolve(explicitPath, Environment.GetEnvironmentVariable);
-            values = Values(RosterLoader.LoadFile(path));
+            values = Values(RosterCache.Load(path));
         }
         catch (RosterException)
         {
@@ -31,6 +36,30 @@ public abstract class RosterCompleter : IArgumentCompleter
     }
 
     protected abstract IEnumerable<string> Values(FleetRoster roster);
+
+    // A bare word on the command line arrives wrapped in a PSObject.
+    private static string? AsString(object? value) => value switch
+    {
+        null => null,
+        string s => s,
+        PSObject p => p.BaseObject as string ?? p.ToString(),
+        _ => null,
+    };
+
+    private static string? CurrentDirectory()
+    {
+        try
+        {
+            // A nested pipeline on the completing runspace: the session's location, which is not the process's.
+            using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
+            var result = ps.AddCommand("Microsoft.PowerShell.Management\\Get-Location").AddParameter("PSProvider", "FileSystem").Invoke();
+            return (result.FirstOrDefault()?.BaseObject as PathInfo)?.ProviderPath;
+        }
+        catch (Exception ex) when (ex is PSInvalidOperationException or InvalidOperationException or RuntimeException)
+        {
+            return null;
+        }
+    }
 }
 
 public sealed class AgentNameCompleter : RosterCompleter

@@ -30,6 +30,10 @@ public abstract class FleetCmdlet : PSCmdlet
 
     protected FleetContext Context => _context ??= new FleetContext(Roster);
 
+    /// <summary>Whether the roster may come from the per-process cache (parsed once per file content). A cmdlet that hands
+    /// the roster object itself to the operator overrides this with false, so nobody can change the cached copy.</summary>
+    protected virtual bool UseRosterCache => true;
+
     private FleetRoster LoadRoster()
     {
         try
@@ -37,7 +41,7 @@ public abstract class FleetCmdlet : PSCmdlet
             var explicitPath = RosterPath is null ? null : GetUnresolvedProviderPathFromPSPath(RosterPath);
             var path = RosterLocator.Resolve(explicitPath, Environment.GetEnvironmentVariable);
             WriteVerbose($"Roster: {path}");
-            return RosterLoader.LoadFile(path);
+            return UseRosterCache ? RosterCache.Load(path) : RosterLoader.LoadFile(path);
         }
         catch (RosterException ex)
         {

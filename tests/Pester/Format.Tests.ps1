@@ -1,0 +1,62 @@
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'FleetTestHelpers.psm1') -Force
+    Import-Module (Get-FleetModulePath) -Force
+    # Every MosaicFleet type some exported cmdlet declares in [OutputType]: types added on other branches are checked too.
+    $script:TypeCases = @(Get-Command -Module MosaicFleet -CommandType Cmdlet | ForEach-Object OutputType |
+        Where-Object { $_.Name -like 'MosaicFleet.*' } | ForEach-Object Name | Sort-Object -Unique | ForEach-Object { @{ TypeName = $_ } })
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'FleetTestHelpers.psm1') -Force
+    Import-Module (Get-FleetModulePath) -Force
+}
+
+Describe 'Output types have a default view and a DefaultDisplayPropertySet' {
+    It 'finds the output types to check' {
+        $TypeCases.TypeName | Should -Contain 'MosaicFleet.FleetAgent'
+    }
+
+    It '<TypeName> has a format view (also for Deserialized.<TypeName>) naming only real properties' -ForEach $TypeCases {
+        $type = $TypeName -as [type]
+        $type | Should -Not -BeNullOrEmpty -Because "$TypeName loads in the default context"
+        $views = @(Get-FormatData -TypeName $TypeName)
+        $views | Should -Not -BeNullOrEmpty
+        Get-FormatData -TypeName "Deserialized.$TypeName" | Should -Not -BeNullOrEmpty
+        foreach ($v in $views.FormatViewDefinition) {
+            $entries = switch ($v.Control) {
+                { $_ -is [System.Management.Automation.TableControl] } { $_.Rows.Columns.DisplayEntry }
+                { $_ -is [System.Management.Automation.ListControl] } { $_.Entries.Items.DisplayEntry }
+                default { @() }
+            }
+            foreach ($e in $entries | Where-Object ValueType -eq 'Property') {
+                $type.GetProperty($e.Value) | Should -Not -BeNullOrEmpty -Because "view $($v.Name) shows $($e.Value)"
+            }
+        }
+    }
+
+    It '<TypeName> has a DefaultDisplayPropertySet naming only real properties' -ForEach $TypeCases {
+        $type = $TypeName -as [type]
+        $set = (Get-TypeData -TypeName $TypeName).DefaultDisplayPropertySet
+        $set | Should -Not -BeNullOrEmpty
+        $set.ReferencedProperties | Should -Not -BeNullOrEmpty
+        foreach ($p in $set.ReferencedProperties) { $type.GetProperty($p) | Should -Not -BeNullOrEmpty -Because "the set names $p" }
+    }
+}
+
+Describe 'FleetAgent in a 120-column table' {
+    It 'fits 120 columns, shows every column and does not cut a 22-character name or a typical service state' {
+        $agents = @(
+            [MosaicFleet.FleetAgent]@{ Name = 'reviewer-frontend-0042'; Runtime = 'opencode'; Status = 'Unreachable'; Host = 'gpu-box-frankfurt-01' }
+            [MosaicFleet.FleetAgent]@{ Name = 'coder0'; Runtime = 'pi'; Status = 'Running'; PaneCommand = 'node'; ServiceState = 'activating/start'; IdleSeconds = 5000; Host = 'local' }
+            [MosaicFleet.FleetAgent]@{ Name = 'canary'; Runtime = 'dogfood'; Status = 'Running'; Drift = $true; PaneCommand = 'python3'; ServiceState = 'active/running'; IdleSeconds = 42; Host = 'local' }
+        )
+        $lines = ($agents | Out-String -Width 120) -split "`n" | ForEach-Object TrimEnd | Where-Object { $_ }
+        $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
+        $lines[0] | Should -Match '^Name\s+Runtime\s+Status\s+Drift\s+Idle\s+PaneCommand\s+ServiceState\s+Host$'
+        $text = $lines -join "`n"
+        $text | Should -Not -Match '…'
+        foreach ($v in 'reviewer-frontend-0042', 'gpu-box-frankfurt-01', 'activating/start', 'Unreachable', 'opencode', '1h23m', '42s') {
+            $text | Should -Match ([regex]::Escape($v))
+        }
+    }
+}
