@@ -25,10 +25,13 @@ Describe 'Get-FleetAgent against a real tmux fleet' {
         Start-TestPane -Environment $envt -Session 'crashed' -Command @('sh', '-c', 'sleep 0.3; exit 3') -RemainOnExit
         # Not an agent: sessions outside the roster are ignored.
         Start-TestPane -Environment $envt -Session 'scratch' -Command @('sleep', '600')
-        # pane_dead turns 1 when the pty closes; pane_dead_status only once tmux has reaped the process: wait for both.
-        Wait-Until { (& tmux -L $envt.Socket list-panes -a -F '#{session_name}:#{pane_dead}:#{pane_dead_status}') -contains 'crashed:1:3' -and
+        Wait-Until { (& tmux -L $envt.Socket list-panes -a -F '#{session_name}:#{pane_dead}') -contains 'crashed:1' -and
                      (& tmux -L $envt.Socket list-panes -a -F '#{session_name}:#{pane_current_command}') -contains 'wrapped:node' } | Should -BeTrue
+        # pane_dead turns 1 when the pty closes, pane_dead_status once tmux has reaped the process. tmux 3.3a sometimes
+        # never records the status (seen in about 1 of 5 runs, with plain tmux commands and no PowerShell): give it time.
+        $null = Wait-Until -TimeoutSeconds 3 { (& tmux -L $envt.Socket list-panes -a -F '#{session_name}:#{pane_dead_status}') -contains 'crashed:3' }
         $script:agents = Get-FleetAgent -RosterPath $envt.RosterPath
+        $script:tmuxDeadStatus = (& tmux -L $envt.Socket list-panes -t '=crashed:' -F '#{pane_dead_status}')
     }
     AfterAll { Remove-FleetTestEnvironment $envt }
 
@@ -72,7 +75,8 @@ Describe 'Get-FleetAgent against a real tmux fleet' {
     It 'shows a pane whose runtime exited as Dead with its exit status' {
         $a = $agents | Where-Object Name -eq 'crashed'
         $a.Status | Should -Be 'Dead'
-        $a.DeadStatus | Should -Be 3
+        # The exit status is exactly what tmux recorded: 3, or nothing where tmux recorded none.
+        if ($tmuxDeadStatus) { $tmuxDeadStatus | Should -Be '3'; $a.DeadStatus | Should -Be 3 } else { $a.DeadStatus | Should -BeNullOrEmpty }
         $a.Drift | Should -BeFalse
     }
 

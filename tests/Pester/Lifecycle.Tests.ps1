@@ -326,11 +326,14 @@ Describe 'Start-FleetAgent -Direct with real tmux' {
 
     It 'a runtime that exits leaves a Dead pane with its status, and Start replaces it' {
         Start-FleetAgent coder1 -Direct -RosterPath $e.RosterPath
-        # tmux marks a pane dead when its pty closes and records the exit status when it reaps the child: wait for both.
-        Wait-Until -TimeoutSeconds 30 { $a = Get-FleetAgent coder1 -RosterPath $e.RosterPath; $a.Status -eq 'Dead' -and $null -ne $a.DeadStatus } | Should -BeTrue
+        # tmux marks a pane dead when its pty closes and records the exit status when it reaps the child; tmux 3.3a
+        # sometimes never records it (about 1 run in 5, plain tmux), so the status is checked against what tmux says.
+        Wait-Until -TimeoutSeconds 30 { (Get-FleetAgent coder1 -RosterPath $e.RosterPath).Status -eq 'Dead' } | Should -BeTrue
+        $null = Wait-Until -TimeoutSeconds 3 { $null -ne (Get-FleetAgent coder1 -RosterPath $e.RosterPath).DeadStatus }
         $dead = Get-FleetAgent coder1 -RosterPath $e.RosterPath
+        $tmuxStatus = & tmux -L $e.Socket list-panes -t '=coder1:' -F '#{pane_dead_status}'
         $dead.Status | Should -Be 'Dead'
-        $dead.DeadStatus | Should -Be 7
+        if ($tmuxStatus) { $dead.DeadStatus | Should -Be 7 } else { $dead.DeadStatus | Should -BeNullOrEmpty }
         $old = (Get-Pane $e 'coder1').Id
         Start-FleetAgent coder1 -Direct -RosterPath $e.RosterPath
         Wait-Until -TimeoutSeconds 30 { @(Get-Records $e 'coder1').Count -ge 2 } | Should -BeTrue
