@@ -21,7 +21,11 @@ Describe 'Install-FleetUnit, Start-, Stop-, Restart-FleetAgent on a remote host 
         $script:rHome = Join-Path $d 'rhome'
         $script:rCfg = Join-Path $d 'rcfg'
         $script:records = Join-Path $d 'records'
-        New-Item -ItemType Directory -Force $rHome, (Join-Path $rHome 'proj dir'), $records, (Join-Path $d 'lhome'), (Join-Path $d 'run') | Out-Null
+        # An awkward working directory (spaces, quotes, $, %, non-ASCII) that must reach the remote tmux byte-exact
+        # through the ssh quoting, systemd's rules and sh (the ssh sessions have no UTF-8 locale).
+        $script:workRel = "proj dir/it's 100% `$HOME 日本"
+        $script:workDir = Join-Path $rHome $workRel
+        New-Item -ItemType Directory -Force $rHome, $workDir, $records, (Join-Path $d 'lhome'), (Join-Path $d 'run') | Out-Null
         # This side: another HOME and XDG_CONFIG_HOME (nothing may land there), a private ControlMaster directory.
         $env:HOME = Join-Path $d 'lhome'
         $env:XDG_CONFIG_HOME = Join-Path $d 'lcfg'
@@ -52,7 +56,7 @@ agents:
   - name: far1
     runtime: fakert
     host: far
-    workingDirectory: '~/proj dir'
+    workingDirectory: $(& $q "~/$workRel")
     environment: { RECORD_DIR: $(& $q $records), API_KEY: 'k`$y' }
 "@
         Set-Content -LiteralPath $e.RosterPath -Value $yaml -NoNewline
@@ -60,7 +64,7 @@ agents:
         $script:envFile = Join-Path $rCfg 'mosaic/fleet/agents/far1.env'
 
         function script:Get-RemotePane {
-            $line = & tmux -L $sock list-panes -t '=far1:' -F '#{pane_id}|#{pane_pid}|#{pane_current_command}|#{pane_current_path}' 2>$null
+            $line = & tmux -u -L $sock list-panes -t '=far1:' -F '#{pane_id}|#{pane_pid}|#{pane_current_command}|#{pane_current_path}' 2>$null
             $global:LASTEXITCODE = 0
             if (-not $line) { return $null }
             $p = "$line".Split('|', 4)
@@ -94,7 +98,7 @@ agents:
         $holder | Should -Match ([regex]::Escape((Get-Command tmux -CommandType Application)[0].Source))
         $holder | Should -Match ([regex]::Escape($sock))
         $vals = Read-SystemdEnvFile $envFile
-        $vals['MOSAIC_AGENT_WORKDIR'] | Should -BeExactly (Join-Path $rHome 'proj dir')
+        $vals['MOSAIC_AGENT_WORKDIR'] | Should -BeExactly $workDir
         # MOSAIC_RUNTIME_BIN of the host first (this pwsh has none), then what else exists there (npm prefix, ~/.local/bin).
         $vals['MOSAIC_PANE_COMMAND'] | Should -BeLike "*; export PATH=$($e.BinDir):*; exec fakert *"
         Get-Calls $sysLog | Should -Be @(
@@ -120,10 +124,10 @@ agents:
         Wait-Until -TimeoutSeconds 30 { @(Get-Records).Count -ge 1 -and (Get-RemotePane).Command -eq 'fakert' } | Should -BeTrue
         $r = @(Get-Records)[0]
         $r.argv | Should -Be @('--flag', 'a b')
-        $r.cwd | Should -BeExactly (Join-Path $rHome 'proj dir')
+        $r.cwd | Should -BeExactly $workDir
         $r.path | Should -BeLike "$($e.BinDir):*"
         $r.apiKey | Should -BeExactly 'k$y'
-        (Get-RemotePane).Path | Should -BeExactly (Join-Path $rHome 'proj dir')
+        (Get-RemotePane).Path | Should -BeExactly $workDir
         & tmux -L $sock has-session -t '=_holder'
         $LASTEXITCODE | Should -Be 0
         # Nothing on this machine's own socket.
@@ -133,6 +137,8 @@ agents:
         $b = Get-FleetAgent far1 -RosterPath $e.RosterPath
         $b.Status | Should -Be 'Running'
         $b.Drift | Should -BeFalse
+        $b.WorkingDirectory | Should -BeExactly $workDir
+        (Test-FleetDrift far1 -RosterPath $e.RosterPath).Drift | Should -BeFalse
     }
 
     It 'Restart-FleetAgent -Direct gives a new pane pid on the host' {
