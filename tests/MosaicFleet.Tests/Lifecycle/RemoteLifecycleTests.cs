@@ -257,6 +257,29 @@ public class RemoteInstallTests : IDisposable
     }
 
     [Fact]
+    public async Task A_direct_start_runs_every_line_on_the_host_with_its_tmux_and_writes_the_env_file_there()
+    {
+        var agent = new FleetAgentSpec { Name = "far1", Runtime = "pi", Host = "far", Environment = new Dictionary<string, string> { ["API_KEY"] = "k" } };
+        var context = Context(agent);
+        var setup = await HostLifecycle.ForHostAsync(context, "far", _local.Paths, CancellationToken.None);
+        var control = new AgentControl(setup.Builder, setup.Files);
+        _runner.Calls.Clear();
+        _runner.RemoteCommands.Clear();
+        var notes = new List<string>();
+        await control.LaunchDirectAsync(agent, replace: false, notes, CancellationToken.None);
+        Assert.All(_runner.Calls, c => Assert.Equal("ssh", c[0]));
+        var remoteTmux = PosixShell.Quote(Path.Combine(_remote.Bin, "tmux"));
+        // The holder's ExecStart, then the agent's ExecStartPre (has-session) and ExecStart (new-session), on the host.
+        var launches = _runner.RemoteCommands.Where(c => c.Contains(remoteTmux, StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, launches.Count);
+        Assert.Contains("has-session", launches[1]);
+        Assert.Contains("new-session", launches[2]);
+        Assert.Contains("far-sock", launches[2]);
+        Assert.True(File.Exists(new LifecyclePaths(_remote.Config).EnvFile("far1")));
+        Assert.False(Directory.Exists(_local.Config));
+    }
+
+    [Fact]
     public async Task An_unreachable_host_fails_the_setup_with_the_unreachable_id()
     {
         var context = Context();
