@@ -9,6 +9,7 @@ namespace MosaicFleet.Engine.IO;
 /// remote host. It takes its data only as positional arguments (operation, path, mode, ...) and file content only on
 /// stdin, so no path or byte of content ever reaches the remote shell's parser. It is one line without '!' (csh-family
 /// login shells refuse a newline inside a quoted word and expand '!').
+/// Every operation first prints <see cref="OutputMarker"/> on a line of its own; the answer follows it.
 /// Operations (`sh -c SCRIPT mosaic-files OP ARGS...`):
 /// <list type="bullet">
 /// <item><c>read PATH</c>: the file's bytes on stdout; exit 4 when it is not a regular file.</item>
@@ -26,8 +27,11 @@ public static class RemoteFileScript
 {
     public const string ArgZero = "mosaic-files";
 
+    /// <summary>The script's first line of output: whatever a login script prints before it is not the answer.</summary>
+    public const string OutputMarker = "@@mosaic-fleet-files@@";
+
     public static readonly string Script = string.Join(' ',
-        "op=$1; shift;",
+        $"op=$1; shift; printf '%s\\n' '{OutputMarker}';",
         "case $op in",
         "read) [ -f \"$1\" ] || exit 4; exec cat -- \"$1\" ;;",
         "current) c=1; if [ -f \"$1\" ] && [ \"$(stat -c %a -- \"$1\")\" = \"$2\" ]; then cmp -s - \"$1\" && c=0; fi; cat > /dev/null; exit $c ;;",
@@ -52,6 +56,13 @@ public static class RemoteFileScript
     /// <summary>A file mode the way `stat -c %a` prints it (octal, no leading zero): 600, 644.</summary>
     public static string Mode(UnixFileMode mode) => Convert.ToString((int)mode & 0xFFF, 8);
 
+    /// <summary>The script's own output: what follows its marker line, or null when the script did not run.</summary>
+    public static string? Output(string stdout)
+    {
+        var at = stdout.IndexOf(OutputMarker + "\n", StringComparison.Ordinal);
+        return at < 0 ? null : stdout[(at + OutputMarker.Length + 1)..];
+    }
+
     /// <summary>Splits NUL-terminated output.</summary>
     public static IReadOnlyList<string> SplitNul(string stdout) => stdout.Split('\0', StringSplitOptions.RemoveEmptyEntries);
 }
@@ -74,7 +85,7 @@ public sealed class RemoteHostFiles(FleetContext context, string hostName, Cance
         var result = Run("read", null, path);
         if (result.ExitCode == 4) return null;
         Check(result, path);
-        return StrictUtf8.GetBytes(result.Stdout);
+        return StrictUtf8.GetBytes(Answer(result, path));
     }
 
     public bool IsCurrent(string path, byte[] content, UnixFileMode mode)
@@ -89,7 +100,7 @@ public sealed class RemoteHostFiles(FleetContext context, string hostName, Cance
     {
         var result = Run("write", Text(content), path, RemoteFileScript.Mode(mode), directoryMode is { } dm ? RemoteFileScript.Mode(dm) : "");
         Check(result, path);
-        return LastLine(result.Stdout) switch
+        return LastLine(Answer(result, path)) switch
         {
             "written" => true,
             "unchanged" => false,
@@ -101,7 +112,7 @@ public sealed class RemoteHostFiles(FleetContext context, string hostName, Cance
     {
         var result = Run("remove", null, path, Lifecycle.LifecyclePaths.Marker);
         Check(result, path);
-        return LastLine(result.Stdout) == "removed";
+        return LastLine(Answer(result, path)) == "removed";
     }
 
     public IReadOnlyList<string> List(string directory, string pattern)
@@ -110,7 +121,7 @@ public sealed class RemoteHostFiles(FleetContext context, string hostName, Cance
             throw new ArgumentException("Only '*<suffix>' patterns are supported on a remote host.", nameof(pattern));
         var result = Run("list", null, directory, pattern[1..]);
         Check(result, directory);
-        return RemoteFileScript.SplitNul(result.Stdout).Order(StringComparer.Ordinal).ToList();
+        return RemoteFileScript.SplitNul(Answer(result, directory)).Order(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Those of <paramref name="directories"/> that are directories on the host, in the given order (one call).</summary>
@@ -119,7 +130,7 @@ public sealed class RemoteHostFiles(FleetContext context, string hostName, Cance
         if (directories.Count == 0) return [];
         var result = Run("dirs", null, [.. directories]);
         Check(result, string.Join(':', directories));
-        var found = RemoteFileScript.SplitNul(result.Stdout).ToHashSet(StringComparer.Ordinal);
+        var found = RemoteFileScript.SplitNul(Answer(result, "runtime bin directories")).ToHashSet(StringComparer.Ordinal);
         return directories.Where(found.Contains).ToList();
     }
 
@@ -143,6 +154,10 @@ public sealed class RemoteHostFiles(FleetContext context, string hostName, Cance
         var err = result.Stderr.Trim();
         throw new IOException($"{path} on host {hostName}: {(err.Length > 0 ? err : $"exit {result.ExitCode}")}");
     }
+
+    private string Answer(CommandResult result, string what)
+        => RemoteFileScript.Output(result.Stdout)
+            ?? throw new IOException($"{what} on host {hostName}: the remote shell did not run the file script ({result.Describe()}).");
 
     private static string Text(byte[] content) => StrictUtf8.GetString(content);
 

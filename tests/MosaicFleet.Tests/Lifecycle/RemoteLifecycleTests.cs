@@ -21,6 +21,9 @@ internal sealed class LoopbackSshRunner : IProcessRunner
 
     public bool Unreachable { get; set; }
 
+    /// <summary>A printf format a login script prints before the command runs (as a noisy ~/.bashrc would).</summary>
+    public string? LoginNoise { get; set; }
+
     public async Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken cancellationToken)
     {
         lock (Calls) Calls.Add(spec.Argv.ToArray());
@@ -30,7 +33,7 @@ internal sealed class LoopbackSshRunner : IProcessRunner
         lock (Calls) RemoteCommands.Add(remote);
         var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(remote);
+        psi.ArgumentList.Add(LoginNoise is null ? remote : $"printf {PosixShell.Quote(LoginNoise)}; {remote}");
         psi.Environment.Clear();
         foreach (var (k, v) in Env) psi.Environment[k] = v;
         psi.StandardInputEncoding = new System.Text.UTF8Encoding(false);
@@ -132,6 +135,20 @@ public class RemoteFileScriptTests : IDisposable
         Assert.False(_files.Delete(ours));
         Assert.Null(_files.Read(ours));
         Assert.False(_files.Exists(ours));
+    }
+
+    [Fact]
+    public void What_a_login_script_prints_first_is_not_taken_for_the_answer()
+    {
+        _runner.LoginNoise = "Welcome to far\\n\\000x.env\\000";
+        var dir = Path.Combine(_t.Root, "noisy");
+        var path = Path.Combine(dir, "a.env");
+        Assert.True(_files.WriteAtomic(path, Unit, AtomicFile.PrivateMode));
+        Assert.False(_files.WriteAtomic(path, Unit, AtomicFile.PrivateMode));
+        Assert.Equal(Unit, _files.Read(path));
+        Assert.Equal(["a.env"], _files.List(dir, "*.env"));
+        Assert.Equal([dir], _files.ExistingDirectories([dir]));
+        Assert.True(_files.Delete(path));
     }
 
     [Fact]
