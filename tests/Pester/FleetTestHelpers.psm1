@@ -229,12 +229,22 @@ function Start-TestSshd {
     <# Starts a private OpenSSH server (root, foreground: sshd -D) on 127.0.0.1 at -PortCount free ports, with host and user
        keys, authorized_keys and known_hosts made by tests/fixtures/sshd/new-test-sshd.sh. Stop it with Stop-TestSshd. #>
     [CmdletBinding()]
-    param([Parameter(Mandatory)] $Environment, [int] $PortCount = 1)
+    param(
+        [Parameter(Mandatory)] $Environment,
+        [int] $PortCount = 1,
+        # sshd_config lines appended to the generated config (e.g. 'SetEnv NAME=value ...' for the sessions' environment).
+        [string[]] $ExtraConfig = @()
+    )
     if (-not (Test-Path /usr/sbin/sshd)) { throw '/usr/sbin/sshd is missing: apt-get install openssh-server (.ci/run does).' }
     $dir = Join-Path $Environment.Directory 'sshd'
     $ports = @(1..$PortCount | ForEach-Object { Get-FreeTcpPort })
     & sh (Join-Path $script:RepoRoot 'tests/fixtures/sshd/new-test-sshd.sh') $dir @ports
     if ($LASTEXITCODE -ne 0) { throw 'new-test-sshd.sh failed' }
+    if ($ExtraConfig.Count -gt 0) {
+        Add-Content -LiteralPath (Join-Path $dir 'sshd_config') -Value $ExtraConfig
+        & /usr/sbin/sshd -t -f (Join-Path $dir 'sshd_config')
+        if ($LASTEXITCODE -ne 0) { throw 'sshd_config with -ExtraConfig is invalid' }
+    }
     $psi = [System.Diagnostics.ProcessStartInfo]::new('/usr/sbin/sshd')
     foreach ($a in '-D', '-f', (Join-Path $dir 'sshd_config'), '-E', (Join-Path $dir 'sshd.log')) { $psi.ArgumentList.Add($a) }
     $psi.UseShellExecute = $false

@@ -193,14 +193,15 @@ Describe 'Install-FleetUnit' {
         Test-Path $loginLog | Should -BeFalse
     }
 
-    It 'refuses an unknown host and a remote host with clear errors' {
+    It 'refuses an unknown host, and a remote host it cannot reach, with clear errors' {
         { Install-FleetUnit -RosterPath $e.RosterPath -HostName nowhere -ErrorAction Stop } | Should -Throw -ErrorId 'HostNotFound,MosaicFleet.Cmdlets.InstallFleetUnitCommand'
         $remote = Join-Path $e.Directory 'remote.yaml'
-        (Get-Content -Raw $e.RosterPath).Replace('runtimes:', "hosts:`n  dragon: { ssh: op@dragon }`nruntimes:") | Set-Content $remote
+        # A host name that does not resolve: ssh fails at once (no DNS here), one error for the host.
+        (Get-Content -Raw $e.RosterPath).Replace('runtimes:', "hosts:`n  dragon: { ssh: op@dragon.invalid }`nruntimes:") | Set-Content $remote
         $err = $null
         try { Install-FleetUnit -RosterPath $remote -HostName dragon -ErrorAction Stop } catch { $err = $_ }
-        $err.FullyQualifiedErrorId | Should -Be 'RemoteInstallNotSupported,MosaicFleet.Cmdlets.InstallFleetUnitCommand'
-        $err.CategoryInfo.Category | Should -Be 'NotImplemented'
+        $err.FullyQualifiedErrorId | Should -Be 'FleetHostUnreachable,MosaicFleet.Cmdlets.InstallFleetUnitCommand'
+        $err.CategoryInfo.Category | Should -Be 'ConnectionError'
         $err.TargetObject | Should -Be 'dragon'
     }
 

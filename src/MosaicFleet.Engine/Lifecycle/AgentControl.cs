@@ -37,7 +37,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         foreach (var group in agents.GroupBy(a => a.Host, StringComparer.Ordinal))
         {
             var state = await query.ReadHostAsync(group.Key, group.Select(a => SystemctlShow.AgentUnit(a.Name)).ToList(), ct).ConfigureAwait(false);
-            var templateInstalled = group.Key == FleetHost.LocalName && files.Exists(builder.Paths.AgentTemplate);
+            var templateInstalled = group.Key == files.HostName && files.Exists(builder.Paths.AgentTemplate);
             foreach (var agent in group)
             {
                 var pane = state.Panes.Where(p => string.Equals(p.SessionName, agent.Name, StringComparison.Ordinal))
@@ -134,7 +134,6 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
     /// pane), ExecStartPre and ExecStart, each resolved by systemd's rules with the agent's environment.</summary>
     public async Task LaunchDirectAsync(FleetAgentSpec agent, bool replace, List<string> notes, CancellationToken ct)
     {
-        RequireLocal(agent);
         var launch = await builder.BuildAsync(agent, builder.Programs(), ct).ConfigureAwait(false);
         if (agent.Environment.Count > 0 && files.WriteAtomic(launch.EnvFilePath, LaunchBuilder.Bytes(launch.EnvFileText), AtomicFile.PrivateMode, AtomicFile.PrivateDirectoryMode))
         {
@@ -153,8 +152,9 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
     {
         var spec = new CommandSpec(line.Argv, Context.CommandTimeout);
         notes.Add("Run: " + spec.Display);
-        var result = await Context.Runner.RunAsync(LocalHost.Instance, spec, ct).ConfigureAwait(false);
+        var result = await Context.Runner.RunAsync(Context.HostOf(agent.Host), spec, ct).ConfigureAwait(false);
         if (result.Success || line.IgnoreFailure) return;
+        HostFailure(agent.Host, result);
         throw new LifecycleException(errorId, $"Agent '{agent.Name}': {result.Describe()}", agent.Name);
     }
 
@@ -164,6 +164,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         var spec = new CommandSpec(tmux.Build("kill-session", "-t", TmuxTarget.Session(agent.Name)), Context.CommandTimeout);
         notes.Add("Run: " + spec.Display);
         var result = await Context.Runner.RunAsync(Context.HostOf(agent.Host), spec, ct).ConfigureAwait(false);
+        if (!result.Success) HostFailure(agent.Host, result);
         if (!result.Success && !result.Stderr.Contains("can't find session", StringComparison.Ordinal) && !ListPanes.IsNoServer(result.Stderr))
         {
             throw new LifecycleException("StopFailed", $"Agent '{agent.Name}': {result.Describe()}", agent.Name);
@@ -173,19 +174,21 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
     private async Task SystemctlAsync(string verb, FleetAgentSpec agent, List<string> notes, CancellationToken ct)
     {
         var unit = SystemctlShow.AgentUnit(agent.Name);
-        var spec = new CommandSpec([Context.SystemctlProgram, "--user", verb, unit], Context.CommandTimeout + TimeSpan.FromSeconds(30));
+        var spec = new CommandSpec([Context.SystemctlProgramOn(agent.Host), "--user", verb, unit], Context.CommandTimeout + TimeSpan.FromSeconds(30));
         notes.Add("Run: " + spec.Display);
         var result = await Context.Runner.RunAsync(Context.HostOf(agent.Host), spec, ct).ConfigureAwait(false);
         if (!result.Success)
         {
+            HostFailure(agent.Host, result);
             var id = verb == "stop" ? "StopFailed" : "StartFailed";
             throw new LifecycleException(id, $"Agent '{agent.Name}': {result.Describe()}", agent.Name);
         }
     }
 
-    private static void RequireLocal(FleetAgentSpec agent)
+    /// <summary>Throws <see cref="FleetHostException"/> when a remote call failed because the host could not be reached.</summary>
+    private static void HostFailure(string hostName, CommandResult result)
     {
-        if (agent.Host != FleetHost.LocalName)
-            throw new LifecycleException("RemoteLifecycleNotSupported", $"Agent '{agent.Name}' runs on host '{agent.Host}'; starting it directly on a remote host is not supported yet (install its units there and start it through systemd).", agent.Name);
+        if (hostName == FleetHost.LocalName || !SshHost.IsTransportFailure(result)) return;
+        throw new FleetHostException(hostName, FleetQuery.UnreachableId, $"Cannot reach host {hostName}: {result.Describe()}");
     }
 }

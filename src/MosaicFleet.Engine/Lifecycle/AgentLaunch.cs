@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.IO;
 using System.Text;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
@@ -45,10 +46,12 @@ public sealed class AgentLaunch
     };
 }
 
-/// <summary>Builds <see cref="AgentLaunch"/>s: resolves programs, the PATH prefix, the working directory and the pane command.</summary>
-public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths)
+/// <summary>Builds <see cref="AgentLaunch"/>s: resolves programs, the PATH prefix, the working directory and the pane command.
+/// For a remote host (<paramref name="remote"/> given) everything is what that host says: its paths, its tmux and sh, its
+/// home and its runtime bin directories (checked there through <paramref name="remoteFiles"/>).</summary>
+public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, RemoteHostProfile? remote = null, RemoteHostFiles? remoteFiles = null)
 {
-    private readonly RuntimeBinResolver _bins = new(context);
+    private readonly RuntimeBinResolver _bins = new(context, remote, remoteFiles);
 
     public FleetContext Context => context;
 
@@ -56,9 +59,24 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths)
 
     public RuntimeBinResolver Bins => _bins;
 
-    /// <summary>Absolute tmux and sh, found now (the unit's PATH is not relied on).</summary>
+    /// <summary>The host this builder renders for.</summary>
+    public string HostName => remote?.HostName ?? FleetHost.LocalName;
+
+    /// <summary>The remote host's profile, or null for this machine.</summary>
+    public RemoteHostProfile? Remote => remote;
+
+    /// <summary>The home directory on the builder's host.</summary>
+    public string Home => remote?.Home ?? context.Home;
+
+    /// <summary>Absolute tmux and sh, found now on the builder's host (the unit's PATH is not relied on).</summary>
     public LaunchPrograms Programs()
     {
+        if (remote is not null)
+        {
+            var rtmux = remote.Tmux ?? throw new LifecycleException("TmuxNotFound", $"tmux was not found on the PATH of host '{remote.HostName}'; install tmux there.", remote.HostName);
+            var rsh = remote.Sh ?? throw new LifecycleException("ShellNotFound", $"No /bin/sh and no sh on the PATH of host '{remote.HostName}'.", remote.HostName);
+            return new LaunchPrograms(rtmux, rsh);
+        }
         var path = context.GetEnv("PATH");
         var tmux = ExecutableLocator.Find(context.TmuxProgram, path)
             ?? throw new LifecycleException("TmuxNotFound", $"tmux ('{context.TmuxProgram}') was not found on PATH; install tmux or set $MOSAIC_TMUX to its absolute path.", context.TmuxProgram);
@@ -76,12 +94,14 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths)
     public string WorkingDirectory(FleetAgentSpec agent)
     {
         var wd = context.WorkingDirectoryOf(agent);
-        if (string.IsNullOrEmpty(wd)) return context.Home;
-        return Path.IsPathRooted(wd) ? wd : Path.Combine(context.Home, wd);
+        if (string.IsNullOrEmpty(wd)) return Home;
+        return Path.IsPathRooted(wd) ? wd : Path.Combine(Home, wd);
     }
 
     public async Task<AgentLaunch> BuildAsync(FleetAgentSpec agent, LaunchPrograms programs, CancellationToken ct)
     {
+        if (agent.Host != HostName)
+            throw new InvalidOperationException($"Agent '{agent.Name}' runs on host '{agent.Host}', not on '{HostName}'.");
         foreach (var key in agent.Environment.Keys)
         {
             if (UnitRenderer.ReservedKeys.Contains(key))

@@ -35,8 +35,9 @@ public static class PaneCommand
 /// <summary>Finds the PATH prefix for an agent's runtime: roster runtimeBin (agent, then runtime, then defaults) or
 /// $MOSAIC_RUNTIME_BIN, then $(npm config get prefix)/bin where npm exists, then ~/.npm-global/bin and ~/.local/bin.
 /// Only directories that exist, each once, and even when already on the installer's PATH: the pane inherits the tmux
-/// server's environment, not the installer's.</summary>
-public sealed class RuntimeBinResolver(FleetContext context)
+/// server's environment, not the installer's. On a remote host (<paramref name="remote"/> given) the home, npm prefix,
+/// $MOSAIC_RUNTIME_BIN and the existence checks are that host's.</summary>
+public sealed class RuntimeBinResolver(FleetContext context, Lifecycle.RemoteHostProfile? remote = null, IO.RemoteHostFiles? remoteFiles = null)
 {
     private string? _npmBin;
     private bool _npmDone;
@@ -44,10 +45,10 @@ public sealed class RuntimeBinResolver(FleetContext context)
     /// <summary>The candidate directories in order, before the existence check (for messages).</summary>
     public async Task<IReadOnlyList<string>> CandidatesAsync(FleetAgentSpec agent, CancellationToken ct)
     {
-        var home = context.Home;
+        var home = remote?.Home ?? context.Home;
         var list = new List<string>();
         var runtime = context.Roster.Runtimes.TryGetValue(agent.Runtime, out var r) ? r : null;
-        var explicitBin = agent.RuntimeBin ?? runtime?.RuntimeBin ?? context.Roster.Defaults.RuntimeBin ?? context.GetEnv("MOSAIC_RUNTIME_BIN");
+        var explicitBin = agent.RuntimeBin ?? runtime?.RuntimeBin ?? context.Roster.Defaults.RuntimeBin ?? (remote is null ? context.GetEnv("MOSAIC_RUNTIME_BIN") : remote.RuntimeBin);
         if (!string.IsNullOrEmpty(explicitBin))
         {
             foreach (var d in explicitBin.Split(':', StringSplitOptions.RemoveEmptyEntries)) list.Add(RosterLocator.ExpandHome(d, home));
@@ -65,8 +66,15 @@ public sealed class RuntimeBinResolver(FleetContext context)
         foreach (var d in await CandidatesAsync(agent, ct).ConfigureAwait(false))
         {
             var full = Path.IsPathRooted(d) ? Path.TrimEndingDirectorySeparator(d) : null;
-            if (full is null || full.Contains(':') || !Directory.Exists(full) || result.Contains(full, StringComparer.Ordinal)) continue;
+            if (full is null || full.Contains(':') || result.Contains(full, StringComparer.Ordinal)) continue;
+            if (remote is null && !Directory.Exists(full)) continue;
             result.Add(full);
+        }
+        if (remote is not null)
+        {
+            // Checked on the host, all in one call.
+            if (remoteFiles is null) throw new InvalidOperationException("A remote runtime bin check needs the host's files.");
+            return remoteFiles.ExistingDirectories(result);
         }
         return result;
     }
@@ -75,6 +83,11 @@ public sealed class RuntimeBinResolver(FleetContext context)
     {
         if (_npmDone) return _npmBin;
         _npmDone = true;
+        if (remote is not null)
+        {
+            _npmBin = remote.NpmPrefix is { } p ? Path.Combine(p, "bin") : null;
+            return _npmBin;
+        }
         var npm = context.GetEnv("MOSAIC_NPM") is { Length: > 0 } n ? n : ExecutableLocator.Find("npm", context.GetEnv("PATH"));
         if (npm is null) return null;
         var result = await context.Runner.RunAsync(Processes.LocalHost.Instance, new CommandSpec([npm, "config", "get", "prefix"], TimeSpan.FromSeconds(20)), ct).ConfigureAwait(false);

@@ -43,18 +43,22 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
 {
     private LifecyclePaths Paths => builder.Paths;
 
-    private string Systemctl => builder.Context.SystemctlProgram;
+    private bool IsLocal => files.HostName == FleetHost.LocalName;
 
-    private string Loginctl => builder.Context.GetEnv("MOSAIC_LOGINCTL") is { Length: > 0 } l ? l : "loginctl";
+    private string Systemctl => builder.Context.SystemctlProgramOn(files.HostName);
 
-    /// <summary>The user whose linger is turned on: $USER, else $LOGNAME, else the process's user.</summary>
-    public string UserName => builder.Context.GetEnv("USER") is { Length: > 0 } u ? u
+    // $MOSAIC_LOGINCTL (like $MOSAIC_SYSTEMCTL) applies to this machine only; a remote host finds loginctl on its PATH.
+    private string Loginctl => IsLocal && builder.Context.GetEnv("MOSAIC_LOGINCTL") is { Length: > 0 } l ? l : "loginctl";
+
+    /// <summary>The user whose linger is turned on: $USER, else $LOGNAME, else the process's user (on a remote host: the
+    /// same read there).</summary>
+    public string UserName => !IsLocal && builder.Remote is { User.Length: > 0 } r ? r.User
+        : builder.Context.GetEnv("USER") is { Length: > 0 } u ? u
         : builder.Context.GetEnv("LOGNAME") is { Length: > 0 } l ? l : Environment.UserName;
 
     public async Task<InstallPlan> PlanInstallAsync(IReadOnlyList<FleetAgentSpec> agents, bool enable, CancellationToken ct)
     {
-        if (files.HostName != FleetHost.LocalName)
-            throw new LifecycleException("RemoteInstallNotSupported", $"Installing units on host '{files.HostName}' is not supported yet; run Install-FleetUnit on that host.", files.HostName);
+        RequireSameHost();
         var plan = new InstallPlan { HostName = files.HostName };
         var programs = builder.Programs();
         plan.Notes.Add($"tmux: {programs.Tmux}; sh: {programs.Sh}");
@@ -96,8 +100,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     /// its marker) and nothing else.</summary>
     public InstallPlan PlanUninstall()
     {
-        if (files.HostName != FleetHost.LocalName)
-            throw new LifecycleException("RemoteInstallNotSupported", $"Uninstalling units on host '{files.HostName}' is not supported yet.", files.HostName);
+        RequireSameHost();
         var plan = new InstallPlan { HostName = files.HostName };
         var agents = OurEnvFiles();
         var template = IsOurs(Paths.AgentTemplate);
@@ -139,6 +142,12 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         if (bytes is null) return false;
         var marker = LaunchBuilder.Bytes(LifecyclePaths.Marker);
         return bytes.AsSpan().StartsWith(marker);
+    }
+
+    private void RequireSameHost()
+    {
+        if (files.HostName != builder.HostName)
+            throw new InvalidOperationException($"The launch builder is for host '{builder.HostName}' but the files are of host '{files.HostName}'.");
     }
 
     private void AddWrite(InstallPlan plan, string path, string kind, string? agent, string text, UnixFileMode mode)

@@ -40,35 +40,25 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
     {
         var selected = SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList());
         if (selected.Count == 0) return;
-        var control = new AgentControl(new LaunchBuilder(Context, Paths), FilesOf(Engine.Processes.FleetHost.LocalName));
-        IReadOnlyList<AgentState> states;
-        try
-        {
-            states = Await(control.ReadAsync(selected, StopToken));
-        }
-        catch (FleetHostException ex)
-        {
-            ThrowTerminatingError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.ConnectionError, ex.Host));
-            return;
-        }
         var done = new List<FleetAgentSpec>();
-        foreach (var state in states)
+        // Host by host, in the order the agents were selected: a host that cannot be reached is one
+        // error (its name as target) and its agents are skipped; the other hosts go ahead.
+        foreach (var group in selected.GroupBy(a => a.Host, StringComparer.Ordinal))
         {
-            var mode = AgentControl.ModeFor(state, Direct);
-            var how = mode == LifecycleMode.Systemd ? $"through systemd ({Engine.Systemd.SystemctlShow.AgentUnit(state.Agent.Name)})" : "directly in tmux";
-            if (!ShouldProcess(state.Agent.Name, $"{ActionName} {how}")) continue;
             try
             {
-                if (mode == LifecycleMode.Systemd && Launches && !state.Running && Await(control.CheckInstalledAsync(state.Agent, StopToken)) is { } stale)
-                {
-                    WriteWarning(stale);
-                }
-                foreach (var note in Await(ActAsync(control, state, mode, StopToken))) WriteVerbose(note);
-                done.Add(state.Agent);
+                var setup = HostSetup(group.Key);
+                var control = new AgentControl(setup.Builder, setup.Files);
+                var states = Await(control.ReadAsync(group.ToList(), StopToken));
+                foreach (var state in states) Act(control, state, done);
             }
-            catch (LifecycleException ex)
+            catch (FleetHostException ex)
             {
-                WriteError(LifecycleError(ex));
+                WriteError(HostError(ex));
+            }
+            catch (IOException ex)
+            {
+                WriteError(new ErrorRecord(ex, "UnitFileReadFailed", ErrorCategory.ReadError, group.Key));
             }
         }
         if (PassThru && done.Count > 0)
@@ -76,6 +66,27 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
             var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(done, StopToken));
             WriteSnapshotDiagnostics(snapshot);
             foreach (var agent in snapshot.Agents) WriteObject(agent);
+        }
+    }
+
+    private void Act(AgentControl control, AgentState state, List<FleetAgentSpec> done)
+    {
+        var mode = AgentControl.ModeFor(state, Direct);
+        var how = mode == LifecycleMode.Systemd ? $"through systemd ({Engine.Systemd.SystemctlShow.AgentUnit(state.Agent.Name)})" : "directly in tmux";
+        var where = state.Agent.Host == Engine.Processes.FleetHost.LocalName ? "" : $" on host {state.Agent.Host}";
+        if (!ShouldProcess(state.Agent.Name, $"{ActionName} {how}{where}")) return;
+        try
+        {
+            if (mode == LifecycleMode.Systemd && Launches && !state.Running && Await(control.CheckInstalledAsync(state.Agent, StopToken)) is { } stale)
+            {
+                WriteWarning(stale);
+            }
+            foreach (var note in Await(ActAsync(control, state, mode, StopToken))) WriteVerbose(note);
+            done.Add(state.Agent);
+        }
+        catch (LifecycleException ex)
+        {
+            WriteError(LifecycleError(ex));
         }
     }
 }

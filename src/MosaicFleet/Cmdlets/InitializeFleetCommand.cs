@@ -57,7 +57,7 @@ public sealed class InitializeFleetCommand : LifecycleCmdlet
         CheckRuntimes(builder, roster, pathVar);
 
         var agents = roster.Agents.Where(a => a.Host == Engine.Processes.FleetHost.LocalName).ToList();
-        var installer = new UnitInstaller(builder, FilesOf(Engine.Processes.FleetHost.LocalName));
+        var installer = new UnitInstaller(builder, Engine.IO.LocalHostFiles.Instance);
         InstallPlan plan;
         try
         {

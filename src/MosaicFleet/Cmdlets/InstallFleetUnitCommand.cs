@@ -34,15 +34,29 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
         {
             WriteVerbose($"Skipping {other.Name}: it runs on host '{other.Host}' (install there with -HostName {other.Host}).");
         }
-        var installer = new UnitInstaller(new LaunchBuilder(Context, Paths), FilesOf(HostName));
+        UnitInstaller installer;
         InstallPlan plan;
         try
         {
+            // A remote host: its paths ($XDG_CONFIG_HOME, ~), tmux, sh and runtime bin directories are read on that host,
+            // and the files are written there atomically over ssh.
+            var setup = HostSetup(HostName);
+            installer = new UnitInstaller(setup.Builder, setup.Files);
             plan = Await(installer.PlanInstallAsync(agents, enable: !NoEnable, StopToken));
         }
         catch (LifecycleException ex)
         {
             ThrowTerminatingError(LifecycleError(ex));
+            return;
+        }
+        catch (Engine.Fleet.FleetHostException ex)
+        {
+            WriteError(HostError(ex));
+            return;
+        }
+        catch (IOException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "UnitFileReadFailed", ErrorCategory.ReadError, HostName));
             return;
         }
         var files = ApplyPlan(installer, plan);

@@ -26,12 +26,27 @@ public sealed class UninstallFleetUnitCommand : LifecycleCmdlet
     protected override void EndProcessing()
     {
         // The roster is not needed: uninstall removes what MosaicFleet wrote (files carrying its marker), even after
-        // the roster is gone.
-        var context = new Engine.Fleet.FleetContext(new FleetRoster());
-        var installer = new UnitInstaller(new LaunchBuilder(context, Paths), FilesOf(HostName));
+        // the roster is gone. A remote host is reached through its roster entry, its files read there.
+        UnitInstaller installer;
+        LifecyclePaths paths;
         InstallPlan plan;
         try
         {
+            if (HostName == FleetHost.LocalName)
+            {
+                installer = new UnitInstaller(new LaunchBuilder(new Engine.Fleet.FleetContext(new FleetRoster()), Paths), Engine.IO.LocalHostFiles.Instance);
+                paths = Paths;
+            }
+            else
+            {
+                if (!Roster.Hosts.ContainsKey(HostName))
+                {
+                    ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"No host named '{HostName}' in the roster {Roster.Path}."), "HostNotFound", ErrorCategory.ObjectNotFound, HostName));
+                }
+                var setup = HostSetup(HostName);
+                installer = new UnitInstaller(setup.Builder, setup.Files);
+                paths = setup.Builder.Paths;
+            }
             plan = installer.PlanUninstall();
         }
         catch (LifecycleException ex)
@@ -39,9 +54,19 @@ public sealed class UninstallFleetUnitCommand : LifecycleCmdlet
             ThrowTerminatingError(LifecycleError(ex));
             return;
         }
+        catch (Engine.Fleet.FleetHostException ex)
+        {
+            WriteError(HostError(ex));
+            return;
+        }
+        catch (IOException ex)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "UnitFileReadFailed", ErrorCategory.ReadError, HostName));
+            return;
+        }
         if (plan.Files.Count == 0)
         {
-            WriteVerbose($"No MosaicFleet unit or environment files under {Paths.UnitDirectory} or {Paths.EnvDirectory}; nothing to do.");
+            WriteVerbose($"No MosaicFleet unit or environment files under {paths.UnitDirectory} or {paths.EnvDirectory} on host {HostName}; nothing to do.");
             return;
         }
         var files = ApplyPlan(installer, plan, Force);

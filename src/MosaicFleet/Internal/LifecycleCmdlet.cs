@@ -11,8 +11,13 @@ public abstract class LifecycleCmdlet : FleetCmdlet
 {
     protected LifecyclePaths Paths => LifecyclePaths.FromEnvironment(Environment.GetEnvironmentVariable);
 
-    /// <summary>The files of a host. Only this machine for now; other hosts get a NotImplemented error from the engine.</summary>
-    protected static IHostFiles FilesOf(string hostName) => hostName == Engine.Processes.FleetHost.LocalName ? LocalHostFiles.Instance : new UnsupportedHostFiles(hostName);
+    /// <summary>The launch builder and files of a host: this machine's, or a remote host's read on that host over ssh
+    /// (throws <see cref="FleetHostException"/> when the host cannot be reached; see <see cref="HostError"/>).</summary>
+    protected HostLifecycle HostSetup(string hostName) => Await(HostLifecycle.ForHostAsync(Context, hostName, Paths, StopToken));
+
+    /// <summary>The one error for a host that cannot be reached (or whose shell did not run our script), the host as target.</summary>
+    protected static ErrorRecord HostError(FleetHostException ex)
+        => new(ex, ex.ErrorId, ex.ErrorId == FleetQuery.UnreachableId ? ErrorCategory.ConnectionError : ErrorCategory.InvalidResult, ex.Host);
 
     protected ErrorRecord LifecycleError(LifecycleException ex, ErrorCategory? category = null)
     {
@@ -56,6 +61,12 @@ public abstract class LifecycleCmdlet : FleetCmdlet
             {
                 WriteError(new ErrorRecord(ex, "UnitFileWriteFailed", ErrorCategory.WriteError, file.Path));
             }
+            catch (FleetHostException ex)
+            {
+                // The host went away mid-install: one error, nothing more is tried there.
+                WriteError(HostError(ex));
+                return output;
+            }
         }
         RunCommands(installer, plan.After);
         return output;
@@ -87,25 +98,5 @@ public abstract class LifecycleCmdlet : FleetCmdlet
             var hint = command.Action == "Enable linger" ? $" Run 'loginctl enable-linger {command.Target}' as root so agents survive logout." : "";
             WriteWarning($"{command.Action} {command.Target} failed: {result.Describe()}.{hint}");
         }
-    }
-
-    /// <summary>A host whose files cannot be reached yet.</summary>
-    private sealed class UnsupportedHostFiles(string hostName) : IHostFiles
-    {
-        public string HostName => hostName;
-
-        public bool Exists(string path) => false;
-
-        public byte[]? Read(string path) => null;
-
-        public bool IsCurrent(string path, byte[] content, UnixFileMode mode) => false;
-
-        public bool WriteAtomic(string path, byte[] content, UnixFileMode mode, UnixFileMode? directoryMode = null)
-            => throw new LifecycleException("RemoteInstallNotSupported", $"Writing files on host '{hostName}' is not supported yet.", hostName);
-
-        public bool Delete(string path)
-            => throw new LifecycleException("RemoteInstallNotSupported", $"Removing files on host '{hostName}' is not supported yet.", hostName);
-
-        public IReadOnlyList<string> List(string directory, string pattern) => [];
     }
 }

@@ -156,26 +156,6 @@ public class InstallerTests
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => InstallAsync(t, roster, enable: false));
         Assert.Equal("ReservedEnvironmentName", ex.ErrorId);
     }
-
-    [Fact]
-    public async Task Remote_install_is_refused_with_a_clear_error()
-    {
-        using var t = new TempFleet();
-        var installer = new UnitInstaller(new LaunchBuilder(t.Context(TempFleet.Roster(), new LifecycleRecordingRunner()), t.Paths), new RemoteFiles());
-        var ex = await Assert.ThrowsAsync<LifecycleException>(() => installer.PlanInstallAsync([], true, CancellationToken.None));
-        Assert.Equal("RemoteInstallNotSupported", ex.ErrorId);
-    }
-
-    private sealed class RemoteFiles : IHostFiles
-    {
-        public string HostName => "dragon";
-        public bool Exists(string path) => false;
-        public byte[]? Read(string path) => null;
-        public bool IsCurrent(string path, byte[] content, UnixFileMode mode) => false;
-        public bool WriteAtomic(string path, byte[] content, UnixFileMode mode, UnixFileMode? directoryMode = null) => throw new NotSupportedException();
-        public bool Delete(string path) => throw new NotSupportedException();
-        public IReadOnlyList<string> List(string directory, string pattern) => [];
-    }
 }
 
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -1,0 +1,204 @@
+# Lifecycle on a remote host over a real sshd on 127.0.0.1. The "remote" is this machine, so the test makes the two sides
+# differ where it matters: sshd's SetEnv gives every ssh session its own HOME, XDG_CONFIG_HOME, MOSAIC_RUNTIME_BIN and a
+# PATH with the recording systemctl/loginctl shims first, while this pwsh has another HOME and XDG_CONFIG_HOME and no
+# shims on its PATH. Whatever lands under the remote directories (or is recorded by the shims) was resolved and run ON
+# the host, through the ssh transport.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'FleetTestHelpers.psm1') -Force
+    Import-Module (Get-FleetModulePath) -Force
+    $script:Saved = @{ HOME = $env:HOME; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME; XDG_RUNTIME_DIR = $env:XDG_RUNTIME_DIR; USER = $env:USER }
+    function script:Get-Calls($log) { @(Get-RecordedCalls $log | ForEach-Object { $_ -join ' ' }) }
+}
+
+AfterAll {
+    foreach ($k in $Saved.Keys) { if ($null -eq $Saved[$k]) { Remove-Item "env:$k" -ErrorAction Ignore } else { Set-Item "env:$k" $Saved[$k] } }
+}
+
+Describe 'Install-FleetUnit, Start-, Stop-, Restart-FleetAgent on a remote host over ssh' {
+    BeforeAll {
+        $script:e = New-FleetTestEnvironment -Prefix mfl
+        $d = $e.Directory
+        $script:rHome = Join-Path $d 'rhome'
+        $script:rCfg = Join-Path $d 'rcfg'
+        $script:records = Join-Path $d 'records'
+        # An awkward working directory (spaces, quotes, $, %, non-ASCII) that must reach the remote tmux byte-exact
+        # through the ssh quoting, systemd's rules and sh (the ssh sessions have no UTF-8 locale).
+        $script:workRel = "proj dir/it's 100% `$HOME 日本"
+        $script:workDir = Join-Path $rHome $workRel
+        New-Item -ItemType Directory -Force $rHome, $workDir, $records, (Join-Path $d 'lhome'), (Join-Path $d 'run') | Out-Null
+        # This side: another HOME and XDG_CONFIG_HOME (nothing may land there), a private ControlMaster directory.
+        $env:HOME = Join-Path $d 'lhome'
+        $env:XDG_CONFIG_HOME = Join-Path $d 'lcfg'
+        $env:XDG_RUNTIME_DIR = Join-Path $d 'run'
+        $env:USER = 'localop'
+        & chmod 700 $env:XDG_RUNTIME_DIR
+        # The fake runtime lives in BinDir, which only the REMOTE environment names (MOSAIC_RUNTIME_BIN).
+        $python = (& python3 -c 'import os, sys; print(os.path.realpath(sys.executable))').Trim()
+        New-Item -ItemType SymbolicLink -Path (Join-Path $e.BinDir 'fakert') -Target $python -Force | Out-Null
+        $script:sysLog = New-RecordingShim -Environment $e -Program 'systemctl' -Fail -ExitCode 0 -Stderr ''
+        $script:loginLog = New-RecordingShim -Environment $e -Program 'loginctl' -Fail -ExitCode 0 -Stderr ''
+        $script:sshd = Start-TestSshd -Environment $e -ExtraConfig @(
+            "SetEnv HOME=$rHome XDG_CONFIG_HOME=$rCfg MOSAIC_RUNTIME_BIN=$($e.BinDir) PATH=$($e.ShimDir):/usr/local/bin:/usr/bin:/bin")
+        $script:sock = "$($e.Socket)-r"
+        $e.Sockets.Add($sock)
+        $q = { param($v) "'" + $v.Replace("'", "''") + "'" }
+        $fixture = Join-Path (Get-RepoRoot) 'tests/fixtures/record-runtime.py'
+        $yaml = @"
+version: 1
+transport: tmux
+tmux: { socketName: $($e.Socket), holderSession: _holder }
+hosts:
+  far: { ssh: root@127.0.0.1, port: $($sshd.Ports[0]), identityFile: $(& $q $sshd.IdentityFile), knownHostsFile: $(& $q $sshd.KnownHostsFile), tmux: { socketName: $sock } }
+runtimes:
+  fakert: { command: $(& $q "fakert $(ConvertTo-ShQuote $fixture) --flag 'a b'"), paneCommands: [fakert] }
+agents:
+  - { name: home0, runtime: fakert }
+  - name: far1
+    runtime: fakert
+    host: far
+    workingDirectory: $(& $q "~/$workRel")
+    environment: { RECORD_DIR: $(& $q $records), API_KEY: 'k`$y' }
+"@
+        Set-Content -LiteralPath $e.RosterPath -Value $yaml -NoNewline
+        $script:unitDir = Join-Path $rCfg 'systemd/user'
+        $script:envFile = Join-Path $rCfg 'mosaic/fleet/agents/far1.env'
+
+        function script:Get-RemotePane {
+            $line = & tmux -u -L $sock list-panes -t '=far1:' -F '#{pane_id}|#{pane_pid}|#{pane_current_command}|#{pane_current_path}' 2>$null
+            $global:LASTEXITCODE = 0
+            if (-not $line) { return $null }
+            $p = "$line".Split('|', 4)
+            [pscustomobject]@{ Id = $p[0]; Pid = [int]$p[1]; Command = $p[2]; Path = $p[3] }
+        }
+        function script:Get-Records {
+            $f = Join-Path $records 'far1.jsonl'
+            if (-not (Test-Path -LiteralPath $f)) { return @() }
+            foreach ($l in [IO.File]::ReadAllLines($f)) { $l | ConvertFrom-Json }
+        }
+    }
+    AfterAll {
+        if ($sshd) { Stop-TestSshd $sshd }
+        Remove-FleetTestEnvironment $e
+    }
+
+    It 'Install-FleetUnit -HostName writes the units and env file on the host under its XDG_CONFIG_HOME, then reloads, enables and lingers there' {
+        $out = Install-FleetUnit -RosterPath $e.RosterPath -HostName far -PassThru -WarningVariable w
+        $w | Should -BeNullOrEmpty
+        $out.Kind | Should -Be @('HolderUnit', 'AgentUnit', 'EnvFile')
+        $out.Host | Should -Be @('far', 'far', 'far')
+        $out.Changed | Should -Be @($true, $true, $true)
+        $out.Path | Should -Be @((Join-Path $unitDir 'mosaic-tmux-holder.service'), (Join-Path $unitDir 'mosaic-agent@.service'), $envFile)
+        Test-Path (Join-Path $d 'lcfg') | Should -BeFalse
+        (Get-Item $envFile).UnixMode | Should -Be '-rw-------'
+        (Get-Item (Split-Path $envFile)).UnixMode | Should -Be 'drwx------'
+        # No temp file left beside them.
+        @(Get-ChildItem -Force $unitDir).Name | Should -Be @('mosaic-agent@.service', 'mosaic-tmux-holder.service')
+        # tmux and sh found on the host, the host's socket, the host's '~' and runtime bin.
+        $holder = Get-Content -Raw (Join-Path $unitDir 'mosaic-tmux-holder.service')
+        $holder | Should -Match ([regex]::Escape((Get-Command tmux -CommandType Application)[0].Source))
+        $holder | Should -Match ([regex]::Escape($sock))
+        $vals = Read-SystemdEnvFile $envFile
+        $vals['MOSAIC_AGENT_WORKDIR'] | Should -BeExactly $workDir
+        # MOSAIC_RUNTIME_BIN of the host first (this pwsh has none), then what else exists there (npm prefix, ~/.local/bin).
+        $vals['MOSAIC_PANE_COMMAND'] | Should -BeLike "*; export PATH=$($e.BinDir):*; exec fakert *"
+        Get-Calls $sysLog | Should -Be @(
+            '--user daemon-reload'
+            '--user enable mosaic-tmux-holder.service'
+            '--user enable mosaic-agent@far1.service')
+        Get-Calls $loginLog | Should -Be @('enable-linger root')
+    }
+
+    It 'a second run rewrites nothing (same mtime), reports Changed = false and does not reload' {
+        $before = (Get-ChildItem -Force $unitDir, (Split-Path $envFile)) | ForEach-Object { "$($_.Name) $($_.LastWriteTimeUtc.Ticks)" }
+        Remove-Item $sysLog, $loginLog -ErrorAction Ignore
+        $out = Install-FleetUnit -RosterPath $e.RosterPath -HostName far -PassThru -NoEnable
+        $out.Changed | Should -Be @($false, $false, $false)
+        $after = (Get-ChildItem -Force $unitDir, (Split-Path $envFile)) | ForEach-Object { "$($_.Name) $($_.LastWriteTimeUtc.Ticks)" }
+        $after | Should -Be $before
+        Get-Calls $sysLog | Should -BeNullOrEmpty
+    }
+
+    It 'Start-FleetAgent -Direct starts the session in the host''s tmux socket with the host''s cwd, PATH prefix and pane command' {
+        $a = Start-FleetAgent far1 -Direct -RosterPath $e.RosterPath -PassThru
+        $a.Host | Should -Be 'far'
+        Wait-Until -TimeoutSeconds 30 { @(Get-Records).Count -ge 1 -and (Get-RemotePane).Command -eq 'fakert' } | Should -BeTrue
+        $r = @(Get-Records)[0]
+        $r.argv | Should -Be @('--flag', 'a b')
+        $r.cwd | Should -BeExactly $workDir
+        $r.path | Should -BeLike "$($e.BinDir):*"
+        $r.apiKey | Should -BeExactly 'k$y'
+        (Get-RemotePane).Path | Should -BeExactly $workDir
+        & tmux -L $sock has-session -t '=_holder'
+        $LASTEXITCODE | Should -Be 0
+        # Nothing on this machine's own socket.
+        & tmux -L $e.Socket has-session -t '=far1' 2>$null
+        $LASTEXITCODE | Should -Not -Be 0
+        $global:LASTEXITCODE = 0
+        $b = Get-FleetAgent far1 -RosterPath $e.RosterPath
+        $b.Status | Should -Be 'Running'
+        $b.Drift | Should -BeFalse
+        $b.WorkingDirectory | Should -BeExactly $workDir
+        (Test-FleetDrift far1 -RosterPath $e.RosterPath).Drift | Should -BeFalse
+    }
+
+    It 'Restart-FleetAgent -Direct gives a new pane pid on the host' {
+        $before = Get-RemotePane
+        $after = Restart-FleetAgent far1 -Direct -RosterPath $e.RosterPath -PassThru
+        $after.PanePid | Should -Not -Be $before.Pid
+        (Get-RemotePane).Pid | Should -Be $after.PanePid
+        Wait-Until -TimeoutSeconds 30 { @(Get-Records).Count -ge 2 } | Should -BeTrue
+    }
+
+    It 'Stop-FleetAgent removes the session on the host; the holder stays' {
+        Stop-FleetAgent far1 -RosterPath $e.RosterPath
+        Get-RemotePane | Should -BeNullOrEmpty
+        & tmux -L $sock has-session -t '=_holder'
+        $LASTEXITCODE | Should -Be 0
+        (Get-FleetAgent far1 -RosterPath $e.RosterPath).Status | Should -Be 'Missing'
+    }
+
+    It 'starts through systemd on the host when its units are installed and its user manager answers' {
+        $show = "Id=mosaic-agent@far1.service`nLoadState=loaded`nActiveState=inactive`nSubState=dead`n"
+        $script:sysLog = New-RecordingShim -Environment $e -Program 'systemctl' -Fail -ExitCode 0 -Stderr '' -Stdout $show
+        Remove-Item $sysLog -ErrorAction Ignore
+        Start-FleetAgent far1 -RosterPath $e.RosterPath -WarningVariable w
+        $w | Should -BeNullOrEmpty
+        $calls = Get-Calls $sysLog
+        $calls[0] | Should -BeLike '--user show *mosaic-agent@far1.service'
+        $calls[-1] | Should -Be '--user start mosaic-agent@far1.service'
+    }
+
+    It 'Uninstall-FleetUnit -HostName stops, disables and removes the files on the host' {
+        Remove-Item $sysLog -ErrorAction Ignore
+        Uninstall-FleetUnit -RosterPath $e.RosterPath -HostName far -Force
+        Test-Path $envFile | Should -BeFalse
+        Test-Path (Join-Path $unitDir 'mosaic-tmux-holder.service') | Should -BeFalse
+        Get-Calls $sysLog | Should -Be @(
+            '--user disable --now mosaic-agent@far1.service'
+            '--user disable --now mosaic-tmux-holder.service'
+            '--user daemon-reload')
+    }
+
+    Context 'when the host is unreachable' {
+        BeforeAll { Stop-TestSshd $sshd }
+
+        It 'Start-FleetAgent gives one error for the host (its name as target) and still starts the local agent' {
+            $all = @(Start-FleetAgent far1, home0 -Direct -RosterPath $e.RosterPath -ErrorAction Continue 2>&1)
+            $errs = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+            $errs.Count | Should -Be 1
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
+            $errs[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+            $errs[0].TargetObject | Should -Be 'far'
+            & tmux -L $e.Socket has-session -t '=home0'
+            $LASTEXITCODE | Should -Be 0
+        }
+
+        It 'Install-FleetUnit -HostName gives the same error and writes nothing' {
+            $err = $null
+            try { Install-FleetUnit -RosterPath $e.RosterPath -HostName far -ErrorAction Stop } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
+            $err.TargetObject | Should -Be 'far'
+            Test-Path $envFile | Should -BeFalse
+        }
+    }
+}
