@@ -270,4 +270,27 @@ public class RosterLoaderTests
         Assert.Equal(RosterErrorIds.NotFound, ex.ErrorId);
         Assert.Equal(RosterErrorKind.NotFound, ex.Kind);
     }
+
+    [Theory]
+    [InlineData("version: 1\nagents:\n  - { name: \"coder0\\n\", runtime: pi }\n", RosterErrorIds.InvalidAgentName)]
+    [InlineData("version: 1\nruntimes:\n  \"pi2\\n\": { command: x }\nagents: []\n", RosterErrorIds.InvalidValue)]
+    [InlineData("version: 1\nhosts:\n  \"h\\n\": { ssh: x }\nagents: []\n", RosterErrorIds.InvalidValue)]
+    [InlineData("version: 1\ntmux: { socketName: \"s\\n\" }\nagents: []\n", RosterErrorIds.InvalidValue)]
+    [InlineData("version: 1\ntmux: { holderSession: \"_h\\n\" }\nagents: []\n", RosterErrorIds.InvalidValue)]
+    [InlineData("version: 1\nagents:\n  - { name: a, runtime: pi, environment: { \"KEY\\n\": x } }\n", RosterErrorIds.InvalidValue)]
+    [InlineData("version: 1\nagents:\n  - { name: a, runtime: pi, workingDirectory: \"/tmp/a\\nb\" }\n", RosterErrorIds.InvalidValue)]
+    [InlineData("version: 1\nagents:\n  - { name: a, runtime: pi, command: \"pi\\nrm -rf ~\" }\n", RosterErrorIds.InvalidValue)]
+    public void A_trailing_or_embedded_newline_never_passes_as_a_name_or_value(string yaml, string id)
+        => Assert.Equal(id, Fails(yaml).ErrorId);
+
+    [Fact]
+    public void An_empty_agent_command_is_an_error()
+        => Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nagents:\n  - { name: a, runtime: pi, command: '' }\n").ErrorId);
+
+    [Theory]
+    [InlineData("[-Enter]")]
+    [InlineData("[Enter, -t]")]
+    [InlineData("\"Escape \\n\"")]
+    public void Submit_keys_must_be_key_names_not_flags(string keys)
+        => Assert.Equal(RosterErrorIds.InvalidValue, Fails($"version: 1\nruntimes:\n  pi: {{ submitKeys: {keys} }}\nagents: []\n").ErrorId);
 }

@@ -10,9 +10,14 @@ namespace MosaicFleet.Engine.Roster;
 /// bad values are all reported where they stand.</summary>
 public static class RosterLoader
 {
+    /// <summary>The rule for agent, runtime, host and socket names, as shown to operators.</summary>
     public const string AgentNamePattern = "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$";
-    private static readonly Regex AgentNameRegex = new(AgentNamePattern, RegexOptions.CultureInvariant);
-    private static readonly Regex EnvNameRegex = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
+    // \A and \z, not ^ and $: in .NET '$' also matches before a final newline, so "coder0\n" would pass.
+    private static readonly Regex AgentNameRegex = new(@"\A[A-Za-z0-9][A-Za-z0-9_-]{0,62}\z", RegexOptions.CultureInvariant);
+    private static readonly Regex EnvNameRegex = new(@"\A[A-Za-z_][A-Za-z0-9_]*\z", RegexOptions.CultureInvariant);
+    private static readonly Regex HolderNameRegex = new(@"\A[A-Za-z0-9_][A-Za-z0-9_-]{0,62}\z", RegexOptions.CultureInvariant);
+    // A tmux key name; never starting with '-', which send-keys would read as a flag.
+    private static readonly Regex KeyNameRegex = new(@"\A[A-Za-z0-9][A-Za-z0-9-]{0,15}\z", RegexOptions.CultureInvariant);
 
     public static FleetRoster LoadFile(string path) => Parse(ReadText(path), path);
 
@@ -212,7 +217,7 @@ public static class RosterLoader
             if (Get(m, "holderSession") is { } h)
             {
                 t.HolderSession = NonEmpty(h, "holderSession");
-                if (!Regex.IsMatch(t.HolderSession, "^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$")) throw Error(RosterErrorIds.InvalidValue, $"holderSession '{t.HolderSession}' may hold only letters, digits, '_' and '-'.", h);
+                if (!HolderNameRegex.IsMatch(t.HolderSession)) throw Error(RosterErrorIds.InvalidValue, $"holderSession '{t.HolderSession}' may hold only letters, digits, '_' and '-'.", h);
             }
             return t;
         }
@@ -253,7 +258,7 @@ public static class RosterLoader
                 if (r.SubmitKeys.Length == 0) throw Error(RosterErrorIds.InvalidValue, "submitKeys needs at least one key.", sk);
                 foreach (var key in r.SubmitKeys)
                 {
-                    if (!Regex.IsMatch(key, "^[A-Za-z0-9-]{1,16}$")) throw Error(RosterErrorIds.InvalidValue, $"submitKeys entry '{key}' is not a tmux key name (e.g. Enter, Escape, C-m).", sk);
+                    if (!KeyNameRegex.IsMatch(key)) throw Error(RosterErrorIds.InvalidValue, $"submitKeys entry '{key}' is not a tmux key name (e.g. Enter, Escape, C-m).", sk);
                 }
             }
             if (Get(m, "inputPattern") is { } ip) r.InputPattern = CheckRegex(Str(ip, "inputPattern"), ip, "inputPattern");
@@ -314,7 +319,7 @@ public static class RosterLoader
                 WorkingDirectory = OptStr(m, "workingDirectory") ?? roster.Defaults.WorkingDirectory,
                 Model = OptStr(m, "model"),
                 Effort = OptStr(m, "effort"),
-                Command = OptStr(m, "command"),
+                Command = Get(m, "command") is { } commandNode ? NonEmpty(commandNode, "command") : null,
                 RuntimeBin = OptStr(m, "runtimeBin"),
                 Line = Line(node),
             };
@@ -376,7 +381,7 @@ public static class RosterLoader
 
         private string NonEmpty(YamlNode node, string what)
         {
-            var v = Str(node, what);
+            var v = SingleLine(node, what);
             if (string.IsNullOrWhiteSpace(v)) throw Error(RosterErrorIds.InvalidValue, $"'{what}' cannot be empty.", node);
             return v;
         }
@@ -390,7 +395,16 @@ public static class RosterLoader
         private string? OptNullableStr(YamlNode node, string what)
         {
             if (node is YamlScalarNode { Value: null or "" or "~" or "null" } s && s.Style == YamlDotNet.Core.ScalarStyle.Plain) return null;
-            return Str(node, what);
+            return SingleLine(node, what);
+        }
+
+        /// <summary>Names, paths and commands end up in tmux arguments, env files and unit files, where a line break or
+        /// NUL would split or end a value.</summary>
+        private string SingleLine(YamlNode node, string what)
+        {
+            var v = Str(node, what);
+            if (v.IndexOfAny(['\n', '\r', '\0']) >= 0) throw Error(RosterErrorIds.InvalidValue, $"'{what}' cannot hold a line break or NUL.", node);
+            return v;
         }
 
         private int Int(YamlNode node, string what)
