@@ -66,6 +66,9 @@ public sealed class FleetDriftResult
     public string Name { get; set; } = "";
     public string Runtime { get; set; } = "";
     public string Host { get; set; } = "local";
+    /// <summary>The agent's status when it was judged: drift is only judged for Running agents, so an Unreachable
+    /// (or Missing, Dead) agent shows Drift false with this status saying why.</summary>
+    public FleetAgentStatus Status { get; set; }
     public string? PaneCommand { get; set; }
     /// <summary>The pane commands acceptable for the runtime, as written in the roster.</summary>
     public string[] Expected { get; set; } = [];

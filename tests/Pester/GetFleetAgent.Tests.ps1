@@ -105,10 +105,17 @@ Describe 'Get-FleetAgent against a real tmux fleet' {
     }
 
     It 'reports ServiceState as empty, without error or warning, where no systemd user manager answers' {
-        $out = Get-FleetAgent coder0 -RosterPath $envt.RosterPath -ErrorVariable errs -WarningVariable warns 3>$null
-        $out.ServiceState | Should -BeNullOrEmpty
+        # A systemctl that answers as it does where no user manager runs, so the test does not depend on this machine.
+        New-RecordingShim -Environment $envt -Program 'systemctl' -Fail -Stderr 'Failed to connect to bus: No medium found' | Out-Null
+        $all = Use-ShimPath $envt { Get-FleetAgent coder0 -RosterPath $envt.RosterPath -Verbose -ErrorVariable errs -WarningVariable warns 4>&1 3>$null }
+        $out = @($all | Where-Object { $_ -is [MosaicFleet.FleetAgent] })
+        $verbose = @($all | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match 'systemd' })
+        $out.Count | Should -Be 1
+        $out[0].ServiceState | Should -BeNullOrEmpty
         $errs | Should -BeNullOrEmpty
         $warns | Should -BeNullOrEmpty
+        $verbose.Count | Should -Be 1
+        $verbose[0].Message | Should -Match 'no systemd user manager answered.*Failed to connect to bus'
     }
 
     It 'shows a default table with Name, Runtime, Status, Drift, Idle, PaneCommand, ServiceState and Host' {
@@ -185,6 +192,24 @@ Describe 'Test-FleetDrift' {
         $r = Get-FleetAgent bad -RosterPath $envt.RosterPath | Test-FleetDrift -RosterPath $envt.RosterPath
         $r.Name | Should -Be 'bad'
         $r.Drift | Should -BeTrue
+    }
+
+    It 'says why an agent was not judged: its Status (Missing here, Unreachable on a host that cannot be reached)' {
+        $r = Join-Path $envt.Directory 'unreachable.yaml'
+        Set-FleetTestRoster -Environment $envt -Path $r -Agents @(@{ name = 'good'; runtime = 'pi' }, @{ name = 'gone'; runtime = 'pi' }, @{ name = 'far'; runtime = 'pi'; host = 'nowhere' }) -Extra @"
+hosts:
+  nowhere: { ssh: 'nobody@127.0.0.1', port: 1, sshOptions: ['StrictHostKeyChecking=no', 'UserKnownHostsFile=/dev/null'] }
+"@ | Out-Null
+        $res = Test-FleetDrift -RosterPath $r -ErrorVariable errs -ErrorAction SilentlyContinue
+        ($res | Where-Object Name -eq 'good').Status | Should -Be 'Running'
+        ($res | Where-Object Name -eq 'gone').Status | Should -Be 'Missing'
+        $far = $res | Where-Object Name -eq 'far'
+        $far.Status | Should -Be 'Unreachable'
+        $far.Drift | Should -BeFalse
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
+        $errs[0].TargetObject | Should -Be 'nowhere'
+        ($res | Format-Table | Out-String -Width 120) | Should -Match 'far\s+pi\s+Unreachable'
     }
 
     It '-Quiet emits one bool: whether any agent drifted' {

@@ -65,7 +65,7 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
         // The roster decides what is acceptable, so an agent object is judged again against the current roster.
         if (!Roster.Runtimes.TryGetValue(agent.Runtime, out var runtime))
         {
-            return new FleetDriftResult { Name = agent.Name, Runtime = agent.Runtime, Host = agent.Host, PaneCommand = agent.PaneCommand, Drift = agent.Drift, Reason = agent.DriftReason };
+            return new FleetDriftResult { Name = agent.Name, Runtime = agent.Runtime, Host = agent.Host, Status = agent.Status, PaneCommand = agent.PaneCommand, Drift = agent.Drift, Reason = agent.DriftReason };
         }
         var (drift, reason) = DriftRules.Evaluate(runtime, agent.PaneCommand, agent.Status == FleetAgentStatus.Running);
         return new FleetDriftResult
@@ -73,6 +73,7 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
             Name = agent.Name,
             Runtime = agent.Runtime,
             Host = agent.Host,
+            Status = agent.Status,
             PaneCommand = agent.PaneCommand,
             Expected = runtime.PaneCommands.ToArray(),
             Drift = drift,
