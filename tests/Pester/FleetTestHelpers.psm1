@@ -154,20 +154,10 @@ function Wait-Until {
 }
 
 function Invoke-ChildPwsh {
-    <# Runs a command in a fresh pwsh -NoProfile with the module path in $env:MOSAIC_FLEET_MODULE; returns stdout lines. #>
+    <# Runs a command in a fresh pwsh -NoProfile with the module path in $env:MOSAIC_FLEET_MODULE; returns ExitCode, Stdout, Stderr. #>
     param([Parameter(Mandatory)] [string] $Command, [hashtable] $Environment = @{})
-    $psi = [System.Diagnostics.ProcessStartInfo]::new((Get-PwshPath))
-    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $Command) { $psi.ArgumentList.Add($a) }
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $psi.UseShellExecute = $false
-    $psi.Environment['MOSAIC_FLEET_MODULE'] = Get-FleetModulePath
-    foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
-    $p = [System.Diagnostics.Process]::Start($psi)
-    $stdout = $p.StandardOutput.ReadToEndAsync()
-    $stderr = $p.StandardError.ReadToEndAsync()
-    if (-not $p.WaitForExit(120000)) { $p.Kill($true); throw "child pwsh timed out: $Command" }
-    [pscustomobject]@{ ExitCode = $p.ExitCode; Stdout = $stdout.Result; Stderr = $stderr.Result }
+    Wait-ChildPwsh -Child (Start-ChildPwsh -Command $Command -Environment $Environment) -TimeoutSeconds 120
+}
 }
 
 function Start-OuterTerminal {
