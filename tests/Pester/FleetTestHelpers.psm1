@@ -158,7 +158,6 @@ function Invoke-ChildPwsh {
     param([Parameter(Mandatory)] [string] $Command, [hashtable] $Environment = @{})
     Wait-ChildPwsh -Child (Start-ChildPwsh -Command $Command -Environment $Environment) -TimeoutSeconds 120
 }
-}
 
 function Start-OuterTerminal {
     <# An "outer terminal": a session on another private tmux socket (added to the environment's Sockets, so
