@@ -197,7 +197,7 @@ try {
         Say '- Skipped: this build has no Send-FleetMessage. The section runs once the cmdlet is merged.'
     } else {
         $tui = Join-Path $PSScriptRoot 'echo-tui.py'
-        $fleet = New-Fleet -N $SendAgents -Command @('python3', $tui) -RosterExtra "  bench: { command: python3 $tui, paneCommands: [python3], inputPattern: '^> .*' }"
+        $fleet = New-Fleet -N $SendAgents -Command @('python3', $tui) -RosterExtra "  bench: { command: python3 $tui, paneCommands: [python3], inputPattern: '^>(?: .*)?$' }"
         Start-Sleep -Seconds 1
         $one = $fleet.Names[0]
         $statuses = [System.Collections.Generic.List[string]]::new()

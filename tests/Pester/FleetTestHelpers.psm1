@@ -35,8 +35,11 @@ function New-FleetTestEnvironment {
 function Remove-FleetTestEnvironment {
     [CmdletBinding()]
     param([Parameter(Mandatory)] $Environment)
+    # tmux leaves its socket file behind when the server exits: remove it too, so test runs leave nothing in the socket folder.
+    $socketDir = Join-Path ($env:TMUX_TMPDIR ? $env:TMUX_TMPDIR : '/tmp') "tmux-$(& id -u)"
     foreach ($s in @($Environment.Socket) + @($Environment.Sockets)) {
         & tmux -L $s kill-server 2>$null
+        Remove-Item -LiteralPath (Join-Path $socketDir $s) -Force -ErrorAction SilentlyContinue
     }
     $global:LASTEXITCODE = 0
     if (Test-Path -LiteralPath $Environment.Directory) { Remove-Item -LiteralPath $Environment.Directory -Recurse -Force -ErrorAction SilentlyContinue }
