@@ -225,7 +225,8 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             {
                 var probe = await ProbeAsync(d, ct).ConfigureAwait(false);
                 if (d.Status is not null) return;
-                var step = d.Verification!.Step(InputArea.Find(probe!.Screen, d.Runtime.InputPattern), d.SinceSubmit!.Elapsed, options.RetryAfter, options.Timeout);
+                var area = InputArea.Find(probe!.Screen, d.Runtime.InputPattern, out var missing);
+                var step = d.Verification!.Step(area, d.SinceSubmit!.Elapsed, options.RetryAfter, options.Timeout, missing);
                 switch (step)
                 {
                     case VerifyStep.Accepted: d.Complete(FleetSendStatus.Accepted, d.Verification.LastSeen); break;
