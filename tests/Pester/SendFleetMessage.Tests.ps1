@@ -201,7 +201,10 @@ hosts:
         It 'reports Unreachable for an agent on a host ssh cannot reach' {
             $r = Send-FleetMessage 'far' -Name faraway @common -ErrorVariable ev -ErrorAction SilentlyContinue
             $r.Status | Should -Be 'Unreachable'
-            $ev[0].FullyQualifiedErrorId | Should -BeLike 'HostUnreachable,*'
+            $ev.Count | Should -Be 1
+            $ev[0].FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
+            $ev[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+            $ev[0].TargetObject | Should -Be 'nowhere'
         }
     }
 
@@ -304,6 +307,24 @@ hosts:
             @(Get-FleetMessageLog -Last 3).Count | Should -Be 3
             @(Get-FleetMessageLog -Since ([datetime]::Now.AddHours(1))).Count | Should -Be 0
             @(Get-FleetMessageLog -Name 'tui*' -Since ([datetime]::Now.AddHours(-1))).Agent | Sort-Object -Unique | Should -Be @('tui', 'tui2')
+        }
+
+        It 'reports a log it cannot read as one MessageLogUnreadable error with the log path, not a raw exception' {
+            $saved = $env:XDG_STATE_HOME
+            $env:XDG_STATE_HOME = Join-Path $envt.Directory 'state-unreadable'
+            try {
+                $bad = Join-Path $env:XDG_STATE_HOME 'mosaic/fleet/messages.jsonl'
+                New-Item -ItemType Directory -Force (Split-Path $bad) | Out-Null
+                # A symbolic link to itself: it exists, but every open fails with an IOException.
+                $null = New-Item -ItemType SymbolicLink -Path $bad -Target $bad -Force
+                $err = $null
+                try { Get-FleetMessageLog -ErrorAction Stop } catch { $err = $_ }
+                $err | Should -Not -BeNullOrEmpty
+                $err.FullyQualifiedErrorId | Should -BeLike 'MessageLogUnreadable,*'
+                $err.CategoryInfo.Category | Should -Be 'ReadError'
+                $err.TargetObject | Should -Be $bad
+            }
+            finally { $env:XDG_STATE_HOME = $saved }
         }
 
         It 'Get-FleetAgentOutput returns the pane text as a FleetPaneCapture' {
