@@ -8,6 +8,8 @@ namespace MosaicFleet.Internal;
 /// <summary>Shared by Send-FleetMessage and Reset-FleetAgent: delivery options, the send, results and ErrorRecords.</summary>
 public abstract class FleetSendCmdlet : FleetCmdlet
 {
+    private static readonly TimeSpan ProgressAfter = TimeSpan.FromSeconds(1), ProgressInterval = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Submit without verifying: Status is Submitted.</summary>
     [Parameter]
     public SwitchParameter NoVerify { get; set; }
@@ -37,7 +39,29 @@ public abstract class FleetSendCmdlet : FleetCmdlet
             Verbose = t => notes.Enqueue((false, t)),
             Warning = t => notes.Enqueue((true, t)),
         };
-        var results = Await(sender.SendAsync(requests, StopToken));
+        var send = sender.SendAsync(requests, StopToken);
+        // Progress is written here, on the pipeline thread, from the sender's thread-safe snapshot: only for more
+        // than one agent, only after a second, never when output is redirected ($ProgressPreference applies as usual).
+        var showProgress = requests.Count > 1 && !Console.IsOutputRedirected;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var progress = new ProgressRecord(2, $"Sending to {requests.Count} agents", "Starting");
+        var progressShown = false;
+        while (!((IAsyncResult)send).AsyncWaitHandle.WaitOne(ProgressInterval))
+        {
+            if (!showProgress || clock.Elapsed < ProgressAfter) continue;
+            var p = sender.Progress;
+            if (p.Pending.Count == 0) continue;
+            progress.StatusDescription = $"{p.Done} of {p.Total} done; still waiting for {p.Pending[0]}" + (p.Pending.Count > 1 ? $" and {p.Pending.Count - 1} more" : "");
+            progress.PercentComplete = (int)(100.0 * p.Done / p.Total);
+            WriteProgress(progress);
+            progressShown = true;
+        }
+        if (progressShown)
+        {
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+        }
+        var results = Await(send);
         foreach (var (warning, text) in notes)
         {
             if (warning) WriteWarning(text); else WriteVerbose(text);
