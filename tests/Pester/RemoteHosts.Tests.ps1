@@ -167,6 +167,7 @@ $hostLine
 
     It 'delivers <Case> byte-exact across the remote shell''s quoting' -TestCases @(
         @{ Case = 'a tmux key name'; Text = 'Enter' }
+        @{ Case = 'another key name'; Text = 'C-c' }
         @{ Case = 'a leading dash'; Text = '-t =coder1 --help' }
         @{ Case = 'semicolons'; Text = 'first; second; kill-server \; list-sessions \;' }
         @{ Case = 'command substitution'; Text = 'echo $(rm -rf ~) `whoami` ${HOME} %s %n' }
@@ -184,6 +185,15 @@ $hostLine
         $r.Host | Should -Be 'far'
         $got = @(Get-FixtureMessages -Environment $envt -Session rtui)[-1]
         $got | Should -BeExactly "[x] $Text"
+    }
+
+    It 'turns CRLF line breaks into LF, still one message' {
+        $before = @(Get-FixtureMessages -Environment $envt -Session rtui).Count
+        $r = Send-FleetMessage "a`r`nb" -Name rtui @common
+        $r.Status | Should -Be 'Accepted' -Because $r.Detail
+        $got = @(Get-FixtureMessages -Environment $envt -Session rtui)
+        $got.Count | Should -Be ($before + 1)
+        $got[-1] | Should -BeExactly "[x] a`nb"
     }
 
     It 'sends the text on ssh''s stdin, never in an ssh argument' {
@@ -209,6 +219,14 @@ $hostLine
         $r = Send-FleetMessage 'anyone there?' -Name rtui @common -ErrorVariable errs -ErrorAction SilentlyContinue
         $r.Status | Should -Be 'Unreachable'
         $errs.Count | Should -Be 1
-        $errs[0].TargetObject | Should -Be 'rtui'
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
+        $errs[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+        $errs[0].TargetObject | Should -Be 'far'
+        $out = Get-FleetAgentOutput -Name rtui -RosterPath $roster -ErrorVariable oerrs -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        $oerrs.Count | Should -Be 1
+        $oerrs[0].FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
+        $oerrs[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+        $oerrs[0].TargetObject | Should -Be 'far'
     }
 }

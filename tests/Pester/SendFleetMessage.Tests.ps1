@@ -201,7 +201,10 @@ hosts:
         It 'reports Unreachable for an agent on a host ssh cannot reach' {
             $r = Send-FleetMessage 'far' -Name faraway @common -ErrorVariable ev -ErrorAction SilentlyContinue
             $r.Status | Should -Be 'Unreachable'
-            $ev[0].FullyQualifiedErrorId | Should -BeLike 'HostUnreachable,*'
+            $ev.Count | Should -Be 1
+            $ev[0].FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
+            $ev[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+            $ev[0].TargetObject | Should -Be 'nowhere'
         }
     }
 
@@ -255,6 +258,38 @@ hosts:
             $fs.Dispose()
         }
 
+        It 'stops a send while its paste buffer is loaded: buffer deleted, no child process left, the typed message logged' {
+            # A tmux shim that hangs on paste-buffer, so Ctrl+C lands while the loaded buffer exists.
+            $realTmux = (Get-Command tmux -CommandType Application | Where-Object Source -notlike "$($envt.ShimDir)*" | Select-Object -First 1).Source
+            $marker = Join-Path $envt.Directory 'paste-hang.pid'
+            $shim = Join-Path $envt.ShimDir 'tmux'
+            Set-Content -LiteralPath $shim -NoNewline -Value @"
+#!/bin/sh
+case " `$* " in *" paste-buffer "*) echo `$`$ > $(ConvertTo-ShQuote $marker); exec sleep 300;; esac
+exec $(ConvertTo-ShQuote $realTmux) "`$@"
+"@
+            & chmod +x $shim
+            $mod = Get-FleetModulePath
+            $ps = [powershell]::Create()
+            try {
+                Use-ShimPath $envt {
+                    $null = $ps.AddScript("Import-Module '$mod'; Send-FleetMessage 'cut short' -Name stopme -Source x -RosterPath '$roster' -TimeoutSeconds 300")
+                    $handle = $ps.BeginInvoke()
+                    Wait-Until { Test-Path $marker } -TimeoutSeconds 20 | Should -BeTrue
+                    @(& $realTmux -L $envt.Socket list-buffers -F '#{buffer_name}') | Should -Not -BeNullOrEmpty
+                    $ps.Stop()
+                    $handle.IsCompleted | Should -BeTrue
+                    $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+                }
+            } finally { $ps.Dispose(); Remove-Item $shim -ErrorAction Ignore }
+            @(& tmux -L $envt.Socket list-buffers -F '#{buffer_name}') | Should -BeNullOrEmpty
+            $hung = [int](Get-Content -Raw $marker).Trim()
+            Wait-Until { -not (Test-Path "/proc/$hung") } -TimeoutSeconds 5 | Should -BeTrue -Because "the hung paste-buffer (pid $hung) must be ended"
+            $last = Get-FleetMessageLog -Name stopme -Last 1
+            $last.Message | Should -Be 'cut short'
+            $last.Status | Should -Be 'NotAccepted'
+        }
+
         It 'stops a send waiting for another sender''s lock, and types nothing' {
             $lock = Join-Path $env:XDG_RUNTIME_DIR 'mosaic-fleet/locks/local.local.tui2.lock'
             $before = @(Get-FixtureMessages -Environment $envt -Session tui2 -Pastes).Count
@@ -306,6 +341,24 @@ hosts:
             @(Get-FleetMessageLog -Name 'tui*' -Since ([datetime]::Now.AddHours(-1))).Agent | Sort-Object -Unique | Should -Be @('tui', 'tui2')
         }
 
+        It 'reports a log it cannot read as one MessageLogUnreadable error with the log path, not a raw exception' {
+            $saved = $env:XDG_STATE_HOME
+            $env:XDG_STATE_HOME = Join-Path $envt.Directory 'state-unreadable'
+            try {
+                $bad = Join-Path $env:XDG_STATE_HOME 'mosaic/fleet/messages.jsonl'
+                New-Item -ItemType Directory -Force (Split-Path $bad) | Out-Null
+                # A symbolic link to itself: it exists, but every open fails with an IOException.
+                $null = New-Item -ItemType SymbolicLink -Path $bad -Target $bad -Force
+                $err = $null
+                try { Get-FleetMessageLog -ErrorAction Stop } catch { $err = $_ }
+                $err | Should -Not -BeNullOrEmpty
+                $err.FullyQualifiedErrorId | Should -BeLike 'MessageLogUnreadable,*'
+                $err.CategoryInfo.Category | Should -Be 'ReadError'
+                $err.TargetObject | Should -Be $bad
+            }
+            finally { $env:XDG_STATE_HOME = $saved }
+        }
+
         It 'Get-FleetAgentOutput returns the pane text as a FleetPaneCapture' {
             $c = Get-FleetAgentOutput -Name tui -RosterPath $roster -Lines 200
             $c | Should -BeOfType ([MosaicFleet.FleetPaneCapture])
@@ -318,6 +371,43 @@ hosts:
         It 'Get-FleetAgentOutput reports a missing session as an error' {
             Get-FleetAgentOutput -Name ghost -RosterPath $roster -ErrorVariable ev -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
             $ev[0].FullyQualifiedErrorId | Should -BeLike 'AgentNoSession,*'
+        }
+    }
+
+    Context 'Progress in a terminal' {
+        BeforeAll {
+            function Start-SendInTerminal([string] $Prelude) {
+                $module = (Get-FleetModulePath).Replace("'", "''")
+                $r = $roster.Replace("'", "''")
+                Start-OuterTerminal -Environment $envt -Width 120 -Height 30 -Command @((Get-PwshPath), '-NoProfile', '-Command',
+                    "Import-Module '$module'; $Prelude; `$null = Send-FleetMessage 'progress?' -Name tui, busy -Source x -RosterPath '$r' -TimeoutSeconds 6 -ErrorAction SilentlyContinue; 'SEND-ENDED'; Start-Sleep 120")
+            }
+        }
+        AfterEach {
+            & tmux -L "$($envt.Socket)-outer" kill-server 2>$null
+            $global:LASTEXITCODE = 0
+        }
+
+        It 'shows agents done of total and the one still pending while a multi-agent send runs' {
+            $outer = Start-SendInTerminal '$ProgressPreference = "Continue"'
+            $seen = Wait-Until { (Get-PaneText $outer '=outer:') -match '1 of 2 done; still waiting for busy' } -TimeoutSeconds 20 -IntervalMs 200
+            $seen | Should -BeTrue -Because (Get-PaneText $outer '=outer:')
+            (Get-PaneText $outer '=outer:') | Should -Match 'Sending to 2 agents'
+            Wait-Until { (Get-PaneText $outer '=outer:') -match 'SEND-ENDED' } -TimeoutSeconds 20 | Should -BeTrue
+        }
+
+        It 'shows nothing when $ProgressPreference is SilentlyContinue' {
+            $outer = Start-SendInTerminal '$ProgressPreference = "SilentlyContinue"'
+            $shown = $false
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while ([DateTime]::UtcNow -lt $deadline) {
+                $text = Get-PaneText $outer '=outer:'
+                if ($text -match 'Sending to 2 agents') { $shown = $true }
+                if ($text -match 'SEND-ENDED') { break }
+                Start-Sleep -Milliseconds 200
+            }
+            (Get-PaneText $outer '=outer:') | Should -Match 'SEND-ENDED'
+            $shown | Should -BeFalse
         }
     }
 }

@@ -84,9 +84,15 @@ Describe 'Watch-FleetAgent in a real terminal (outer tmux on another private soc
         (& tmux -L $envt.Socket display-message -p -t '=watched:' '#{pane_id}') | Should -Be $agentPane
     }
 
-    It '-Takeover -WhatIf opens nothing' {
-        Watch-FleetAgent watched -Takeover -WhatIf -RosterPath $envt.RosterPath
+    It '-Takeover -WhatIf opens nothing, in a real terminal where it could' {
+        # In the terminal, so a -WhatIf that were ignored would attach (and the error count below would not be 0).
+        $outer = Start-OuterTerminal -Environment $envt -Command (Get-WatchCommand "`$Error.Clear(); Watch-FleetAgent watched -Takeover -WhatIf -RosterPath '$roster'; 'ERRORS=' + `$Error.Count") -Width 200
+        Wait-Until { (Get-PaneText $outer '=outer:') -match 'WATCH-ENDED' } -TimeoutSeconds 30 | Should -BeTrue
+        $text = (& tmux -L $outer capture-pane -p -J -t '=outer:') -join ' '
+        $text | Should -Match 'What if: Performing the operation "Take over \(keys typed in this terminal reach the agent\)" on target "agent watched on local"'
+        $text | Should -Match 'ERRORS=0'
         Get-Viewer $envt.Socket | Should -BeNullOrEmpty
+        (& tmux -L $envt.Socket list-clients -F '#{client_session}') | Should -BeNullOrEmpty
     }
 
     It 'fails with WatchNeedsTerminal and leaves no viewer when there is no terminal' {

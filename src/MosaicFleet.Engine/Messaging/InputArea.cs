@@ -24,28 +24,46 @@ public readonly record struct DraftCount(int Needles, int Markers)
 /// removed, so wrapping and an editor's frame do not matter, and the tail is what a scrolling editor keeps in view),
 /// plus the number of collapsed-paste markers (pi's <c>[paste #N +X lines]</c>, Claude's <c>[Pasted text #N]</c>).</para>
 /// <para>The area HOLDS the draft when either count is above the baseline counted before typing. The text has LEFT the
-/// input area once the area held it and then no longer does: that is Accepted. Still held at the timeout is
+/// input area once the area held it and then a FOUND area no longer does: that is Accepted. A screen where the area is
+/// not found at all (a dialog or menu covering it, a pattern that timed out) is no evidence either way: polling goes on,
+/// and at the timeout the status follows the last screen where the area was found. Still held at the timeout is
 /// NotSubmitted; never seen at all by the timeout is NotAccepted (no evidence either way).</para>
 /// </summary>
 public static class InputArea
 {
     public const int NeedleLength = 24;
 
+    /// <summary>How long the runtime's inputPattern may run on one screen.</summary>
+    public static readonly TimeSpan PatternTimeout = TimeSpan.FromSeconds(1);
+
     private static readonly Regex PasteMarker = new(@"\[(?:paste|pasted text) #\d+[^\]\n]*\]", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
     /// <summary>The input area's text, or null when the runtime's pattern finds none (no evidence).</summary>
-    public static string? Find(string screen, string? inputPattern)
+    public static string? Find(string screen, string? inputPattern) => Find(screen, inputPattern, out _);
+
+    /// <summary>The input area's text, or null (no evidence) with <paramref name="missing"/> saying why: the pattern
+    /// matched nothing, or it ran past its time limit on this screen (that look counts as no evidence).</summary>
+    public static string? Find(string screen, string? inputPattern, out string missing)
     {
+        missing = "the input area was not found on the screen";
         var text = screen.Replace("\r\n", "\n", StringComparison.Ordinal);
         if (!string.IsNullOrEmpty(inputPattern))
         {
-            var regex = new Regex(inputPattern, RegexOptions.Multiline | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            var regex = new Regex(inputPattern, RegexOptions.Multiline | RegexOptions.CultureInvariant, PatternTimeout);
             // The last match, overlapping ones included: a divider that closes one box may open the next.
             Match? last = null;
-            for (var m = regex.Match(text); m.Success; m = regex.Match(text, m.Index + 1))
+            try
             {
-                last = m;
-                if (m.Index + 1 > text.Length) break;
+                for (var m = regex.Match(text); m.Success; m = regex.Match(text, m.Index + 1))
+                {
+                    last = m;
+                    if (m.Index + 1 > text.Length) break;
+                }
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                missing = $"the runtime's inputPattern timed out ({PatternTimeout.TotalSeconds:0.#} s) on the screen, so the input area was not found";
+                return null;
             }
             if (last is null) return null;
             var group = last.Groups["input"];
@@ -148,13 +166,24 @@ public sealed class DraftVerification(string needle, DraftCount baseline, bool p
         return DraftSeen;
     }
 
-    /// <summary>One look after the submit key.</summary>
-    public VerifyStep Step(string? area, TimeSpan sinceSubmit, TimeSpan retryAfter, TimeSpan timeout)
+    /// <summary>The last screen where the input area was found held the draft (false before any such screen).</summary>
+    public bool LastFoundHolds { get; private set; }
+
+    /// <summary>One look after the submit key. A null <paramref name="area"/> (not found; <paramref name="missing"/> says
+    /// why) is no evidence: it never counts as the draft leaving, and the timeout decides on the last found area.</summary>
+    public VerifyStep Step(string? area, TimeSpan sinceSubmit, TimeSpan retryAfter, TimeSpan timeout, string? missing = null)
     {
-        var holds = area is not null && InputArea.Holds(InputArea.Count(area, Needle), Baseline);
+        if (area is null)
+        {
+            LastSeen = (missing ?? "the input area was not found on the screen")
+                + (LastFoundHolds ? " (the draft was still in it when last found)" : DraftSeen ? "" : "; the draft was never seen in the input area");
+            if (sinceSubmit >= timeout) return LastFoundHolds ? VerifyStep.NotSubmitted : VerifyStep.NotAccepted;
+            return VerifyStep.Wait;
+        }
+        var holds = InputArea.Holds(InputArea.Count(area, Needle), Baseline);
+        LastFoundHolds = holds;
         if (holds) DraftSeen = true;
-        LastSeen = area is null ? "the input area was not found on the screen"
-            : holds ? "the draft is still in the input area"
+        LastSeen = holds ? "the draft is still in the input area"
             : DraftSeen ? "the draft left the input area" : "the draft was never seen in the input area";
         if (!holds && DraftSeen) return VerifyStep.Accepted;
         // The submit key is re-sent only when it visibly did nothing: our draft, provably ours, still in an input area

@@ -46,6 +46,9 @@ public sealed class SendOptions
     public string? LockDirectory { get; init; }
 }
 
+/// <summary>Where a send stands: deliveries ended of the total, and the agents still pending (in request order).</summary>
+public sealed record SendProgress(int Done, int Total, IReadOnlyList<string> Pending);
+
 /// <summary>Delivers messages to agents' panes: paste buffer in, submit key(s), verified by polling the pane.
 /// Typing is throttled; the verification of every agent runs in ONE shared poll loop.</summary>
 public sealed class MessageSender(FleetContext context, SendOptions options, MessageLog? log = null)
@@ -56,53 +59,82 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
     /// <summary>Problems that do not change a delivery's status (the message log could not be written).</summary>
     public Action<string>? Warning { get; init; }
 
+    private volatile IReadOnlyList<Delivery> _deliveries = [];
+
+    /// <summary>A thread-safe snapshot of the current send: how many deliveries have ended, of how many, and the agents
+    /// still pending (in request order). Meant to be polled from the pipeline thread while <see cref="SendAsync"/> runs.</summary>
+    public SendProgress Progress
+    {
+        get
+        {
+            var all = _deliveries;
+            var pending = all.Where(d => !d.Ended).Select(d => d.Request.Agent.Name).ToList();
+            return new SendProgress(all.Count - pending.Count, all.Count, pending);
+        }
+    }
+
     public async Task<IReadOnlyList<FleetSendResult>> SendAsync(IReadOnlyList<SendRequest> requests, CancellationToken ct)
     {
         var deliveries = requests.Select(r => new Delivery(r, context)).ToList();
+        _deliveries = deliveries;
         using var throttle = new SemaphoreSlim(Math.Max(1, options.ThrottleLimit));
         var lockDir = options.LockDirectory ?? AgentLocks.Directory(context.GetEnv);
 
-        await Task.WhenAll(deliveries.Select(async d =>
+        try
         {
-            await throttle.WaitAsync(ct).ConfigureAwait(false);
-            try
+            await Task.WhenAll(deliveries.Select(async d =>
             {
-                await TypeAsync(d, lockDir, ct).ConfigureAwait(false);
-            }
-            finally
-            {
-                throttle.Release();
-            }
-        })).ConfigureAwait(false);
-
-        await VerifyAllAsync(deliveries.Where(d => d.Status is null).ToList(), lockDir, ct).ConfigureAwait(false);
-
-        var results = deliveries.Select(d => d.ToResult()).ToList();
-        if (log is not null)
-        {
-            foreach (var (d, r) in deliveries.Zip(results))
-            {
+                await throttle.WaitAsync(ct).ConfigureAwait(false);
                 try
                 {
-                    await log.AppendAsync(new FleetMessageLogEntry
-                {
-                    Time = r.SentAt ?? context.Clock.GetUtcNow(),
-                    Tenant = context.Roster.Tenant,
-                    Host = r.Host,
-                    Agent = r.Agent,
-                    Source = r.Source,
-                    Status = r.Status.ToString(),
-                    Message = r.Message,
-                    Kind = d.Request.Kind,
-                }, CancellationToken.None).ConfigureAwait(false);
+                    await TypeAsync(d, lockDir, ct).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException)
+                finally
                 {
-                    Warning?.Invoke($"{r.Agent}: the message log {log.Path} was not written: {ex.Message}");
+                    throttle.Release();
                 }
-            }
+                // A delivery that ended while typing (failed, or not verified) is logged now.
+                if (d.Status is not null) await LogAsync(d).ConfigureAwait(false);
+            })).ConfigureAwait(false);
+
+            await VerifyAllAsync(deliveries.Where(d => d.Status is null).ToList(), lockDir, ct).ConfigureAwait(false);
         }
-        return results;
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: what was already typed must still be in the log; a delivery never typed is not logged.
+            foreach (var d in deliveries.Where(d => d.Typed))
+            {
+                d.Complete(FleetSendStatus.NotAccepted, "cancelled");
+                await LogAsync(d).ConfigureAwait(false);
+            }
+            throw;
+        }
+        return deliveries.Select(d => d.ToResult()).ToList();
+    }
+
+    // Each delivery's log line is written once, as soon as it ends; a log that cannot be written is a warning.
+    private async Task LogAsync(Delivery d)
+    {
+        if (log is null || !d.MarkLogged()) return;
+        var r = d.ToResult();
+        try
+        {
+            await log.AppendAsync(new FleetMessageLogEntry
+            {
+                Time = r.SentAt ?? context.Clock.GetUtcNow(),
+                Tenant = context.Roster.Tenant,
+                Host = r.Host,
+                Agent = r.Agent,
+                Source = r.Source,
+                Status = r.Status.ToString(),
+                Message = r.Message,
+                Kind = d.Request.Kind,
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException)
+        {
+            Warning?.Invoke($"{r.Agent}: the message log {log.Path} was not written: {ex.Message}");
+        }
     }
 
     // Resolve the pane once, lock, baseline, load + paste, wait for the draft, submit, unlock.
@@ -155,6 +187,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                 if (!load.Success) { d.Fail(Unreached(d, load) ?? FleetSendStatus.NotAccepted, "nothing was typed: " + load.Describe()); return; }
                 // From here on the body is never sent again, whatever happens: a failed or timed-out paste may
                 // still have reached the pane, and a second paste would type the message twice.
+                d.Typed = true;
                 var paste = await RunAsync(d, SendCommands.PasteBuffer(d.Tmux, buffer, pane.PaneId), ct).ConfigureAwait(false);
                 if (!paste.Success)
                 {
@@ -225,7 +258,8 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             {
                 var probe = await ProbeAsync(d, ct).ConfigureAwait(false);
                 if (d.Status is not null) return;
-                var step = d.Verification!.Step(InputArea.Find(probe!.Screen, d.Runtime.InputPattern), d.SinceSubmit!.Elapsed, options.RetryAfter, options.Timeout);
+                var area = InputArea.Find(probe!.Screen, d.Runtime.InputPattern, out var missing);
+                var step = d.Verification!.Step(area, d.SinceSubmit!.Elapsed, options.RetryAfter, options.Timeout, missing);
                 switch (step)
                 {
                     case VerifyStep.Accepted: d.Complete(FleetSendStatus.Accepted, d.Verification.LastSeen); break;
@@ -245,6 +279,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                         }
                         break;
                 }
+                if (d.Status is not null) await LogAsync(d).ConfigureAwait(false);
             })).ConfigureAwait(false);
             pending.RemoveAll(d => d.Status is not null);
         }
@@ -309,6 +344,17 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         public string? Detail { get; private set; }
         public TimeSpan Elapsed { get; private set; }
 
+        /// <summary>The paste was started: the message may be in the pane.</summary>
+        public bool Typed { get; set; }
+
+        private int _ended, _logged;
+
+        /// <summary>Thread-safe: the delivery has a final status.</summary>
+        public bool Ended => Volatile.Read(ref _ended) == 1;
+
+        /// <summary>True the first time only: the caller writes the log line.</summary>
+        public bool MarkLogged() => Interlocked.Exchange(ref _logged, 1) == 0;
+
         public void Fail(FleetSendStatus status, string detail) => Complete(status, detail);
 
         public void Complete(FleetSendStatus status, string detail)
@@ -317,6 +363,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             Status = status;
             Detail = detail;
             Elapsed = _elapsed.Elapsed;
+            Volatile.Write(ref _ended, 1);
         }
 
         public FleetSendResult ToResult() => new()

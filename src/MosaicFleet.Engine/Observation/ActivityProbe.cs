@@ -59,7 +59,7 @@ public sealed class ActivityWaiter
         foreach (var t in targets)
         {
             var runtime = context.RuntimeOf(t.Agent);
-            _pending[t.Agent.Name] = new Pending(t.Agent, new WaitTracker(target, t.SentAt, ActivityRules.IdleAfterSeconds(runtime)), runtime);
+            _pending[t.Agent.Name] = new Pending(t.Agent, new WaitTracker(target, t.SentAt, ActivityRules.IdleAfterSeconds(runtime), runtime.IdleAfterSeconds ?? 0), runtime);
         }
         Total = _pending.Count;
     }

@@ -66,9 +66,16 @@ public static class ActivityRules
 
 /// <summary>The idle rule of Wait-FleetAgent for one agent. Right after a send, an agent that has not started yet
 /// looks idle; so Idle counts only once Busy was seen, or once idleAfterSeconds have passed since the send.
+/// A runtime that declares idleAfterSeconds (<paramref name="stableSeconds"/> above 0) also needs the screen to have
+/// stayed unchanged that long, tracked across polls: the time since the first of the consecutive unchanged readings.
 /// Unknown never counts as Idle; Waiting is neither Idle nor Busy.</summary>
-public sealed class WaitTracker(FleetAgentActivity target, DateTimeOffset? sentAt, double idleAfterSeconds)
+public sealed class WaitTracker(FleetAgentActivity target, DateTimeOffset? sentAt, double idleAfterSeconds, double stableSeconds = 0)
 {
+    private DateTimeOffset? _previousReading, _unchangedSince;
+
+    /// <summary>How long the screen must stay unchanged to count as Idle (0: one unchanged interval is enough).</summary>
+    public double StableSeconds { get; } = stableSeconds;
+
     public FleetAgentActivity Target { get; } = target;
 
     public DateTimeOffset? SentAt { get; } = sentAt;
@@ -84,6 +91,9 @@ public sealed class WaitTracker(FleetAgentActivity target, DateTimeOffset? sentA
     {
         Last = activity;
         if (activity == FleetAgentActivity.Busy) SeenBusy = true;
+        // An Idle reading means the screen did not change since the previous reading: unchanged since then.
+        _unchangedSince = activity == FleetAgentActivity.Idle ? _unchangedSince ?? _previousReading ?? now : null;
+        _previousReading = now;
         return Reached(activity, now);
     }
 
@@ -91,6 +101,7 @@ public sealed class WaitTracker(FleetAgentActivity target, DateTimeOffset? sentA
     {
         if (activity != Target) return false;
         if (Target != FleetAgentActivity.Idle) return true;
+        if (StableSeconds > 0 && (_unchangedSince is not { } since || (now - since).TotalSeconds < StableSeconds)) return false;
         if (SentAt is not { } sent || SeenBusy) return true;
         return (now - sent).TotalSeconds >= IdleAfterSeconds;
     }

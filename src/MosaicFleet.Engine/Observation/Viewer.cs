@@ -157,9 +157,16 @@ public sealed class ViewerService(FleetContext context)
             "set-option", "-t", TmuxTarget.SessionWindow(viewer), "destroy-unattached", "on");
         var host = context.HostOf(hostName);
         if (host.IsLocal) return argv;
-        // ssh needs a terminal for an interactive tmux client.
+        // ssh needs a terminal for an interactive tmux client. ssh takes the LAST of -t/-T, so the transport's -T is
+        // removed and -tt (a tty even if ssh's own stdin is not one) goes last among the options, right before "--".
         var wrapped = host.Wrap(new CommandSpec(argv, Timeout.InfiniteTimeSpan)).Argv.ToList();
-        wrapped.Insert(1, "-t");
+        var end = wrapped.IndexOf("--");
+        if (end < 0) end = wrapped.Count - 2;
+        for (var i = end - 1; i >= 1; i--)
+        {
+            if (wrapped[i] == "-T" && wrapped[i - 1] != "-o") { wrapped.RemoveAt(i); end--; }
+        }
+        wrapped.Insert(end, "-tt");
         return wrapped;
     }
 

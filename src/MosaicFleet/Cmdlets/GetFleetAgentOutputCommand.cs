@@ -31,16 +31,22 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
         var reader = new AgentOutput(Context);
         var agents = SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList());
         var tasks = agents.Select(a => Capture(reader, a)).ToList();
+        var unreachable = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var t in tasks)
         {
             var (capture, error) = Await(t);
             if (capture is not null) WriteObject(capture);
-            if (error is not null)
+            if (error is { Status: FleetSendStatus.Unreachable })
+            {
+                // One error per host per call, the host as target.
+                var host = agents.First(a => a.Name == error.Agent).Host;
+                if (unreachable.Add(host)) WriteError(FleetSendCmdlet.HostUnreachable(host, error.Message));
+            }
+            else if (error is not null)
             {
                 var (id, category) = error.Status switch
                 {
                     FleetSendStatus.NoSession => ("AgentNoSession", ErrorCategory.ObjectNotFound),
-                    FleetSendStatus.Unreachable => ("HostUnreachable", ErrorCategory.ConnectionError),
                     _ => ("PaneCaptureFailed", ErrorCategory.ReadError),
                 };
                 WriteError(new ErrorRecord(error, id, category, error.Agent));

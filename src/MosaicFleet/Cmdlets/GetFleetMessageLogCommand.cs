@@ -39,7 +39,23 @@ public sealed class GetFleetMessageLogCommand : FleetCmdlet
         var home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var log = new MessageLog(MessageLog.DefaultPath(Environment.GetEnvironmentVariable, home));
         WriteVerbose($"Message log: {log.Path}");
-        var (entries, malformed) = Await(log.ReadAsync(StopToken));
+        List<FleetMessageLogEntry> entries;
+        int malformed;
+        try
+        {
+            (entries, malformed) = Await(log.ReadAsync(StopToken));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException)
+        {
+            ThrowTerminatingError(new ErrorRecord(new IOException($"Cannot read the message log {log.Path}: {ex.Message}", ex), "MessageLogUnreadable", ErrorCategory.ReadError, log.Path)
+            {
+                ErrorDetails = new ErrorDetails($"Cannot read the message log {log.Path}: {ex.Message}")
+                {
+                    RecommendedAction = "Check the file's permissions; if a sender holds its lock, try again.",
+                },
+            });
+            return;
+        }
         if (malformed > 0) WriteWarning($"{malformed} line(s) of {log.Path} are not log entries and were skipped.");
         IEnumerable<FleetMessageLogEntry> selected = entries;
         if (_names.Count > 0)

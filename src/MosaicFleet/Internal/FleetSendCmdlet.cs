@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Messaging;
 
 namespace MosaicFleet.Internal;
@@ -7,6 +8,8 @@ namespace MosaicFleet.Internal;
 /// <summary>Shared by Send-FleetMessage and Reset-FleetAgent: delivery options, the send, results and ErrorRecords.</summary>
 public abstract class FleetSendCmdlet : FleetCmdlet
 {
+    private static readonly TimeSpan ProgressAfter = TimeSpan.FromSeconds(1), ProgressInterval = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Submit without verifying: Status is Submitted.</summary>
     [Parameter]
     public SwitchParameter NoVerify { get; set; }
@@ -36,17 +39,55 @@ public abstract class FleetSendCmdlet : FleetCmdlet
             Verbose = t => notes.Enqueue((false, t)),
             Warning = t => notes.Enqueue((true, t)),
         };
-        var results = Await(sender.SendAsync(requests, StopToken));
+        var send = sender.SendAsync(requests, StopToken);
+        // Progress is written here, on the pipeline thread, from the sender's thread-safe snapshot: only for more
+        // than one agent, only after a second, never when output is redirected ($ProgressPreference applies as usual).
+        var showProgress = requests.Count > 1 && !Console.IsOutputRedirected;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var progress = new ProgressRecord(2, $"Sending to {requests.Count} agents", "Starting");
+        var progressShown = false;
+        while (!((IAsyncResult)send).AsyncWaitHandle.WaitOne(ProgressInterval))
+        {
+            if (!showProgress || clock.Elapsed < ProgressAfter) continue;
+            var p = sender.Progress;
+            if (p.Pending.Count == 0) continue;
+            progress.StatusDescription = $"{p.Done} of {p.Total} done; still waiting for {p.Pending[0]}" + (p.Pending.Count > 1 ? $" and {p.Pending.Count - 1} more" : "");
+            progress.PercentComplete = (int)(100.0 * p.Done / p.Total);
+            WriteProgress(progress);
+            progressShown = true;
+        }
+        if (progressShown)
+        {
+            progress.RecordType = ProgressRecordType.Completed;
+            WriteProgress(progress);
+        }
+        var results = Await(send);
         foreach (var (warning, text) in notes)
         {
             if (warning) WriteWarning(text); else WriteVerbose(text);
         }
+        var unreachable = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var r in results)
         {
             WriteObject(r);
-            if (ErrorFor(r) is { } error) WriteError(error);
+            if (r.Status == FleetSendStatus.Unreachable)
+            {
+                // One error per host per call, the host as target (as everywhere in the module).
+                if (unreachable.Add(r.Host)) WriteError(HostUnreachable(r.Host, $"Cannot reach host {r.Host}: the message to {r.Agent} was not sent ({r.Detail})."));
+            }
+            else if (ErrorFor(r) is { } error)
+            {
+                WriteError(error);
+            }
         }
     }
+
+    /// <summary>The module's one error for a host that cannot be reached: FleetHostUnreachable, ConnectionError, the host as target.</summary>
+    public static ErrorRecord HostUnreachable(string host, string message)
+        => new(new InvalidOperationException(message), FleetQuery.UnreachableId, ErrorCategory.ConnectionError, host)
+        {
+            ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Check the host's ssh connection, then try again." },
+        };
 
     /// <summary>The ErrorRecord for a result that is neither Accepted nor Submitted.</summary>
     public static ErrorRecord? ErrorFor(FleetSendResult r)
@@ -57,12 +98,12 @@ public abstract class FleetSendCmdlet : FleetCmdlet
             FleetSendStatus.NotAccepted => ("MessageNotAccepted", ErrorCategory.OperationTimeout, "was not seen leaving the input area"),
             FleetSendStatus.NoSession => ("AgentNoSession", ErrorCategory.ObjectNotFound, "was not sent: the agent has no tmux session"),
             FleetSendStatus.PaneDead => ("AgentPaneDead", ErrorCategory.ResourceUnavailable, "was not delivered: the agent's pane is dead"),
-            FleetSendStatus.Unreachable => ("HostUnreachable", ErrorCategory.ConnectionError, $"was not sent: host {r.Host} could not be reached"),
+            FleetSendStatus.Unreachable => (FleetQuery.UnreachableId, ErrorCategory.ConnectionError, $"was not sent: host {r.Host} could not be reached"),
             _ => null,
         };
         if (e is not { } x) return null;
         var message = $"The message to {r.Agent} {x.What} ({r.Detail}).";
-        return new ErrorRecord(new InvalidOperationException(message), x.Id, x.Category, r.Agent)
+        return new ErrorRecord(new InvalidOperationException(message), x.Id, x.Category, r.Status == FleetSendStatus.Unreachable ? r.Host : r.Agent)
         {
             ErrorDetails = new ErrorDetails(message)
             {

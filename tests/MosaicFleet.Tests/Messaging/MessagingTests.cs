@@ -239,4 +239,45 @@ public class DraftVerificationTests
         var after = "ready\nyou said: [op] deploy the thing\n\n> \n";
         Assert.Equal(VerifyStep.Accepted, v.Step(InputArea.Find(after, null), TimeSpan.FromSeconds(0.3), Retry, Timeout));
     }
+
+    [Fact]
+    public void A_dialog_covering_the_input_area_is_no_evidence_and_never_Accepted()
+    {
+        // agent-deck #1413 class: a menu/dialog hides the box after the draft was seen; that is not the draft leaving.
+        var v = New("hello agent");
+        Assert.True(v.ObserveDraft("> hello agent"));
+        Assert.Equal(VerifyStep.Wait, v.Step(null, TimeSpan.FromSeconds(0.2), Retry, Timeout));
+        Assert.Equal(VerifyStep.Wait, v.Step(null, TimeSpan.FromSeconds(5), Retry, Timeout));
+        Assert.Equal(VerifyStep.NotAccepted, v.Step(null, Timeout, Retry, Timeout));
+    }
+
+    [Fact]
+    public void At_the_timeout_a_hidden_area_follows_the_last_found_area()
+    {
+        var v = New("hello agent");
+        v.ObserveDraft("> hello agent");
+        Assert.Equal(VerifyStep.Wait, v.Step("> hello agent x", TimeSpan.FromSeconds(0.2), Retry, Timeout));
+        Assert.Equal(VerifyStep.NotSubmitted, v.Step(null, Timeout, Retry, Timeout, "covered"));
+        Assert.StartsWith("covered", v.LastSeen, StringComparison.Ordinal);
+        // The area coming back empty is real evidence again.
+        var w = New("hello agent");
+        w.ObserveDraft("> hello agent");
+        Assert.Equal(VerifyStep.Wait, w.Step(null, TimeSpan.FromSeconds(1), Retry, Timeout));
+        Assert.Equal(VerifyStep.Accepted, w.Step("> ", TimeSpan.FromSeconds(2), Retry, Timeout));
+    }
+}
+
+public class InputPatternTimeoutTests
+{
+    [Fact]
+    public void A_pattern_that_times_out_finds_no_area_and_says_why()
+    {
+        var screen = new string('a', 40) + "!";
+        var area = InputArea.Find(screen, "^(a+)+$", out var missing);
+        Assert.Null(area);
+        Assert.Contains("inputPattern timed out", missing, StringComparison.Ordinal);
+        var v = new DraftVerification(InputArea.Needle("x"), DraftCount.None, provable: true);
+        Assert.Equal(VerifyStep.NotAccepted, v.Step(area, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), missing));
+        Assert.Contains("timed out", v.LastSeen, StringComparison.Ordinal);
+    }
 }

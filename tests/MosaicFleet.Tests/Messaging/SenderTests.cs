@@ -186,6 +186,67 @@ public sealed class SenderTests : IDisposable
         Assert.Empty(tmux.Buffers);
         using var again = await FileLock.AcquireAsync(AgentLocks.PathFor(Path.Combine(_dir, "locks"), "local", "local", "a"), TimeSpan.Zero, CancellationToken.None);
     }
+
+    /// <summary>paste-buffer hangs until cancelled: Ctrl+C lands while the loaded buffer still exists.</summary>
+    private sealed class HangingPaste(FakeTmux inner) : MosaicFleet.Engine.Processes.IProcessRunner
+    {
+        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<MosaicFleet.Engine.Processes.CommandResult> RunAsync(MosaicFleet.Engine.Processes.CommandSpec spec, CancellationToken ct)
+        {
+            if (spec.Argv[3] != "paste-buffer") return await inner.RunAsync(spec, ct);
+            Reached.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+            throw new InvalidOperationException("unreachable");
+        }
+    }
+
+    [Fact]
+    public async Task Ctrl_C_while_the_buffer_is_loaded_deletes_it_and_logs_the_typed_message()
+    {
+        var (_, tmux, roster, log) = Setup(["a"]);
+        tmux.Add("a");
+        var hang = new HangingPaste(tmux);
+        var sender = new MessageSender(new FleetContext(roster, hang, _ => null), new SendOptions
+        {
+            PollInterval = TimeSpan.FromMilliseconds(10), LockDirectory = Path.Combine(_dir, "locks"),
+        }, log);
+        using var cts = new CancellationTokenSource();
+        var send = sender.SendAsync([Req(roster, "a", "half way")], cts.Token);
+        await hang.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Single(tmux.Buffers);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
+        Assert.Empty(tmux.Buffers);
+        Assert.Contains(tmux.Calls, c => c.Argv[3] == "delete-buffer");
+        var (entries, _) = await log.ReadAsync(CancellationToken.None);
+        var e = Assert.Single(entries);
+        Assert.Equal(("a", "NotAccepted", "half way"), (e.Agent, e.Status, e.Message));
+    }
+
+    [Fact]
+    public async Task Each_delivery_is_logged_when_it_ends_and_a_cancelled_typed_one_still_is()
+    {
+        var (sender, tmux, roster, log) = Setup(["done", "busy", "gone"], timeout: 60);
+        tmux.Add("done");
+        tmux.Add("busy").Busy = true;
+        using var cts = new CancellationTokenSource();
+        var send = sender.SendAsync([Req(roster, "done", "one"), Req(roster, "busy", "two"), Req(roster, "gone", "three")], cts.Token);
+        // The finished deliveries are in the log while the busy one is still being verified.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        List<FleetMessageLogEntry> entries;
+        while ((entries = (await log.ReadAsync(CancellationToken.None)).Entries).Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Equal([("done", "Accepted"), ("gone", "NoSession")], entries.Select(e => (e.Agent, e.Status)).OrderBy(x => x.Agent));
+        var progress = sender.Progress;
+        Assert.Equal((2, 3), (progress.Done, progress.Total));
+        Assert.Equal(["busy"], progress.Pending);
+        Assert.False(send.IsCompleted);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
+        entries = (await log.ReadAsync(CancellationToken.None)).Entries;
+        Assert.Equal(3, entries.Count);
+        Assert.Equal(("busy", "NotAccepted", "two"), (entries[2].Agent, entries[2].Status, entries[2].Message));
+    }
 }
 
 public sealed class FileLockAndLogTests : IDisposable

@@ -163,4 +163,16 @@ public class WaitTrackerTests
         Assert.False(t.Observe(FleetAgentActivity.Waiting, T0.AddSeconds(10)));
         Assert.True(t.Observe(FleetAgentActivity.Busy, T0.AddSeconds(11)));
     }
+
+    [Fact]
+    public void A_declared_idleAfterSeconds_needs_the_screen_unchanged_that_long_across_polls()
+    {
+        var t = new WaitTracker(FleetAgentActivity.Idle, null, 2, stableSeconds: 2);
+        Assert.False(t.Observe(FleetAgentActivity.Unknown, T0));                 // first reading: nothing to compare with
+        Assert.False(t.Observe(FleetAgentActivity.Idle, T0.AddSeconds(0.6)));    // unchanged since T0: 0.6 s
+        Assert.False(t.Observe(FleetAgentActivity.Busy, T0.AddSeconds(1.2)));    // changed: the streak restarts
+        Assert.False(t.Observe(FleetAgentActivity.Idle, T0.AddSeconds(1.8)));    // unchanged since 1.2: 0.6 s
+        Assert.False(t.Observe(FleetAgentActivity.Idle, T0.AddSeconds(3.1)));    // 1.9 s
+        Assert.True(t.Observe(FleetAgentActivity.Idle, T0.AddSeconds(3.2)));     // 2.0 s
+    }
 }

@@ -93,6 +93,23 @@ public class ViewerTests
     }
 
     [Fact]
+    public void A_remote_attach_requests_a_tty_after_every_other_ssh_option()
+    {
+        // ssh takes the last of -t/-T: "-t" before the transport's "-T" gives no tty (ssh -G -t -T => requesttty false).
+        var roster = RosterLoader.Parse("version: 1\ntmux: { socketName: fleet }\nhosts:\n  far: { ssh: me@far.example }\nagents:\n  - { name: coder1, runtime: pi, host: far }\n", "r.yaml");
+        var svc = new ViewerService(new FleetContext(roster, new RecordingRunner(), _ => null));
+        var argv = svc.AttachArgv("far", "_view-coder1-0badf00d", takeover: false).ToList();
+        Assert.Equal("ssh", Path.GetFileName(argv[0]));
+        var end = argv.IndexOf("--");
+        Assert.True(end > 0);
+        var options = argv.Take(end).Where((a, i) => i == 0 || argv[i - 1] != "-o").ToList();
+        var ttyFlags = options.Where(a => a is "-t" or "-T" or "-tt").ToList();
+        Assert.Equal(["-tt"], ttyFlags);
+        Assert.Equal("-tt", argv[end - 1]);
+        Assert.Contains("attach-session", argv[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Removes_only_unattached_viewer_sessions()
     {
         var runner = new RecordingRunner();
