@@ -125,6 +125,13 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
             new(UnitRenderer.EnvWorkdir, WorkingDirectory(agent)),
             new(UnitRenderer.EnvPaneCommand, pane),
         };
+        // The values that reach tmux as command arguments (the socket is tmux's -L option, not parsed as a command):
+        // escaped here, once, for both the unit and -Direct (see TmuxArgument).
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (values[i].Key is UnitRenderer.EnvSocket or UnitRenderer.EnvRuntime) continue;
+            values[i] = new(values[i].Key, TmuxArgument.Literal(values[i].Value));
+        }
         foreach (var (k, v) in agent.Environment.OrderBy(p => p.Key, StringComparer.Ordinal)) values.Add(new(k, v));
         return new AgentLaunch
         {

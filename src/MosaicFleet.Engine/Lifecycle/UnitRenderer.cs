@@ -5,6 +5,17 @@ namespace MosaicFleet.Engine.Lifecycle;
 /// <summary>Absolute programs baked into unit files at install time (a unit's PATH is not relied on).</summary>
 public sealed record LaunchPrograms(string Tmux, string Sh);
 
+/// <summary>tmux (3.3a) splits its argv into commands at EVERY argument that ends in ';' (the ';' is dropped and the
+/// rest is another command), even after "--". Its documented escape: an argument ending in "\;" ends in a literal ';'.
+/// Every value the lifecycle hands to tmux as a command argument (working directory, pane command, session names and
+/// targets) goes through <see cref="Literal"/>, in the launch data (env file values, the holder unit's arguments), so
+/// the unit (systemd, sh) and -Direct give tmux the same escaped words. Not for tmux's own options (-L socket).</summary>
+public static class TmuxArgument
+{
+    /// <summary>The word tmux turns back into <paramref name="value"/>.</summary>
+    public static string Literal(string value) => value.EndsWith(';') ? value[..^1] + "\\;" : value;
+}
+
 /// <summary>Renders the holder unit and the agent template. Every Exec line starts with an absolute path; per-agent data
 /// reaches Exec lines only as whole ${VAR} words (one argument each, no expansion inside the value).</summary>
 public static class UnitRenderer
@@ -45,7 +56,7 @@ public static class UnitRenderer
         sb.Append("[Service]\n");
         sb.Append("Type=oneshot\n");
         sb.Append("RemainAfterExit=yes\n");
-        sb.Append("ExecStart=").Append(string.Join(' ', new[] { programs.Sh, "-c", HolderScript, programs.Tmux, socket, holderSession }.Select(w))).Append('\n');
+        sb.Append("ExecStart=").Append(string.Join(' ', new[] { programs.Sh, "-c", HolderScript, programs.Tmux, socket, TmuxArgument.Literal(holderSession) }.Select(w))).Append('\n');
         sb.Append("ExecStop=-").Append(string.Join(' ', new[] { programs.Tmux, "-L", socket, "kill-server" }.Select(w))).Append('\n');
         sb.Append('\n');
         sb.Append("[Install]\n");

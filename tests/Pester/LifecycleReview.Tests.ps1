@@ -1,0 +1,104 @@
+# Lifecycle review fixes: tmux's ';' separator, per-agent failures, error categories, Initialize-Fleet warnings and
+# -WhatIf (nothing written, nothing run, not even npm). Real pwsh, real tmux on a private socket, recording shims.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'FleetTestHelpers.psm1') -Force
+    Import-Module (Get-FleetModulePath) -Force
+    $script:Fixture = Join-Path (Get-RepoRoot) 'tests/fixtures/record-runtime.py'
+    $script:Saved = @{ HOME = $env:HOME; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME; USER = $env:USER; MOSAIC_TMUX = $env:MOSAIC_TMUX; MOSAIC_NPM = $env:MOSAIC_NPM }
+
+    function script:New-ReviewFleet {
+        <# Own HOME and XDG_CONFIG_HOME; a fake runtime 'fakert' (python3 running record-runtime.py) reachable through
+           runtimeBin; agents given as YAML lines. #>
+        param([string] $AgentsYaml, [string] $CommandTail = '')
+        $e = New-FleetTestEnvironment
+        $home_ = Join-Path $e.Directory 'home'
+        $records = Join-Path $e.Directory 'records'
+        New-Item -ItemType Directory -Force $home_, $records | Out-Null
+        $python = (& python3 -c 'import os, sys; print(os.path.realpath(sys.executable))').Trim()
+        New-Item -ItemType SymbolicLink -Path (Join-Path $e.BinDir 'fakert') -Target $python -Force | Out-Null
+        $q = { param($v) "'" + $v.Replace("'", "''") + "'" }
+        $command = "fakert $(ConvertTo-ShQuote $Fixture) --flag$CommandTail"
+        $yaml = @"
+version: 1
+transport: tmux
+tmux: { socketName: $($e.Socket), holderSession: _holder }
+runtimes:
+  fakert: { command: $(& $q $command), paneCommands: [fakert] }
+defaults:
+  runtimeBin: $(& $q $e.BinDir)
+agents:
+$($AgentsYaml.Replace('RECORDS', (& $q $records)))
+"@
+        Set-Content -LiteralPath $e.RosterPath -Value $yaml -NoNewline
+        $env:HOME = $home_
+        $env:XDG_CONFIG_HOME = Join-Path $e.Directory 'cfg'
+        $env:USER = 'fleetop'
+        $e | Add-Member -NotePropertyMembers @{ Home = $home_; Records = $records; Config = (Join-Path $e.Directory 'cfg') } -PassThru
+    }
+
+    function script:Get-Records($e, $agent) {
+        $f = Join-Path $e.Records "$agent.jsonl"
+        if (-not (Test-Path -LiteralPath $f)) { return @() }
+        foreach ($l in [IO.File]::ReadAllLines($f)) { $l | ConvertFrom-Json }
+    }
+
+    function script:Get-PanePath($e, $session) {
+        $line = & tmux -L $e.Socket list-panes -t "=${session}:" -F '#{pane_current_command}|#{pane_current_path}' 2>$null
+        $global:LASTEXITCODE = 0
+        "$line"
+    }
+}
+
+AfterAll {
+    foreach ($k in $Saved.Keys) { if ($null -eq $Saved[$k]) { Remove-Item "env:$k" -ErrorAction Ignore } else { Set-Item "env:$k" $Saved[$k] } }
+}
+
+Describe 'A working directory and a runtime command ending in '';'' (tmux''s command separator)' {
+    BeforeAll {
+        $script:e = New-ReviewFleet -CommandTail ' semi;' -AgentsYaml @"
+  - name: coder0
+    runtime: fakert
+    workingDirectory: '~/src/semi;'
+    environment: { RECORD_DIR: RECORDS }
+"@
+        $script:semi = Join-Path $e.Home 'src/semi;'
+        New-Item -ItemType Directory -Force $semi | Out-Null
+        New-RecordingShim -Environment $e -Program 'systemctl' -Fail -ExitCode 0 -Stderr '' | Out-Null
+        New-RecordingShim -Environment $e -Program 'loginctl' -Fail -ExitCode 0 -Stderr '' | Out-Null
+        Use-ShimPath $e { Install-FleetUnit -RosterPath $e.RosterPath -NoEnable }
+    }
+    AfterAll { Remove-FleetTestEnvironment $e }
+
+    It 'start via -Direct in that directory with the whole command' {
+        Start-FleetAgent coder0 -Direct -RosterPath $e.RosterPath -ErrorVariable err -ErrorAction SilentlyContinue
+        $err | Should -BeNullOrEmpty
+        Wait-Until -TimeoutSeconds 30 { @(Get-Records $e 'coder0').Count -ge 1 } | Should -BeTrue
+        $r = @(Get-Records $e 'coder0')[0]
+        $r.cwd | Should -BeExactly $semi
+        $r.argv | Should -Be @('--flag', 'semi')
+        Get-PanePath $e 'coder0' | Should -BeExactly "fakert|$semi"
+        & tmux -L $e.Socket show-options -w -v -t '=coder0:' remain-on-exit | Should -Be 'on'
+    }
+
+    It 'the installed unit, resolved by systemd''s rules and run through sh and tmux, starts the same session' {
+        & tmux -L $e.Socket kill-server
+        $unitDir = Join-Path $e.Config 'systemd/user'
+        $specs = @{ i = 'coder0'; E = $e.Config }
+        $vars = Read-SystemdEnvFile (Join-Path $e.Config 'mosaic/fleet/agents/coder0.env')
+        $lines = @(
+            Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-tmux-holder.service') 'ExecStart' | ForEach-Object { , (Resolve-SystemdExecLine $_ @{} $specs) }
+            Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-agent@.service') 'ExecStartPre' | ForEach-Object { , (Resolve-SystemdExecLine $_ $vars $specs) }
+            Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-agent@.service') 'ExecStart' | ForEach-Object { , (Resolve-SystemdExecLine $_ $vars $specs) })
+        $lines.Count | Should -Be 3
+        foreach ($argv in $lines) {
+            $rest = @($argv | Select-Object -Skip 1)
+            & $argv[0] @rest
+            $LASTEXITCODE | Should -Be 0 -Because ($argv -join ' | ')
+        }
+        Wait-Until -TimeoutSeconds 30 { @(Get-Records $e 'coder0').Count -ge 2 } | Should -BeTrue
+        $r = @(Get-Records $e 'coder0')
+        $r[1].cwd | Should -BeExactly $semi
+        $r[1].argv | Should -Be $r[0].argv
+        Get-PanePath $e 'coder0' | Should -BeExactly "fakert|$semi"
+    }
+}
