@@ -102,3 +102,84 @@ Describe 'A working directory and a runtime command ending in '';'' (tmux''s com
         Get-PanePath $e 'coder0' | Should -BeExactly "fakert|$semi"
     }
 }
+
+Describe 'One agent''s settings or file problem is that agent''s error; the other agents go ahead' {
+    BeforeAll {
+        $script:e = New-ReviewFleet -AgentsYaml @"
+  - name: bad
+    runtime: fakert
+    environment: { RECORD_DIR: RECORDS }
+  - name: good
+    runtime: fakert
+    environment: { RECORD_DIR: RECORDS }
+"@
+        New-RecordingShim -Environment $e -Program 'systemctl' -Fail -ExitCode 1 -Stderr 'Failed to connect to bus' | Out-Null
+        New-RecordingShim -Environment $e -Program 'loginctl' -Fail -ExitCode 0 -Stderr '' | Out-Null
+    }
+    AfterAll { Remove-FleetTestEnvironment $e }
+
+    It '-Direct: an env file that cannot be written is EnvFileWriteFailed (WriteError) for that agent, not a host read error' {
+        # bad's env file path is a directory: the atomic write cannot replace it.
+        New-Item -ItemType Directory -Force (Join-Path $e.Config 'mosaic/fleet/agents/bad.env') | Out-Null
+        Use-ShimPath $e { Start-FleetAgent bad, good -Direct -RosterPath $e.RosterPath -ErrorVariable script:err -ErrorAction SilentlyContinue }
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'EnvFileWriteFailed,*'
+        $err[0].CategoryInfo.Category | Should -Be 'WriteError'
+        $err[0].TargetObject | Should -Be 'bad'
+        $err[0].Exception.Message | Should -Match 'bad\.env'
+        Wait-Until -TimeoutSeconds 30 { @(Get-Records $e 'good').Count -ge 1 } | Should -BeTrue
+        & tmux -L $e.Socket has-session -t '=bad' 2>$null
+        $LASTEXITCODE | Should -Not -Be 0
+    }
+
+    It 'Install-FleetUnit: an agent it cannot render is its own error (agent as target); the others are installed and enabled' {
+        $roster = Join-Path $e.Directory 'reserved.yaml'
+        (Get-Content -Raw $e.RosterPath).Replace("  - name: bad`n    runtime: fakert`n    environment: {", "  - name: bad`n    runtime: fakert`n    environment: { MOSAIC_PANE_COMMAND: x,") | Set-Content $roster
+        Get-Content -Raw $roster | Should -Match 'MOSAIC_PANE_COMMAND'
+        $cfg = Join-Path $e.Directory 'cfg-install'
+        $saved = $env:XDG_CONFIG_HOME
+        try {
+            $env:XDG_CONFIG_HOME = $cfg
+            Use-ShimPath $e { Install-FleetUnit -RosterPath $roster -ErrorVariable script:err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue }
+        } finally { $env:XDG_CONFIG_HOME = $saved }
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'ReservedEnvironmentName,*'
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $err[0].TargetObject | Should -Be 'bad'
+        Join-Path $cfg 'mosaic/fleet/agents/good.env' | Should -Exist
+        Join-Path $cfg 'mosaic/fleet/agents/bad.env' | Should -Not -Exist
+        $calls = @(Get-RecordedCalls (Join-Path $e.Directory 'systemctl.calls') | ForEach-Object { $_ -join ' ' })
+        $calls | Should -Contain '--user enable mosaic-agent@good.service'
+        $calls | Should -Not -Contain '--user enable mosaic-agent@bad.service'
+    }
+}
+
+Describe 'A local tmux failure is reported with the same category by every cmdlet' {
+    BeforeAll {
+        $script:e = New-ReviewFleet -AgentsYaml @"
+  - name: coder0
+    runtime: fakert
+"@
+        # A tmux that fails with an error other than "no server running".
+        New-RecordingShim -Environment $e -Program 'tmux' -Fail -ExitCode 1 -Stderr 'tmux: something else broke' | Out-Null
+        $env:MOSAIC_TMUX = Join-Path $e.ShimDir 'tmux'
+    }
+    AfterAll {
+        if ($null -eq $Saved.MOSAIC_TMUX) { Remove-Item env:MOSAIC_TMUX -ErrorAction Ignore } else { $env:MOSAIC_TMUX = $Saved.MOSAIC_TMUX }
+        Remove-FleetTestEnvironment $e
+    }
+
+    It 'Get-FleetAgent, Start-FleetAgent and Wait-FleetAgent: TmuxQueryFailed, ResourceUnavailable (not ConnectionError), host as target' {
+        $records = @(
+            Get-FleetAgent -RosterPath $e.RosterPath -ErrorVariable a -ErrorAction SilentlyContinue | Out-Null; $a
+            Start-FleetAgent coder0 -Direct -RosterPath $e.RosterPath -ErrorVariable b -ErrorAction SilentlyContinue | Out-Null; $b
+            Wait-FleetAgent coder0 -TimeoutSeconds 1 -RosterPath $e.RosterPath -ErrorVariable c -ErrorAction SilentlyContinue | Out-Null; $c | Where-Object { $_.FullyQualifiedErrorId -like 'TmuxQueryFailed*' })
+        $records.Count | Should -Be 3
+        foreach ($r in $records) {
+            $r.FullyQualifiedErrorId | Should -BeLike 'TmuxQueryFailed*'
+            $r.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+            $r.TargetObject | Should -Be 'local'
+            $r.Exception.Message | Should -Match 'something else broke'
+        }
+    }
+}

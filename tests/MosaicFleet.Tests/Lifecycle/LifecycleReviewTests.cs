@@ -37,4 +37,47 @@ public class LifecycleReviewTests
         Assert.Equal("/w/semi\\;", env[UnitRenderer.EnvWorkdir]);
         Assert.EndsWith("exec run it\\;", env[UnitRenderer.EnvPaneCommand], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_empty_agent_command_is_that_agents_InvalidRuntimeCommand_not_an_ArgumentException()
+    {
+        using var t = new TempFleet();
+        var agent = new FleetAgentSpec { Name = "bad", Runtime = "pi", Command = "" };
+        var builder = new LaunchBuilder(t.Context(TempFleet.Roster(agent), new LifecycleRecordingRunner()), t.Paths);
+        var ex = await Assert.ThrowsAsync<LifecycleException>(() => builder.BuildAsync(agent, builder.Programs(), CancellationToken.None));
+        Assert.Equal("InvalidRuntimeCommand", ex.ErrorId);
+        Assert.Equal("bad", ex.Target);
+        Assert.IsAssignableFrom<ArgumentException>(ex.InnerException);
+    }
+
+    [Fact]
+    public async Task An_install_plan_reports_an_agent_it_cannot_render_and_plans_the_other_agents()
+    {
+        using var t = new TempFleet();
+        var bad = new FleetAgentSpec { Name = "bad", Runtime = "pi", Command = " " };
+        var good = new FleetAgentSpec { Name = "good", Runtime = "pi" };
+        var builder = new LaunchBuilder(t.Context(TempFleet.Roster(bad, good), new LifecycleRecordingRunner()), t.Paths);
+        var plan = await new UnitInstaller(builder, LocalHostFiles.Instance).PlanInstallAsync([bad, good], enable: true, CancellationToken.None);
+        var failure = Assert.Single(plan.AgentFailures);
+        Assert.Equal(("InvalidRuntimeCommand", "bad"), (failure.ErrorId, failure.Target));
+        Assert.Equal(["good"], plan.Files.Where(f => f.Kind == PlannedFile.EnvKind).Select(f => f.Agent));
+        Assert.Contains(plan.After, c => c.Target == "mosaic-agent@good.service");
+        Assert.DoesNotContain(plan.After, c => c.Target == "mosaic-agent@bad.service");
+    }
+
+    [Fact]
+    public async Task A_direct_start_that_cannot_write_the_env_file_is_that_agents_EnvFileWriteFailed()
+    {
+        using var t = new TempFleet();
+        var agent = new FleetAgentSpec { Name = "a", Runtime = "pi", Environment = new Dictionary<string, string> { ["K"] = "v" } };
+        var runner = new LifecycleRecordingRunner();
+        var builder = new LaunchBuilder(t.Context(TempFleet.Roster(agent), runner), t.Paths);
+        // The env file's path is a directory: the atomic write cannot replace it.
+        Directory.CreateDirectory(t.Paths.EnvFile("a"));
+        var control = new AgentControl(builder, LocalHostFiles.Instance);
+        var ex = await Assert.ThrowsAsync<LifecycleException>(() => control.LaunchDirectAsync(agent, replace: false, [], CancellationToken.None));
+        Assert.Equal((AgentControl.EnvFileWriteFailedId, "a"), (ex.ErrorId, ex.Target));
+        Assert.True(ex.InnerException is IOException or UnauthorizedAccessException);
+        Assert.Empty(runner.CallsOf("tmux"));
+    }
 }
