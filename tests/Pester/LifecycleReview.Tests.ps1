@@ -183,3 +183,82 @@ Describe 'A local tmux failure is reported with the same category by every cmdle
         }
     }
 }
+
+Describe 'Initialize-Fleet and Install-FleetUnit under -WhatIf, and without tmux' {
+    BeforeAll {
+        $script:e = New-ReviewFleet -AgentsYaml @"
+  - name: coder0
+    runtime: fakert
+    environment: { RECORD_DIR: RECORDS }
+  - name: coder1
+    runtime: fakert
+"@
+        $script:sysLog = New-RecordingShim -Environment $e -Program 'systemctl' -Fail -ExitCode 0 -Stderr ''
+        $script:loginLog = New-RecordingShim -Environment $e -Program 'loginctl' -Fail -ExitCode 0 -Stderr ''
+        # An npm whose prefix has a bin directory: a real run asks it (and puts <prefix>/bin on the pane's PATH).
+        $script:npmPrefix = Join-Path $e.Directory 'npm-prefix'
+        New-Item -ItemType Directory -Force (Join-Path $npmPrefix 'bin') | Out-Null
+        $script:npmLog = New-RecordingShim -Environment $e -Program 'npm' -Fail -ExitCode 0 -Stderr '' -Stdout $npmPrefix
+        $script:childEnv = { param($cfg) @{ XDG_CONFIG_HOME = $cfg; HOME = $e.Home; PATH = "$($e.ShimDir):$env:PATH"; USER = 'fleetop'; MOSAIC_NPM = '' } }
+    }
+    AfterAll { Remove-FleetTestEnvironment $e }
+
+    It 'Initialize-Fleet -WhatIf shows the roster write, every unit and env file, reload, enable and linger, and writes and runs nothing' {
+        $fresh = Join-Path $e.Directory 'cfg-whatif'
+        $starter = Join-Path $e.Directory 'new/roster.yaml'
+        # A new roster (the starter: no agents), then the existing roster with two agents.
+        $r1 = Invoke-ChildPwsh -Command "Import-Module `$env:MOSAIC_FLEET_MODULE; Initialize-Fleet -RosterPath '$starter' -WhatIf" -Environment (& $childEnv $fresh)
+        $r2 = Invoke-ChildPwsh -Command "Import-Module `$env:MOSAIC_FLEET_MODULE; Initialize-Fleet -RosterPath '$($e.RosterPath)' -WhatIf -WarningAction SilentlyContinue" -Environment (& $childEnv $fresh)
+        $r1.Stderr | Should -BeNullOrEmpty
+        $r2.Stderr | Should -BeNullOrEmpty
+        $units = [regex]::Escape((Join-Path $fresh 'systemd/user'))
+        $envDir = [regex]::Escape((Join-Path $fresh 'mosaic/fleet/agents'))
+        $r1.Stdout | Should -Match "What if: Performing the operation ""Create a starter roster"" on target ""$([regex]::Escape($starter))"""
+        foreach ($out in $r1.Stdout, $r2.Stdout) {
+            $out | Should -Match "What if: Performing the operation ""Write HolderUnit"" on target ""$units/mosaic-tmux-holder\.service"""
+            $out | Should -Match "What if: Performing the operation ""Write AgentUnit"" on target ""$units/mosaic-agent@\.service"""
+            $out | Should -Match 'What if: .*Reload \(.*systemctl --user daemon-reload\)'
+            $out | Should -Match 'What if: .*Enable \(.*systemctl --user enable mosaic-tmux-holder\.service\)'
+            $out | Should -Match 'What if: .*Enable linger \(.*loginctl enable-linger fleetop\)'
+        }
+        foreach ($agent in 'coder0', 'coder1') {
+            $r2.Stdout | Should -Match "What if: Performing the operation ""Write EnvFile of agent $agent.*"" on target ""$envDir/$agent\.env"""
+            $r2.Stdout | Should -Match "What if: .*Enable \(.*systemctl --user enable mosaic-agent@$agent\.service\)"
+        }
+        $starter | Should -Not -Exist
+        $fresh | Should -Not -Exist
+        $sysLog | Should -Not -Exist
+        $loginLog | Should -Not -Exist
+        $npmLog | Should -Not -Exist
+    }
+
+    It 'Install-FleetUnit -WhatIf does not run npm and says the npm prefix was not probed; a real install asks npm' {
+        $fresh = Join-Path $e.Directory 'cfg-whatif-npm'
+        $r = Invoke-ChildPwsh -Command "Import-Module `$env:MOSAIC_FLEET_MODULE; Install-FleetUnit -RosterPath '$($e.RosterPath)' -WhatIf" -Environment (& $childEnv $fresh)
+        $r.Stderr | Should -BeNullOrEmpty
+        $r.Stdout | Should -Match 'What if: Performing the operation "Write EnvFile of agent coder0 \(the npm prefix was not probed[^"]*\)"'
+        $npmLog | Should -Not -Exist
+        $fresh | Should -Not -Exist
+        # The shim is what a real run uses: it is asked, and its bin directory reaches the env file.
+        $r = Invoke-ChildPwsh -Command "Import-Module `$env:MOSAIC_FLEET_MODULE; Install-FleetUnit -RosterPath '$($e.RosterPath)'" -Environment (& $childEnv $fresh)
+        $r.Stderr | Should -BeNullOrEmpty
+        @(Get-RecordedCalls $npmLog | ForEach-Object { $_ -join ' ' }) | Should -Contain 'config get prefix'
+        Get-Content -Raw (Join-Path $fresh 'mosaic/fleet/agents/coder0.env') | Should -Match ([regex]::Escape((Join-Path $npmPrefix 'bin')))
+    }
+
+    It 'Initialize-Fleet without tmux (MOSAIC_TMUX pointing nowhere) warns that tmux was not found and installs nothing' {
+        $fresh = Join-Path $e.Directory 'cfg-notmux'
+        $env:XDG_CONFIG_HOME = $fresh
+        $env:MOSAIC_TMUX = Join-Path $e.Directory 'no/such/tmux'
+        $caught = $null
+        try {
+            Use-ShimPath $e { Initialize-Fleet -RosterPath $e.RosterPath -WarningVariable script:w -WarningAction SilentlyContinue } | Out-Null
+        } catch { $caught = $_ } finally {
+            if ($null -eq $Saved.MOSAIC_TMUX) { Remove-Item env:MOSAIC_TMUX -ErrorAction Ignore } else { $env:MOSAIC_TMUX = $Saved.MOSAIC_TMUX }
+            $env:XDG_CONFIG_HOME = $e.Config
+        }
+        @($w | Where-Object { "$_" -match "tmux \('$([regex]::Escape((Join-Path $e.Directory 'no/such/tmux')))'\) was not found on PATH .*Install tmux" }).Count | Should -Be 1
+        $caught.FullyQualifiedErrorId | Should -BeLike 'TmuxNotFound,*'
+        Join-Path $fresh 'systemd/user/mosaic-agent@.service' | Should -Not -Exist
+    }
+}

@@ -40,6 +40,9 @@ public sealed class InstallPlan
     /// <summary>Agents whose launch could not be rendered (their settings): each is its own error; their env files are
     /// neither written nor removed and their units not enabled, the other agents go ahead.</summary>
     public List<LifecycleException> AgentFailures { get; } = [];
+
+    /// <summary>What planning did not look up because it was told to run nothing (-WhatIf), for the What-if text.</summary>
+    public List<string> SkippedProbes { get; } = [];
 }
 
 /// <summary>Plans and applies the install and uninstall of the fleet's systemd user units and agent environment files.</summary>
@@ -101,6 +104,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             planned.Add(agent);
             plan.Notes.Add($"{agent.Name}: PATH prefix {(launch.PathPrefix.Count == 0 ? "(none found)" : string.Join(':', launch.PathPrefix))}");
         }
+        if (builder.Bins.NpmNotProbed) plan.SkippedProbes.Add("the npm prefix was not probed (-WhatIf runs nothing), so its bin directory is not shown in the PATH prefix");
         var removed = OurEnvFiles().Where(n => !names.Contains(n)).ToList();
         foreach (var name in removed)
         {

@@ -57,7 +57,8 @@ public abstract class LifecycleCmdlet : FleetCmdlet
                 continue;
             }
             var verb = file.Action == UnitFileAction.Write ? "Write" : "Remove";
-            if (!Proceed(file.Path, $"{verb} {file.Kind}{(file.Agent is null ? "" : $" of agent {file.Agent}")}")) continue;
+            var caveat = file.Kind == PlannedFile.EnvKind && file.Action == UnitFileAction.Write && plan.SkippedProbes.Count > 0 ? $" ({string.Join("; ", plan.SkippedProbes)})" : "";
+            if (!Proceed(file.Path, $"{verb} {file.Kind}{(file.Agent is null ? "" : $" of agent {file.Agent}")}{caveat}")) continue;
             try
             {
                 unitFile.Changed = installer.Apply(file);
@@ -87,6 +88,9 @@ public abstract class LifecycleCmdlet : FleetCmdlet
         if (_force && !IsSwitchOn("WhatIf") && !IsSwitchOn("Confirm")) return true;
         return ShouldProcess(target, action);
     }
+
+    /// <summary>-WhatIf (or $WhatIfPreference): planning must run no external program either.</summary>
+    protected bool WhatIfMode => IsSwitchOn("WhatIf");
 
     private bool IsSwitchOn(string name)
     {

@@ -80,4 +80,25 @@ public class LifecycleReviewTests
         Assert.True(ex.InnerException is IOException or UnauthorizedAccessException);
         Assert.Empty(runner.CallsOf("tmux"));
     }
+
+    [Fact]
+    public async Task Planning_with_no_external_probes_runs_no_npm_and_says_the_prefix_was_not_probed()
+    {
+        using var t = new TempFleet();
+        var npmPrefix = Path.Combine(t.Root, "npm");
+        Directory.CreateDirectory(Path.Combine(npmPrefix, "bin"));
+        t.Env["MOSAIC_NPM"] = "npm-fake";
+        var runner = new LifecycleRecordingRunner { Answer = a => a[0] == "npm-fake" ? (0, npmPrefix + "\n", "") : (1, "", "") };
+        var agent = new FleetAgentSpec { Name = "a", Runtime = "pi" };
+        var builder = new LaunchBuilder(t.Context(TempFleet.Roster(agent), runner), t.Paths);
+        builder.Bins.NoExternalProbes = true;
+        var plan = await new UnitInstaller(builder, LocalHostFiles.Instance).PlanInstallAsync([agent], enable: true, CancellationToken.None);
+        Assert.Empty(runner.Calls);
+        Assert.True(builder.Bins.NpmNotProbed);
+        Assert.Contains(plan.SkippedProbes, p => p.Contains("npm prefix was not probed", StringComparison.Ordinal));
+        // A real run asks npm (once) and puts its bin directory in the prefix.
+        builder.Bins.NoExternalProbes = false;
+        Assert.Contains(Path.Combine(npmPrefix, "bin"), await builder.Bins.ResolveAsync(agent, CancellationToken.None));
+        Assert.Single(runner.Calls);
+    }
 }
