@@ -169,7 +169,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
     private async Task KillSessionAsync(FleetAgentSpec agent, List<string> notes, CancellationToken ct)
     {
         var tmux = Context.TmuxFor(agent.Host);
-        var spec = new CommandSpec(tmux.Build("kill-session", "-t", TmuxTarget.Session(agent.Name)), Context.CommandTimeout);
+        var spec = new CommandSpec(tmux.Build("kill-session", "-t", TmuxArgument.Literal(TmuxTarget.Session(agent.Name))), Context.CommandTimeout);
         notes.Add("Run: " + spec.Display);
         var result = await Context.Runner.RunAsync(Context.HostOf(agent.Host), spec, ct).ConfigureAwait(false);
         if (!result.Success) HostFailure(agent.Host, result);

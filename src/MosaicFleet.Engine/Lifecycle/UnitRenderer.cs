@@ -75,7 +75,8 @@ public static class UnitRenderer
         sb.Append("# One agent's tmux session on the fleet's server. The instance name (%i, never %I, which would turn\n");
         sb.Append("# my-agent into my/agent) is the agent name; its settings come from its environment file (mode 0600; it may\n");
         sb.Append("# hold API keys). Environment-file values get no specifier or $ expansion, and each ${VAR} word below is\n");
-        sb.Append("# exactly one argument, so any working directory or command reaches tmux byte-exact.\n");
+        sb.Append("# exactly one argument, so any working directory or command reaches tmux byte-exact (a value ending in ';',\n");
+        sb.Append("# which tmux would take for a command separator, is stored ending in '\\;', tmux's escape for a literal ';').\n");
         sb.Append("#\n");
         sb.Append("# Why the holder: panes belong to whatever started the tmux server. This unit requires and follows the\n");
         sb.Append("# holder and checks its session first (ExecStartPre), so it never starts the server itself; its own control\n");
