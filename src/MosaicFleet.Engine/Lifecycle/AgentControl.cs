@@ -27,6 +27,8 @@ public sealed record AgentState(FleetAgentSpec Agent, TmuxPane? Pane, UnitState?
 /// systemd's rules, with the agent's environment (one launch path).</summary>
 public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
 {
+    public const string EnvFileWriteFailedId = "EnvFileWriteFailed";
+
     private FleetContext Context => builder.Context;
 
     /// <summary>Reads the agents' panes and units: one list-panes and one systemctl show per host.</summary>
@@ -135,10 +137,16 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
     public async Task LaunchDirectAsync(FleetAgentSpec agent, bool replace, List<string> notes, CancellationToken ct)
     {
         var launch = await builder.BuildAsync(agent, builder.Programs(), ct).ConfigureAwait(false);
-        if (agent.Environment.Count > 0 && files.WriteAtomic(launch.EnvFilePath, LaunchBuilder.Bytes(launch.EnvFileText), AtomicFile.PrivateMode, AtomicFile.PrivateDirectoryMode))
+        bool written;
+        try
         {
-            notes.Add($"Wrote {launch.EnvFilePath} (the pane reads the agent's environment from it).");
+            written = agent.Environment.Count > 0 && files.WriteAtomic(launch.EnvFilePath, LaunchBuilder.Bytes(launch.EnvFileText), AtomicFile.PrivateMode, AtomicFile.PrivateDirectoryMode);
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new LifecycleException(EnvFileWriteFailedId, $"Agent '{agent.Name}': cannot write its environment file {launch.EnvFilePath}: {ex.Message}", agent.Name, ex);
+        }
+        if (written) notes.Add($"Wrote {launch.EnvFilePath} (the pane reads the agent's environment from it).");
         foreach (var line in launch.HolderExec("ExecStart", builder.Paths)) await RunExecAsync(agent, line, "HolderStartFailed", notes, ct).ConfigureAwait(false);
         if (replace)
         {
@@ -161,7 +169,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
     private async Task KillSessionAsync(FleetAgentSpec agent, List<string> notes, CancellationToken ct)
     {
         var tmux = Context.TmuxFor(agent.Host);
-        var spec = new CommandSpec(tmux.Build("kill-session", "-t", TmuxTarget.Session(agent.Name)), Context.CommandTimeout);
+        var spec = new CommandSpec(tmux.Build("kill-session", "-t", TmuxArgument.Literal(TmuxTarget.Session(agent.Name))), Context.CommandTimeout);
         notes.Add("Run: " + spec.Display);
         var result = await Context.Runner.RunAsync(Context.HostOf(agent.Host), spec, ct).ConfigureAwait(false);
         if (!result.Success) HostFailure(agent.Host, result);

@@ -8,7 +8,7 @@ using MosaicFleet.Engine.Tmux;
 namespace MosaicFleet.Engine.Lifecycle;
 
 /// <summary>A lifecycle problem with a stable error id.</summary>
-public sealed class LifecycleException(string errorId, string message, string target) : Exception(message)
+public sealed class LifecycleException(string errorId, string message, string target, Exception? inner = null) : Exception(message, inner)
 {
     public string ErrorId { get; } = errorId;
 
@@ -111,7 +111,15 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
         var command = agent.Command ?? runtime.Command;
         var prefix = await _bins.ResolveAsync(agent, ct).ConfigureAwait(false);
         var envPath = paths.EnvFile(agent.Name);
-        var pane = Lifecycle.PaneCommand.Build(prefix, command, agent.Environment.Count > 0 ? envPath : null);
+        string pane;
+        try
+        {
+            pane = Lifecycle.PaneCommand.Build(prefix, command, agent.Environment.Count > 0 ? envPath : null);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new LifecycleException("InvalidRuntimeCommand", $"Agent '{agent.Name}' (runtime '{agent.Runtime}'): {ex.Message}", agent.Name, ex);
+        }
         var tmux = context.TmuxOf(agent.Host);
         var values = new List<KeyValuePair<string, string>>
         {
@@ -125,6 +133,13 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
             new(UnitRenderer.EnvWorkdir, WorkingDirectory(agent)),
             new(UnitRenderer.EnvPaneCommand, pane),
         };
+        // The values that reach tmux as command arguments (the socket is tmux's -L option, not parsed as a command):
+        // escaped here, once, for both the unit and -Direct (see TmuxArgument).
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (values[i].Key is UnitRenderer.EnvSocket or UnitRenderer.EnvRuntime) continue;
+            values[i] = new(values[i].Key, TmuxArgument.Literal(values[i].Value));
+        }
         foreach (var (k, v) in agent.Environment.OrderBy(p => p.Key, StringComparer.Ordinal)) values.Add(new(k, v));
         return new AgentLaunch
         {

@@ -42,6 +42,13 @@ public sealed class RuntimeBinResolver(FleetContext context, Lifecycle.RemoteHos
     private string? _npmBin;
     private bool _npmDone;
 
+    /// <summary>Run no external program (-WhatIf runs nothing): `npm config get prefix` is not asked, so the npm bin
+    /// directory is left out of the prefix; <see cref="NpmNotProbed"/> says so.</summary>
+    public bool NoExternalProbes { get; set; }
+
+    /// <summary>True when npm exists but its prefix was not asked (<see cref="NoExternalProbes"/>).</summary>
+    public bool NpmNotProbed { get; private set; }
+
     /// <summary>The candidate directories in order, before the existence check (for messages).</summary>
     public async Task<IReadOnlyList<string>> CandidatesAsync(FleetAgentSpec agent, CancellationToken ct)
     {
@@ -90,6 +97,12 @@ public sealed class RuntimeBinResolver(FleetContext context, Lifecycle.RemoteHos
         }
         var npm = context.GetEnv("MOSAIC_NPM") is { Length: > 0 } n ? n : ExecutableLocator.Find("npm", context.GetEnv("PATH"));
         if (npm is null) return null;
+        if (NoExternalProbes)
+        {
+            NpmNotProbed = true;
+            _npmDone = false; // a later real run asks npm
+            return null;
+        }
         var result = await context.Runner.RunAsync(Processes.LocalHost.Instance, new CommandSpec([npm, "config", "get", "prefix"], TimeSpan.FromSeconds(20)), ct).ConfigureAwait(false);
         var prefix = result.Success ? result.Stdout.Trim() : "";
         _npmBin = prefix.Length > 0 && Path.IsPathRooted(prefix) ? Path.Combine(prefix, "bin") : null;

@@ -36,6 +36,13 @@ public sealed class InstallPlan
     public List<PlannedFile> Files { get; } = [];
     public List<PlannedCommand> After { get; } = [];
     public List<string> Notes { get; } = [];
+
+    /// <summary>Agents whose launch could not be rendered (their settings): each is its own error; their env files are
+    /// neither written nor removed and their units not enabled, the other agents go ahead.</summary>
+    public List<LifecycleException> AgentFailures { get; } = [];
+
+    /// <summary>What planning did not look up because it was told to run nothing (-WhatIf), for the What-if text.</summary>
+    public List<string> SkippedProbes { get; } = [];
 }
 
 /// <summary>Plans and applies the install and uninstall of the fleet's systemd user units and agent environment files.</summary>
@@ -65,13 +72,39 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         AddWrite(plan, Paths.HolderUnit, PlannedFile.HolderKind, null, builder.HolderUnit(programs, files.HostName), AtomicFile.PublicMode);
         AddWrite(plan, Paths.AgentTemplate, PlannedFile.TemplateKind, null, UnitRenderer.AgentTemplate(programs), AtomicFile.PublicMode);
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var planned = new List<FleetAgentSpec>();
         foreach (var agent in agents)
         {
-            var launch = await builder.BuildAsync(agent, programs, ct).ConfigureAwait(false);
             names.Add(agent.Name);
+            AgentLaunch launch;
+            try
+            {
+                launch = await builder.BuildAsync(agent, programs, ct).ConfigureAwait(false);
+            }
+            catch (LifecycleException ex) when (ex.Target == agent.Name)
+            {
+                plan.AgentFailures.Add(ex);
+                continue;
+            }
+            catch (ArgumentException ex)
+            {
+                plan.AgentFailures.Add(new LifecycleException("InvalidAgentSettings", $"Agent '{agent.Name}': {ex.Message}", agent.Name, ex));
+                continue;
+            }
+            try
+            {
+                AddWrite(plan, launch.EnvFilePath, PlannedFile.EnvKind, agent.Name, launch.EnvFileText, AtomicFile.PrivateMode);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                plan.AgentFailures.Add(new LifecycleException(ex is IOException ? "AgentFileReadFailed" : "AgentFileAccessDenied",
+                    $"Agent '{agent.Name}': cannot read its environment file {launch.EnvFilePath}: {ex.Message}", agent.Name, ex));
+                continue;
+            }
+            planned.Add(agent);
             plan.Notes.Add($"{agent.Name}: PATH prefix {(launch.PathPrefix.Count == 0 ? "(none found)" : string.Join(':', launch.PathPrefix))}");
-            AddWrite(plan, launch.EnvFilePath, PlannedFile.EnvKind, agent.Name, launch.EnvFileText, AtomicFile.PrivateMode);
         }
+        if (builder.Bins.NpmNotProbed) plan.SkippedProbes.Add("the npm prefix was not probed (-WhatIf runs nothing), so its bin directory is not shown in the PATH prefix");
         var removed = OurEnvFiles().Where(n => !names.Contains(n)).ToList();
         foreach (var name in removed)
         {
@@ -86,7 +119,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         if (enable)
         {
             plan.After.Add(new([Systemctl, "--user", "enable", SystemctlShow.HolderUnit], "Enable", SystemctlShow.HolderUnit));
-            foreach (var agent in agents)
+            foreach (var agent in planned)
             {
                 var unit = SystemctlShow.AgentUnit(agent.Name);
                 plan.After.Add(new([Systemctl, "--user", "enable", unit], "Enable", unit));

@@ -5,6 +5,17 @@ namespace MosaicFleet.Engine.Lifecycle;
 /// <summary>Absolute programs baked into unit files at install time (a unit's PATH is not relied on).</summary>
 public sealed record LaunchPrograms(string Tmux, string Sh);
 
+/// <summary>tmux (3.3a) splits its argv into commands at EVERY argument that ends in ';' (the ';' is dropped and the
+/// rest is another command), even after "--". Its documented escape: an argument ending in "\;" ends in a literal ';'.
+/// Every value the lifecycle hands to tmux as a command argument (working directory, pane command, session names and
+/// targets) goes through <see cref="Literal"/>, in the launch data (env file values, the holder unit's arguments), so
+/// the unit (systemd, sh) and -Direct give tmux the same escaped words. Not for tmux's own options (-L socket).</summary>
+public static class TmuxArgument
+{
+    /// <summary>The word tmux turns back into <paramref name="value"/>.</summary>
+    public static string Literal(string value) => value.EndsWith(';') ? value[..^1] + "\\;" : value;
+}
+
 /// <summary>Renders the holder unit and the agent template. Every Exec line starts with an absolute path; per-agent data
 /// reaches Exec lines only as whole ${VAR} words (one argument each, no expansion inside the value).</summary>
 public static class UnitRenderer
@@ -45,7 +56,7 @@ public static class UnitRenderer
         sb.Append("[Service]\n");
         sb.Append("Type=oneshot\n");
         sb.Append("RemainAfterExit=yes\n");
-        sb.Append("ExecStart=").Append(string.Join(' ', new[] { programs.Sh, "-c", HolderScript, programs.Tmux, socket, holderSession }.Select(w))).Append('\n');
+        sb.Append("ExecStart=").Append(string.Join(' ', new[] { programs.Sh, "-c", HolderScript, programs.Tmux, socket, TmuxArgument.Literal(holderSession) }.Select(w))).Append('\n');
         sb.Append("ExecStop=-").Append(string.Join(' ', new[] { programs.Tmux, "-L", socket, "kill-server" }.Select(w))).Append('\n');
         sb.Append('\n');
         sb.Append("[Install]\n");
@@ -64,7 +75,8 @@ public static class UnitRenderer
         sb.Append("# One agent's tmux session on the fleet's server. The instance name (%i, never %I, which would turn\n");
         sb.Append("# my-agent into my/agent) is the agent name; its settings come from its environment file (mode 0600; it may\n");
         sb.Append("# hold API keys). Environment-file values get no specifier or $ expansion, and each ${VAR} word below is\n");
-        sb.Append("# exactly one argument, so any working directory or command reaches tmux byte-exact.\n");
+        sb.Append("# exactly one argument, so any working directory or command reaches tmux byte-exact (a value ending in ';',\n");
+        sb.Append("# which tmux would take for a command separator, is stored ending in '\\;', tmux's escape for a literal ';').\n");
         sb.Append("#\n");
         sb.Append("# Why the holder: panes belong to whatever started the tmux server. This unit requires and follows the\n");
         sb.Append("# holder and checks its session first (ExecStartPre), so it never starts the server itself; its own control\n");

@@ -56,8 +56,9 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
             {
                 WriteError(HostError(ex));
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
+                // Reading the host's installed units failed (an agent's own file problem is that agent's error, in Act).
                 WriteError(new ErrorRecord(ex, "UnitFileReadFailed", ErrorCategory.ReadError, group.Key));
             }
         }
@@ -84,9 +85,10 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
             foreach (var note in Await(ActAsync(control, state, mode, StopToken))) WriteVerbose(note);
             done.Add(state.Agent);
         }
-        catch (LifecycleException ex)
+        catch (Exception ex) when (AgentError(ex, state.Agent.Name) is { } record)
         {
-            WriteError(LifecycleError(ex));
+            // This agent's problem (its settings, its env file): its error; the other agents still go ahead.
+            WriteError(record);
         }
     }
 }

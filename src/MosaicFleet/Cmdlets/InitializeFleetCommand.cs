@@ -49,6 +49,7 @@ public sealed class InitializeFleetCommand : LifecycleCmdlet
 
         var context = new FleetContext(roster);
         var builder = new LaunchBuilder(context, Paths);
+        builder.Bins.NoExternalProbes = WhatIfMode;
         var pathVar = getEnv("PATH");
         if (ExecutableLocator.Find(context.TmuxProgram, pathVar) is null)
         {

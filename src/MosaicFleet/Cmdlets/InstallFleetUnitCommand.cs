@@ -42,6 +42,7 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
             // and the files are written there atomically over ssh.
             var setup = HostSetup(HostName);
             installer = new UnitInstaller(setup.Builder, setup.Files);
+            setup.Builder.Bins.NoExternalProbes = WhatIfMode;
             plan = Await(installer.PlanInstallAsync(agents, enable: !NoEnable, StopToken));
         }
         catch (LifecycleException ex)

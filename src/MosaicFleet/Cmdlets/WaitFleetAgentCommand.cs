@@ -83,7 +83,7 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
             var reached = Await(waiter.PollAsync(StopToken));
             foreach (var f in waiter.LastHostFailures)
             {
-                if (reportedHosts.Add(f.Host)) WriteError(new ErrorRecord(new InvalidOperationException(f.Message), f.ErrorId, ErrorCategory.ConnectionError, f.Host));
+                if (reportedHosts.Add(f.Host)) WriteError(FleetErrorCategories.HostRecord(f.Host, f.ErrorId, f.Message));
             }
             foreach (var agent in reached) WriteObject(agent);
             if (waiter.Done == waiter.Total || clock.Elapsed >= timeout) break;

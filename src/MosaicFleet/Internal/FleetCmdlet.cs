@@ -129,7 +129,7 @@ public abstract class FleetCmdlet : PSCmdlet
         foreach (var note in snapshot.Notes) WriteVerbose(note);
         foreach (var f in snapshot.HostFailures)
         {
-            WriteError(new ErrorRecord(new InvalidOperationException(f.Message), f.ErrorId, ErrorCategory.ConnectionError, f.Host));
+            WriteError(FleetErrorCategories.HostRecord(f.Host, f.ErrorId, f.Message));
         }
     }
 }

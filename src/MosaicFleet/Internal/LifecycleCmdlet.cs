@@ -16,19 +16,24 @@ public abstract class LifecycleCmdlet : FleetCmdlet
     protected HostLifecycle HostSetup(string hostName) => Await(HostLifecycle.ForHostAsync(Context, hostName, Paths, StopToken));
 
     /// <summary>The one error for a host that cannot be reached (or whose shell did not run our script), the host as target.</summary>
-    protected static ErrorRecord HostError(FleetHostException ex)
-        => new(ex, ex.ErrorId, ex.ErrorId == FleetQuery.UnreachableId ? ErrorCategory.ConnectionError : ErrorCategory.InvalidResult, ex.Host);
+    protected static ErrorRecord HostError(FleetHostException ex) => FleetErrorCategories.HostRecord(ex.Host, ex.ErrorId, ex.Message, ex);
 
     protected ErrorRecord LifecycleError(LifecycleException ex, ErrorCategory? category = null)
+        => new(ex, ex.ErrorId, category ?? FleetErrorCategories.For(ex.ErrorId), ex.Target);
+
+    /// <summary>A file or argument problem of ONE agent (its settings, its files): that agent's error, with a stable id,
+    /// so the other agents still go ahead. Null for any other exception.</summary>
+    protected static ErrorRecord? AgentError(Exception ex, string agent)
     {
-        var cat = category ?? ex.ErrorId switch
+        var id = ex switch
         {
-            "RemoteInstallNotSupported" or "RemoteLifecycleNotSupported" => ErrorCategory.NotImplemented,
-            "TmuxNotFound" or "ShellNotFound" => ErrorCategory.ObjectNotFound,
-            "ReservedEnvironmentName" => ErrorCategory.InvalidData,
-            _ => ErrorCategory.InvalidOperation,
+            LifecycleException l => l.ErrorId,
+            ArgumentException => FleetErrorCategories.InvalidAgentSettingsId,
+            UnauthorizedAccessException => FleetErrorCategories.AgentFileAccessDeniedId,
+            IOException => FleetErrorCategories.AgentFileReadFailedId,
+            _ => null,
         };
-        return new ErrorRecord(ex, ex.ErrorId, cat, ex.Target);
+        return id is null ? null : new ErrorRecord(ex, id, FleetErrorCategories.For(id), ex is LifecycleException le ? le.Target : agent);
     }
 
     /// <summary>Runs a plan: commands before, files, commands after. Each side effect asks ShouldProcess right before it
@@ -38,6 +43,8 @@ public abstract class LifecycleCmdlet : FleetCmdlet
         _force = force;
         var output = new List<FleetUnitFile>();
         foreach (var note in plan.Notes) WriteVerbose(note);
+        // An agent whose settings could not be rendered: its own error; its files and unit are left as they are.
+        foreach (var failure in plan.AgentFailures) WriteError(LifecycleError(failure));
         RunCommands(installer, plan.Before);
         foreach (var file in plan.Files)
         {
@@ -50,7 +57,8 @@ public abstract class LifecycleCmdlet : FleetCmdlet
                 continue;
             }
             var verb = file.Action == UnitFileAction.Write ? "Write" : "Remove";
-            if (!Proceed(file.Path, $"{verb} {file.Kind}{(file.Agent is null ? "" : $" of agent {file.Agent}")}")) continue;
+            var caveat = file.Kind == PlannedFile.EnvKind && file.Action == UnitFileAction.Write && plan.SkippedProbes.Count > 0 ? $" ({string.Join("; ", plan.SkippedProbes)})" : "";
+            if (!Proceed(file.Path, $"{verb} {file.Kind}{(file.Agent is null ? "" : $" of agent {file.Agent}")}{caveat}")) continue;
             try
             {
                 unitFile.Changed = installer.Apply(file);
@@ -80,6 +88,9 @@ public abstract class LifecycleCmdlet : FleetCmdlet
         if (_force && !IsSwitchOn("WhatIf") && !IsSwitchOn("Confirm")) return true;
         return ShouldProcess(target, action);
     }
+
+    /// <summary>-WhatIf (or $WhatIfPreference): planning must run no external program either.</summary>
+    protected bool WhatIfMode => IsSwitchOn("WhatIf");
 
     private bool IsSwitchOn(string name)
     {

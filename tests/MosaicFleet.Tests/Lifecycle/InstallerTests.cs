@@ -153,8 +153,12 @@ public class InstallerTests
     {
         using var t = new TempFleet();
         var roster = TempFleet.Roster(Agent("a", env: new() { ["MOSAIC_PANE_COMMAND"] = "x" }));
-        var ex = await Assert.ThrowsAsync<LifecycleException>(() => InstallAsync(t, roster, enable: false));
-        Assert.Equal("ReservedEnvironmentName", ex.ErrorId);
+        // That agent's own error (the other agents are planned: LifecycleReviewTests); its env file is not written.
+        var installer = new UnitInstaller(new LaunchBuilder(t.Context(roster, new LifecycleRecordingRunner()), t.Paths), LocalHostFiles.Instance);
+        var plan = await installer.PlanInstallAsync(roster.Agents, enable: false, CancellationToken.None);
+        var ex = Assert.Single(plan.AgentFailures);
+        Assert.Equal(("ReservedEnvironmentName", "a"), (ex.ErrorId, ex.Target));
+        Assert.DoesNotContain(plan.Files, f => f.Kind == PlannedFile.EnvKind);
     }
 }
 
