@@ -401,4 +401,13 @@ function Resolve-SystemdExecLine {
     , $argv.ToArray()
 }
 
+function Get-Records {
+    <# What the fake runtime (tests/fixtures) recorded for an agent: one object per start (argv, cwd, PATH, ...),
+       from <Records>/<agent>.jsonl of a lifecycle test environment. #>
+    param([Parameter(Mandatory)] $Environment, [Parameter(Mandatory)] [string] $Agent)
+    $f = Join-Path $Environment.Records "$Agent.jsonl"
+    if (-not (Test-Path -LiteralPath $f)) { return @() }
+    foreach ($l in [IO.File]::ReadAllLines($f)) { $l | ConvertFrom-Json }
+}
+
 Export-ModuleMember -Function *

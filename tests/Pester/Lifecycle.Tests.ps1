@@ -49,12 +49,6 @@ agents:
         $env:USER = 'fleetop'
     }
 
-    function script:Get-Records($e, $agent) {
-        $f = Join-Path $e.Records "$agent.jsonl"
-        if (-not (Test-Path -LiteralPath $f)) { return @() }
-        foreach ($l in [IO.File]::ReadAllLines($f)) { $l | ConvertFrom-Json }
-    }
-
     function script:Get-Pane($e, $session) {
         $line = & tmux -L $e.Socket list-panes -t "=${session}:" -F '#{pane_id}|#{pane_pid}|#{pane_current_command}|#{pane_dead}|#{pane_current_path}' 2>$null
         $global:LASTEXITCODE = 0

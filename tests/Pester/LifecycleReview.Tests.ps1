@@ -36,12 +36,6 @@ $($AgentsYaml.Replace('RECORDS', (& $q $records)))
         $e | Add-Member -NotePropertyMembers @{ Home = $home_; Records = $records; Config = (Join-Path $e.Directory 'cfg') } -PassThru
     }
 
-    function script:Get-Records($e, $agent) {
-        $f = Join-Path $e.Records "$agent.jsonl"
-        if (-not (Test-Path -LiteralPath $f)) { return @() }
-        foreach ($l in [IO.File]::ReadAllLines($f)) { $l | ConvertFrom-Json }
-    }
-
     function script:Get-PanePath($e, $session) {
         $line = & tmux -L $e.Socket list-panes -t "=${session}:" -F '#{pane_current_command}|#{pane_current_path}' 2>$null
         $global:LASTEXITCODE = 0
