@@ -147,4 +147,38 @@ public sealed class BatchedSenderTests : IDisposable
         var (entries, _) = await log.ReadAsync(CancellationToken.None);
         Assert.Equal(["a", "b", "c", "d"], entries.Select(e => e.Agent).Order());
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_baseline_rides_with_the_resolve_unless_another_sender_held_the_lock(bool contended)
+    {
+        var yaml = "version: 1\ntmux: { socketName: fleet }\nruntimes:\n  fake: { command: fake, paneCommands: [fake] }\nagents:\n  - { name: a, runtime: fake }\n";
+        var roster = RosterLoader.Parse(yaml, Path.Combine(_dir, "roster.yaml"));
+        var tmux = new FakeTmux();
+        var pane = tmux.Add("a");
+        var locks = Path.Combine(_dir, "locks");
+        Directory.CreateDirectory(locks);
+        var sender = new MessageSender(new FleetContext(roster, tmux, _ => null), new SendOptions
+        {
+            PollInterval = TimeSpan.FromMilliseconds(10), DraftWait = TimeSpan.FromMilliseconds(200), LockDirectory = locks,
+        });
+        var holder = contended ? await FileLock.AcquireAsync(AgentLocks.PathFor(locks, "local", "local", "a"), TimeSpan.Zero, CancellationToken.None) : null;
+        var send = sender.SendAsync([new SendRequest(roster.Agents[0], "hi", "op")], CancellationToken.None);
+        if (holder is not null)
+        {
+            await Task.Delay(300);
+            holder.Dispose();
+        }
+        var r = (await send)[0];
+        Assert.Equal(FleetSendStatus.Accepted, r.Status);
+        var calls = tmux.Calls.Select(c => c.Argv).ToList();
+        var resolve = calls.FindIndex(a => a[3] == "list-panes");
+        var paste = calls.FindIndex(a => a.Contains("paste-buffer"));
+        Assert.Contains("capture-pane", calls[resolve]);
+        // Under contention a fresh baseline is captured between taking the lock and the paste; otherwise none is.
+        var between = calls.Skip(resolve + 1).Take(paste - resolve - 1).Count(a => a.Contains("capture-pane"));
+        Assert.Equal(contended ? 1 : 0, between);
+        Assert.Equal(["[op] hi"], pane.Received);
+    }
 }
