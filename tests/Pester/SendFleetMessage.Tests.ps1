@@ -259,13 +259,23 @@ hosts:
         }
 
         It 'stops a send while its paste buffer is loaded: buffer deleted, no child process left, the typed message logged' {
-            # A tmux shim that hangs on paste-buffer, so Ctrl+C lands while the loaded buffer exists.
+            # A tmux shim that, on the load-buffer + paste-buffer list, runs the load-buffer part (stdin is the text) and
+            # then hangs instead of pasting, so Ctrl+C lands while the loaded buffer exists.
             $realTmux = (Get-Command tmux -CommandType Application | Where-Object Source -notlike "$($envt.ShimDir)*" | Select-Object -First 1).Source
             $marker = Join-Path $envt.Directory 'paste-hang.pid'
             $shim = Join-Path $envt.ShimDir 'tmux'
             Set-Content -LiteralPath $shim -NoNewline -Value @"
 #!/bin/sh
-case " `$* " in *" paste-buffer "*) echo `$`$ > $(ConvertTo-ShQuote $marker); exec sleep 300;; esac
+case " `$* " in *" paste-buffer "*)
+  first=1
+  for a in "`$@"; do
+    if [ `$first = 1 ]; then set --; first=0; fi
+    [ "`$a" = ";" ] && break
+    set -- "`$@" "`$a"
+  done
+  $(ConvertTo-ShQuote $realTmux) "`$@" || exit 1
+  echo `$`$ > $(ConvertTo-ShQuote $marker); exec sleep 300;;
+esac
 exec $(ConvertTo-ShQuote $realTmux) "`$@"
 "@
             & chmod +x $shim

@@ -140,15 +140,25 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
     // Resolve the pane once, lock, baseline, load + paste, wait for the draft, submit, unlock.
     private async Task TypeAsync(Delivery d, string lockDir, CancellationToken ct)
     {
-        var resolve = await RunAsync(d, SendCommands.ResolvePane(d.Tmux, d.Request.Agent.Name), ct).ConfigureAwait(false);
-        if (!resolve.Success)
+        // With verification, the baseline capture rides in the same tmux call as the resolve; it is used only when it
+        // is of the pane resolved and no other sender held the lock in between (otherwise it is taken again under the lock).
+        var marker = SendCommands.NewMarker();
+        var resolve = await RunAsync(d, options.Verify ? SendCommands.ResolveAndProbe(d.Tmux, d.Request.Agent.Name, marker) : SendCommands.ResolvePane(d.Tmux, d.Request.Agent.Name), ct).ConfigureAwait(false);
+        PaneRef? pane;
+        PaneProbe? baseline = null;
+        if (options.Verify)
+        {
+            (pane, baseline, var probedId) = SendCommands.ParseResolveAndProbe(resolve.Stdout, marker);
+            if (pane is null || probedId != pane.PaneId) baseline = null;
+        }
+        else pane = resolve.Success ? SendCommands.ParseResolve(resolve.Stdout) : null;
+        if (pane is null && !resolve.Success)
         {
             if (Unreached(d, resolve) is { } unreached) d.Fail(unreached, resolve.Describe());
             else if (SendCommands.Classify(resolve.Stderr) == TmuxFailure.NoSession) d.Fail(FleetSendStatus.NoSession, $"no session '{d.Request.Agent.Name}' on tmux socket {d.Tmux.SocketName} ({d.Request.Agent.Host}): {resolve.Stderr.Trim()}");
             else d.Fail(FleetSendStatus.NotAccepted, resolve.Describe());
             return;
         }
-        var pane = SendCommands.ParseResolve(resolve.Stdout);
         if (pane is null) { d.Fail(FleetSendStatus.NotAccepted, $"tmux answered '{resolve.Stdout.Trim()}' instead of a pane id"); return; }
         d.PaneId = pane.PaneId;
         if (pane.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {pane.PaneId} is dead"); return; }
@@ -156,7 +166,17 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         FileLock held;
         try
         {
-            held = await FileLock.AcquireAsync(AgentLocks.PathFor(lockDir, context.Roster.Tenant, d.Request.Agent.Host, d.Request.Agent.Name), options.LockTimeout, ct).ConfigureAwait(false);
+            var lockPath = AgentLocks.PathFor(lockDir, context.Roster.Tenant, d.Request.Agent.Host, d.Request.Agent.Name);
+            try
+            {
+                held = await FileLock.AcquireAsync(lockPath, TimeSpan.Zero, ct).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Another sender is typing: the early baseline may be stale once we hold the lock.
+                baseline = null;
+                held = await FileLock.AcquireAsync(lockPath, options.LockTimeout, ct).ConfigureAwait(false);
+            }
         }
         catch (TimeoutException ex)
         {
@@ -172,7 +192,8 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         {
             if (options.Verify)
             {
-                var baseline = await ProbeAsync(d, ct).ConfigureAwait(false);
+                if (baseline is { Dead: true }) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
+                baseline ??= await ProbeAsync(d, ct).ConfigureAwait(false);
                 if (d.Status is not null) return;
                 var area = InputArea.Find(baseline!.Screen, d.Runtime.InputPattern);
                 var needle = InputArea.Needle(d.Request.TypedText);
@@ -183,12 +204,11 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             var buffer = SendCommands.NewBufferName();
             try
             {
-                var load = await RunAsync(d, SendCommands.LoadBuffer(d.Tmux, buffer), ct, d.Request.TypedText).ConfigureAwait(false);
-                if (!load.Success) { d.Fail(Unreached(d, load) ?? FleetSendStatus.NotAccepted, "nothing was typed: " + load.Describe()); return; }
-                // From here on the body is never sent again, whatever happens: a failed or timed-out paste may
-                // still have reached the pane, and a second paste would type the message twice.
+                // load-buffer and paste-buffer in one tmux call (the text on its stdin). From its start on the body is
+                // never sent again, whatever happens: a failed or timed-out call may still have pasted, and a second
+                // paste would type the message twice.
                 d.Typed = true;
-                var paste = await RunAsync(d, SendCommands.PasteBuffer(d.Tmux, buffer, pane.PaneId), ct).ConfigureAwait(false);
+                var paste = await RunAsync(d, SendCommands.LoadAndPaste(d.Tmux, buffer, pane.PaneId), ct, d.Request.TypedText).ConfigureAwait(false);
                 if (!paste.Success)
                 {
                     var failure = SendCommands.Classify(paste.Stderr) == TmuxFailure.PaneGone ? FleetSendStatus.PaneDead : Unreached(d, paste) ?? FleetSendStatus.NotAccepted;
@@ -220,32 +240,43 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             await Task.Delay(100, ct).ConfigureAwait(false);
             if (d.Verification is { } seen)
             {
-                // The area as it stands right before the key: a retry needs it unchanged afterwards.
-                var last = await ProbeAsync(d, ct).ConfigureAwait(false);
-                if (d.Status is not null) return;
-                seen.ObserveDraft(InputArea.Find(last!.Screen, d.Runtime.InputPattern));
+                // The area as it stands right before the key (a retry needs it unchanged afterwards) and the first key,
+                // in one tmux call: a capture that fails ends the list before the key.
+                var m = SendCommands.NewMarker();
+                var r = await RunAsync(d, SendCommands.ProbeThenKey(d.Tmux, d.PaneId!, d.Runtime.SubmitKeys[0], m), ct).ConfigureAwait(false);
+                var probes = SendCommands.ParseProbeMany(r.Stdout, m);
+                if (probes.Count == 0) { FailProbe(d, r); return; }
+                if (probes[0].Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
+                seen.ObserveDraft(InputArea.Find(probes[0].Screen, d.Runtime.InputPattern));
+                if (!r.Success) { FailKey(d, r); return; }
+                if (!await SubmitAsync(d, ct, first: 1).ConfigureAwait(false)) return;
             }
-            if (!await SubmitAsync(d, ct).ConfigureAwait(false)) return;
+            else if (!await SubmitAsync(d, ct).ConfigureAwait(false)) return;
             d.SentAt = context.Clock.GetUtcNow();
             d.SinceSubmit = Stopwatch.StartNew();
             if (!options.Verify) d.Complete(FleetSendStatus.Submitted, "submitted, not verified (-NoVerify)");
         }
     }
 
-    private async Task<bool> SubmitAsync(Delivery d, CancellationToken ct)
+    private async Task<bool> SubmitAsync(Delivery d, CancellationToken ct, int first = 0)
     {
-        for (var i = 0; i < d.Runtime.SubmitKeys.Length; i++)
+        for (var i = first; i < d.Runtime.SubmitKeys.Length; i++)
         {
             if (i > 0) await Task.Delay(50, ct).ConfigureAwait(false);
             var key = await RunAsync(d, SendCommands.SendKey(d.Tmux, d.PaneId!, d.Runtime.SubmitKeys[i]), ct).ConfigureAwait(false);
             if (!key.Success)
             {
-                var failure = SendCommands.Classify(key.Stderr) == TmuxFailure.PaneGone ? FleetSendStatus.PaneDead : Unreached(d, key) ?? FleetSendStatus.NotSubmitted;
-                d.Fail(failure, "the submit key failed: " + key.Describe());
+                FailKey(d, key);
                 return false;
             }
         }
         return true;
+    }
+
+    private static void FailKey(Delivery d, CommandResult key)
+    {
+        var failure = SendCommands.Classify(key.Stderr) == TmuxFailure.PaneGone ? FleetSendStatus.PaneDead : Unreached(d, key) ?? FleetSendStatus.NotSubmitted;
+        d.Fail(failure, "the submit key failed: " + key.Describe());
     }
 
     // The one shared poll loop: every interval, one probe per pending agent, all in parallel.
@@ -254,11 +285,15 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         while (pending.Count > 0)
         {
             await Task.Delay(options.PollInterval, ct).ConfigureAwait(false);
+            var probes = await ProbeAllAsync(pending, ct).ConfigureAwait(false);
             await Task.WhenAll(pending.Select(async d =>
             {
-                var probe = await ProbeAsync(d, ct).ConfigureAwait(false);
-                if (d.Status is not null) return;
-                var area = InputArea.Find(probe!.Screen, d.Runtime.InputPattern, out var missing);
+                if (d.Status is not null || !probes.TryGetValue(d, out var probe))
+                {
+                    await LogAsync(d).ConfigureAwait(false);
+                    return;
+                }
+                var area = InputArea.Find(probe.Screen, d.Runtime.InputPattern, out var missing);
                 var step = d.Verification!.Step(area, d.SinceSubmit!.Elapsed, options.RetryAfter, options.Timeout, missing);
                 switch (step)
                 {
@@ -285,13 +320,59 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         }
     }
 
+    /// <summary>One poll round: ONE tmux call per host captures every pending pane of that host. tmux stops a command
+    /// list at its first failing command, so when a pane died the probes before it are kept, that pane is failed as a
+    /// single probe would be, and the panes after it are probed again in the next call.</summary>
+    private async Task<Dictionary<Delivery, PaneProbe>> ProbeAllAsync(IReadOnlyList<Delivery> deliveries, CancellationToken ct)
+    {
+        var seen = new Dictionary<Delivery, PaneProbe>();
+        await Task.WhenAll(deliveries.GroupBy(d => d.Request.Agent.Host, StringComparer.Ordinal).Select(async group =>
+        {
+            var rest = group.ToList();
+            while (rest.Count > 0)
+            {
+                var marker = SendCommands.NewMarker();
+                var argv = SendCommands.ProbeMany(rest[0].Tmux, rest.Select(d => d.PaneId!).ToList(), marker);
+                var r = await RunAsync(rest[0], argv, ct).ConfigureAwait(false);
+                var probes = SendCommands.ParseProbeMany(r.Stdout, marker);
+                var ran = Math.Min(probes.Count, rest.Count);
+                for (var i = 0; i < ran; i++)
+                {
+                    if (probes[i].Dead) rest[i].Fail(FleetSendStatus.PaneDead, $"pane {rest[i].PaneId} died");
+                    else lock (seen) seen[rest[i]] = probes[i];
+                }
+                if (ran == rest.Count) break;
+                if (r.Success)
+                {
+                    foreach (var d in rest.Skip(ran)) d.Fail(FleetSendStatus.NotAccepted, "could not read the pane");
+                    break;
+                }
+                if (Unreached(rest[ran], r) is not null)
+                {
+                    // The transport failed: no probe of this host can run this round.
+                    foreach (var d in rest.Skip(ran)) FailProbe(d, r);
+                    break;
+                }
+                FailProbe(rest[ran], r);
+                rest = rest.Skip(ran + 1).ToList();
+            }
+        })).ConfigureAwait(false);
+        return seen;
+    }
+
+    private static void FailProbe(Delivery d, CommandResult r)
+    {
+        if (r.Success) { d.Fail(FleetSendStatus.NotAccepted, "could not read the pane"); return; }
+        var kind = SendCommands.Classify(r.Stderr);
+        d.Fail(kind is TmuxFailure.PaneGone or TmuxFailure.NoSession ? FleetSendStatus.PaneDead : Unreached(d, r) ?? FleetSendStatus.NotAccepted, r.Describe());
+    }
+
     private async Task<PaneProbe?> ProbeAsync(Delivery d, CancellationToken ct)
     {
         var r = await RunAsync(d, SendCommands.Probe(d.Tmux, d.PaneId!), ct).ConfigureAwait(false);
         if (!r.Success)
         {
-            var kind = SendCommands.Classify(r.Stderr);
-            d.Fail(kind is TmuxFailure.PaneGone or TmuxFailure.NoSession ? FleetSendStatus.PaneDead : Unreached(d, r) ?? FleetSendStatus.NotAccepted, r.Describe());
+            FailProbe(d, r);
             return null;
         }
         var probe = SendCommands.ParseProbe(r.Stdout);

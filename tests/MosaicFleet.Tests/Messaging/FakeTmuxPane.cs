@@ -15,6 +15,8 @@ internal sealed class FakeTmux : IProcessRunner
         public List<string> Received { get; } = [];
         public List<string> History { get; } = [];
         public bool Dead { get; set; }
+        /// <summary>The pane no longer exists: every command that targets its id fails.</summary>
+        public bool Closed { get; set; }
         /// <summary>Enter keys to swallow (int.MaxValue: all).</summary>
         public int Swallow { get; set; }
         /// <summary>Ignores input entirely and shows no input box.</summary>
@@ -44,19 +46,48 @@ internal sealed class FakeTmux : IProcessRunner
         lock (_buffers) return Task.FromResult(Run(spec));
     }
 
+    /// <summary>Runs a command list (';' argv elements) as tmux does: in order, output concatenated, stopping at the
+    /// first command that fails.</summary>
     private CommandResult Run(CommandSpec spec)
     {
-        var a = spec.Argv.Skip(3).ToList(); // tmux -L socket
+        var stdout = new System.Text.StringBuilder();
+        var command = new List<string>();
+        foreach (var word in spec.Argv.Skip(3).Append(";")) // tmux -L socket
+        {
+            if (word != ";") { command.Add(word); continue; }
+            var r = RunOne(spec, command);
+            stdout.Append(r.Stdout);
+            if (!r.Success) return r with { Stdout = stdout.ToString() };
+            command = [];
+        }
+        return new CommandResult(spec, 0, stdout.ToString(), "", false, false, TimeSpan.Zero);
+    }
+
+    /// <summary>Targets: %id, or =session: (the session's one pane).</summary>
+    private Pane? ByTarget(string t)
+        => t.StartsWith('=') ? _sessions.GetValueOrDefault(t.TrimStart('=').TrimEnd(':')) : _sessions.Values.FirstOrDefault(p => p.Id == t && !p.Closed);
+
+    private static string Expand(string format, Pane p) => format
+        .Replace("#{pane_active}", "1").Replace("#{pane_id}", p.Id).Replace("#{pane_dead}", p.Dead ? "1" : "0")
+        .Replace("#{cursor_x}", "0").Replace("#{cursor_y}", "0") + "\n";
+
+    private CommandResult RunOne(CommandSpec spec, List<string> a)
+    {
         var ok = (string o) => new CommandResult(spec, 0, o, "", false, false, TimeSpan.Zero);
         var fail = (string e) => new CommandResult(spec, 1, "", e, false, false, TimeSpan.Zero);
-        Pane? ByTarget(string t) => _sessions.Values.FirstOrDefault(p => p.Id == t);
         switch (a[0])
         {
             case "list-panes":
             {
                 var session = a[2].TrimStart('=').TrimEnd(':');
                 if (!_sessions.TryGetValue(session, out var p)) return fail($"can't find session: {session}");
-                return ok($"1\u001f{p.Id}\u001f{(p.Dead ? 1 : 0)}\n");
+                return ok(Expand(a[4], p));
+            }
+            case "display-message":
+            {
+                var p = ByTarget(a[3]);
+                if (p is null) return fail($"can't find pane: {a[3]}");
+                return ok(Expand(a[4], p));
             }
             case "load-buffer":
                 _buffers[a[2]] = spec.Stdin ?? "";
@@ -92,7 +123,7 @@ internal sealed class FakeTmux : IProcessRunner
                 var p = ByTarget(a[3]);
                 if (p is null) return fail($"can't find pane: {a[3]}");
                 var screen = p.Busy ? "working...\n" : "ready\n" + string.Concat(p.History.Select(h => "you said: " + h + "\n")) + "\n> " + p.Draft + "\n";
-                return ok(screen + $"MOSAIC-PROBE\u001f{(p.Dead ? 1 : 0)}\u001f0\u001f0\n");
+                return ok(screen);
             }
             default:
                 return fail("unknown command " + a[0]);
