@@ -84,10 +84,16 @@ function Start-TestPane {
 }
 
 function New-FakeRuntime {
-    <# A binary named $Name that is really $Target (a symlink), so tmux reports $Name as the pane command. #>
+    <# A binary named $Name that is really $Target (a symlink), so tmux reports $Name as the pane command.
+       For python the link points at the real interpreter, not a version manager's shim (a pyenv shim is a script
+       that dispatches on the name it was called by, so a link named $Name to it would fail). #>
     [CmdletBinding()]
     param([Parameter(Mandatory)] $Environment, [Parameter(Mandatory)] [string] $Name, [string] $Target = 'sleep')
-    $real = (Get-Command $Target -CommandType Application | Select-Object -First 1).Source
+    $real = if ($Target -in 'python3', 'python') {
+        (& $Target -c 'import os, sys; print(os.path.realpath(sys.executable))').Trim()
+    } else {
+        (Get-Command $Target -CommandType Application | Select-Object -First 1).Source
+    }
     $link = Join-Path $Environment.BinDir $Name
     New-Item -ItemType SymbolicLink -Path $link -Target $real -Force | Out-Null
     $link

@@ -17,27 +17,25 @@ BeforeAll {
         $records = Join-Path $e.Directory 'records'
         New-Item -ItemType Directory -Force $awkward, (Join-Path $home_ 'w1'), $records | Out-Null
         # The real interpreter (not a pyenv-style shim script, which would dispatch on the link's name).
-        $python = (& python3 -c 'import os, sys; print(os.path.realpath(sys.executable))').Trim()
-        New-Item -ItemType SymbolicLink -Path (Join-Path $e.BinDir 'fakert') -Target $python -Force | Out-Null
-        $q = { param($v) "'" + $v.Replace("'", "''") + "'" }
+        New-FakeRuntime -Environment $e -Name fakert -Target python3 | Out-Null
         $command = "fakert $(ConvertTo-ShQuote $Fixture) --flag 'a b' `"it's`""
         $yaml = @"
 version: 1
 transport: tmux
 tmux: { socketName: $($e.Socket), holderSession: _holder }
 runtimes:
-  fakert: { command: $(& $q $command), paneCommands: [fakert] }
+  fakert: { command: $(ConvertTo-YamlScalar $command), paneCommands: [fakert] }
 agents:
   - name: coder0
     runtime: fakert
     workingDirectory: '~/src/my app/100% `$HOME'
-    runtimeBin: $(& $q $e.BinDir)
-    environment: { RECORD_DIR: $(& $q $records), API_KEY: 'k`$y "q" %i \n' }
+    runtimeBin: $(ConvertTo-YamlScalar $e.BinDir)
+    environment: { RECORD_DIR: $(ConvertTo-YamlScalar $records), API_KEY: 'k`$y "q" %i \n' }
   - name: coder1
     runtime: fakert
     workingDirectory: '~/w1'
-    runtimeBin: $(& $q $e.BinDir)
-    environment: { RECORD_DIR: $(& $q $records), RECORD_EXIT: '$Coder1Exit' }
+    runtimeBin: $(ConvertTo-YamlScalar $e.BinDir)
+    environment: { RECORD_DIR: $(ConvertTo-YamlScalar $records), RECORD_EXIT: '$Coder1Exit' }
 "@
         Set-Content -LiteralPath $e.RosterPath -Value $yaml -NoNewline
         $e | Add-Member -NotePropertyMembers @{ Home = $home_; Awkward = $awkward; Records = $records; Config = (Join-Path $e.Directory 'cfg') } -PassThru

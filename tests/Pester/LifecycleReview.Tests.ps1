@@ -14,20 +14,18 @@ BeforeAll {
         $home_ = Join-Path $e.Directory 'home'
         $records = Join-Path $e.Directory 'records'
         New-Item -ItemType Directory -Force $home_, $records | Out-Null
-        $python = (& python3 -c 'import os, sys; print(os.path.realpath(sys.executable))').Trim()
-        New-Item -ItemType SymbolicLink -Path (Join-Path $e.BinDir 'fakert') -Target $python -Force | Out-Null
-        $q = { param($v) "'" + $v.Replace("'", "''") + "'" }
+        New-FakeRuntime -Environment $e -Name fakert -Target python3 | Out-Null
         $command = "fakert $(ConvertTo-ShQuote $Fixture) --flag$CommandTail"
         $yaml = @"
 version: 1
 transport: tmux
 tmux: { socketName: $($e.Socket), holderSession: _holder }
 runtimes:
-  fakert: { command: $(& $q $command), paneCommands: [fakert] }
+  fakert: { command: $(ConvertTo-YamlScalar $command), paneCommands: [fakert] }
 defaults:
-  runtimeBin: $(& $q $e.BinDir)
+  runtimeBin: $(ConvertTo-YamlScalar $e.BinDir)
 agents:
-$($AgentsYaml.Replace('RECORDS', (& $q $records)))
+$($AgentsYaml.Replace('RECORDS', (ConvertTo-YamlScalar $records)))
 "@
         Set-Content -LiteralPath $e.RosterPath -Value $yaml -NoNewline
         $env:HOME = $home_

@@ -12,10 +12,9 @@ Describe 'Get-FleetAgent across ssh hosts' {
         $script:sockA = "$($envt.Socket)-a"
         $script:sockB = "$($envt.Socket)-b"
         $envt.Sockets.Add($sockA); $envt.Sockets.Add($sockB)
-        $q = { param($s) ConvertTo-YamlScalar $s }
         $hostLine = {
             param($name, $port, $socket)
-            "  ${name}: { ssh: root@127.0.0.1, port: $port, identityFile: $(& $q $sshd.IdentityFile), knownHostsFile: $(& $q $sshd.KnownHostsFile), tmux: { socketName: $socket } }"
+            "  ${name}: { ssh: root@127.0.0.1, port: $port, identityFile: $(ConvertTo-YamlScalar $sshd.IdentityFile), knownHostsFile: $(ConvertTo-YamlScalar $sshd.KnownHostsFile), tmux: { socketName: $socket } }"
         }
         $extra = @('tenant: acme', 'hosts:', (& $hostLine 'alpha' $sshd.Ports[0] $sockA), (& $hostLine 'beta' $sshd.Ports[1] $sockB)) -join "`n"
         Set-FleetTestRoster -Environment $envt -Extra $extra -Agents @(

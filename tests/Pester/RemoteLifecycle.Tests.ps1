@@ -33,31 +33,29 @@ Describe 'Install-FleetUnit, Start-, Stop-, Restart-FleetAgent on a remote host 
         $env:USER = 'localop'
         & chmod 700 $env:XDG_RUNTIME_DIR
         # The fake runtime lives in BinDir, which only the REMOTE environment names (MOSAIC_RUNTIME_BIN).
-        $python = (& python3 -c 'import os, sys; print(os.path.realpath(sys.executable))').Trim()
-        New-Item -ItemType SymbolicLink -Path (Join-Path $e.BinDir 'fakert') -Target $python -Force | Out-Null
+        New-FakeRuntime -Environment $e -Name fakert -Target python3 | Out-Null
         $script:sysLog = New-RecordingShim -Environment $e -Program 'systemctl' -Fail -ExitCode 0 -Stderr ''
         $script:loginLog = New-RecordingShim -Environment $e -Program 'loginctl' -Fail -ExitCode 0 -Stderr ''
         $script:sshd = Start-TestSshd -Environment $e -ExtraConfig @(
             "SetEnv HOME=$rHome XDG_CONFIG_HOME=$rCfg MOSAIC_RUNTIME_BIN=$($e.BinDir) PATH=$($e.ShimDir):/usr/local/bin:/usr/bin:/bin")
         $script:sock = "$($e.Socket)-r"
         $e.Sockets.Add($sock)
-        $q = { param($v) "'" + $v.Replace("'", "''") + "'" }
         $fixture = Join-Path (Get-RepoRoot) 'tests/fixtures/record-runtime.py'
         $yaml = @"
 version: 1
 transport: tmux
 tmux: { socketName: $($e.Socket), holderSession: _holder }
 hosts:
-  far: { ssh: root@127.0.0.1, port: $($sshd.Ports[0]), identityFile: $(& $q $sshd.IdentityFile), knownHostsFile: $(& $q $sshd.KnownHostsFile), tmux: { socketName: $sock } }
+  far: { ssh: root@127.0.0.1, port: $($sshd.Ports[0]), identityFile: $(ConvertTo-YamlScalar $sshd.IdentityFile), knownHostsFile: $(ConvertTo-YamlScalar $sshd.KnownHostsFile), tmux: { socketName: $sock } }
 runtimes:
-  fakert: { command: $(& $q "fakert $(ConvertTo-ShQuote $fixture) --flag 'a b'"), paneCommands: [fakert] }
+  fakert: { command: $(ConvertTo-YamlScalar "fakert $(ConvertTo-ShQuote $fixture) --flag 'a b'"), paneCommands: [fakert] }
 agents:
   - { name: home0, runtime: fakert }
   - name: far1
     runtime: fakert
     host: far
-    workingDirectory: $(& $q "~/$workRel")
-    environment: { RECORD_DIR: $(& $q $records), API_KEY: 'k`$y' }
+    workingDirectory: $(ConvertTo-YamlScalar "~/$workRel")
+    environment: { RECORD_DIR: $(ConvertTo-YamlScalar $records), API_KEY: 'k`$y' }
 "@
         Set-Content -LiteralPath $e.RosterPath -Value $yaml -NoNewline
         $script:unitDir = Join-Path $rCfg 'systemd/user'
