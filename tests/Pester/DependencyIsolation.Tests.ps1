@@ -22,25 +22,20 @@ foreach ($a in [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.Ge
 AfterAll { Remove-FleetTestEnvironment $envt }
 
 Describe 'MosaicFleet next to a module that ships an older YamlDotNet' {
-    It 'works when the other module is imported first (fresh pwsh)' {
-        $r = Invoke-ChildPwsh -Command ("`$ErrorActionPreference = 'Stop'; Import-Module '$OtherModule'; `$null = ConvertFrom-OtherYaml 'x: 1'; Import-Module `$env:MOSAIC_FLEET_MODULE`n" + $Checks) -Environment @{ ROSTER = $envt.RosterPath; TMUX_TMPDIR = $envt.Directory }
+    It 'works when <Order> (fresh pwsh)' -TestCases @(
+        @{ Order = 'the other module is imported first'; Imports = "Import-Module '<other>'; `$null = ConvertFrom-OtherYaml 'x: 1'; Import-Module `$env:MOSAIC_FLEET_MODULE" }
+        @{ Order = 'MosaicFleet is imported and used first'; Imports = "Import-Module `$env:MOSAIC_FLEET_MODULE; `$null = Get-FleetRoster -RosterPath `$env:ROSTER; Import-Module '<other>'" }
+    ) {
+        param($Order, $Imports)
+        # The test cases are built at discovery, before BeforeAll builds the other module: its path goes in here.
+        $Imports = $Imports.Replace('<other>', $OtherModule)
+        $r = Invoke-ChildPwsh -Command ("`$ErrorActionPreference = 'Stop'; $Imports`n" + $Checks) -Environment @{ ROSTER = $envt.RosterPath; TMUX_TMPDIR = $envt.Directory }
         $r.Stderr | Should -BeNullOrEmpty
         $r.ExitCode | Should -Be 0
         $r.Stdout | Should -Match 'other=a,b yaml=11\.'
         $r.Stdout | Should -Match 'fleet=coder0,coder1'
         $r.Stdout | Should -Match 'fleetAgents=2'
         # Two YamlDotNets side by side: the old one in the default context, ours in the module's own.
-        $r.Stdout | Should -Match 'loaded=11@Default'
-        $r.Stdout | Should -Match 'loaded=16@MosaicFleet'
-    }
-
-    It 'works when MosaicFleet is imported and used first (fresh pwsh)' {
-        $r = Invoke-ChildPwsh -Command ("`$ErrorActionPreference = 'Stop'; Import-Module `$env:MOSAIC_FLEET_MODULE; `$null = Get-FleetRoster -RosterPath `$env:ROSTER; Import-Module '$OtherModule'`n" + $Checks) -Environment @{ ROSTER = $envt.RosterPath; TMUX_TMPDIR = $envt.Directory }
-        $r.Stderr | Should -BeNullOrEmpty
-        $r.ExitCode | Should -Be 0
-        $r.Stdout | Should -Match 'other=a,b yaml=11\.'
-        $r.Stdout | Should -Match 'fleet=coder0,coder1'
-        $r.Stdout | Should -Match 'fleetAgents=2'
         $r.Stdout | Should -Match 'loaded=11@Default'
         $r.Stdout | Should -Match 'loaded=16@MosaicFleet'
     }
