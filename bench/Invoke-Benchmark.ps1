@@ -209,9 +209,17 @@ try {
             $i = $_
             Measure-Ms { Send-FleetMessage -Message "bench all $i" -Name $fleet.Names -RosterPath $fleet.Roster -ErrorAction SilentlyContinue | ForEach-Object { $statuses.Add("$($_.Status)") } }
         }
+        # Process spawns of one send (every tmux process the send started), to 1 and to all agents.
+        $before = Get-SpawnCount
+        Send-FleetMessage -Message 'bench spawns one' -Name $one -RosterPath $fleet.Roster -ErrorAction SilentlyContinue | ForEach-Object { $statuses.Add("$($_.Status)") }
+        $spawn1 = (Get-SpawnCount) - $before
+        $before = Get-SpawnCount
+        Send-FleetMessage -Message 'bench spawns all' -Name $fleet.Names -RosterPath $fleet.Roster -ErrorAction SilentlyContinue | ForEach-Object { $statuses.Add("$($_.Status)") }
+        $spawnN = (Get-SpawnCount) - $before
         & tmux -L $socket kill-server 2>$null
         $m1 = Get-Median $t1; $mn = Get-Median $tn
         Say ('- To 1 agent: median {0:N1} ms; to {1} agents: median {2:N1} ms; ratio {3:N2}x.' -f $m1, $SendAgents, $mn, ($mn / $m1))
+        Say ('- Process spawns of one send: {0} to 1 agent, {1} to {2} agents.' -f $spawn1, $spawnN, $SendAgents)
         Say ('- Statuses: ' + (($statuses | Group-Object | ForEach-Object { "$($_.Name) $($_.Count)" }) -join ', '))
     }
 } finally {

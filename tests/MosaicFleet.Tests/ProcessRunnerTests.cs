@@ -16,6 +16,19 @@ public class ProcessRunnerTests
     }
 
     [Fact]
+    public void A_long_command_line_is_shortened_in_the_error_but_the_error_text_is_kept()
+    {
+        var argv = new[] { "tmux", "-L", "fleet" }.Concat(Enumerable.Range(0, 500).SelectMany(i => new[] { "capture-pane", "-p", "-t", "%" + i, ";" })).ToArray();
+        var r = new CommandResult(new CommandSpec(argv, TimeSpan.FromSeconds(1)), 1, "", "command too long", false, false, TimeSpan.Zero);
+        var text = r.Describe();
+        Assert.StartsWith("'tmux -L fleet capture-pane", text);
+        Assert.Matches(@"\.\.\. \(\d+ more characters\)' exited with 1: command too long$", text);
+        Assert.True(text.Length < 400, text);
+        var small = new CommandResult(new CommandSpec(["tmux", "ls"], TimeSpan.FromSeconds(1)), 1, "", "no server", false, false, TimeSpan.Zero);
+        Assert.Equal("'tmux ls' exited with 1: no server", small.Describe());
+    }
+
+    [Fact]
     public async Task Exit_code_and_stderr_are_kept()
     {
         var r = await Run(new CommandSpec(["sh", "-c", "echo out; echo 'it broke' >&2; exit 3"], TimeSpan.FromSeconds(10)));

@@ -421,3 +421,42 @@ exec $(ConvertTo-ShQuote $realTmux) "`$@"
         }
     }
 }
+
+Describe 'Send-FleetMessage to a large fleet on one tmux server' {
+    # 160 agents: more panes than one tmux command list may name (tmux refuses a list over 16 KiB: "command too long").
+    BeforeAll {
+        $script:big = New-FleetTestEnvironment -Prefix mfb
+        $script:savedBigEnv = @{ XDG_STATE_HOME = $env:XDG_STATE_HOME; XDG_RUNTIME_DIR = $env:XDG_RUNTIME_DIR }
+        $env:XDG_STATE_HOME = Join-Path $big.Directory 'state'
+        $env:XDG_RUNTIME_DIR = Join-Path $big.Directory 'run'
+        New-Item -ItemType Directory $env:XDG_RUNTIME_DIR | Out-Null
+        & chmod 700 $env:XDG_RUNTIME_DIR
+        $script:bigNames = 1..160 | ForEach-Object { 'm{0:d3}' -f $_ }
+        $script:bigLog = Join-Path $big.Directory 'received.log'
+        $agent = Join-Path (Get-RepoRoot) 'tests/fixtures/line_agent.sh'
+        $script:bigRoster = Set-FleetTestRoster -Environment $big -Agents @($bigNames | ForEach-Object { @{ name = $_; runtime = 'line' } }) -Extra @"
+runtimes:
+  line: { command: 'sh line_agent.sh', paneCommands: [sh], inputPattern: '^>(?: .*)?$' }
+"@
+        foreach ($n in $bigNames) { Start-TestPane -Environment $big -Session $n -Command @('sh', $agent, $bigLog, $n) }
+        # Ready when every pane's cursor sits after its "> " prompt.
+        $ready = Wait-Until {
+            @(& tmux -L $big.Socket list-panes -a -F '#{cursor_x}' | Where-Object { $_ -eq '2' }).Count -ge $bigNames.Count
+        } -TimeoutSeconds 60 -IntervalMs 200
+        $ready | Should -BeTrue
+    }
+    AfterAll {
+        Remove-FleetTestEnvironment $big
+        foreach ($k in $savedBigEnv.Keys) { [Environment]::SetEnvironmentVariable($k, $savedBigEnv[$k]) }
+    }
+
+    It 'delivers one message to each of 160 agents, every one Accepted, each received exactly once' {
+        $r = @(Get-FleetAgent -RosterPath $bigRoster | Send-FleetMessage 'pull and rebase' -Source ops -RosterPath $bigRoster -TimeoutSeconds 30)
+        $r.Count | Should -Be 160
+        @($r | Where-Object Status -ne 'Accepted' | ForEach-Object { "$($_.Agent): $($_.Status) $($_.Detail)" }) | Should -BeNullOrEmpty
+        $received = @([IO.File]::ReadAllLines($bigLog))
+        $received.Count | Should -Be 160
+        ($received | Sort-Object) | Should -Be @($bigNames | ForEach-Object { "$_ [ops] pull and rebase" })
+        @(Get-FleetMessageLog).Count | Should -Be 160
+    }
+}

@@ -8,8 +8,14 @@ namespace MosaicFleet.Engine.Messaging;
 /// <summary>The message log: one JSON object per line in $XDG_STATE_HOME/mosaic/fleet/messages.jsonl (mode 0600: messages
 /// may hold secrets). Each line is appended under an exclusive file lock, seeking to the end after the lock is held:
 /// .NET's FileMode.Append keeps its own offset, so unlocked concurrent writers overwrite each other's lines.</summary>
-public sealed class MessageLog(string path)
+public sealed class MessageLog
 {
+    public MessageLog(string path)
+    {
+        Path = path;
+        _appends = new(AppendLinesAsync, CancellationToken.None);
+    }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -17,7 +23,7 @@ public sealed class MessageLog(string path)
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    public string Path { get; } = path;
+    public string Path { get; }
 
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -43,10 +49,20 @@ public sealed class MessageLog(string path)
         }
     }
 
+    /// <summary>Appends one line. Lines appended at the same time from this process share one lock and one flush
+    /// (group commit): the first caller writes, the others' lines go with the next write.</summary>
     public async Task AppendAsync(FleetMessageLogEntry entry, CancellationToken cancellationToken)
     {
-        var bytes = Encoding.UTF8.GetBytes(Serialize(entry) + "\n");
-        using var held = await FileLock.AcquireAsync(Path, LockTimeout, cancellationToken).ConfigureAwait(false);
+        var line = Serialize(entry) + "\n";
+        await _appends.RunAsync(Path, line).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private readonly Coalescer<string, string, bool> _appends;
+
+    private async Task<IReadOnlyList<bool>> AppendLinesAsync(string path, IReadOnlyList<string> lines, CancellationToken cancellationToken)
+    {
+        var bytes = Encoding.UTF8.GetBytes(string.Concat(lines));
+        using var held = await FileLock.AcquireAsync(path, LockTimeout, cancellationToken).ConfigureAwait(false);
         var fs = held.Stream;
         fs.Seek(0, SeekOrigin.End);
         // A line torn by a crash (no trailing newline) must not swallow ours.
@@ -59,6 +75,7 @@ public sealed class MessageLog(string path)
         }
         await fs.WriteAsync(bytes, CancellationToken.None).ConfigureAwait(false);
         fs.Flush(flushToDisk: true);
+        return lines.Select(_ => true).ToList();
     }
 
     /// <summary>Every entry in file order; <paramref name="malformed"/> counts lines that do not parse.</summary>

@@ -27,7 +27,8 @@ public sealed class SendOptions
     /// <summary>How long after the submit key the text may take to leave the input area.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>How many agents are typed to at once.</summary>
+    /// <summary>How many tmux (or ssh) commands of a send run at once. Waits (for a lock, for the draft to show, before
+    /// the submit key) hold no slot.</summary>
     public int ThrottleLimit { get; init; } = 8;
 
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(150);
@@ -50,7 +51,10 @@ public sealed class SendOptions
 public sealed record SendProgress(int Done, int Total, IReadOnlyList<string> Pending);
 
 /// <summary>Delivers messages to agents' panes: paste buffer in, submit key(s), verified by polling the pane.
-/// Typing is throttled; the verification of every agent runs in ONE shared poll loop.</summary>
+/// Each delivery walks its own steps (resolve, lock, baseline, paste, draft, submit), and each step's tmux call is shared
+/// with every other delivery of the same host at the same step (<see cref="Coalescer{TKey, TItem, TResult}"/>), so fifty
+/// agents cost about as many tmux calls as one. Every call passes one throttle (-ThrottleLimit); the verification of every
+/// agent runs in ONE shared poll loop. One instance runs one <see cref="SendAsync"/> at a time.</summary>
 public sealed class MessageSender(FleetContext context, SendOptions options, MessageLog? log = null)
 {
     /// <summary>Progress lines for -Verbose (called from worker threads; must be thread-safe).</summary>
@@ -78,26 +82,19 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         var deliveries = requests.Select(r => new Delivery(r, context)).ToList();
         _deliveries = deliveries;
         using var throttle = new SemaphoreSlim(Math.Max(1, options.ThrottleLimit));
-        var lockDir = options.LockDirectory ?? AgentLocks.Directory(context.GetEnv);
+        var run = new SendRun(this, throttle, options.LockDirectory ?? AgentLocks.Directory(context.GetEnv), ct);
+        _run = run;
 
         try
         {
             await Task.WhenAll(deliveries.Select(async d =>
             {
-                await throttle.WaitAsync(ct).ConfigureAwait(false);
-                try
-                {
-                    await TypeAsync(d, lockDir, ct).ConfigureAwait(false);
-                }
-                finally
-                {
-                    throttle.Release();
-                }
+                await TypeAsync(d, run, ct).ConfigureAwait(false);
                 // A delivery that ended while typing (failed, or not verified) is logged now.
                 if (d.Status is not null) await LogAsync(d).ConfigureAwait(false);
             })).ConfigureAwait(false);
 
-            await VerifyAllAsync(deliveries.Where(d => d.Status is null).ToList(), lockDir, ct).ConfigureAwait(false);
+            await VerifyAllAsync(deliveries.Where(d => d.Status is null).ToList(), run, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -110,6 +107,30 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             throw;
         }
         return deliveries.Select(d => d.ToResult()).ToList();
+    }
+
+    /// <summary>The state of one <see cref="SendAsync"/>: the throttle every tmux call of the send passes, and the
+    /// per-host coalescers that turn the deliveries reaching the same step together into one tmux call.</summary>
+    private SendRun? _run;
+
+    private sealed class SendRun
+    {
+        public SendRun(MessageSender sender, SemaphoreSlim throttle, string lockDir, CancellationToken ct)
+        {
+            Throttle = throttle;
+            LockDir = lockDir;
+            Resolve = new(sender.ResolveBatchAsync, ct);
+            Probe = new(sender.ProbeBatchAsync, ct);
+            Paste = new(sender.PasteBatchAsync, ct);
+            Submit = new(sender.SubmitBatchAsync, ct);
+        }
+
+        public SemaphoreSlim Throttle { get; }
+        public string LockDir { get; }
+        public Coalescer<string, Delivery, PaneRef?> Resolve { get; }
+        public Coalescer<string, Delivery, PaneProbe?> Probe { get; }
+        public Coalescer<(string Host, string Text), Delivery, bool> Paste { get; }
+        public Coalescer<string, Delivery, (PaneProbe? Probe, bool KeySent)> Submit { get; }
     }
 
     // Each delivery's log line is written once, as soon as it ends; a log that cannot be written is a warning.
@@ -137,46 +158,20 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         }
     }
 
-    // Resolve the pane once, lock, baseline, load + paste, wait for the draft, submit, unlock.
-    private async Task TypeAsync(Delivery d, string lockDir, CancellationToken ct)
+    // Resolve the pane once, lock, baseline, paste, wait for the draft, submit, unlock. Every tmux step goes through a
+    // per-host coalescer: deliveries that reach the same step together share one tmux call.
+    private async Task TypeAsync(Delivery d, SendRun run, CancellationToken ct)
     {
-        // With verification, the baseline capture rides in the same tmux call as the resolve; it is used only when it
-        // is of the pane resolved and no other sender held the lock in between (otherwise it is taken again under the lock).
-        var marker = SendCommands.NewMarker();
-        var resolve = await RunAsync(d, options.Verify ? SendCommands.ResolveAndProbe(d.Tmux, d.Request.Agent.Name, marker) : SendCommands.ResolvePane(d.Tmux, d.Request.Agent.Name), ct).ConfigureAwait(false);
-        PaneRef? pane;
-        PaneProbe? baseline = null;
-        if (options.Verify)
-        {
-            (pane, baseline, var probedId) = SendCommands.ParseResolveAndProbe(resolve.Stdout, marker);
-            if (pane is null || probedId != pane.PaneId) baseline = null;
-        }
-        else pane = resolve.Success ? SendCommands.ParseResolve(resolve.Stdout) : null;
-        if (pane is null && !resolve.Success)
-        {
-            if (Unreached(d, resolve) is { } unreached) d.Fail(unreached, resolve.Describe());
-            else if (SendCommands.Classify(resolve.Stderr) == TmuxFailure.NoSession) d.Fail(FleetSendStatus.NoSession, $"no session '{d.Request.Agent.Name}' on tmux socket {d.Tmux.SocketName} ({d.Request.Agent.Host}): {resolve.Stderr.Trim()}");
-            else d.Fail(FleetSendStatus.NotAccepted, resolve.Describe());
-            return;
-        }
-        if (pane is null) { d.Fail(FleetSendStatus.NotAccepted, $"tmux answered '{resolve.Stdout.Trim()}' instead of a pane id"); return; }
+        var host = d.Request.Agent.Host;
+        var pane = await run.Resolve.RunAsync(host, d).ConfigureAwait(false);
+        if (pane is null) return;
         d.PaneId = pane.PaneId;
         if (pane.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {pane.PaneId} is dead"); return; }
 
         FileLock held;
         try
         {
-            var lockPath = AgentLocks.PathFor(lockDir, context.Roster.Tenant, d.Request.Agent.Host, d.Request.Agent.Name);
-            try
-            {
-                held = await FileLock.AcquireAsync(lockPath, TimeSpan.Zero, ct).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // Another sender is typing: the early baseline may be stale once we hold the lock.
-                baseline = null;
-                held = await FileLock.AcquireAsync(lockPath, options.LockTimeout, ct).ConfigureAwait(false);
-            }
+            held = await FileLock.AcquireAsync(AgentLocks.PathFor(run.LockDir, context.Roster.Tenant, host, d.Request.Agent.Name), options.LockTimeout, ct).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {
@@ -192,70 +187,178 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         {
             if (options.Verify)
             {
-                if (baseline is { Dead: true }) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
-                baseline ??= await ProbeAsync(d, ct).ConfigureAwait(false);
-                if (d.Status is not null) return;
-                var area = InputArea.Find(baseline!.Screen, d.Runtime.InputPattern);
+                // The baseline is taken under the lock, so no other sender's draft is in it.
+                var baseline = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
+                if (baseline is null) return;
+                if (baseline.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
+                var area = InputArea.Find(baseline.Screen, d.Runtime.InputPattern);
                 var needle = InputArea.Needle(d.Request.TypedText);
                 var count = InputArea.Count(area, needle);
                 d.Verification = new DraftVerification(needle, count, provable: count.Needles == 0 && needle.Length > 0);
             }
 
-            var buffer = SendCommands.NewBufferName();
-            try
-            {
-                // load-buffer and paste-buffer in one tmux call (the text on its stdin). From its start on the body is
-                // never sent again, whatever happens: a failed or timed-out call may still have pasted, and a second
-                // paste would type the message twice.
-                d.Typed = true;
-                var paste = await RunAsync(d, SendCommands.LoadAndPaste(d.Tmux, buffer, pane.PaneId), ct, d.Request.TypedText).ConfigureAwait(false);
-                if (!paste.Success)
-                {
-                    var failure = SendCommands.Classify(paste.Stderr) == TmuxFailure.PaneGone ? FleetSendStatus.PaneDead : Unreached(d, paste) ?? FleetSendStatus.NotAccepted;
-                    d.Fail(failure, "the paste failed (not retried): " + paste.Describe());
-                    await DeleteBufferAsync(d, buffer).ConfigureAwait(false);
-                    return;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl+C: the buffer may be loaded but not pasted (paste -d deletes it only when it runs).
-                await DeleteBufferAsync(d, buffer).ConfigureAwait(false);
-                throw;
-            }
+            // From the paste on, the body is never sent again, whatever happens (see PasteBatchAsync).
+            if (!await run.Paste.RunAsync((host, d.Request.TypedText), d).ConfigureAwait(false)) return;
 
             if (d.Verification is { } v)
             {
                 var until = Stopwatch.StartNew();
                 while (until.Elapsed < options.DraftWait)
                 {
-                    var probe = await ProbeAsync(d, ct).ConfigureAwait(false);
-                    if (d.Status is not null) return;
-                    if (v.ObserveDraft(InputArea.Find(probe!.Screen, d.Runtime.InputPattern))) break;
+                    var probe = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
+                    if (probe is null) return;
+                    if (probe.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
+                    if (v.ObserveDraft(InputArea.Find(probe.Screen, d.Runtime.InputPattern))) break;
                     await Task.Delay(50, ct).ConfigureAwait(false);
                 }
                 if (!v.DraftSeen) Verbose?.Invoke($"{d.Request.Agent.Name}: the draft did not show in the input area within {options.DraftWait.TotalSeconds:0.#} s; submitting anyway.");
             }
             // Let the application finish reading the paste before the submit key arrives.
             await Task.Delay(100, ct).ConfigureAwait(false);
+
+            // The first submit key, with verification right after a capture of the area as it stands (a retry needs it
+            // unchanged afterwards); a capture that fails ends the list before the key.
+            var (before, _) = await run.Submit.RunAsync(host, d).ConfigureAwait(false);
+            if (d.Status is not null) return;
             if (d.Verification is { } seen)
             {
-                // The area as it stands right before the key (a retry needs it unchanged afterwards) and the first key,
-                // in one tmux call: a capture that fails ends the list before the key.
-                var m = SendCommands.NewMarker();
-                var r = await RunAsync(d, SendCommands.ProbeThenKey(d.Tmux, d.PaneId!, d.Runtime.SubmitKeys[0], m), ct).ConfigureAwait(false);
-                var probes = SendCommands.ParseProbeMany(r.Stdout, m);
-                if (probes.Count == 0) { FailProbe(d, r); return; }
-                if (probes[0].Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
-                seen.ObserveDraft(InputArea.Find(probes[0].Screen, d.Runtime.InputPattern));
-                if (!r.Success) { FailKey(d, r); return; }
-                if (!await SubmitAsync(d, ct, first: 1).ConfigureAwait(false)) return;
+                if (before is null) { d.Fail(FleetSendStatus.NotAccepted, "could not read the pane before the submit key"); return; }
+                if (before.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
+                seen.ObserveDraft(InputArea.Find(before.Screen, d.Runtime.InputPattern));
             }
-            else if (!await SubmitAsync(d, ct).ConfigureAwait(false)) return;
+            if (!await SubmitAsync(d, ct, first: 1).ConfigureAwait(false)) return;
             d.SentAt = context.Clock.GetUtcNow();
             d.SinceSubmit = Stopwatch.StartNew();
             if (!options.Verify) d.Complete(FleetSendStatus.Submitted, "submitted, not verified (-NoVerify)");
         }
+    }
+
+    /// <summary>One call per host resolves every session of the batch (list-panes -a): a session that is not there is
+    /// NoSession, and a failed call fails each delivery as it reads.</summary>
+    private async Task<IReadOnlyList<PaneRef?>> ResolveBatchAsync(string host, IReadOnlyList<Delivery> batch, CancellationToken ct)
+    {
+        var first = batch[0];
+        var marker = SendCommands.NewMarker();
+        var r = await RunAsync(first, SendCommands.ResolveAll(first.Tmux, marker), ct).ConfigureAwait(false);
+        if (!r.Success)
+        {
+            foreach (var d in batch)
+            {
+                if (Unreached(d, r) is { } unreached) d.Fail(unreached, r.Describe());
+                else if (SendCommands.Classify(r.Stderr) == TmuxFailure.NoSession) d.Fail(FleetSendStatus.NoSession, $"no session '{d.Request.Agent.Name}' on tmux socket {d.Tmux.SocketName} ({host}): {r.Stderr.Trim()}");
+                else d.Fail(FleetSendStatus.NotAccepted, r.Describe());
+            }
+            return batch.Select(_ => (PaneRef?)null).ToList();
+        }
+        var panes = SendCommands.ParseResolveAll(r.Stdout, marker);
+        return batch.Select(d =>
+        {
+            if (panes.TryGetValue(d.Request.Agent.Name, out var pane)) return pane;
+            d.Fail(FleetSendStatus.NoSession, $"no session '{d.Request.Agent.Name}' on tmux socket {d.Tmux.SocketName} ({host})");
+            return null;
+        }).ToList();
+    }
+
+    private async Task<IReadOnlyList<PaneProbe?>> ProbeBatchAsync(string host, IReadOnlyList<Delivery> batch, CancellationToken ct)
+    {
+        var seen = await ProbeAllAsync(batch, ct).ConfigureAwait(false);
+        return batch.Select(d => seen.TryGetValue(d, out var probe) ? probe : null).ToList();
+    }
+
+    /// <summary>The same text to several panes of one host: one buffer loaded once (the text on stdin), pasted into each
+    /// pane, then deleted, in one tmux call per chunk. Each paste is confirmed by a marker line, and tmux stops the list at
+    /// a failing command, so after a failure the confirmed pastes are known, the failing pane is failed, and the panes
+    /// after it (which got nothing) are pasted in a new call. A call that timed out or lost its transport may have pasted
+    /// anything: those deliveries fail, never retried, so the body is never sent twice.</summary>
+    private async Task<IReadOnlyList<bool>> PasteBatchAsync((string Host, string Text) key, IReadOnlyList<Delivery> batch, CancellationToken ct)
+    {
+        var pasted = new Dictionary<Delivery, bool>();
+        var costMarker = SendCommands.NewMarker();
+        var chunks = SendCommands.Chunk(batch, d => SendCommands.PackedSize(SendCommands.LoadAndPasteMany(d.Tmux, SendCommands.NewBufferName(), [d.PaneId!], costMarker)));
+        await Task.WhenAll(chunks.Select(async chunk =>
+        {
+            var rest = chunk.ToList();
+            while (rest.Count > 0)
+            {
+                var buffer = SendCommands.NewBufferName();
+                var marker = SendCommands.NewMarker();
+                foreach (var d in rest) d.Typed = true;
+                CommandResult r;
+                try
+                {
+                    r = await RunAsync(rest[0], SendCommands.LoadAndPasteMany(rest[0].Tmux, buffer, rest.Select(d => d.PaneId!).ToList(), marker), ct, key.Text).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Ctrl+C: the buffer may be loaded and not yet deleted.
+                    await DeleteBufferAsync(rest[0], buffer).ConfigureAwait(false);
+                    throw;
+                }
+                var confirmed = Math.Min(SendCommands.ParseConfirmed(r.Stdout, marker, 'P'), rest.Count);
+                lock (pasted) foreach (var d in rest.Take(confirmed)) pasted[d] = true;
+                if (r.Success)
+                {
+                    foreach (var d in rest.Skip(confirmed)) d.Fail(FleetSendStatus.NotAccepted, "the paste was not confirmed (not retried)");
+                    break;
+                }
+                await DeleteBufferAsync(rest[0], buffer).ConfigureAwait(false);
+                if (confirmed == rest.Count) break; // every paste ran; only the buffer's deletion failed
+                var failing = rest[confirmed];
+                var unreached = Unreached(failing, r);
+                if (unreached is not null || r.TimedOut)
+                {
+                    foreach (var d in rest.Skip(confirmed)) d.Fail(unreached ?? FleetSendStatus.NotAccepted, "the paste may or may not have run (not retried): " + r.Describe());
+                    break;
+                }
+                if (SendCommands.Classify(r.Stderr) != TmuxFailure.PaneGone)
+                {
+                    foreach (var d in rest.Skip(confirmed)) d.Fail(FleetSendStatus.NotAccepted, "the paste failed (not retried): " + r.Describe());
+                    break;
+                }
+                failing.Fail(FleetSendStatus.PaneDead, "the paste failed (not retried): " + r.Describe());
+                rest = rest.Skip(confirmed + 1).ToList();
+            }
+        })).ConfigureAwait(false);
+        return batch.Select(d => pasted.ContainsKey(d)).ToList();
+    }
+
+    /// <summary>The first submit key of several panes of one host in one call per chunk, each right after a capture of its
+    /// pane when verifying, each confirmed by a marker line. After a failure the panes before it are done, the failing one
+    /// is failed (the capture or the key, whichever did not run), and the rest is submitted in a new call.</summary>
+    private async Task<IReadOnlyList<(PaneProbe? Probe, bool KeySent)>> SubmitBatchAsync(string host, IReadOnlyList<Delivery> batch, CancellationToken ct)
+    {
+        var done = new Dictionary<Delivery, (PaneProbe?, bool)>();
+        var verify = options.Verify;
+        var costMarker = SendCommands.NewMarker();
+        var chunks = SendCommands.Chunk(batch, d => SendCommands.PackedSize(SendCommands.SubmitMany(d.Tmux, [(d.PaneId!, d.Runtime.SubmitKeys[0])], costMarker, verify)));
+        await Task.WhenAll(chunks.Select(async chunk =>
+        {
+            var rest = chunk.ToList();
+            while (rest.Count > 0)
+            {
+                var marker = SendCommands.NewMarker();
+                var r = await RunAsync(rest[0], SendCommands.SubmitMany(rest[0].Tmux, rest.Select(d => (d.PaneId!, d.Runtime.SubmitKeys[0])).ToList(), marker, verify), ct).ConfigureAwait(false);
+                var parsed = SendCommands.ParseSubmitMany(r.Stdout, marker, verify);
+                var sent = parsed.TakeWhile(p => p.KeySent).Count();
+                lock (done) for (var i = 0; i < Math.Min(parsed.Count, rest.Count); i++) done[rest[i]] = parsed[i];
+                if (sent >= rest.Count) break;
+                if (r.Success)
+                {
+                    foreach (var d in rest.Skip(sent)) d.Fail(FleetSendStatus.NotAccepted, "the submit key was not confirmed");
+                    break;
+                }
+                var failing = rest[sent];
+                if (!verify || parsed.Count > sent) FailKey(failing, r);
+                else FailProbe(failing, r);
+                if (Unreached(failing, r) is not null || r.TimedOut)
+                {
+                    foreach (var d in rest.Skip(sent + 1)) FailProbe(d, r);
+                    break;
+                }
+                rest = rest.Skip(sent + 1).ToList();
+            }
+        })).ConfigureAwait(false);
+        return batch.Select(d => done.TryGetValue(d, out var x) ? x : (null, false)).ToList();
     }
 
     private async Task<bool> SubmitAsync(Delivery d, CancellationToken ct, int first = 0)
@@ -279,8 +382,8 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         d.Fail(failure, "the submit key failed: " + key.Describe());
     }
 
-    // The one shared poll loop: every interval, one probe per pending agent, all in parallel.
-    private async Task VerifyAllAsync(List<Delivery> pending, string lockDir, CancellationToken ct)
+    // The one shared poll loop: every interval, one batched probe call per host for every pending agent.
+    private async Task VerifyAllAsync(List<Delivery> pending, SendRun run, CancellationToken ct)
     {
         while (pending.Count > 0)
         {
@@ -304,7 +407,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                         // Re-send the submit key (never the body) under the agent's lock, so it cannot submit another sender's draft half-typed.
                         try
                         {
-                            using var _ = await FileLock.AcquireAsync(AgentLocks.PathFor(lockDir, context.Roster.Tenant, d.Request.Agent.Host, d.Request.Agent.Name), TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
+                            using var _ = await FileLock.AcquireAsync(AgentLocks.PathFor(run.LockDir, context.Roster.Tenant, d.Request.Agent.Host, d.Request.Agent.Name), TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
                             Verbose?.Invoke($"{d.Request.Agent.Name}: our draft is still in the input area; re-sending the submit key once.");
                             await SubmitAsync(d, ct).ConfigureAwait(false);
                         }
@@ -320,15 +423,19 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         }
     }
 
-    /// <summary>One poll round: ONE tmux call per host captures every pending pane of that host. tmux stops a command
-    /// list at its first failing command, so when a pane died the probes before it are kept, that pane is failed as a
-    /// single probe would be, and the panes after it are probed again in the next call.</summary>
+    /// <summary>One poll round: ONE tmux call per host (per chunk: a list stays under tmux's message size) captures every
+    /// pending pane of that host. tmux stops a command list at its first failing command, so when a pane died the probes
+    /// before it are kept, that pane is failed as a single probe would be, and the panes after it are probed again in the
+    /// next call.</summary>
     private async Task<Dictionary<Delivery, PaneProbe>> ProbeAllAsync(IReadOnlyList<Delivery> deliveries, CancellationToken ct)
     {
         var seen = new Dictionary<Delivery, PaneProbe>();
-        await Task.WhenAll(deliveries.GroupBy(d => d.Request.Agent.Host, StringComparer.Ordinal).Select(async group =>
+        var costMarker = SendCommands.NewMarker();
+        var chunks = deliveries.GroupBy(d => d.Request.Agent.Host, StringComparer.Ordinal)
+            .SelectMany(group => SendCommands.Chunk(group.ToList(), d => SendCommands.PackedSize(SendCommands.ProbeMany(d.Tmux, [d.PaneId!], costMarker))));
+        await Task.WhenAll(chunks.Select(async chunk =>
         {
-            var rest = group.ToList();
+            var rest = chunk.ToList();
             while (rest.Count > 0)
             {
                 var marker = SendCommands.NewMarker();
@@ -367,20 +474,6 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         d.Fail(kind is TmuxFailure.PaneGone or TmuxFailure.NoSession ? FleetSendStatus.PaneDead : Unreached(d, r) ?? FleetSendStatus.NotAccepted, r.Describe());
     }
 
-    private async Task<PaneProbe?> ProbeAsync(Delivery d, CancellationToken ct)
-    {
-        var r = await RunAsync(d, SendCommands.Probe(d.Tmux, d.PaneId!), ct).ConfigureAwait(false);
-        if (!r.Success)
-        {
-            FailProbe(d, r);
-            return null;
-        }
-        var probe = SendCommands.ParseProbe(r.Stdout);
-        if (probe is null) { d.Fail(FleetSendStatus.NotAccepted, "could not read the pane"); return null; }
-        if (probe.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return null; }
-        return probe;
-    }
-
     private async Task DeleteBufferAsync(Delivery d, string buffer)
     {
         // Cleanup runs even after Ctrl+C: its own short timeout, no cancellation. A buffer already deleted by paste -d is fine.
@@ -393,8 +486,20 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         }
     }
 
-    private Task<CommandResult> RunAsync(Delivery d, string[] argv, CancellationToken ct, string? stdin = null)
-        => context.Runner.RunAsync(d.Host, new CommandSpec(argv, context.CommandTimeout, stdin), ct);
+    // Every tmux call of a send passes the throttle: -ThrottleLimit bounds the tmux (or ssh) processes running at once.
+    private async Task<CommandResult> RunAsync(Delivery d, string[] argv, CancellationToken ct, string? stdin = null)
+    {
+        var throttle = _run!.Throttle;
+        await throttle.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await context.Runner.RunAsync(d.Host, new CommandSpec(argv, context.CommandTimeout, stdin), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            throttle.Release();
+        }
+    }
 
     /// <summary>Unreachable when the transport itself failed (ssh exits 255; a command that never ran).</summary>
     private static FleetSendStatus? Unreached(Delivery d, CommandResult r)

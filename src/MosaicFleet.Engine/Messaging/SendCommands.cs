@@ -46,40 +46,10 @@ public static class SendCommands
         return first;
     }
 
-    /// <summary>Loads stdin into the named buffer (the message text is the command's stdin).</summary>
-    public static string[] LoadBuffer(TmuxCommand tmux, string buffer) => tmux.Build("load-buffer", "-b", buffer, "-");
-
-    /// <summary>Pastes and deletes the buffer: -p brackets the paste when the application asked for bracketed paste,
-    /// -r keeps line feeds as line feeds (without it tmux turns each LF into CR, a submit per line), -d deletes the buffer.</summary>
-    public static string[] PasteBuffer(TmuxCommand tmux, string buffer, string paneId)
-        => tmux.Build("paste-buffer", "-p", "-r", "-d", "-b", buffer, "-t", TmuxTarget.Pane(paneId));
-
     public static string[] DeleteBuffer(TmuxCommand tmux, string buffer) => tmux.Build("delete-buffer", "-b", buffer);
 
     /// <summary>One submit key (a tmux key name from the roster's submitKeys).</summary>
     public static string[] SendKey(TmuxCommand tmux, string paneId, string key) => tmux.Build("send-keys", "-t", TmuxTarget.Pane(paneId), key);
-
-    /// <summary>One tmux call: the pane's visible screen, then a marker line with its dead flag and cursor. capture-pane
-    /// goes first because it fails on a pane id that no longer exists, which ends the command list; display-message
-    /// alone would answer for another pane.</summary>
-    public static string[] Probe(TmuxCommand tmux, string paneId)
-    {
-        var target = TmuxTarget.Pane(paneId);
-        return tmux.Build(
-            "capture-pane", "-p", "-t", target,
-            ";", "display-message", "-p", "-t", target, $"{ProbeMarker}{Sep}#{{pane_dead}}{Sep}#{{cursor_x}}{Sep}#{{cursor_y}}");
-    }
-
-    public static PaneProbe? ParseProbe(string stdout)
-    {
-        var text = stdout.EndsWith('\n') ? stdout[..^1] : stdout;
-        var nl = text.LastIndexOf('\n');
-        var tail = nl < 0 ? text : text[(nl + 1)..];
-        var parts = tail.Split(Sep);
-        if (parts.Length != 4 || parts[0] != ProbeMarker) return null;
-        var screen = nl < 0 ? "" : text[..(nl + 1)];
-        return new PaneProbe(parts[1] == "1", Int(parts[2]), Int(parts[3]), screen);
-    }
 
     /// <summary>A marker no pane text can forge: the fixed prefix plus a random part, new for each tmux call.</summary>
     public static string NewMarker() => ProbeMarker + "-" + Guid.NewGuid().ToString("N")[..12];
@@ -100,54 +70,9 @@ public static class SendCommands
         return tmux.Build([.. args]);
     }
 
-    /// <summary>The capture right before the submit key and the key itself, in one tmux call: if the capture fails
-    /// (the pane is gone) the key is never sent.</summary>
-    public static string[] ProbeThenKey(TmuxCommand tmux, string paneId, string key, string marker)
-    {
-        var args = new List<string>();
-        AddProbe(args, TmuxTarget.Pane(paneId), marker, 0);
-        args.AddRange([";", "send-keys", "-t", TmuxTarget.Pane(paneId), key]);
-        return tmux.Build([.. args]);
-    }
-
-    /// <summary>Loads stdin into the buffer and pastes it into the pane in one tmux call (the text is still only stdin).</summary>
-    public static string[] LoadAndPaste(TmuxCommand tmux, string buffer, string paneId)
-        => tmux.Build("load-buffer", "-b", buffer, "-", ";", "paste-buffer", "-p", "-r", "-d", "-b", buffer, "-t", TmuxTarget.Pane(paneId));
-
-    /// <summary>Resolve and baseline in one tmux call: list-panes of the session's window (each line prefixed with the
-    /// marker and "R"), then a probe of the window's active pane whose marker line carries its %pane_id, so the caller
-    /// can check that the capture is of the pane it resolved.</summary>
-    public static string[] ResolveAndProbe(TmuxCommand tmux, string session, string marker)
-    {
-        var window = TmuxTarget.SessionWindow(session);
-        var args = new List<string> { "list-panes", "-t", window, "-F", $"{marker}R{Sep}#{{pane_active}}{Sep}#{{pane_id}}{Sep}#{{pane_dead}}", ";" };
-        AddProbe(args, window, marker, 0, withPaneId: true);
-        return tmux.Build([.. args]);
-    }
-
-    /// <summary>Splits <see cref="ResolveAndProbe"/> output: the resolved pane (null when unreadable), and the probe with the
-    /// id of the pane it captured (null when the probe did not run).</summary>
-    public static (PaneRef? Pane, PaneProbe? Probe, string? ProbedPaneId) ParseResolveAndProbe(string stdout, string marker)
-    {
-        var resolveLines = new List<string>();
-        var rest = new System.Text.StringBuilder();
-        var prefix = marker + "R" + Sep;
-        foreach (var line in SplitLines(stdout))
-        {
-            if (rest.Length == 0 && line.StartsWith(prefix, StringComparison.Ordinal)) resolveLines.Add(line[(marker.Length + 2)..]);
-            else rest.Append(line).Append('\n');
-        }
-        var pane = ParseResolve(string.Join('\n', resolveLines));
-        string? probedId = null;
-        var probes = ParseProbeMany(rest.ToString(), marker, paneIds: id => probedId = id);
-        return (pane, probes.Count == 1 ? probes[0] : null, probedId);
-    }
-
-    /// <summary>The probes of a <see cref="ProbeMany"/> (or <see cref="ProbeThenKey"/>) output, in pane order, as far as
-    /// they ran: the screen of each is the text between the previous marker line and its own.</summary>
-    public static IReadOnlyList<PaneProbe> ParseProbeMany(string stdout, string marker) => ParseProbeMany(stdout, marker, null);
-
-    private static IReadOnlyList<PaneProbe> ParseProbeMany(string stdout, string marker, Action<string>? paneIds)
+    /// <summary>The probes of a <see cref="ProbeMany"/> output, in pane order, as far as they ran: the screen of each is
+    /// the text between the previous marker line and its own.</summary>
+    public static IReadOnlyList<PaneProbe> ParseProbeMany(string stdout, string marker)
     {
         var probes = new List<PaneProbe>();
         var screen = new System.Text.StringBuilder();
@@ -157,11 +82,9 @@ public static class SendCommands
             if (line.StartsWith(prefix, StringComparison.Ordinal))
             {
                 var parts = line.Split(Sep);
-                if ((parts.Length == 5 || (paneIds is not null && parts.Length == 6))
-                    && Int(parts[1]) == probes.Count)
+                if (parts.Length == 5 && Int(parts[1]) == probes.Count)
                 {
                     probes.Add(new PaneProbe(parts[2] == "1", Int(parts[3]), Int(parts[4]), screen.ToString()));
-                    if (parts.Length == 6) paneIds!(parts[5]);
                     screen.Clear();
                     continue;
                 }
@@ -171,9 +94,9 @@ public static class SendCommands
         return probes;
     }
 
-    private static void AddProbe(List<string> args, string target, string marker, int index, bool withPaneId = false)
+    private static void AddProbe(List<string> args, string target, string marker, int index)
     {
-        var format = $"{marker}{Sep}{index.ToString(CultureInfo.InvariantCulture)}{Sep}#{{pane_dead}}{Sep}#{{cursor_x}}{Sep}#{{cursor_y}}" + (withPaneId ? $"{Sep}#{{pane_id}}" : "");
+        var format = $"{marker}{Sep}{index.ToString(CultureInfo.InvariantCulture)}{Sep}#{{pane_dead}}{Sep}#{{cursor_x}}{Sep}#{{cursor_y}}";
         args.AddRange(["capture-pane", "-p", "-t", target, ";", "display-message", "-p", "-t", target, format]);
     }
 
@@ -183,6 +106,135 @@ public static class SendCommands
         if (text.Length == 0) yield break;
         foreach (var line in text.Split('\n')) yield return line;
     }
+
+    /// <summary>Every pane of the server in one call, each line "marker, session, window active, pane active, pane id,
+    /// dead": the sessions of a whole send resolve at once (<see cref="ParseResolveAll"/>).</summary>
+    public static string[] ResolveAll(TmuxCommand tmux, string marker)
+        => tmux.Build("list-panes", "-a", "-F", $"{marker}{Sep}#{{session_name}}{Sep}#{{window_active}}{Sep}#{{pane_active}}{Sep}#{{pane_id}}{Sep}#{{pane_dead}}");
+
+    /// <summary>Each session's pane as a send targets it: the active pane of the session's current window (the first
+    /// pane of that window when none is marked active), by exact session name.</summary>
+    public static IReadOnlyDictionary<string, PaneRef> ParseResolveAll(string stdout, string marker)
+    {
+        var chosen = new Dictionary<string, (PaneRef Pane, bool Active)>(StringComparer.Ordinal);
+        var prefix = marker + Sep;
+        foreach (var line in SplitLines(stdout))
+        {
+            if (!line.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            var parts = line.TrimEnd('\r').Split(Sep);
+            if (parts.Length != 6 || parts[2] != "1" || !IsPaneId(parts[4])) continue;
+            var active = parts[3] == "1";
+            if (chosen.TryGetValue(parts[1], out var seen) && (seen.Active || !active)) continue;
+            chosen[parts[1]] = (new PaneRef(parts[4], parts[5] == "1"), active);
+        }
+        return chosen.ToDictionary(kv => kv.Key, kv => kv.Value.Pane, StringComparer.Ordinal);
+    }
+
+    /// <summary>One buffer, loaded once from stdin, pasted into several panes (the same text to each), then deleted. After
+    /// each paste a marker line "marker P, index" confirms it ran; tmux stops the list at a failing command, so the
+    /// confirmed pastes are a prefix (<see cref="ParseConfirmed"/>), and a pane after the failing one got nothing.</summary>
+    public static string[] LoadAndPasteMany(TmuxCommand tmux, string buffer, IReadOnlyList<string> paneIds, string marker)
+    {
+        if (paneIds.Count == 0) throw new ArgumentException("no pane to paste into", nameof(paneIds));
+        var args = new List<string> { "load-buffer", "-b", buffer, "-" };
+        for (var i = 0; i < paneIds.Count; i++)
+        {
+            var target = TmuxTarget.Pane(paneIds[i]);
+            args.AddRange([";", "paste-buffer", "-p", "-r", "-b", buffer, "-t", target, ";", "display-message", "-p", "-t", target, Confirm(marker, 'P', i)]);
+        }
+        args.AddRange([";", "delete-buffer", "-b", buffer]);
+        return tmux.Build([.. args]);
+    }
+
+    /// <summary>The submit key of several panes in one call. Per pane: when <paramref name="probe"/>, the pane as it stands
+    /// right before the key (capture and marker line, as <see cref="ProbeMany"/>), then the key, then a marker line
+    /// "marker K, index" that confirms the key ran. A capture that fails ends the list before its key.</summary>
+    public static string[] SubmitMany(TmuxCommand tmux, IReadOnlyList<(string PaneId, string Key)> panes, string marker, bool probe)
+    {
+        if (panes.Count == 0) throw new ArgumentException("no pane to submit", nameof(panes));
+        var args = new List<string>();
+        for (var i = 0; i < panes.Count; i++)
+        {
+            var target = TmuxTarget.Pane(panes[i].PaneId);
+            if (i > 0) args.Add(";");
+            if (probe)
+            {
+                AddProbe(args, target, marker, i);
+                args.Add(";");
+            }
+            args.AddRange(["send-keys", "-t", target, panes[i].Key, ";", "display-message", "-p", "-t", target, Confirm(marker, 'K', i)]);
+        }
+        return tmux.Build([.. args]);
+    }
+
+    /// <summary>What a <see cref="SubmitMany"/> call did, pane by pane as far as it ran: the probe taken before the key
+    /// (null without probes, or when it did not run) and whether the key is confirmed.</summary>
+    public static IReadOnlyList<(PaneProbe? Probe, bool KeySent)> ParseSubmitMany(string stdout, string marker, bool probe)
+    {
+        var keys = ParseConfirmed(stdout, marker, 'K');
+        var result = new List<(PaneProbe?, bool)>();
+        if (!probe)
+        {
+            for (var i = 0; i < keys; i++) result.Add((null, true));
+            return result;
+        }
+        // Confirmation lines are not screen text: drop them (only ours, in order) before splitting the screens.
+        var screens = new System.Text.StringBuilder();
+        var next = 0;
+        foreach (var line in SplitLines(stdout))
+        {
+            if (next < keys && line == Confirm(marker, 'K', next)) { next++; continue; }
+            screens.Append(line).Append('\n');
+        }
+        var probes = ParseProbeMany(screens.ToString(), marker);
+        for (var i = 0; i < probes.Count; i++) result.Add((probes[i], i < keys));
+        return result;
+    }
+
+    /// <summary>How many of a list's confirmation lines (kind P or K) ran: the longest prefix 0, 1, 2, ... seen in order.</summary>
+    public static int ParseConfirmed(string stdout, string marker, char kind)
+    {
+        var next = 0;
+        foreach (var line in SplitLines(stdout))
+        {
+            if (line == Confirm(marker, kind, next)) next++;
+        }
+        return next;
+    }
+
+    private static string Confirm(string marker, char kind, int index) => $"{marker}{kind}{Sep}{index.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>tmux refuses a command list whose packed arguments exceed its message size (tmux 3.3a: 16 KiB, "command
+    /// too long"). A list is kept under this many bytes (each argument's UTF-8 bytes plus its terminating NUL).</summary>
+    public const int MaxListBytes = 12 * 1024;
+
+    /// <summary>The bytes a list of arguments costs in tmux's message.</summary>
+    public static int PackedSize(IEnumerable<string> args) => args.Sum(a => System.Text.Encoding.UTF8.GetByteCount(a) + 1);
+
+    /// <summary>Splits <paramref name="items"/> into consecutive chunks whose command lists stay under
+    /// <see cref="MaxListBytes"/>, given each item's own cost and the fixed cost of the list around them.</summary>
+    public static IReadOnlyList<IReadOnlyList<T>> Chunk<T>(IReadOnlyList<T> items, Func<T, int> cost, int fixedCost = 64)
+    {
+        var chunks = new List<IReadOnlyList<T>>();
+        var current = new List<T>();
+        var size = fixedCost;
+        foreach (var item in items)
+        {
+            var c = cost(item);
+            if (current.Count > 0 && size + c > MaxListBytes)
+            {
+                chunks.Add(current);
+                current = [];
+                size = fixedCost;
+            }
+            current.Add(item);
+            size += c;
+        }
+        if (current.Count > 0) chunks.Add(current);
+        return chunks;
+    }
+
+    private static bool IsPaneId(string s) => s.Length >= 2 && s[0] == '%' && s.AsSpan(1).ToString().All(char.IsAsciiDigit);
 
     /// <summary>The pane's last <paramref name="lines"/> lines including history, wrapped lines joined.</summary>
     public static string[] CaptureHistory(TmuxCommand tmux, string paneId, int lines)

@@ -27,13 +27,19 @@ public sealed record CommandResult(CommandSpec Spec, int ExitCode, string Stdout
     public string Describe()
     {
         if (NotFound) return $"'{Spec.Argv[0]}' was not found";
-        if (TimedOut) return $"'{Spec.Display}' timed out after {Spec.Timeout.TotalSeconds:0.#} s";
+        var shown = Shorten(Spec.Display);
+        if (TimedOut) return $"'{shown}' timed out after {Spec.Timeout.TotalSeconds:0.#} s";
         var err = Stderr.Trim();
         if (err.Length == 0) err = Stdout.Trim();
         return err.Length == 0
-            ? $"'{Spec.Display}' exited with {ExitCode}"
-            : $"'{Spec.Display}' exited with {ExitCode}: {err}";
+            ? $"'{shown}' exited with {ExitCode}"
+            : $"'{shown}' exited with {ExitCode}: {Shorten(err, 2000)}";
     }
+
+    /// <summary>A batched command line (one tmux call for a hundred panes) is kilobytes long: an error message shows its
+    /// start and says how much was left out.</summary>
+    internal static string Shorten(string text, int max = 300)
+        => text.Length <= max ? text : string.Concat(text.AsSpan(0, max), $" ... ({text.Length - max} more characters)");
 }
 
 /// <summary>Runs commands. Every tmux, systemctl, loginctl and ssh call goes through an implementation of this.</summary>

@@ -55,39 +55,78 @@ public sealed class BatchedSendCommandTests
     }
 
     [Fact]
-    public void Load_and_paste_is_one_list_with_the_text_left_to_stdin()
-        => Assert.Equal(
-            ["tmux", "-L", "fleet", "load-buffer", "-b", "buf", "-", ";", "paste-buffer", "-p", "-r", "-d", "-b", "buf", "-t", "%3"],
-            SendCommands.LoadAndPaste(Tmux, "buf", "%3"));
+    public void One_buffer_is_loaded_once_pasted_into_each_pane_with_a_confirmation_and_deleted_at_the_end()
+    {
+        var argv = SendCommands.LoadAndPasteMany(Tmux, "buf", ["%3", "%9"], M);
+        Assert.Equal(
+            ["tmux", "-L", "fleet", "load-buffer", "-b", "buf", "-",
+             ";", "paste-buffer", "-p", "-r", "-b", "buf", "-t", "%3", ";", "display-message", "-p", "-t", "%3", M + "P\u001f0",
+             ";", "paste-buffer", "-p", "-r", "-b", "buf", "-t", "%9", ";", "display-message", "-p", "-t", "%9", M + "P\u001f1",
+             ";", "delete-buffer", "-b", "buf"],
+            argv);
+        Assert.Throws<ArgumentException>(() => SendCommands.LoadAndPasteMany(Tmux, "buf", [], M));
+    }
+
+    [Theory]
+    [InlineData("", 0)]
+    [InlineData(M + "P\u001f0\n", 1)]
+    [InlineData(M + "P\u001f0\n" + M + "P\u001f1\n", 2)]
+    [InlineData(M + "P\u001f1\n", 0)] // out of order: index 0 never confirmed
+    [InlineData("MOSAIC-PROBE-zzzP\u001f0\n", 0)] // another call's marker
+    public void Confirmed_pastes_are_the_prefix_of_markers_seen_in_order(string stdout, int expected)
+        => Assert.Equal(expected, SendCommands.ParseConfirmed(stdout, M, 'P'));
 
     [Fact]
-    public void The_key_comes_after_the_capture_so_a_gone_pane_gets_no_key()
+    public void Submit_many_captures_each_pane_then_sends_its_key_then_confirms_it()
     {
-        var argv = SendCommands.ProbeThenKey(Tmux, "%3", "Enter", M);
-        Assert.Equal(["capture-pane", "-p", "-t", "%3"], argv.Skip(3).Take(4));
-        Assert.Equal([";", "send-keys", "-t", "%3", "Enter"], argv.TakeLast(5));
+        var argv = SendCommands.SubmitMany(Tmux, [("%3", "Enter"), ("%4", "C-m")], M, probe: true);
+        var words = argv.Skip(3).ToList();
+        Assert.Equal(["capture-pane", "-p", "-t", "%3", ";", "display-message", "-p", "-t", "%3"], words.Take(9));
+        Assert.Equal([";", "send-keys", "-t", "%3", "Enter", ";", "display-message", "-p", "-t", "%3", M + "K\u001f0", ";", "capture-pane"], words.Skip(10).Take(13));
+        Assert.Equal(["send-keys", "-t", "%4", "C-m", ";", "display-message", "-p", "-t", "%4", M + "K\u001f1"], words.TakeLast(10));
+        var bare = SendCommands.SubmitMany(Tmux, [("%3", "Enter")], M, probe: false);
+        Assert.DoesNotContain("capture-pane", bare);
     }
 
     [Fact]
-    public void Resolve_and_probe_splits_into_the_pane_and_its_baseline()
+    public void Submit_many_output_pairs_each_probe_with_its_key_confirmation()
     {
-        var argv = SendCommands.ResolveAndProbe(Tmux, "coder", M);
-        Assert.Equal(["list-panes", "-t", "=coder:"], argv.Skip(3).Take(3));
-        Assert.Contains("#{pane_id}", argv[^1]);
-        var stdout = M + "R\u001f0\u001f%4\u001f0\n" + M + "R\u001f1\u001f%5\u001f0\n" + "hello\n> \n" + M + "\u001f0\u001f0\u001f2\u001f1\u001f%5\n";
-        var (pane, probe, probed) = SendCommands.ParseResolveAndProbe(stdout, M);
-        Assert.Equal(new PaneRef("%5", false), pane);
-        Assert.Equal("hello\n> \n", probe!.Screen);
-        Assert.Equal("%5", probed);
+        // Pane 0: captured, key confirmed. Pane 1: captured, then its key failed (no confirmation).
+        var stdout = "hist\n> draft0\n" + M + "\u001f0\u001f0\u001f2\u001f1\n" + M + "K\u001f0\n" + "> draft1\n" + M + "\u001f1\u001f0\u001f0\u001f0\n";
+        var parsed = SendCommands.ParseSubmitMany(stdout, M, probe: true);
+        Assert.Equal(2, parsed.Count);
+        Assert.Equal(("hist\n> draft0\n", true), (parsed[0].Probe!.Screen, parsed[0].KeySent));
+        Assert.Equal(("> draft1\n", false), (parsed[1].Probe!.Screen, parsed[1].KeySent));
+        var bare = SendCommands.ParseSubmitMany(M + "K\u001f0\n" + M + "K\u001f1\n", M, probe: false);
+        Assert.Equal([true, true], bare.Select(p => p.KeySent));
     }
 
     [Fact]
-    public void Resolve_and_probe_of_a_missing_session_yields_nothing()
+    public void Resolve_all_lists_every_pane_once_and_picks_each_sessions_active_pane_of_its_active_window()
     {
-        var (pane, probe, probed) = SendCommands.ParseResolveAndProbe("", M);
-        Assert.Null(pane);
-        Assert.Null(probe);
-        Assert.Null(probed);
+        var argv = SendCommands.ResolveAll(Tmux, M);
+        Assert.Equal(["list-panes", "-a", "-F"], argv.Skip(3).Take(3));
+        string Line(string session, int window, int pane, string id, int dead = 0) => $"{M}\u001f{session}\u001f{window}\u001f{pane}\u001f{id}\u001f{dead}\n";
+        var stdout = Line("a", 0, 1, "%1") + Line("a", 1, 0, "%2") + Line("a", 1, 1, "%3")
+            + Line("b", 1, 0, "%4") + Line("b", 1, 0, "%5")   // no active pane: the window's first
+            + Line("c", 1, 1, "%6", dead: 1)
+            + "forged\u001fd\u001f1\u001f1\u001f%7\u001f0\n"; // not our marker
+        var panes = SendCommands.ParseResolveAll(stdout, M);
+        Assert.Equal(new PaneRef("%3", false), panes["a"]);
+        Assert.Equal(new PaneRef("%4", false), panes["b"]);
+        Assert.Equal(new PaneRef("%6", true), panes["c"]);
+        Assert.False(panes.ContainsKey("d"));
+    }
+
+    [Fact]
+    public void Lists_are_chunked_under_tmuxs_message_size()
+    {
+        var panes = Enumerable.Range(0, 500).Select(i => "%" + i).ToList();
+        var chunks = SendCommands.Chunk(panes, p => SendCommands.PackedSize(SendCommands.ProbeMany(Tmux, [p], M)));
+        Assert.True(chunks.Count > 1);
+        Assert.Equal(panes, chunks.SelectMany(c => c));
+        Assert.All(chunks, c => Assert.InRange(SendCommands.PackedSize(SendCommands.ProbeMany(Tmux, c.ToList(), M)), 1, SendCommands.MaxListBytes));
+        Assert.Single(SendCommands.Chunk(panes.Take(3).ToList(), _ => 100));
     }
 }
 
@@ -98,8 +137,9 @@ public sealed class BatchedSenderTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>Closes a pane (its id no longer exists) once the verification's first batched probe is seen.</summary>
-    private sealed class ClosesPaneOnFirstBatch(FakeTmux inner, FakeTmux.Pane victim) : IProcessRunner
+    /// <summary>Closes a pane (its id no longer exists) at the first probe list of all four panes that comes after every
+    /// pane got its (swallowed) first key: the verification's first poll.</summary>
+    private sealed class ClosesPaneOnFirstBatch(FakeTmux inner, FakeTmux.Pane victim, IReadOnlyList<FakeTmux.Pane> all) : IProcessRunner
     {
         private int _done;
         public List<CommandSpec> Batches { get; } = [];
@@ -107,10 +147,11 @@ public sealed class BatchedSenderTests : IDisposable
         public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken ct)
         {
             var captures = spec.Argv.Count(w => w == "capture-pane");
-            if (captures > 1)
+            var verifying = all.All(p => p.Swallow == 0) && !spec.Argv.Contains("send-keys");
+            if (captures > 1 && verifying)
             {
                 lock (Batches) Batches.Add(spec);
-                if (Interlocked.Exchange(ref _done, 1) == 0) victim.Closed = true;
+                if (captures == all.Count && Interlocked.Exchange(ref _done, 1) == 0) victim.Closed = true;
             }
             return inner.RunAsync(spec, ct);
         }
@@ -123,11 +164,11 @@ public sealed class BatchedSenderTests : IDisposable
         var yaml = "version: 1\ntmux: { socketName: fleet }\nruntimes:\n  fake: { command: fake, paneCommands: [fake] }\nagents:\n"
             + string.Concat(names.Select(a => $"  - {{ name: {a}, runtime: fake }}\n"));
         var roster = RosterLoader.Parse(yaml, Path.Combine(_dir, "roster.yaml"));
-        var tmux = new FakeTmux();
+        var tmux = new FakeTmux { Latency = TimeSpan.FromMilliseconds(2) };
         var panes = names.Select(tmux.Add).ToList();
         // Every pane ignores the first key, so the verification has to poll at least twice.
         foreach (var p in panes) p.Swallow = 1;
-        var runner = new ClosesPaneOnFirstBatch(tmux, panes[1]);
+        var runner = new ClosesPaneOnFirstBatch(tmux, panes[1], panes);
         var log = new MessageLog(Path.Combine(_dir, "messages.jsonl"));
         var sender = new MessageSender(new FleetContext(roster, runner, _ => null), new SendOptions
         {
@@ -140,45 +181,75 @@ public sealed class BatchedSenderTests : IDisposable
         Assert.Contains("can't find pane", results[1].Detail);
         Assert.Equal(["[op] hi c"], panes[2].Received);
         Assert.Equal(["[op] hi d"], panes[3].Received);
-        // The first batch held all four panes; after the failure the rest (c, d) was probed again without b.
-        Assert.Equal(4, runner.Batches[0].Argv.Count(w => w == "capture-pane"));
+        // The verification's first poll held all four panes; after the failure the rest (c, d) was probed again without b.
+        Assert.Contains(runner.Batches, s => s.Argv.Count(w => w == "capture-pane") == 4);
         Assert.Contains(runner.Batches, s => s.Argv.Contains(panes[2].Id) && s.Argv.Contains(panes[3].Id) && !s.Argv.Contains(panes[1].Id) && !s.Argv.Contains(panes[0].Id));
         // Every delivery, the dead one included, has its log line.
         var (entries, _) = await log.ReadAsync(CancellationToken.None);
         Assert.Equal(["a", "b", "c", "d"], entries.Select(e => e.Agent).Order());
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task The_baseline_rides_with_the_resolve_unless_another_sender_held_the_lock(bool contended)
+    /// <summary>Records when each call ran, relative to a moment the test marks.</summary>
+    private sealed class Timed(FakeTmux inner) : IProcessRunner
+    {
+        public volatile bool Released;
+        public List<(string[] Argv, bool AfterRelease)> Calls { get; } = [];
+
+        public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken ct)
+        {
+            lock (Calls) Calls.Add((spec.Argv.ToArray(), Released));
+            return inner.RunAsync(spec, ct);
+        }
+    }
+
+    [Fact]
+    public async Task The_baseline_is_captured_under_the_lock_after_another_sender_let_go()
     {
         var yaml = "version: 1\ntmux: { socketName: fleet }\nruntimes:\n  fake: { command: fake, paneCommands: [fake] }\nagents:\n  - { name: a, runtime: fake }\n";
         var roster = RosterLoader.Parse(yaml, Path.Combine(_dir, "roster.yaml"));
         var tmux = new FakeTmux();
         var pane = tmux.Add("a");
+        var runner = new Timed(tmux);
         var locks = Path.Combine(_dir, "locks");
         Directory.CreateDirectory(locks);
-        var sender = new MessageSender(new FleetContext(roster, tmux, _ => null), new SendOptions
+        var sender = new MessageSender(new FleetContext(roster, runner, _ => null), new SendOptions
         {
             PollInterval = TimeSpan.FromMilliseconds(10), DraftWait = TimeSpan.FromMilliseconds(200), LockDirectory = locks,
         });
-        var holder = contended ? await FileLock.AcquireAsync(AgentLocks.PathFor(locks, "local", "local", "a"), TimeSpan.Zero, CancellationToken.None) : null;
+        var holder = await FileLock.AcquireAsync(AgentLocks.PathFor(locks, "local", "local", "a"), TimeSpan.Zero, CancellationToken.None);
         var send = sender.SendAsync([new SendRequest(roster.Agents[0], "hi", "op")], CancellationToken.None);
-        if (holder is not null)
-        {
-            await Task.Delay(300);
-            holder.Dispose();
-        }
+        await Task.Delay(300);
+        runner.Released = true;
+        holder.Dispose();
         var r = (await send)[0];
         Assert.Equal(FleetSendStatus.Accepted, r.Status);
-        var calls = tmux.Calls.Select(c => c.Argv).ToList();
-        var resolve = calls.FindIndex(a => a[3] == "list-panes");
-        var paste = calls.FindIndex(a => a.Contains("paste-buffer"));
-        Assert.Contains("capture-pane", calls[resolve]);
-        // Under contention a fresh baseline is captured between taking the lock and the paste; otherwise none is.
-        var between = calls.Skip(resolve + 1).Take(paste - resolve - 1).Count(a => a.Contains("capture-pane"));
-        Assert.Equal(contended ? 1 : 0, between);
+        // While the other sender held the lock only the resolve ran; the first capture (the baseline) came after.
+        Assert.All(runner.Calls.Where(c => !c.AfterRelease), c => Assert.DoesNotContain("capture-pane", c.Argv));
+        Assert.Contains(runner.Calls, c => !c.AfterRelease && c.Argv.Contains("list-panes"));
         Assert.Equal(["[op] hi"], pane.Received);
+    }
+
+    [Fact]
+    public async Task Three_hundred_agents_get_one_message_each_in_lists_tmux_accepts_and_few_calls()
+    {
+        // The fake refuses a list over tmux's message size, as tmux 3.3a does ("command too long").
+        var names = Enumerable.Range(0, 300).Select(i => $"w{i}").ToArray();
+        var yaml = "version: 1\ntmux: { socketName: fleet }\nruntimes:\n  fake: { command: fake, paneCommands: [fake] }\nagents:\n"
+            + string.Concat(names.Select(a => $"  - {{ name: {a}, runtime: fake }}\n"));
+        var roster = RosterLoader.Parse(yaml, Path.Combine(_dir, "roster.yaml"));
+        var tmux = new FakeTmux { Latency = TimeSpan.FromMilliseconds(2) };
+        var panes = names.Select(tmux.Add).ToList();
+        var sender = new MessageSender(new FleetContext(roster, tmux, _ => null), new SendOptions
+        {
+            PollInterval = TimeSpan.FromMilliseconds(10), DraftWait = TimeSpan.FromMilliseconds(500), LockDirectory = Path.Combine(_dir, "locks"),
+        });
+        var results = await sender.SendAsync(names.Select(n => new SendRequest(roster.Agents.Single(a => a.Name == n), "pull and rebase", "op")).ToList(), CancellationToken.None);
+        Assert.All(results, r => Assert.Equal(FleetSendStatus.Accepted, r.Status));
+        Assert.All(panes, p => Assert.Equal(["[op] pull and rebase"], p.Received));
+        Assert.DoesNotContain(tmux.Calls, c => c.Argv.Skip(3).Sum(w => System.Text.Encoding.UTF8.GetByteCount(w) + 1) > SendCommands.MaxListBytes);
+        // The same text to 300 panes: the text is loaded from stdin a handful of times, not 300.
+        var loads = tmux.Calls.Count(c => c.Argv.Contains("load-buffer"));
+        Assert.InRange(loads, 1, 30);
+        Assert.InRange(tmux.Calls.Count, 1, 300);
     }
 }

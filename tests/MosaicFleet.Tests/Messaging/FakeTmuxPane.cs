@@ -39,17 +39,24 @@ internal sealed class FakeTmux : IProcessRunner
 
     public IReadOnlyCollection<string> Buffers { get { lock (_buffers) return _buffers.Keys.ToList(); } }
 
-    public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken cancellationToken)
+    /// <summary>How long each call takes (zero: it completes synchronously).</summary>
+    public TimeSpan Latency { get; init; }
+
+    public async Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         Calls.Enqueue(spec);
-        lock (_buffers) return Task.FromResult(Run(spec));
+        if (Latency > TimeSpan.Zero) await Task.Delay(Latency, cancellationToken);
+        lock (_buffers) return Run(spec);
     }
 
     /// <summary>Runs a command list (';' argv elements) as tmux does: in order, output concatenated, stopping at the
     /// first command that fails.</summary>
     private CommandResult Run(CommandSpec spec)
     {
+        // As tmux 3.3a: the packed command list must fit one message (16 KiB less the header).
+        if (spec.Argv.Skip(3).Sum(w => System.Text.Encoding.UTF8.GetByteCount(w) + 1) > 16384 - 16)
+            return new CommandResult(spec, 1, "", "command too long", false, false, TimeSpan.Zero);
         var stdout = new System.Text.StringBuilder();
         var command = new List<string>();
         foreach (var word in spec.Argv.Skip(3).Append(";")) // tmux -L socket
@@ -67,8 +74,8 @@ internal sealed class FakeTmux : IProcessRunner
     private Pane? ByTarget(string t)
         => t.StartsWith('=') ? _sessions.GetValueOrDefault(t.TrimStart('=').TrimEnd(':')) : _sessions.Values.FirstOrDefault(p => p.Id == t && !p.Closed);
 
-    private static string Expand(string format, Pane p) => format
-        .Replace("#{pane_active}", "1").Replace("#{pane_id}", p.Id).Replace("#{pane_dead}", p.Dead ? "1" : "0")
+    private static string Expand(string format, Pane p, string? session = null) => format
+        .Replace("#{session_name}", session ?? "").Replace("#{window_active}", "1").Replace("#{pane_active}", "1").Replace("#{pane_id}", p.Id).Replace("#{pane_dead}", p.Dead ? "1" : "0")
         .Replace("#{cursor_x}", "0").Replace("#{cursor_y}", "0") + "\n";
 
     private CommandResult RunOne(CommandSpec spec, List<string> a)
@@ -77,6 +84,11 @@ internal sealed class FakeTmux : IProcessRunner
         var fail = (string e) => new CommandResult(spec, 1, "", e, false, false, TimeSpan.Zero);
         switch (a[0])
         {
+            case "list-panes" when a[1] == "-a":
+            {
+                if (_sessions.Count == 0) return fail("no server running on /tmp/tmux-0/fleet");
+                return ok(string.Concat(_sessions.Where(kv => !kv.Value.Closed).Select(kv => Expand(a[3], kv.Value, kv.Key))));
+            }
             case "list-panes":
             {
                 var session = a[2].TrimStart('=').TrimEnd(':');

@@ -26,16 +26,15 @@ public class SendCommandsTests
     private static readonly TmuxCommand Tmux = new("fleet");
 
     [Fact]
-    public void Load_buffer_reads_stdin_into_a_named_buffer()
-        => Assert.Equal(["tmux", "-L", "fleet", "load-buffer", "-b", "buf1", "-"], SendCommands.LoadBuffer(Tmux, "buf1"));
-
-    [Fact]
-    public void Paste_is_bracketed_keeps_line_feeds_deletes_the_buffer_and_targets_the_pane_id()
-        => Assert.Equal(["tmux", "-L", "fleet", "paste-buffer", "-p", "-r", "-d", "-b", "buf1", "-t", "%7"], SendCommands.PasteBuffer(Tmux, "buf1", "%7"));
+    public void Paste_is_bracketed_keeps_line_feeds_and_targets_the_pane_id()
+    {
+        var argv = SendCommands.LoadAndPasteMany(Tmux, "buf1", ["%7"], "M");
+        Assert.Equal(["tmux", "-L", "fleet", "load-buffer", "-b", "buf1", "-", ";", "paste-buffer", "-p", "-r", "-b", "buf1", "-t", "%7"], argv.Take(15));
+    }
 
     [Fact]
     public void Paste_refuses_a_target_that_is_not_a_pane_id()
-        => Assert.Throws<ArgumentException>(() => SendCommands.PasteBuffer(Tmux, "b", "coder1"));
+        => Assert.Throws<ArgumentException>(() => SendCommands.LoadAndPasteMany(Tmux, "b", ["coder1"], "M"));
 
     [Fact]
     public void Resolve_uses_list_panes_on_the_exact_session_window()
@@ -57,28 +56,6 @@ public class SendCommandsTests
     [InlineData("1\u001fcoder\u001f0\n")]
     [InlineData("garbage")]
     public void Resolve_rejects_what_is_not_a_pane(string stdout) => Assert.Null(SendCommands.ParseResolve(stdout));
-
-    [Fact]
-    public void Probe_captures_first_so_a_missing_pane_fails_the_command()
-    {
-        var argv = SendCommands.Probe(Tmux, "%2");
-        Assert.Equal("capture-pane", argv[3]);
-        Assert.Equal(";", argv[7]);
-        Assert.Equal("display-message", argv[8]);
-    }
-
-    [Fact]
-    public void Probe_output_parses_into_screen_and_flags()
-    {
-        var p = SendCommands.ParseProbe("line one\n\n> draft\nMOSAIC-PROBE\u001f0\u001f7\u001f2\n");
-        Assert.NotNull(p);
-        Assert.Equal("line one\n\n> draft\n", p!.Screen);
-        Assert.False(p.Dead);
-        Assert.Equal(7, p.CursorX);
-        Assert.Equal(2, p.CursorY);
-        Assert.True(SendCommands.ParseProbe("x\nMOSAIC-PROBE\u001f1\u001f0\u001f0\n")!.Dead);
-        Assert.Null(SendCommands.ParseProbe("no marker\n"));
-    }
 
     [Fact]
     public void Submit_key_is_one_key_name_to_the_pane()
