@@ -31,15 +31,18 @@ Describe 'Activity and Wait-FleetAgent with a fixture agent (busy for a few seco
         Remove-Item (Join-Path $envt.ShimDir 'tmux'), $log
     }
 
-    It '-Activity takes two captures per live agent, by exact pane id, and reads idle agents as Idle' {
+    It '-Activity takes two captures per live agent, by exact pane id, one tmux call per round, and reads idle agents as Idle' {
         $log = New-RecordingShim -Environment $envt -Program 'tmux'
         $out = Use-ShimPath $envt { Get-FleetAgent -RosterPath $roster -Activity }
         Remove-Item (Join-Path $envt.ShimDir 'tmux')
-        # The captures run in parallel, so their shim log lines may interleave: count in the raw text.
-        $text = Get-Content -Raw $log
-        ([regex]::Matches($text, 'capture-pane')).Count | Should -Be 6
-        foreach ($a in $out | Where-Object Status -eq 'Running') {
-            ([regex]::Matches($text, "$([regex]::Escape($a.PaneId))(?!\d)")).Count | Should -Be 2
+        # Two rounds, each ONE tmux call that captures every live agent (capture-pane -p -t <%pane_id> per agent).
+        $calls = @(Get-RecordedCalls $log | Where-Object { $_ -contains 'capture-pane' })
+        $calls.Count | Should -Be 2
+        $live = @($out | Where-Object Status -eq 'Running')
+        $live.Count | Should -Be 3
+        foreach ($c in $calls) {
+            $targets = @(for ($i = 0; $i -lt $c.Count; $i++) { if ($c[$i] -eq 'capture-pane') { $c[$i + 3] } })
+            ($targets | Sort-Object) | Should -Be @($live.PaneId | Sort-Object)
         }
         ($out | Where-Object Name -eq 'fx').Activity | Should -Be 'Idle'
         ($out | Where-Object Name -eq 'ghost').Activity | Should -Be 'Unknown'

@@ -423,45 +423,23 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         }
     }
 
-    /// <summary>One poll round: ONE tmux call per host (per chunk: a list stays under tmux's message size) captures every
-    /// pending pane of that host. tmux stops a command list at its first failing command, so when a pane died the probes
-    /// before it are kept, that pane is failed as a single probe would be, and the panes after it are probed again in the
-    /// next call.</summary>
+    /// <summary>One look at every given pane: ONE tmux call per host (per chunk under tmux's command size) through
+    /// <see cref="PaneCaptures"/>. A pane whose capture failed (it closed mid-list, or the host could not be reached) fails
+    /// its delivery as a single probe would; a dead pane is PaneDead; the others get their probe.</summary>
     private async Task<Dictionary<Delivery, PaneProbe>> ProbeAllAsync(IReadOnlyList<Delivery> deliveries, CancellationToken ct)
     {
         var seen = new Dictionary<Delivery, PaneProbe>();
-        var costMarker = SendCommands.NewMarker();
-        var chunks = deliveries.GroupBy(d => d.Request.Agent.Host, StringComparer.Ordinal)
-            .SelectMany(group => SendCommands.Chunk(group.ToList(), d => SendCommands.PackedSize(SendCommands.ProbeMany(d.Tmux, [d.PaneId!], costMarker))));
-        await Task.WhenAll(chunks.Select(async chunk =>
+        await Task.WhenAll(deliveries.GroupBy(d => d.Request.Agent.Host, StringComparer.Ordinal).Select(async group =>
         {
-            var rest = chunk.ToList();
-            while (rest.Count > 0)
+            var list = group.ToList();
+            var outcomes = await PaneCaptures.CaptureAsync(list[0].Host, list[0].Tmux, list.Select(d => d.PaneId!).ToList(),
+                (argv, c) => RunAsync(list[0], argv, c), ct).ConfigureAwait(false);
+            for (var i = 0; i < list.Count; i++)
             {
-                var marker = SendCommands.NewMarker();
-                var argv = SendCommands.ProbeMany(rest[0].Tmux, rest.Select(d => d.PaneId!).ToList(), marker);
-                var r = await RunAsync(rest[0], argv, ct).ConfigureAwait(false);
-                var probes = SendCommands.ParseProbeMany(r.Stdout, marker);
-                var ran = Math.Min(probes.Count, rest.Count);
-                for (var i = 0; i < ran; i++)
-                {
-                    if (probes[i].Dead) rest[i].Fail(FleetSendStatus.PaneDead, $"pane {rest[i].PaneId} died");
-                    else lock (seen) seen[rest[i]] = probes[i];
-                }
-                if (ran == rest.Count) break;
-                if (r.Success)
-                {
-                    foreach (var d in rest.Skip(ran)) d.Fail(FleetSendStatus.NotAccepted, "could not read the pane");
-                    break;
-                }
-                if (Unreached(rest[ran], r) is not null)
-                {
-                    // The transport failed: no probe of this host can run this round.
-                    foreach (var d in rest.Skip(ran)) FailProbe(d, r);
-                    break;
-                }
-                FailProbe(rest[ran], r);
-                rest = rest.Skip(ran + 1).ToList();
+                var (probe, failure) = outcomes[i];
+                if (probe is null) FailProbe(list[i], failure!);
+                else if (probe.Dead) list[i].Fail(FleetSendStatus.PaneDead, $"pane {list[i].PaneId} died");
+                else lock (seen) seen[list[i]] = probe;
             }
         })).ConfigureAwait(false);
         return seen;

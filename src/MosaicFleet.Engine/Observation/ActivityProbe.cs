@@ -4,24 +4,28 @@ using MosaicFleet.Engine.Tmux;
 
 namespace MosaicFleet.Engine.Observation;
 
-/// <summary>Captures agents' panes (tmux capture-pane -p -t %pane_id, through the context's runner) and sets their Activity.</summary>
+/// <summary>Captures agents' panes (tmux capture-pane -p -t %pane_id, batched per host, through the context's runner) and
+/// sets their Activity.</summary>
 public sealed class ActivityProbe(FleetContext context)
 {
-    /// <summary>The visible text of the agent's pane, or null when the agent has no live pane or the capture failed.</summary>
-    public async Task<string?> CaptureAsync(FleetAgent agent, CancellationToken ct)
+    /// <summary>The visible text of each agent's pane (null when the agent has no live pane or its capture failed):
+    /// ONE tmux call per host (per chunk of panes) captures every live agent of that host, by exact %pane_id.</summary>
+    public async Task<string?[]> CaptureAllAsync(IReadOnlyList<FleetAgent> agents, CancellationToken ct)
     {
-        if (agent.Status != FleetAgentStatus.Running || agent.PaneId is null) return null;
-        var tmux = context.TmuxFor(agent.Host);
-        var spec = new CommandSpec(tmux.Build("capture-pane", "-p", "-t", TmuxTarget.Pane(agent.PaneId)), context.CommandTimeout);
-        var result = await context.Runner.RunAsync(context.HostOf(agent.Host), spec, ct).ConfigureAwait(false);
-        return result.Success ? result.Stdout : null;
+        var screens = new string?[agents.Count];
+        var live = Enumerable.Range(0, agents.Count).Where(i => agents[i].Status == FleetAgentStatus.Running && agents[i].PaneId is not null);
+        await Task.WhenAll(live.GroupBy(i => agents[i].Host, StringComparer.Ordinal).Select(async group =>
+        {
+            var indexes = group.ToList();
+            var host = context.HostOf(group.Key);
+            var outcomes = await PaneCaptures.CaptureAsync(host, context.TmuxFor(group.Key), indexes.Select(i => agents[i].PaneId!).ToList(),
+                (argv, c) => context.Runner.RunAsync(host, new CommandSpec(argv, context.CommandTimeout), c), ct).ConfigureAwait(false);
+            for (var k = 0; k < indexes.Count; k++) screens[indexes[k]] = outcomes[k].Probe?.Screen;
+        })).ConfigureAwait(false);
+        return screens;
     }
 
-    /// <summary>Captures every agent's pane at once.</summary>
-    public Task<string?[]> CaptureAllAsync(IReadOnlyList<FleetAgent> agents, CancellationToken ct)
-        => Task.WhenAll(agents.Select(a => CaptureAsync(a, ct)));
-
-    /// <summary>Two captures per agent, <paramref name="interval"/> apart, all agents in parallel; sets each agent's Activity.</summary>
+    /// <summary>Two captures per agent, <paramref name="interval"/> apart, each a batched call per host; sets each agent's Activity.</summary>
     public async Task ProbeAsync(IReadOnlyList<FleetAgent> agents, TimeSpan interval, CancellationToken ct)
     {
         var live = agents.Where(a => a.Status == FleetAgentStatus.Running && a.PaneId is not null).ToList();
@@ -42,7 +46,7 @@ public sealed class ActivityProbe(FleetContext context)
 public sealed record WaitTarget(FleetAgentSpec Agent, DateTimeOffset? SentAt);
 
 /// <summary>Polls agents until each reaches the target activity. Each poll is one list-panes per host plus one capture
-/// per pending agent (in parallel); a poll's capture is compared with the previous poll's, so two polls make the
+/// call per host for every pending agent; a poll's capture is compared with the previous poll's, so two polls make the
 /// "two readings a short interval apart" of the idle rule. The caller owns the loop (so it can write output and progress
 /// from its own thread) and the deadline.</summary>
 public sealed class ActivityWaiter

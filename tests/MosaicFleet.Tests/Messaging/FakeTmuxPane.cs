@@ -22,6 +22,8 @@ internal sealed class FakeTmux : IProcessRunner
         /// <summary>Ignores input entirely and shows no input box.</summary>
         public bool Busy { get; set; }
         public int Pastes { get; set; }
+        /// <summary>When set, capture-pane shows this text instead of the input-box rendering.</summary>
+        public string? Screen { get; set; }
     }
 
     private readonly Dictionary<string, Pane> _sessions = new(StringComparer.Ordinal);
@@ -134,7 +136,7 @@ internal sealed class FakeTmux : IProcessRunner
             {
                 var p = ByTarget(a[3]);
                 if (p is null) return fail($"can't find pane: {a[3]}");
-                var screen = p.Busy ? "working...\n" : "ready\n" + string.Concat(p.History.Select(h => "you said: " + h + "\n")) + "\n> " + p.Draft + "\n";
+                var screen = p.Screen ?? (p.Busy ? "working...\n" : "ready\n" + string.Concat(p.History.Select(h => "you said: " + h + "\n")) + "\n> " + p.Draft + "\n");
                 return ok(screen);
             }
             default:
