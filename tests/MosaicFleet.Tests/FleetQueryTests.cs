@@ -33,7 +33,7 @@ public class FleetQueryTests
         var roster = Roster(50);
         await new FleetQuery(Context(roster, runner)).GetAgentsAsync(roster.Agents, default);
         Assert.Equal(2, runner.Calls.Count);
-        Assert.Equal(["tmux", "-L", "sock", "list-panes", "-a", "-F"], runner.Calls.Single(c => c.Argv[0] == "tmux").Argv.Take(6));
+        Assert.Equal(["tmux", "-u", "-L", "sock", "list-panes", "-a", "-F"], runner.Calls.Single(c => c.Argv[0] == "tmux").Argv.Take(7));
         var show = runner.Calls.Single(c => c.Argv[0] == "systemctl");
         Assert.Equal(50, show.Argv.Count(a => a.StartsWith("mosaic-agent@", StringComparison.Ordinal)));
     }

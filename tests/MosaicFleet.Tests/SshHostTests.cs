@@ -73,7 +73,7 @@ public class SshHostTests
         Assert.Equal("systemctl", ctx.SystemctlProgramOn("r"));
         Assert.Equal("remote-sock", ctx.TmuxFor("r").SocketName);
         Assert.Equal(["tmux", "-u", "-L", "remote-sock", "list-panes"], ctx.TmuxFor("r").ListPanes().Take(5));
-        Assert.Equal(["/opt/tmux", "-L", "mosaic-factory", "list-panes"], ctx.TmuxFor("local").ListPanes().Take(4));
+        Assert.Equal(["/opt/tmux", "-u", "-L", "mosaic-factory", "list-panes"], ctx.TmuxFor("local").ListPanes().Take(5));
         Assert.IsType<SshHost>(ctx.HostOf("r"));
         Assert.Same(LocalHost.Instance, ctx.HostOf("local"));
     }

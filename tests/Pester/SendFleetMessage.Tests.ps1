@@ -234,6 +234,16 @@ hosts:
             foreach ($e in $entries) { $e.Message | Should -Match '^proc (?<p>[AB]) msg \d\d \k<p>{300}$'; $e.Status | Should -Be 'Accepted' }
         }
 
+        It 'works from a pwsh without a UTF-8 locale (cron, a systemd timer): agents are read and a send is Accepted' {
+            # Without tmux -u, tmux 3.3a prints the 0x1F field separator of every -F format as '_' under LC_ALL=C.
+            $cmd = "Import-Module `$env:MOSAIC_FLEET_MODULE; `$a = Get-FleetAgent -Name tui -RosterPath '$roster'; 'agent:' + `$a.Status + ':' + `$a.PaneId; " +
+                "Send-FleetMessage 'sent under LC_ALL=C' -Name tui -Source cron -RosterPath '$roster' -TimeoutSeconds 10 | ForEach-Object { 'send:' + `$_.Status }"
+            $r = Invoke-ChildPwsh -Command $cmd -Environment @{ LC_ALL = 'C'; LANG = 'C'; LC_CTYPE = 'C' }
+            $r.Stdout | Should -Match 'agent:Running:%\d+' -Because $r.Stderr
+            $r.Stdout | Should -Match 'send:Accepted' -Because $r.Stderr
+            Get-FixtureMessages -Environment $envt -Session tui | Select-Object -Last 1 | Should -Be '[cron] sent under LC_ALL=C'
+        }
+
         It 'sends to many agents in one call with a throttle' {
             $r = @(Send-FleetMessage 'fan out' -Name tui, tui2, shared, noreset -ThrottleLimit 2 -Source x @common)
             $r.Status | Should -Be @('Accepted', 'Accepted', 'Accepted', 'Accepted')

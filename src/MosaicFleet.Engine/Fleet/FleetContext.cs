@@ -57,8 +57,10 @@ public sealed class FleetContext
     public FleetTmuxSettings TmuxOf(string hostName)
         => hostName != FleetHost.LocalName && Roster.Hosts.TryGetValue(hostName, out var h) && h.Tmux is { } t ? t : Roster.Tmux;
 
-    /// <summary>tmux argv for a host's socket; on a remote host with -u (its ssh session may have no UTF-8 locale).</summary>
-    public TmuxCommand TmuxFor(string hostName) => new(TmuxOf(hostName).SocketName, TmuxProgramOn(hostName), forceUtf8: hostName != FleetHost.LocalName);
+    /// <summary>tmux argv for a host's socket, always with -u: a remote ssh session often has no UTF-8 locale, and neither
+    /// does a pwsh started by cron or a systemd timer here. Without it tmux 3.3a prints the 0x1F field separator of every
+    /// -F format (and all non-ASCII text) as '_', and no output of the module's queries could be parsed.</summary>
+    public TmuxCommand TmuxFor(string hostName) => new(TmuxOf(hostName).SocketName, TmuxProgramOn(hostName), forceUtf8: true);
 
     /// <summary>The tmux program on a host: $MOSAIC_TMUX applies to this machine only; a remote host finds tmux on its own PATH.</summary>
     public string TmuxProgramOn(string hostName) => hostName == FleetHost.LocalName ? TmuxProgram : "tmux";

@@ -22,7 +22,7 @@ public class AgentControlTests
         {
             Answer = argv => argv switch
             {
-                [_, "-L", _, "list-panes", ..] => (0, panes, ""),
+                [_, "-u", "-L", _, "list-panes", ..] => (0, panes, ""),
                 ["systemctl", "--user", "show", ..] => (0, units, ""),
                 _ => (0, "", ""),
             },
@@ -58,7 +58,7 @@ public class AgentControlTests
     public async Task Start_of_a_dead_agent_removes_the_dead_pane_and_restarts_its_still_active_oneshot_unit()
     {
         var (calls, _) = await RunAsync("start", Pane("a", dead: true), Unit("a", "loaded", "active"), installed: true);
-        Assert.Equal(["tmux -L sock kill-session -t =a", "systemctl --user restart mosaic-agent@a.service"], calls);
+        Assert.Equal(["tmux -u -L sock kill-session -t =a", "systemctl --user restart mosaic-agent@a.service"], calls);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public class AgentControlTests
     public async Task Direct_wins_over_installed_units()
     {
         var (calls, _) = await RunAsync("stop", Pane("a", dead: false), Unit("a", "loaded", "active"), installed: true, direct: true);
-        Assert.Equal(["tmux -L sock kill-session -t =a"], calls);
+        Assert.Equal(["tmux -u -L sock kill-session -t =a"], calls);
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public class AgentControlTests
     public async Task Restart_through_systemd_restarts_an_active_unit_and_replaces_a_directly_started_session()
     {
         Assert.Equal(["systemctl --user restart mosaic-agent@a.service"], (await RunAsync("restart", Pane("a", false), Unit("a", "loaded", "active"), installed: true)).Calls);
-        Assert.Equal(["tmux -L sock kill-session -t =a", "systemctl --user start mosaic-agent@a.service"],
+        Assert.Equal(["tmux -u -L sock kill-session -t =a", "systemctl --user start mosaic-agent@a.service"],
             (await RunAsync("restart", Pane("a", false), Unit("a", "loaded", "inactive"), installed: true)).Calls);
     }
 

@@ -57,11 +57,11 @@ internal sealed class FakeTmux : IProcessRunner
     private CommandResult Run(CommandSpec spec)
     {
         // As tmux 3.3a: the packed command list must fit one message (16 KiB less the header).
-        if (spec.Argv.Skip(3).Sum(w => System.Text.Encoding.UTF8.GetByteCount(w) + 1) > 16384 - 16)
+        if (spec.Argv.SkipWhile(w => w != "-L").Skip(2).Sum(w => System.Text.Encoding.UTF8.GetByteCount(w) + 1) > 16384 - 16)
             return new CommandResult(spec, 1, "", "command too long", false, false, TimeSpan.Zero);
         var stdout = new System.Text.StringBuilder();
         var command = new List<string>();
-        foreach (var word in spec.Argv.Skip(3).Append(";")) // tmux -L socket
+        foreach (var word in spec.Argv.SkipWhile(w => w != "-L").Skip(2).Append(";")) // tmux [-u] -L socket
         {
             if (word != ";") { command.Add(word); continue; }
             var r = RunOne(spec, command);

@@ -53,7 +53,7 @@ public sealed class SenderTests : IDisposable
         var pane = tmux.Add("a");
         await sender.SendAsync([Req(roster, "a", "hi")], CancellationToken.None);
         // Every -t of every command in a list, except the resolve call's (the session window and its active pane).
-        var targets = tmux.Calls.Where(c => c.Argv[3] != "list-panes")
+        var targets = tmux.Calls.Where(c => c.Argv[4] != "list-panes")
             .SelectMany(c => c.Argv.Select((w, i) => (w, i)).Where(x => x.w == "-t").Select(x => c.Argv[x.i + 1])).ToList();
         Assert.NotEmpty(targets);
         Assert.All(targets, t => Assert.Equal(pane.Id, t));
@@ -71,7 +71,7 @@ public sealed class SenderTests : IDisposable
         Assert.True(r.SubmitRetried);
         Assert.Equal(1, pane.Pastes);
         Assert.Equal(["[op] only once"], pane.Received);
-        Assert.Equal(1, tmux.Calls.Count(c => c.Argv[3] == "load-buffer"));
+        Assert.Equal(1, tmux.Calls.Count(c => c.Argv[4] == "load-buffer"));
     }
 
     [Fact]
@@ -221,7 +221,7 @@ public sealed class SenderTests : IDisposable
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
         Assert.Empty(tmux.Buffers);
-        Assert.Contains(tmux.Calls, c => c.Argv[3] == "delete-buffer");
+        Assert.Contains(tmux.Calls, c => c.Argv[4] == "delete-buffer");
         var (entries, _) = await log.ReadAsync(CancellationToken.None);
         var e = Assert.Single(entries);
         Assert.Equal(("a", "NotAccepted", "half way"), (e.Agent, e.Status, e.Message));

@@ -16,7 +16,7 @@ internal sealed class RecordingRunner : IProcessRunner
     public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken cancellationToken)
     {
         lock (Calls) Calls.Add(spec.Argv);
-        var sub = spec.Argv.Count > 3 ? spec.Argv[3] : "";
+        var sub = spec.Argv.SkipWhile(w => w != "-L").Skip(2).FirstOrDefault() ?? "";
         var (exit, stdout, stderr) = Answers.TryGetValue(sub, out var a) ? a : (0, "", "");
         return Task.FromResult(new CommandResult(spec, exit, stdout, stderr, false, false, TimeSpan.Zero));
     }
@@ -76,7 +76,7 @@ public class ViewerTests
         var svc = new ViewerService(Context(runner));
         var viewer = await svc.CreateAsync(new FleetAgent { Name = "coder1", Session = "coder1", Host = "local" }, CancellationToken.None);
         var call = Assert.Single(runner.Calls);
-        Assert.Equal(["tmux", "-L", "fleet", "set-option", "-w", "-t", "=coder1:", "window-size", "manual", ";",
+        Assert.Equal(["tmux", "-u", "-L", "fleet", "set-option", "-w", "-t", "=coder1:", "window-size", "manual", ";",
             "new-session", "-d", "-s", viewer, "-t", "=coder1"], call);
         // destroy-unattached is NOT set here: on an unattached session tmux would destroy it at once.
         Assert.DoesNotContain("destroy-unattached", call);
@@ -86,7 +86,7 @@ public class ViewerTests
     public void Attaches_read_only_by_default_and_sets_destroy_unattached_once_attached()
     {
         var svc = new ViewerService(Context(new RecordingRunner()));
-        Assert.Equal(["tmux", "-L", "fleet", "attach-session", "-f", "read-only,ignore-size", "-t", "=_view-coder1-0badf00d", ";",
+        Assert.Equal(["tmux", "-u", "-L", "fleet", "attach-session", "-f", "read-only,ignore-size", "-t", "=_view-coder1-0badf00d", ";",
             "set-option", "-t", "=_view-coder1-0badf00d:", "destroy-unattached", "on"], svc.AttachArgv("local", "_view-coder1-0badf00d", takeover: false));
         var takeover = svc.AttachArgv("local", "_view-coder1-0badf00d", takeover: true);
         Assert.Equal("ignore-size", takeover[takeover.ToList().IndexOf("-f") + 1]);
@@ -122,7 +122,7 @@ public class ViewerTests
         Assert.Equal(4, sessions.Count);
         var removed = await svc.RemoveLeftoversAsync("local", sessions, CancellationToken.None);
         Assert.Equal(["_view-coder1-0badf00d"], removed);
-        Assert.Equal(["tmux", "-L", "fleet", "kill-session", "-t", "=_view-coder1-0badf00d"], Assert.Single(runner.Calls));
+        Assert.Equal(["tmux", "-u", "-L", "fleet", "kill-session", "-t", "=_view-coder1-0badf00d"], Assert.Single(runner.Calls));
     }
 
     [Fact]
@@ -134,12 +134,12 @@ public class ViewerTests
         var client = await svc.SwitchAsync("_view-coder1-0badf00d", takeover: false, CancellationToken.None);
         Assert.Equal("/dev/pts/3", client);
         var call = runner.Calls[1];
-        Assert.Equal(["tmux", "-L", "fleet", "switch-client", "-c", "/dev/pts/3", "-t", "=_view-coder1-0badf00d", "-r", ";",
-            "set-option", "-t", "=_view-coder1-0badf00d:", "destroy-unattached", "on", ";", "set-hook", "-g"], call.Take(18));
+        Assert.Equal(["tmux", "-u", "-L", "fleet", "switch-client", "-c", "/dev/pts/3", "-t", "=_view-coder1-0badf00d", "-r", ";",
+            "set-option", "-t", "=_view-coder1-0badf00d:", "destroy-unattached", "on", ";", "set-hook", "-g"], call.Take(19));
         var slot = $"client-session-changed[{ViewerService.HookSlot("/dev/pts/3")}]";
-        Assert.Equal(slot, call[18]);
-        Assert.Contains("#{==:#{client_name},/dev/pts/3}", call[19]);
-        Assert.Contains($"set-hook -gu {slot}", call[19]);
+        Assert.Equal(slot, call[19]);
+        Assert.Contains("#{==:#{client_name},/dev/pts/3}", call[20]);
+        Assert.Contains($"set-hook -gu {slot}", call[20]);
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public class ActivityProbeTests
         var agents = new List<FleetAgent> { Live("a", pane), new() { Name = "b", Runtime = "pi", Host = "local", Status = FleetAgentStatus.Missing } };
         await new ActivityProbe(new FleetContext(Roster, tmux)).ProbeAsync(agents, TimeSpan.Zero, CancellationToken.None);
         Assert.Equal(2, tmux.Calls.Count);
-        Assert.All(tmux.Calls, c => Assert.Equal(["tmux", "-L", "fleet", "capture-pane", "-p", "-t", pane.Id], c.Argv.Take(7)));
+        Assert.All(tmux.Calls, c => Assert.Equal(["tmux", "-u", "-L", "fleet", "capture-pane", "-p", "-t", pane.Id], c.Argv.Take(8)));
         Assert.All(tmux.Calls, c => Assert.All(c.Argv.Select((w, i) => (w, i)).Where(x => x.w == "-t"), x => Assert.Equal(pane.Id, c.Argv[x.i + 1])));
         Assert.Equal(FleetAgentActivity.Idle, agents[0].Activity);
         Assert.Equal(FleetAgentActivity.Unknown, agents[1].Activity);
