@@ -145,12 +145,16 @@ Describe 'Get-FleetAgent costs one list-panes per call' {
         ($out | Where-Object Name -eq 'a1').Status | Should -Be 'Running'
         $tmuxCalls = @(Get-RecordedCalls $tmuxLog)
         $tmuxCalls.Count | Should -Be 1
-        $tmuxCalls[0][2] | Should -Be 'list-panes'
+        # -u (UTF-8 output whatever the locale), then the fleet's socket, then the one list-panes.
+        $tmuxCalls[0][0..3] | Should -Be @('-u', '-L', $envt.Socket, 'list-panes')
         $sysCalls = @(Get-RecordedCalls $sysLog)
         $sysCalls.Count | Should -Be 1
         $sysCalls[0][0..1] | Should -Be @('--user', 'show')
         ($sysCalls[0] | Where-Object { $_ -like 'mosaic-agent@*' }).Count | Should -Be $Count
-        & tmux -L $envt.Socket kill-session -t '=a1'
+    }
+    AfterEach {
+        & tmux -L $envt.Socket kill-session -t '=a1' 2>$null
+        $global:LASTEXITCODE = 0
     }
 }
 

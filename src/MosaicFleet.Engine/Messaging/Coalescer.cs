@@ -55,6 +55,12 @@ internal sealed class Coalescer<TKey, TItem, TResult>(
                 batch = queue.Waiting;
                 queue.Waiting = [];
             }
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C: a batch that has not started never starts.
+                foreach (var (_, waiter) in batch) waiter.TrySetCanceled(cancellationToken);
+                continue;
+            }
             Interlocked.Increment(ref _batches);
             try
             {

@@ -128,7 +128,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         public SemaphoreSlim Throttle { get; }
         public string LockDir { get; }
         public Coalescer<string, Delivery, PaneRef?> Resolve { get; }
-        public Coalescer<string, Delivery, PaneProbe?> Probe { get; }
+        public Coalescer<string, Delivery, CaptureOutcome> Probe { get; }
         public Coalescer<(string Host, string Text), Delivery, bool> Paste { get; }
         public Coalescer<string, Delivery, (PaneProbe? Probe, bool KeySent)> Submit { get; }
     }
@@ -188,8 +188,8 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             if (options.Verify)
             {
                 // The baseline is taken under the lock, so no other sender's draft is in it.
-                var baseline = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
-                if (baseline is null) return;
+                var (baseline, failure) = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
+                if (baseline is null) { FailProbe(d, failure!); return; }
                 if (baseline.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
                 var area = InputArea.Find(baseline.Screen, d.Runtime.InputPattern);
                 var needle = InputArea.Needle(d.Request.TypedText);
@@ -205,8 +205,15 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                 var until = Stopwatch.StartNew();
                 while (until.Elapsed < options.DraftWait)
                 {
-                    var probe = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
-                    if (probe is null) return;
+                    var (probe, failure) = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
+                    if (probe is null)
+                    {
+                        // The text is in the box: a pane that is gone is PaneDead, but a capture that merely failed
+                        // (a slow host, ssh hiccup) must not strand the draft unsubmitted. The submit list looks again.
+                        if (SendCommands.Classify(failure!.Stderr) is TmuxFailure.PaneGone or TmuxFailure.NoSession) { FailProbe(d, failure); return; }
+                        Verbose?.Invoke($"{d.Request.Agent.Name}: could not read the pane while waiting for the draft ({failure.DescribeWithoutOutput()}); submitting anyway.");
+                        break;
+                    }
                     if (probe.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
                     if (v.ObserveDraft(InputArea.Find(probe.Screen, d.Runtime.InputPattern))) break;
                     await Task.Delay(50, ct).ConfigureAwait(false);
@@ -220,7 +227,8 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             // unchanged afterwards); a capture that fails ends the list before the key.
             var (before, _) = await run.Submit.RunAsync(host, d).ConfigureAwait(false);
             if (d.Status is not null) return;
-            if (d.Verification is { } seen)
+            if (d.KeyUncertain) Verbose?.Invoke($"{d.Request.Agent.Name}: the submit call timed out; the verification decides whether the key arrived.");
+            else if (d.Verification is { } seen)
             {
                 if (before is null) { d.Fail(FleetSendStatus.NotAccepted, "could not read the pane before the submit key"); return; }
                 if (before.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
@@ -244,9 +252,9 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         {
             foreach (var d in batch)
             {
-                if (Unreached(d, r) is { } unreached) d.Fail(unreached, r.Describe());
+                if (Unreached(d, r) is { } unreached) d.Fail(unreached, r.DescribeWithoutOutput());
                 else if (SendCommands.Classify(r.Stderr) == TmuxFailure.NoSession) d.Fail(FleetSendStatus.NoSession, $"no session '{d.Request.Agent.Name}' on tmux socket {d.Tmux.SocketName} ({host}): {r.Stderr.Trim()}");
-                else d.Fail(FleetSendStatus.NotAccepted, r.Describe());
+                else d.Fail(FleetSendStatus.NotAccepted, r.DescribeWithoutOutput());
             }
             return batch.Select(_ => (PaneRef?)null).ToList();
         }
@@ -259,17 +267,14 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         }).ToList();
     }
 
-    private async Task<IReadOnlyList<PaneProbe?>> ProbeBatchAsync(string host, IReadOnlyList<Delivery> batch, CancellationToken ct)
-    {
-        var seen = await ProbeAllAsync(batch, ct).ConfigureAwait(false);
-        return batch.Select(d => seen.TryGetValue(d, out var probe) ? probe : null).ToList();
-    }
+    private Task<IReadOnlyList<CaptureOutcome>> ProbeBatchAsync(string host, IReadOnlyList<Delivery> batch, CancellationToken ct)
+        => PaneCaptures.CaptureAsync(batch[0].Host, batch[0].Tmux, batch.Select(d => d.PaneId!).ToList(), (argv, c) => RunAsync(batch[0], argv, c), ct);
 
     /// <summary>The same text to several panes of one host: one buffer loaded once (the text on stdin), pasted into each
-    /// pane, then deleted, in one tmux call per chunk. Each paste is confirmed by a marker line, and tmux stops the list at
-    /// a failing command, so after a failure the confirmed pastes are known, the failing pane is failed, and the panes
-    /// after it (which got nothing) are pasted in a new call. A call that timed out or lost its transport may have pasted
-    /// anything: those deliveries fail, never retried, so the body is never sent twice.</summary>
+    /// pane, then deleted, in one tmux call per chunk (<see cref="SendCommands.LoadAndPasteMany"/>: each paste guarded by
+    /// the server's own dead-pane check and confirmed by its own marker line). Nothing is ever retried: a pane without
+    /// its confirmation whose turn ran got nothing (it was dead or gone); when the call timed out or lost its transport,
+    /// the panes after the last turn seen may or may not have been pasted, so they fail and the body is never sent twice.</summary>
     private async Task<IReadOnlyList<bool>> PasteBatchAsync((string Host, string Text) key, IReadOnlyList<Delivery> batch, CancellationToken ct)
     {
         var pasted = new Dictionary<Delivery, bool>();
@@ -277,46 +282,36 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         var chunks = SendCommands.Chunk(batch, d => SendCommands.PackedSize(SendCommands.LoadAndPasteMany(d.Tmux, SendCommands.NewBufferName(), [d.PaneId!], costMarker)));
         await Task.WhenAll(chunks.Select(async chunk =>
         {
-            var rest = chunk.ToList();
-            while (rest.Count > 0)
+            var buffer = SendCommands.NewBufferName();
+            var marker = SendCommands.NewMarker();
+            CommandResult r;
+            try
             {
-                var buffer = SendCommands.NewBufferName();
-                var marker = SendCommands.NewMarker();
-                foreach (var d in rest) d.Typed = true;
-                CommandResult r;
-                try
-                {
-                    r = await RunAsync(rest[0], SendCommands.LoadAndPasteMany(rest[0].Tmux, buffer, rest.Select(d => d.PaneId!).ToList(), marker), ct, key.Text).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Ctrl+C: the buffer may be loaded and not yet deleted.
-                    await DeleteBufferAsync(rest[0], buffer).ConfigureAwait(false);
-                    throw;
-                }
-                var confirmed = Math.Min(SendCommands.ParseConfirmed(r.Stdout, marker, 'P'), rest.Count);
-                lock (pasted) foreach (var d in rest.Take(confirmed)) pasted[d] = true;
-                if (r.Success)
-                {
-                    foreach (var d in rest.Skip(confirmed)) d.Fail(FleetSendStatus.NotAccepted, "the paste was not confirmed (not retried)");
-                    break;
-                }
-                await DeleteBufferAsync(rest[0], buffer).ConfigureAwait(false);
-                if (confirmed == rest.Count) break; // every paste ran; only the buffer's deletion failed
-                var failing = rest[confirmed];
-                var unreached = Unreached(failing, r);
-                if (unreached is not null || r.TimedOut)
-                {
-                    foreach (var d in rest.Skip(confirmed)) d.Fail(unreached ?? FleetSendStatus.NotAccepted, "the paste may or may not have run (not retried): " + r.Describe());
-                    break;
-                }
-                if (SendCommands.Classify(r.Stderr) != TmuxFailure.PaneGone)
-                {
-                    foreach (var d in rest.Skip(confirmed)) d.Fail(FleetSendStatus.NotAccepted, "the paste failed (not retried): " + r.Describe());
-                    break;
-                }
-                failing.Fail(FleetSendStatus.PaneDead, "the paste failed (not retried): " + r.Describe());
-                rest = rest.Skip(confirmed + 1).ToList();
+                // Typed from the moment the process starts (not while it waits for a throttle slot): from then on the
+                // message may be in the pane, and after Ctrl+C it is logged.
+                r = await RunAsync(chunk[0], SendCommands.LoadAndPasteMany(chunk[0].Tmux, buffer, chunk.Select(d => d.PaneId!).ToList(), marker), ct, key.Text,
+                    started: () => { foreach (var d in chunk) d.Typed = true; }).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C: the buffer may be loaded and not yet deleted.
+                if (chunk[0].Typed) await DeleteBufferAsync(chunk[0], buffer).ConfigureAwait(false);
+                throw;
+            }
+            var (visited, confirmed) = SendCommands.ParsePasteMany(r.Stdout, marker, chunk.Count);
+            if (!r.Success) await DeleteBufferAsync(chunk[0], buffer).ConfigureAwait(false);
+            var unreached = r.Success ? null : Unreached(chunk[0], r);
+            var uncertain = unreached is not null || r.TimedOut;
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                var d = chunk[i];
+                if (confirmed[i]) { lock (pasted) pasted[d] = true; continue; }
+                if (i < visited)
+                    d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} was dead or gone when the paste came; nothing was pasted" + (r.Success ? "" : ": " + r.Stderr.Trim()));
+                else if (uncertain)
+                    d.Fail(unreached ?? FleetSendStatus.NotAccepted, "the paste may or may not have run (not retried): " + r.DescribeWithoutOutput());
+                else
+                    d.Fail(FleetSendStatus.NotAccepted, "the paste failed (not retried): " + r.DescribeWithoutOutput());
             }
         })).ConfigureAwait(false);
         return batch.Select(d => pasted.ContainsKey(d)).ToList();
@@ -347,10 +342,17 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                     foreach (var d in rest.Skip(sent)) d.Fail(FleetSendStatus.NotAccepted, "the submit key was not confirmed");
                     break;
                 }
+                if (r.TimedOut)
+                {
+                    // The keys after the last confirmed one may or may not have been sent: no failure yet, the
+                    // verification looks at each pane (and re-sends a key only for a draft provably still ours).
+                    foreach (var d in rest.Skip(sent)) d.KeyUncertain = true;
+                    break;
+                }
                 var failing = rest[sent];
                 if (!verify || parsed.Count > sent) FailKey(failing, r);
                 else FailProbe(failing, r);
-                if (Unreached(failing, r) is not null || r.TimedOut)
+                if (Unreached(failing, r) is not null)
                 {
                     foreach (var d in rest.Skip(sent + 1)) FailProbe(d, r);
                     break;
@@ -379,7 +381,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
     private static void FailKey(Delivery d, CommandResult key)
     {
         var failure = SendCommands.Classify(key.Stderr) == TmuxFailure.PaneGone ? FleetSendStatus.PaneDead : Unreached(d, key) ?? FleetSendStatus.NotSubmitted;
-        d.Fail(failure, "the submit key failed: " + key.Describe());
+        d.Fail(failure, "the submit key failed: " + key.DescribeWithoutOutput());
     }
 
     // The one shared poll loop: every interval, one batched probe call per host for every pending agent.
@@ -415,6 +417,10 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                         {
                             Verbose?.Invoke($"{d.Request.Agent.Name}: another sender holds the lock; the submit key is not re-sent.");
                         }
+                        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                        {
+                            Verbose?.Invoke($"{d.Request.Agent.Name}: the agent's lock file cannot be opened ({ex.Message}); the submit key is not re-sent.");
+                        }
                         break;
                 }
                 if (d.Status is not null) await LogAsync(d).ConfigureAwait(false);
@@ -449,7 +455,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
     {
         if (r.Success) { d.Fail(FleetSendStatus.NotAccepted, "could not read the pane"); return; }
         var kind = SendCommands.Classify(r.Stderr);
-        d.Fail(kind is TmuxFailure.PaneGone or TmuxFailure.NoSession ? FleetSendStatus.PaneDead : Unreached(d, r) ?? FleetSendStatus.NotAccepted, r.Describe());
+        d.Fail(kind is TmuxFailure.PaneGone or TmuxFailure.NoSession ? FleetSendStatus.PaneDead : Unreached(d, r) ?? FleetSendStatus.NotAccepted, r.DescribeWithoutOutput());
     }
 
     private async Task DeleteBufferAsync(Delivery d, string buffer)
@@ -465,12 +471,14 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
     }
 
     // Every tmux call of a send passes the throttle: -ThrottleLimit bounds the tmux (or ssh) processes running at once.
-    private async Task<CommandResult> RunAsync(Delivery d, string[] argv, CancellationToken ct, string? stdin = null)
+    private async Task<CommandResult> RunAsync(Delivery d, string[] argv, CancellationToken ct, string? stdin = null, Action? started = null)
     {
         var throttle = _run!.Throttle;
         await throttle.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            ct.ThrowIfCancellationRequested();
+            started?.Invoke();
             return await context.Runner.RunAsync(d.Host, new CommandSpec(argv, context.CommandTimeout, stdin), ct).ConfigureAwait(false);
         }
         finally
@@ -510,6 +518,9 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
 
         /// <summary>The paste was started: the message may be in the pane.</summary>
         public bool Typed { get; set; }
+
+        /// <summary>The call that sent the first submit key timed out before confirming it: it may or may not have arrived.</summary>
+        public bool KeyUncertain { get; set; }
 
         private int _ended, _logged;
 

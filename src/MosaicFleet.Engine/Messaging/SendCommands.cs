@@ -130,20 +130,44 @@ public static class SendCommands
         return chosen.ToDictionary(kv => kv.Key, kv => kv.Value.Pane, StringComparer.Ordinal);
     }
 
-    /// <summary>One buffer, loaded once from stdin, pasted into several panes (the same text to each), then deleted. After
-    /// each paste a marker line "marker P, index" confirms it ran; tmux stops the list at a failing command, so the
-    /// confirmed pastes are a prefix (<see cref="ParseConfirmed"/>), and a pane after the failing one got nothing.</summary>
+    /// <summary>One buffer, loaded once from stdin, pasted into several panes (the same text to each), then deleted.
+    /// Each paste is guarded: tmux 3.3a's server crashes (taking every agent with it) on a paste-buffer into a dead pane
+    /// (tmux PR #3830), and a pane can die between any check of ours and the paste. So per pane
+    /// <c>if-shell -F -t %id '#{?pane_dead,,1}' 'paste-buffer ... ; display-message "marker P i"'</c>: the server itself
+    /// checks the pane right before pasting, and the "P i" line confirms the paste. Then "marker V i" says the pane's turn
+    /// ran. The inner command string is ours only (buffer name, %pane_id, marker): no user text reaches tmux's parser.
+    /// A failure inside if-shell (a pane that closed) does not stop the outer list, so every pane is confirmed on its own
+    /// (<see cref="ParsePasteMany"/>).</summary>
     public static string[] LoadAndPasteMany(TmuxCommand tmux, string buffer, IReadOnlyList<string> paneIds, string marker)
     {
         if (paneIds.Count == 0) throw new ArgumentException("no pane to paste into", nameof(paneIds));
+        if (!IsPlainWord(buffer) || !IsPlainWord(marker)) throw new ArgumentException("buffer names and markers are plain words");
         var args = new List<string> { "load-buffer", "-b", buffer, "-" };
         for (var i = 0; i < paneIds.Count; i++)
         {
             var target = TmuxTarget.Pane(paneIds[i]);
-            args.AddRange([";", "paste-buffer", "-p", "-r", "-b", buffer, "-t", target, ";", "display-message", "-p", "-t", target, Confirm(marker, 'P', i)]);
+            var paste = $"paste-buffer -p -r -b {buffer} -t {target} ; display-message -p -t {target} {Confirm(marker, 'P', i)}";
+            args.AddRange([";", "if-shell", "-F", "-t", target, "#{?pane_dead,,1}", paste, ";", "display-message", "-p", "-t", target, Confirm(marker, 'V', i)]);
         }
         args.AddRange([";", "delete-buffer", "-b", buffer]);
         return tmux.Build([.. args]);
+    }
+
+    /// <summary>What a <see cref="LoadAndPasteMany"/> call did: how many panes' turns ran (the "V" lines, in order) and
+    /// which panes were pasted into (the "P" lines).</summary>
+    public static (int Visited, bool[] Pasted) ParsePasteMany(string stdout, string marker, int panes)
+    {
+        var pasted = new bool[panes];
+        var visited = 0;
+        foreach (var line in SplitLines(stdout))
+        {
+            if (visited < panes && line == Confirm(marker, 'V', visited)) { visited++; continue; }
+            for (var i = visited; i < panes; i++)
+            {
+                if (line == Confirm(marker, 'P', i)) { pasted[i] = true; break; }
+            }
+        }
+        return (visited, pasted);
     }
 
     /// <summary>The submit key of several panes in one call. Per pane: when <paramref name="probe"/>, the pane as it stands
@@ -191,7 +215,7 @@ public static class SendCommands
         return result;
     }
 
-    /// <summary>How many of a list's confirmation lines (kind P or K) ran: the longest prefix 0, 1, 2, ... seen in order.</summary>
+    /// <summary>How many of a list's confirmation lines (of one kind) ran: the longest prefix 0, 1, 2, ... seen in order.</summary>
     public static int ParseConfirmed(string stdout, string marker, char kind)
     {
         var next = 0;
@@ -202,7 +226,10 @@ public static class SendCommands
         return next;
     }
 
-    private static string Confirm(string marker, char kind, int index) => $"{marker}{kind}{Sep}{index.ToString(CultureInfo.InvariantCulture)}";
+    private static string Confirm(string marker, char kind, int index) => $"{marker}{kind}{index.ToString(CultureInfo.InvariantCulture)}";
+
+    // Letters, digits and '-' only: safe inside a tmux command string.
+    private static bool IsPlainWord(string s) => s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 
     /// <summary>tmux refuses a command list whose packed arguments exceed its message size (tmux 3.3a: 16 KiB, "command
     /// too long"). A list is kept under this many bytes (each argument's UTF-8 bytes plus its terminating NUL).</summary>

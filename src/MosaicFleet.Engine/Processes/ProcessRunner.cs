@@ -36,6 +36,9 @@ public sealed record CommandResult(CommandSpec Spec, int ExitCode, string Stdout
             : $"'{shown}' exited with {ExitCode}: {Shorten(err, 2000)}";
     }
 
+    /// <summary>As <see cref="Describe"/>, but never with stdout: the output of a batched call holds other agents' screens.</summary>
+    public string DescribeWithoutOutput() => (this with { Stdout = "" }).Describe();
+
     /// <summary>A batched command line (one tmux call for a hundred panes) is kilobytes long: an error message shows its
     /// start and says how much was left out.</summary>
     internal static string Shorten(string text, int max = 300)

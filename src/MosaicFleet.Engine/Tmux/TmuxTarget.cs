@@ -11,7 +11,8 @@ public static class TmuxTarget
 
     public static string Pane(string paneId)
     {
-        if (paneId.Length < 2 || paneId[0] != '%') throw new ArgumentException($"'{paneId}' is not a tmux pane id.", nameof(paneId));
+        // '%' and digits only: a pane id also goes into command strings tmux parses (the send's guarded paste).
+        if (paneId.Length < 2 || paneId[0] != '%' || !paneId.AsSpan(1).ToString().All(char.IsAsciiDigit)) throw new ArgumentException($"'{paneId}' is not a tmux pane id.", nameof(paneId));
         return paneId;
     }
 }

@@ -55,26 +55,36 @@ public sealed class BatchedSendCommandTests
     }
 
     [Fact]
-    public void One_buffer_is_loaded_once_pasted_into_each_pane_with_a_confirmation_and_deleted_at_the_end()
+    public void One_buffer_is_loaded_once_each_paste_guarded_by_the_servers_dead_pane_check_and_confirmed_and_deleted_at_the_end()
     {
         var argv = SendCommands.LoadAndPasteMany(Tmux, "buf", ["%3", "%9"], M);
         Assert.Equal(
             ["tmux", "-L", "fleet", "load-buffer", "-b", "buf", "-",
-             ";", "paste-buffer", "-p", "-r", "-b", "buf", "-t", "%3", ";", "display-message", "-p", "-t", "%3", M + "P\u001f0",
-             ";", "paste-buffer", "-p", "-r", "-b", "buf", "-t", "%9", ";", "display-message", "-p", "-t", "%9", M + "P\u001f1",
+             ";", "if-shell", "-F", "-t", "%3", "#{?pane_dead,,1}", "paste-buffer -p -r -b buf -t %3 ; display-message -p -t %3 " + M + "P0",
+             ";", "display-message", "-p", "-t", "%3", M + "V0",
+             ";", "if-shell", "-F", "-t", "%9", "#{?pane_dead,,1}", "paste-buffer -p -r -b buf -t %9 ; display-message -p -t %9 " + M + "P1",
+             ";", "display-message", "-p", "-t", "%9", M + "V1",
              ";", "delete-buffer", "-b", "buf"],
             argv);
         Assert.Throws<ArgumentException>(() => SendCommands.LoadAndPasteMany(Tmux, "buf", [], M));
+        // Only our own plain words go into the if-shell command string, which tmux parses.
+        Assert.Throws<ArgumentException>(() => SendCommands.LoadAndPasteMany(Tmux, "b;uf", ["%3"], M));
+        Assert.Throws<ArgumentException>(() => SendCommands.LoadAndPasteMany(Tmux, "buf", ["%3 ; kill-server"], M));
     }
 
     [Theory]
-    [InlineData("", 0)]
-    [InlineData(M + "P\u001f0\n", 1)]
-    [InlineData(M + "P\u001f0\n" + M + "P\u001f1\n", 2)]
-    [InlineData(M + "P\u001f1\n", 0)] // out of order: index 0 never confirmed
-    [InlineData("MOSAIC-PROBE-zzzP\u001f0\n", 0)] // another call's marker
-    public void Confirmed_pastes_are_the_prefix_of_markers_seen_in_order(string stdout, int expected)
-        => Assert.Equal(expected, SendCommands.ParseConfirmed(stdout, M, 'P'));
+    [InlineData("", 0, "")]
+    [InlineData(M + "P0\n" + M + "V0\n", 1, "0")]
+    [InlineData(M + "V0\n" + M + "P1\n" + M + "V1\n", 2, "1")]                 // pane 0 was dead: its turn ran, no paste
+    [InlineData(M + "P0\n" + M + "V0\n" + M + "P1\n", 1, "01")]               // pane 1 pasted, then the list stopped
+    [InlineData(M + "V1\n" + M + "P0\n", 0, "0")]                              // out of order: V1 is not a turn
+    [InlineData("MOSAIC-PROBE-zzzP0\nMOSAIC-PROBE-zzzV0\n", 0, "")]             // another call's marker
+    public void Pastes_are_confirmed_one_by_one_and_turns_in_order(string stdout, int visited, string pasted)
+    {
+        var (v, p) = SendCommands.ParsePasteMany(stdout, M, 2);
+        Assert.Equal(visited, v);
+        Assert.Equal(pasted, string.Concat(p.Select((x, i) => x ? i.ToString() : "")));
+    }
 
     [Fact]
     public void Submit_many_captures_each_pane_then_sends_its_key_then_confirms_it()
@@ -82,8 +92,8 @@ public sealed class BatchedSendCommandTests
         var argv = SendCommands.SubmitMany(Tmux, [("%3", "Enter"), ("%4", "C-m")], M, probe: true);
         var words = argv.Skip(3).ToList();
         Assert.Equal(["capture-pane", "-p", "-t", "%3", ";", "display-message", "-p", "-t", "%3"], words.Take(9));
-        Assert.Equal([";", "send-keys", "-t", "%3", "Enter", ";", "display-message", "-p", "-t", "%3", M + "K\u001f0", ";", "capture-pane"], words.Skip(10).Take(13));
-        Assert.Equal(["send-keys", "-t", "%4", "C-m", ";", "display-message", "-p", "-t", "%4", M + "K\u001f1"], words.TakeLast(10));
+        Assert.Equal([";", "send-keys", "-t", "%3", "Enter", ";", "display-message", "-p", "-t", "%3", M + "K0", ";", "capture-pane"], words.Skip(10).Take(13));
+        Assert.Equal(["send-keys", "-t", "%4", "C-m", ";", "display-message", "-p", "-t", "%4", M + "K1"], words.TakeLast(10));
         var bare = SendCommands.SubmitMany(Tmux, [("%3", "Enter")], M, probe: false);
         Assert.DoesNotContain("capture-pane", bare);
     }
@@ -92,12 +102,12 @@ public sealed class BatchedSendCommandTests
     public void Submit_many_output_pairs_each_probe_with_its_key_confirmation()
     {
         // Pane 0: captured, key confirmed. Pane 1: captured, then its key failed (no confirmation).
-        var stdout = "hist\n> draft0\n" + M + "\u001f0\u001f0\u001f2\u001f1\n" + M + "K\u001f0\n" + "> draft1\n" + M + "\u001f1\u001f0\u001f0\u001f0\n";
+        var stdout = "hist\n> draft0\n" + M + "\u001f0\u001f0\u001f2\u001f1\n" + M + "K0\n" + "> draft1\n" + M + "\u001f1\u001f0\u001f0\u001f0\n";
         var parsed = SendCommands.ParseSubmitMany(stdout, M, probe: true);
         Assert.Equal(2, parsed.Count);
         Assert.Equal(("hist\n> draft0\n", true), (parsed[0].Probe!.Screen, parsed[0].KeySent));
         Assert.Equal(("> draft1\n", false), (parsed[1].Probe!.Screen, parsed[1].KeySent));
-        var bare = SendCommands.ParseSubmitMany(M + "K\u001f0\n" + M + "K\u001f1\n", M, probe: false);
+        var bare = SendCommands.ParseSubmitMany(M + "K0\n" + M + "K1\n", M, probe: false);
         Assert.Equal([true, true], bare.Select(p => p.KeySent));
     }
 
@@ -251,5 +261,201 @@ public sealed class BatchedSenderTests : IDisposable
         var loads = tmux.Calls.Count(c => c.Argv.Contains("load-buffer"));
         Assert.InRange(loads, 1, 30);
         Assert.InRange(tmux.Calls.Count, 1, 300);
+    }
+
+    /// <summary>Lets a test act on a call before (or instead of) the fake tmux server running it.</summary>
+    private sealed class Intercept(FakeTmux inner, Func<CommandSpec, CommandResult?> before) : IProcessRunner
+    {
+        public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken ct) => before(spec) is { } r ? Task.FromResult(r) : inner.RunAsync(spec, ct);
+    }
+
+    private (FleetRoster Roster, FakeTmux Tmux, List<FakeTmux.Pane> Panes, MessageLog Log) Fleet(params string[] names)
+    {
+        var yaml = "version: 1\ntmux: { socketName: fleet }\nruntimes:\n  fake: { command: fake, paneCommands: [fake] }\nagents:\n"
+            + string.Concat(names.Select(a => $"  - {{ name: {a}, runtime: fake }}\n"));
+        var roster = RosterLoader.Parse(yaml, Path.Combine(_dir, "roster.yaml"));
+        var tmux = new FakeTmux { Latency = TimeSpan.FromMilliseconds(2) };
+        return (roster, tmux, names.Select(tmux.Add).ToList(), new MessageLog(Path.Combine(_dir, "messages.jsonl")));
+    }
+
+    private MessageSender Sender(FleetRoster roster, IProcessRunner runner, MessageLog log, int throttle = 8) => new(new FleetContext(roster, runner, _ => null), new SendOptions
+    {
+        Timeout = TimeSpan.FromSeconds(3), PollInterval = TimeSpan.FromMilliseconds(10), RetryAfter = TimeSpan.FromMilliseconds(300),
+        DraftWait = TimeSpan.FromMilliseconds(300), LockDirectory = Path.Combine(_dir, "locks"), ThrottleLimit = throttle,
+    }, log);
+
+    private static List<SendRequest> Requests(FleetRoster roster, Func<string, string> text)
+        => roster.Agents.Select(a => new SendRequest(a, text(a.Name), "op")).ToList();
+
+    [Fact]
+    public async Task A_pane_that_dies_right_before_the_paste_gets_nothing_and_the_server_survives()
+    {
+        // tmux 3.3a's server crashes on a paste into a dead pane (tmux PR #3830); the fake does the same.
+        var (roster, tmux, panes, log) = Fleet("a", "b", "c");
+        var runner = new Intercept(tmux, spec =>
+        {
+            // b passed every check so far; it dies as the paste list that names it reaches the server.
+            if (spec.Argv.Contains("load-buffer") && spec.Argv.Contains(panes[1].Id)) panes[1].Dead = true;
+            return null;
+        });
+        var results = await Sender(roster, runner, log).SendAsync(Requests(roster, _ => "same text"), CancellationToken.None);
+        Assert.False(tmux.Crashed);
+        Assert.Equal([FleetSendStatus.Accepted, FleetSendStatus.PaneDead, FleetSendStatus.Accepted], results.Select(r => r.Status));
+        Assert.Equal(0, panes[1].Pastes);
+        Assert.Equal(["[op] same text"], panes[0].Received);
+        Assert.Equal(["[op] same text"], panes[2].Received);
+        Assert.Empty(tmux.Buffers);
+    }
+
+    [Fact]
+    public async Task A_capture_that_fails_while_waiting_for_the_draft_does_not_strand_the_typed_text()
+    {
+        var (roster, tmux, panes, log) = Fleet("a", "b");
+        var failed = 0;
+        var runner = new Intercept(tmux, spec =>
+        {
+            // The first capture of panes that all hold a pasted draft (the wait for the draft to show) fails.
+            var named = panes.Where(p => spec.Argv.Contains(p.Id)).ToList();
+            if (spec.Argv.Contains("capture-pane") && !spec.Argv.Contains("send-keys") && named.Count > 0 && named.All(p => p.Draft.Length > 0)
+                && Interlocked.Exchange(ref failed, 1) == 0)
+                return new CommandResult(spec, 1, "", "lost server connection", false, false, TimeSpan.Zero);
+            return null;
+        });
+        var results = await Sender(roster, runner, log).SendAsync(Requests(roster, _ => "x"), CancellationToken.None);
+        Assert.Equal(1, failed);
+        Assert.All(results, r => Assert.Equal(FleetSendStatus.Accepted, r.Status));
+        Assert.All(panes, p => Assert.Equal(["[op] x"], p.Received));
+    }
+
+    [Fact]
+    public async Task A_submit_call_that_times_out_is_judged_by_the_verification_not_failed_outright()
+    {
+        var (roster, tmux, panes, log) = Fleet("a", "b");
+        var runner = new Intercept(tmux, spec =>
+        {
+            if (!spec.Argv.Contains("send-keys")) return null;
+            // The keys arrive, but the call reports a timeout.
+            var real = tmux.RunAsync(spec, CancellationToken.None).GetAwaiter().GetResult();
+            return real with { ExitCode = -1, TimedOut = true, Stdout = "" };
+        });
+        var results = await Sender(roster, runner, log).SendAsync(Requests(roster, n => "go " + n), CancellationToken.None);
+        Assert.All(results, r => Assert.Equal(FleetSendStatus.Accepted, r.Status));
+        Assert.All(panes, p => Assert.Single(p.Received));
+        Assert.All(panes, p => Assert.Equal(1, p.Pastes));
+    }
+
+    [Fact]
+    public async Task Ctrl_C_logs_only_the_deliveries_whose_paste_had_started()
+    {
+        // Throttle 1 and a different text per agent: one paste call runs (and hangs), the others wait for a slot.
+        var (roster, tmux, _, log) = Fleet("a", "b", "c", "d");
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hang = new Hang(tmux, reached);
+        using var cts = new CancellationTokenSource();
+        var send = Sender(roster, hang, log, throttle: 1).SendAsync(Requests(roster, n => "text for " + n), cts.Token);
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
+        var (entries, _) = await log.ReadAsync(CancellationToken.None);
+        Assert.Equal(("NotAccepted", 1), (Assert.Single(entries).Status, hang.Pastes));
+        Assert.Empty(tmux.Buffers);
+    }
+
+    private sealed class Hang(FakeTmux inner, TaskCompletionSource reached) : IProcessRunner
+    {
+        public int Pastes;
+
+        public async Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken ct)
+        {
+            if (!spec.Argv.Contains("load-buffer")) return await inner.RunAsync(spec, ct);
+            Interlocked.Increment(ref Pastes);
+            await inner.RunAsync(spec with { Argv = spec.Argv.TakeWhile(w => w != ";").ToArray() }, ct);
+            reached.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+            throw new InvalidOperationException("unreachable");
+        }
+    }
+
+    [Fact]
+    public async Task A_capture_list_that_times_out_is_not_retried_pane_by_pane()
+    {
+        var calls = 0;
+        var outcomes = await PaneCaptures.CaptureAsync(LocalHost.Instance, new TmuxCommand("fleet"), ["%1", "%2", "%3", "%4"], (argv, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            return Task.FromResult(new CommandResult(new CommandSpec(argv, TimeSpan.FromSeconds(1)), -1, "", "", true, false, TimeSpan.FromSeconds(1)));
+        }, CancellationToken.None);
+        Assert.Equal(1, calls);
+        Assert.All(outcomes, o => Assert.True(o.Probe is null && o.Failure is { TimedOut: true }));
+    }
+
+    [Fact]
+    public async Task A_closed_pane_in_a_capture_list_costs_only_itself()
+    {
+        var tmux = new FakeTmux();
+        var panes = new[] { "a", "b", "c" }.Select(tmux.Add).ToList();
+        panes[1].Closed = true;
+        var outcomes = await PaneCaptures.CaptureAsync(LocalHost.Instance, new TmuxCommand("fleet"), panes.Select(p => p.Id).ToList(), (argv, c) => tmux.RunAsync(new CommandSpec(argv, TimeSpan.FromSeconds(1)), c), CancellationToken.None);
+        Assert.NotNull(outcomes[0].Probe);
+        Assert.Contains("can't find pane", outcomes[1].Failure!.Stderr);
+        Assert.NotNull(outcomes[2].Probe);
+        Assert.Equal(2, tmux.Calls.Count);
+    }
+}
+
+/// <summary>The guarded paste list against a real tmux server: tmux 3.3a's server crashes on a paste into a dead pane,
+/// so this checks tmux's behaviour, not the fake's.</summary>
+public sealed class GuardedPasteOnRealTmuxTests : IDisposable
+{
+    private readonly string _socket = "mft-paste-" + Guid.NewGuid().ToString("N")[..8];
+
+    public void Dispose() => ProcessRunner.Instance.RunAsync(new CommandSpec(["tmux", "-L", _socket, "kill-server"], TimeSpan.FromSeconds(5)), CancellationToken.None).GetAwaiter().GetResult();
+
+    private async Task<CommandResult> Tmux(params string[] args)
+        => await ProcessRunner.Instance.RunAsync(new CommandSpec(["tmux", "-u", "-L", _socket, .. args], TimeSpan.FromSeconds(10)), CancellationToken.None);
+
+    [Fact]
+    public async Task A_dead_pane_in_the_list_is_skipped_the_live_ones_get_the_text_and_the_server_lives()
+    {
+        Assert.True((await Tmux("new-session", "-d", "-s", "live1", "-x", "80", "-y", "10", "cat")).Success);
+        Assert.True((await Tmux("set-option", "-g", "remain-on-exit", "on")).Success);
+        Assert.True((await Tmux("new-session", "-d", "-s", "dead", "-x", "80", "-y", "10", "true")).Success);
+        Assert.True((await Tmux("new-session", "-d", "-s", "live2", "-x", "80", "-y", "10", "cat")).Success);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string panes;
+        while (!(panes = (await Tmux("list-panes", "-a", "-F", "#{session_name} #{pane_id} #{pane_dead}")).Stdout).Contains("dead %1 1") && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Contains("dead %1 1", panes);
+
+        var marker = SendCommands.NewMarker();
+        var argv = SendCommands.LoadAndPasteMany(new TmuxCommand(_socket, forceUtf8: true), "mosaic-test-buffer", ["%0", "%1", "%2"], marker);
+        var r = await ProcessRunner.Instance.RunAsync(new CommandSpec(argv, TimeSpan.FromSeconds(10), "hello there"), CancellationToken.None);
+
+        var (visited, pasted) = SendCommands.ParsePasteMany(r.Stdout, marker, 3);
+        Assert.Equal(3, visited);
+        Assert.Equal([true, false, true], pasted);
+        // The server is still there, the live panes show the text, and the buffer is gone.
+        var after = await Tmux("list-panes", "-a", "-F", "#{session_name} #{pane_dead}");
+        Assert.True(after.Success, after.Describe());
+        Assert.Equal(3, after.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!(await Tmux("capture-pane", "-p", "-t", "%2")).Stdout.Contains("hello there") && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Contains("hello there", (await Tmux("capture-pane", "-p", "-t", "%0")).Stdout);
+        Assert.Contains("hello there", (await Tmux("capture-pane", "-p", "-t", "%2")).Stdout);
+        Assert.DoesNotContain("mosaic-test-buffer", (await Tmux("list-buffers", "-F", "#{buffer_name}")).Stdout);
+    }
+
+    [Fact]
+    public async Task A_pane_id_that_no_longer_exists_costs_only_itself()
+    {
+        Assert.True((await Tmux("new-session", "-d", "-s", "a", "-x", "80", "-y", "10", "cat")).Success);
+        Assert.True((await Tmux("new-session", "-d", "-s", "b", "-x", "80", "-y", "10", "cat")).Success);
+        var marker = SendCommands.NewMarker();
+        var argv = SendCommands.LoadAndPasteMany(new TmuxCommand(_socket, forceUtf8: true), "mosaic-test-buffer", ["%0", "%77", "%1"], marker);
+        var r = await ProcessRunner.Instance.RunAsync(new CommandSpec(argv, TimeSpan.FromSeconds(10), "hi"), CancellationToken.None);
+        var (visited, pasted) = SendCommands.ParsePasteMany(r.Stdout, marker, 3);
+        Assert.Equal(3, visited);
+        Assert.Equal([true, false, true], pasted);
+        Assert.False(r.Success); // tmux reports the failed paste into %77 by its exit code
+        Assert.Contains("%77", r.Stderr);
     }
 }

@@ -59,7 +59,9 @@ internal sealed class FakeTmux : IProcessRunner
         // As tmux 3.3a: the packed command list must fit one message (16 KiB less the header).
         if (spec.Argv.SkipWhile(w => w != "-L").Skip(2).Sum(w => System.Text.Encoding.UTF8.GetByteCount(w) + 1) > 16384 - 16)
             return new CommandResult(spec, 1, "", "command too long", false, false, TimeSpan.Zero);
+        if (Crashed) return new CommandResult(spec, 1, "", "no server running on /tmp/tmux-0/fleet", false, false, TimeSpan.Zero);
         var stdout = new System.Text.StringBuilder();
+        _innerError = null;
         var command = new List<string>();
         foreach (var word in spec.Argv.SkipWhile(w => w != "-L").Skip(2).Append(";")) // tmux [-u] -L socket
         {
@@ -68,6 +70,37 @@ internal sealed class FakeTmux : IProcessRunner
             stdout.Append(r.Stdout);
             if (!r.Success) return r with { Stdout = stdout.ToString() };
             command = [];
+        }
+        // As tmux: a command that failed inside if-shell does not stop the outer list, but the client exits 1.
+        return _innerError is { } e
+            ? new CommandResult(spec, 1, stdout.ToString(), e, false, false, TimeSpan.Zero)
+            : new CommandResult(spec, 0, stdout.ToString(), "", false, false, TimeSpan.Zero);
+    }
+
+    private string? _innerError;
+
+    /// <summary>As tmux 3.3a's server on a paste-buffer into a dead pane (tmux PR #3830): it exits, and every session
+    /// with it.</summary>
+    public bool Crashed { get; private set; }
+
+    /// <summary>if-shell -F -t target condition command: the condition is a format of the target pane (a target that is
+    /// gone falls back to another pane, as tmux does); the command string is split into words and ';'.</summary>
+    private CommandResult IfShell(CommandSpec spec, List<string> a)
+    {
+        if (a.Count != 6 || a[1] != "-F" || a[2] != "-t") return new CommandResult(spec, 1, "", "fake: unsupported if-shell", false, false, TimeSpan.Zero);
+        var pane = ByTarget(a[3]) ?? _sessions.Values.FirstOrDefault(p => !p.Closed);
+        if (pane is null) return new CommandResult(spec, 1, "", "no current target", false, false, TimeSpan.Zero);
+        var condition = a[4] == "#{?pane_dead,,1}" ? (pane.Dead ? "" : "1") : Expand(a[4], pane).TrimEnd('\n');
+        var stdout = new System.Text.StringBuilder();
+        if (condition is "" or "0") return new CommandResult(spec, 0, "", "", false, false, TimeSpan.Zero);
+        var inner = new List<string>();
+        foreach (var word in a[5].Split(' ', StringSplitOptions.RemoveEmptyEntries).Append(";"))
+        {
+            if (word != ";") { inner.Add(word); continue; }
+            var r = RunOne(spec, inner);
+            stdout.Append(r.Stdout);
+            if (!r.Success) { _innerError = r.Stderr; break; }
+            inner = [];
         }
         return new CommandResult(spec, 0, stdout.ToString(), "", false, false, TimeSpan.Zero);
     }
@@ -99,17 +132,25 @@ internal sealed class FakeTmux : IProcessRunner
             }
             case "display-message":
             {
-                var p = ByTarget(a[3]);
+                // As tmux 3.3a: a -t pane that is gone falls back to another pane (exit 0).
+                var p = ByTarget(a[3]) ?? _sessions.Values.FirstOrDefault(x => !x.Closed);
                 if (p is null) return fail($"can't find pane: {a[3]}");
                 return ok(Expand(a[4], p));
             }
             case "load-buffer":
                 _buffers[a[2]] = spec.Stdin ?? "";
                 return ok("");
+            case "if-shell":
+                return IfShell(spec, a);
             case "paste-buffer":
             {
                 var p = ByTarget(a[^1]);
                 if (p is null) return fail("can't find pane");
+                if (p.Dead)
+                {
+                    Crashed = true;
+                    return fail("server exited unexpectedly");
+                }
                 var name = a[a.IndexOf("-b") + 1];
                 var text = _buffers[name];
                 if (a.Contains("-d")) _buffers.Remove(name);

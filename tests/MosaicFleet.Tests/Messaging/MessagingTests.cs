@@ -29,7 +29,8 @@ public class SendCommandsTests
     public void Paste_is_bracketed_keeps_line_feeds_and_targets_the_pane_id()
     {
         var argv = SendCommands.LoadAndPasteMany(Tmux, "buf1", ["%7"], "M");
-        Assert.Equal(["tmux", "-L", "fleet", "load-buffer", "-b", "buf1", "-", ";", "paste-buffer", "-p", "-r", "-b", "buf1", "-t", "%7"], argv.Take(15));
+        Assert.Equal(["tmux", "-L", "fleet", "load-buffer", "-b", "buf1", "-", ";", "if-shell", "-F", "-t", "%7"], argv.Take(12));
+        Assert.StartsWith("paste-buffer -p -r -b buf1 -t %7 ;", argv[13]);
     }
 
     [Fact]

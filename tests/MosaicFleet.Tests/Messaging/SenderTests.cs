@@ -188,15 +188,15 @@ public sealed class SenderTests : IDisposable
         using var again = await FileLock.AcquireAsync(AgentLocks.PathFor(Path.Combine(_dir, "locks"), "local", "local", "a"), TimeSpan.Zero, CancellationToken.None);
     }
 
-    /// <summary>paste-buffer hangs until cancelled: Ctrl+C lands while the loaded buffer still exists.</summary>
+    /// <summary>The paste list hangs after its load-buffer until cancelled: Ctrl+C lands while the loaded buffer still exists.</summary>
     private sealed class HangingPaste(FakeTmux inner) : MosaicFleet.Engine.Processes.IProcessRunner
     {
         public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public async Task<MosaicFleet.Engine.Processes.CommandResult> RunAsync(MosaicFleet.Engine.Processes.CommandSpec spec, CancellationToken ct)
         {
-            if (!spec.Argv.Contains("paste-buffer")) return await inner.RunAsync(spec, ct);
-            // The list's load-buffer runs, then its paste-buffer hangs.
+            if (!spec.Argv.Contains("load-buffer")) return await inner.RunAsync(spec, ct);
+            // The list's load-buffer runs, then its (guarded) paste hangs.
             await inner.RunAsync(spec with { Argv = spec.Argv.TakeWhile(w => w != ";").ToArray() }, ct);
             Reached.TrySetResult();
             await Task.Delay(Timeout.Infinite, ct);
