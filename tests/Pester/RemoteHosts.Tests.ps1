@@ -213,6 +213,34 @@ $hostLine
         ($cap.Lines -join "`n") | Should -Match 'fake-tui'
     }
 
+    It 'Watch-FleetAgent shows a remote agent in a real terminal over ssh -tt, read-only, and removes its viewer on detach' {
+        $module = (Get-FleetModulePath).Replace("'", "''")
+        $r = $roster.Replace("'", "''")
+        $outer = Start-OuterTerminal -Environment $envt -Width 100 -Height 30 -Command @(
+            (Get-PwshPath), '-NoProfile', '-Command', "Import-Module '$module'; Watch-FleetAgent rtui -RosterPath '$r'; 'WATCH-ENDED'; Start-Sleep 120")
+        try {
+            # The viewer session is made on the remote host's socket, in the agent's group, and a client attaches to it through ssh.
+            $attached = Wait-Until { @(Get-TestSession $sock | Where-Object { $_.Name -like '_view-rtui-*' -and $_.Attached -eq 1 }).Count -eq 1 } -TimeoutSeconds 30
+            $attached | Should -BeTrue -Because (Get-PaneText $outer '=outer:')
+            (& tmux -L $sock list-clients -F '#{client_readonly}') | Should -Be '1'
+            Wait-Until { (Get-PaneText $outer '=outer:') -match 'fake-tui' } -TimeoutSeconds 10 | Should -BeTrue
+            # Keys typed in the terminal do not reach the agent.
+            $before = @(Get-FixtureMessages -Environment $envt -Session rtui).Count
+            Send-PaneLine -Socket $outer -Target '=outer:' -Text 'typed-through-the-remote-viewer'
+            Start-Sleep -Seconds 1
+            @(Get-FixtureMessages -Environment $envt -Session rtui).Count | Should -Be $before
+            (Get-PaneText $sock '=rtui:') | Should -Not -Match 'typed-through-the-remote-viewer'
+            # Detach (the remote client gets the keys through ssh): the viewer is gone, the agent untouched.
+            & tmux -L $outer send-keys -t '=outer:' C-b d
+            Wait-Until { (Get-PaneText $outer '=outer:') -match 'WATCH-ENDED' } -TimeoutSeconds 20 | Should -BeTrue
+            Wait-Until { @(Get-TestSession $sock | Where-Object Name -like '_view-*').Count -eq 0 } -TimeoutSeconds 10 | Should -BeTrue
+            (Get-TestSession $sock | Where-Object Name -eq 'rtui').Attached | Should -Be 0
+        } finally {
+            & tmux -L $outer kill-server 2>$null
+            $global:LASTEXITCODE = 0
+        }
+    }
+
     It 'reports Unreachable, one error, when the host is down' {
         Stop-TestSshd $sshd
         $r = Send-FleetMessage 'anyone there?' -Name rtui @common -ErrorVariable errs -ErrorAction SilentlyContinue
