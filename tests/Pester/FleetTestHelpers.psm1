@@ -45,6 +45,24 @@ function Remove-FleetTestEnvironment {
     if (Test-Path -LiteralPath $Environment.Directory) { Remove-Item -LiteralPath $Environment.Directory -Recurse -Force -ErrorAction SilentlyContinue }
 }
 
+function Enter-FleetTestStateDirs {
+    <# Points XDG_STATE_HOME (the message log) and XDG_RUNTIME_DIR (send locks, ssh control sockets; made 0700) into the
+       environment's folder. Returns the previous values, for Exit-FleetTestStateDirs. #>
+    param([Parameter(Mandatory)] $Environment)
+    $saved = @{ XDG_STATE_HOME = $env:XDG_STATE_HOME; XDG_RUNTIME_DIR = $env:XDG_RUNTIME_DIR }
+    $env:XDG_STATE_HOME = Join-Path $Environment.Directory 'state'
+    $env:XDG_RUNTIME_DIR = Join-Path $Environment.Directory 'run'
+    New-Item -ItemType Directory -Force $env:XDG_RUNTIME_DIR | Out-Null
+    & chmod 700 $env:XDG_RUNTIME_DIR
+    $saved
+}
+
+function Exit-FleetTestStateDirs {
+    <# Restores what Enter-FleetTestStateDirs changed. #>
+    param([Parameter(Mandatory)] [hashtable] $Saved)
+    foreach ($k in $Saved.Keys) { [Environment]::SetEnvironmentVariable($k, $Saved[$k]) }
+}
+
 function Set-FleetTestRoster {
     <# Writes a roster. Agents: hashtables with name, runtime and any other agent keys. #>
     [CmdletBinding()]

@@ -139,11 +139,7 @@ Describe 'Messaging a remote agent over ssh' {
         $script:sshd = Start-TestSshd -Environment $envt -PortCount 1
         $script:sock = "$($envt.Socket)-r"
         $envt.Sockets.Add($sock)
-        $script:savedEnv = @{ XDG_STATE_HOME = $env:XDG_STATE_HOME; XDG_RUNTIME_DIR = $env:XDG_RUNTIME_DIR }
-        $env:XDG_STATE_HOME = Join-Path $envt.Directory 'state'
-        $env:XDG_RUNTIME_DIR = Join-Path $envt.Directory 'run'
-        New-Item -ItemType Directory -Force $env:XDG_RUNTIME_DIR | Out-Null
-        & chmod 700 $env:XDG_RUNTIME_DIR
+        $script:savedEnv = Enter-FleetTestStateDirs $envt
         $hostLine = "  far: { ssh: root@127.0.0.1, port: $($sshd.Ports[0]), identityFile: $(ConvertTo-YamlScalar $sshd.IdentityFile), knownHostsFile: $(ConvertTo-YamlScalar $sshd.KnownHostsFile), tmux: { socketName: $sock } }"
         $script:roster = Set-FleetTestRoster -Environment $envt -Agents @(@{ name = 'rtui'; runtime = 'fake'; host = 'far' }) -Extra @"
 runtimes:
@@ -160,7 +156,7 @@ $hostLine
     }
     AfterAll {
         Stop-TestSshd $sshd
-        $env:XDG_STATE_HOME = $savedEnv.XDG_STATE_HOME; $env:XDG_RUNTIME_DIR = $savedEnv.XDG_RUNTIME_DIR
+        Exit-FleetTestStateDirs $savedEnv
         Remove-FleetTestEnvironment $envt
     }
 

@@ -27,10 +27,7 @@ Describe 'Send-FleetMessage and Reset-FleetAgent with the real pi TUI' {
             if (-not $nodeVersion -or [version]$nodeVersion -lt [version]'20.6.0') { $script:skipReason = "pi needs node >= 20.6; this machine has '$nodeVersion' (run .ci/run to fetch one)" }
         }
         $script:envt = New-FleetTestEnvironment -Prefix mfpi
-        $script:savedEnv = @{ XDG_STATE_HOME = $env:XDG_STATE_HOME; XDG_RUNTIME_DIR = $env:XDG_RUNTIME_DIR }
-        $env:XDG_STATE_HOME = Join-Path $envt.Directory 'state'
-        $env:XDG_RUNTIME_DIR = Join-Path $envt.Directory 'run'
-        New-Item -ItemType Directory $env:XDG_RUNTIME_DIR | Out-Null
+        $script:savedEnv = Enter-FleetTestStateDirs $envt
         $script:roster = Set-FleetTestRoster -Environment $envt -Agents @(@{ name = 'pi1'; runtime = 'pi' })
         if (-not $skipReason) {
             # A private HOME: no pi settings, sessions or keys of the machine's user are read or written.
@@ -45,7 +42,7 @@ Describe 'Send-FleetMessage and Reset-FleetAgent with the real pi TUI' {
     }
     AfterAll {
         Remove-FleetTestEnvironment $envt
-        foreach ($k in $savedEnv.Keys) { [Environment]::SetEnvironmentVariable($k, $savedEnv[$k]) }
+        Exit-FleetTestStateDirs $savedEnv
         $env:PATH = $savedPath
     }
 

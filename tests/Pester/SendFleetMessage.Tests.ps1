@@ -6,11 +6,7 @@ BeforeAll {
 Describe 'Send-FleetMessage against fixture TUIs in real tmux panes' {
     BeforeAll {
         $script:envt = New-FleetTestEnvironment -Prefix mfs
-        $script:savedEnv = @{ XDG_STATE_HOME = $env:XDG_STATE_HOME; XDG_RUNTIME_DIR = $env:XDG_RUNTIME_DIR }
-        $env:XDG_STATE_HOME = Join-Path $envt.Directory 'state'
-        $env:XDG_RUNTIME_DIR = Join-Path $envt.Directory 'run'
-        New-Item -ItemType Directory $env:XDG_RUNTIME_DIR | Out-Null
-        & chmod 700 $env:XDG_RUNTIME_DIR
+        $script:savedEnv = Enter-FleetTestStateDirs $envt
         $script:logPath = Join-Path $env:XDG_STATE_HOME 'mosaic/fleet/messages.jsonl'
         $script:roster = Set-FleetTestRoster -Environment $envt -Agents @(
             @{ name = 'tui'; runtime = 'fake'; className = 'worker' }
@@ -45,7 +41,7 @@ hosts:
     }
     AfterAll {
         Remove-FleetTestEnvironment $envt
-        foreach ($k in $savedEnv.Keys) { [Environment]::SetEnvironmentVariable($k, $savedEnv[$k]) }
+        Exit-FleetTestStateDirs $savedEnv
     }
 
     Context 'Accepted' {
@@ -436,11 +432,7 @@ Describe 'Send-FleetMessage to a large fleet on one tmux server' {
     # 160 agents: more panes than one tmux command list may name (tmux refuses a list over 16 KiB: "command too long").
     BeforeAll {
         $script:big = New-FleetTestEnvironment -Prefix mfb
-        $script:savedBigEnv = @{ XDG_STATE_HOME = $env:XDG_STATE_HOME; XDG_RUNTIME_DIR = $env:XDG_RUNTIME_DIR }
-        $env:XDG_STATE_HOME = Join-Path $big.Directory 'state'
-        $env:XDG_RUNTIME_DIR = Join-Path $big.Directory 'run'
-        New-Item -ItemType Directory $env:XDG_RUNTIME_DIR | Out-Null
-        & chmod 700 $env:XDG_RUNTIME_DIR
+        $script:savedBigEnv = Enter-FleetTestStateDirs $big
         $script:bigNames = 1..160 | ForEach-Object { 'm{0:d3}' -f $_ }
         $script:bigLog = Join-Path $big.Directory 'received.log'
         $agent = Join-Path (Get-RepoRoot) 'tests/fixtures/line_agent.sh'
@@ -457,7 +449,7 @@ runtimes:
     }
     AfterAll {
         Remove-FleetTestEnvironment $big
-        foreach ($k in $savedBigEnv.Keys) { [Environment]::SetEnvironmentVariable($k, $savedBigEnv[$k]) }
+        Exit-FleetTestStateDirs $savedBigEnv
     }
 
     It 'delivers one message to each of 160 agents, every one Accepted, each received exactly once' {

@@ -349,31 +349,15 @@ public sealed class BatchedSenderTests : IDisposable
     {
         // Throttle 1 and a different text per agent: one paste call runs (and hangs), the others wait for a slot.
         var (roster, tmux, _, log) = Fleet("a", "b", "c", "d");
-        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var hang = new Hang(tmux, reached);
+        var hang = new HangingPasteRunner(tmux);
         using var cts = new CancellationTokenSource();
         var send = Sender(roster, hang, log, throttle: 1).SendAsync(Requests(roster, n => "text for " + n), cts.Token);
-        await reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await hang.Reached.Task.WaitAsync(TimeSpan.FromSeconds(10));
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
         var (entries, _) = await log.ReadAsync(CancellationToken.None);
         Assert.Equal(("NotAccepted", 1), (Assert.Single(entries).Status, hang.Pastes));
         Assert.Empty(tmux.Buffers);
-    }
-
-    private sealed class Hang(FakeTmux inner, TaskCompletionSource reached) : IProcessRunner
-    {
-        public int Pastes;
-
-        public async Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken ct)
-        {
-            if (!spec.Argv.Contains("load-buffer")) return await inner.RunAsync(spec, ct);
-            Interlocked.Increment(ref Pastes);
-            await inner.RunAsync(spec with { Argv = spec.Argv.TakeWhile(w => w != ";").ToArray() }, ct);
-            reached.TrySetResult();
-            await Task.Delay(Timeout.Infinite, ct);
-            throw new InvalidOperationException("unreachable");
-        }
     }
 
     [Fact]
@@ -414,6 +398,16 @@ public sealed class GuardedPasteOnRealTmuxTests : IDisposable
     private async Task<CommandResult> Tmux(params string[] args)
         => await ProcessRunner.Instance.RunAsync(new CommandSpec(["tmux", "-u", "-L", _socket, .. args], TimeSpan.FromSeconds(10)), CancellationToken.None);
 
+    /// <summary>The send's guarded paste list of <paramref name="text"/> into the panes, run on the real server.</summary>
+    private async Task<(CommandResult Result, int Visited, bool[] Pasted)> PasteAsync(string text, params string[] panes)
+    {
+        var marker = SendCommands.NewMarker();
+        var argv = SendCommands.LoadAndPasteMany(new TmuxCommand(_socket, forceUtf8: true), "mosaic-test-buffer", panes, marker);
+        var r = await ProcessRunner.Instance.RunAsync(new CommandSpec(argv, TimeSpan.FromSeconds(10), text), CancellationToken.None);
+        var (visited, pasted) = SendCommands.ParsePasteMany(r.Stdout, marker, panes.Length);
+        return (r, visited, pasted);
+    }
+
     [Fact]
     public async Task A_dead_pane_in_the_list_is_skipped_the_live_ones_get_the_text_and_the_server_lives()
     {
@@ -426,11 +420,7 @@ public sealed class GuardedPasteOnRealTmuxTests : IDisposable
         while (!(panes = (await Tmux("list-panes", "-a", "-F", "#{session_name} #{pane_id} #{pane_dead}")).Stdout).Contains("dead %1 1") && DateTime.UtcNow < deadline) await Task.Delay(50);
         Assert.Contains("dead %1 1", panes);
 
-        var marker = SendCommands.NewMarker();
-        var argv = SendCommands.LoadAndPasteMany(new TmuxCommand(_socket, forceUtf8: true), "mosaic-test-buffer", ["%0", "%1", "%2"], marker);
-        var r = await ProcessRunner.Instance.RunAsync(new CommandSpec(argv, TimeSpan.FromSeconds(10), "hello there"), CancellationToken.None);
-
-        var (visited, pasted) = SendCommands.ParsePasteMany(r.Stdout, marker, 3);
+        var (_, visited, pasted) = await PasteAsync("hello there", "%0", "%1", "%2");
         Assert.Equal(3, visited);
         Assert.Equal([true, false, true], pasted);
         // The server is still there, the live panes show the text, and the buffer is gone.
@@ -449,10 +439,7 @@ public sealed class GuardedPasteOnRealTmuxTests : IDisposable
     {
         Assert.True((await Tmux("new-session", "-d", "-s", "a", "-x", "80", "-y", "10", "cat")).Success);
         Assert.True((await Tmux("new-session", "-d", "-s", "b", "-x", "80", "-y", "10", "cat")).Success);
-        var marker = SendCommands.NewMarker();
-        var argv = SendCommands.LoadAndPasteMany(new TmuxCommand(_socket, forceUtf8: true), "mosaic-test-buffer", ["%0", "%77", "%1"], marker);
-        var r = await ProcessRunner.Instance.RunAsync(new CommandSpec(argv, TimeSpan.FromSeconds(10), "hi"), CancellationToken.None);
-        var (visited, pasted) = SendCommands.ParsePasteMany(r.Stdout, marker, 3);
+        var (r, visited, pasted) = await PasteAsync("hi", "%0", "%77", "%1");
         Assert.Equal(3, visited);
         Assert.Equal([true, false, true], pasted);
         Assert.False(r.Success); // tmux reports the failed paste into %77 by its exit code

@@ -185,3 +185,25 @@ internal sealed class FakeTmux : IProcessRunner
         }
     }
 }
+
+/// <summary>Runs every call on the fake, except a paste list: its load-buffer runs, then it hangs until cancelled
+/// (Ctrl+C lands while the loaded buffer still exists).</summary>
+internal sealed class HangingPasteRunner(FakeTmux inner) : IProcessRunner
+{
+    public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>How many paste lists started.</summary>
+    public int Pastes => Volatile.Read(ref _pastes);
+
+    private int _pastes;
+
+    public async Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken ct)
+    {
+        if (!spec.Argv.Contains("load-buffer")) return await inner.RunAsync(spec, ct);
+        Interlocked.Increment(ref _pastes);
+        await inner.RunAsync(spec with { Argv = spec.Argv.TakeWhile(w => w != ";").ToArray() }, ct);
+        Reached.TrySetResult();
+        await Task.Delay(Timeout.Infinite, ct);
+        throw new InvalidOperationException("unreachable");
+    }
+}

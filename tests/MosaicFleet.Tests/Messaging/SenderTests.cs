@@ -188,28 +188,12 @@ public sealed class SenderTests : IDisposable
         using var again = await FileLock.AcquireAsync(AgentLocks.PathFor(Path.Combine(_dir, "locks"), "local", "local", "a"), TimeSpan.Zero, CancellationToken.None);
     }
 
-    /// <summary>The paste list hangs after its load-buffer until cancelled: Ctrl+C lands while the loaded buffer still exists.</summary>
-    private sealed class HangingPaste(FakeTmux inner) : MosaicFleet.Engine.Processes.IProcessRunner
-    {
-        public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public async Task<MosaicFleet.Engine.Processes.CommandResult> RunAsync(MosaicFleet.Engine.Processes.CommandSpec spec, CancellationToken ct)
-        {
-            if (!spec.Argv.Contains("load-buffer")) return await inner.RunAsync(spec, ct);
-            // The list's load-buffer runs, then its (guarded) paste hangs.
-            await inner.RunAsync(spec with { Argv = spec.Argv.TakeWhile(w => w != ";").ToArray() }, ct);
-            Reached.TrySetResult();
-            await Task.Delay(Timeout.Infinite, ct);
-            throw new InvalidOperationException("unreachable");
-        }
-    }
-
     [Fact]
     public async Task Ctrl_C_while_the_buffer_is_loaded_deletes_it_and_logs_the_typed_message()
     {
         var (_, tmux, roster, log) = Setup(["a"]);
         tmux.Add("a");
-        var hang = new HangingPaste(tmux);
+        var hang = new HangingPasteRunner(tmux);
         var sender = new MessageSender(new FleetContext(roster, hang, _ => null), new SendOptions
         {
             PollInterval = TimeSpan.FromMilliseconds(10), LockDirectory = Path.Combine(_dir, "locks"),
