@@ -361,6 +361,39 @@ public sealed class BatchedSenderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_message_log_that_cannot_be_written_is_one_warning_per_delivery_and_changes_no_status()
+    {
+        var (roster, tmux, _, _) = Fleet("a", "b", "c");
+        // The log's folder is a file: every append (one group commit for lines written together) fails.
+        var blocker = Path.Combine(_dir, "not-a-folder");
+        File.WriteAllText(blocker, "");
+        var log = new MessageLog(Path.Combine(blocker, "messages.jsonl"));
+        var warnings = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var sender = new MessageSender(new FleetContext(roster, tmux, _ => null), new SendOptions
+        {
+            PollInterval = TimeSpan.FromMilliseconds(10), DraftWait = TimeSpan.FromMilliseconds(300), LockDirectory = Path.Combine(_dir, "locks"),
+        }, log) { Warning = warnings.Add };
+        var results = await sender.SendAsync(Requests(roster, _ => "same"), CancellationToken.None);
+        Assert.All(results, r => Assert.Equal(FleetSendStatus.Accepted, r.Status));
+        Assert.Equal(["a", "b", "c"], warnings.Select(w => w.Split(':')[0]).Order());
+        Assert.All(warnings, w => Assert.Contains("was not written", w));
+    }
+
+    [Fact]
+    public async Task Without_a_tmux_server_every_agent_is_NoSession_from_one_call_and_nothing_is_typed()
+    {
+        var (roster, tmux, panes, log) = Fleet("a", "b");
+        var runner = new Intercept(tmux, spec => new CommandResult(spec, 1, "", "no server running on /tmp/tmux-0/fleet", false, false, TimeSpan.Zero));
+        var calls = 0;
+        var counting = new Intercept(tmux, spec => { Interlocked.Increment(ref calls); return runner.RunAsync(spec, CancellationToken.None).Result; });
+        var results = await Sender(roster, counting, log).SendAsync(Requests(roster, _ => "x"), CancellationToken.None);
+        Assert.All(results, r => Assert.Equal(FleetSendStatus.NoSession, r.Status));
+        Assert.All(results, r => Assert.Contains("no server running", r.Detail));
+        Assert.InRange(calls, 1, 2);
+        Assert.All(panes, p => Assert.Equal(0, p.Pastes));
+    }
+
+    [Fact]
     public async Task A_capture_list_that_times_out_is_not_retried_pane_by_pane()
     {
         var calls = 0;
