@@ -237,7 +237,11 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             if (!await SubmitAsync(d, ct, first: 1).ConfigureAwait(false)) return;
             d.SentAt = context.Clock.GetUtcNow();
             d.SinceSubmit = Stopwatch.StartNew();
-            if (!options.Verify) d.Complete(FleetSendStatus.Submitted, "submitted, not verified (-NoVerify)");
+            if (!options.Verify)
+            {
+                if (d.KeyUncertain) d.Complete(FleetSendStatus.NotAccepted, "the text was typed, but the call that sent the submit key timed out; whether the key arrived is unknown (-NoVerify: not checked)");
+                else d.Complete(FleetSendStatus.Submitted, "submitted, not verified (-NoVerify)");
+            }
         }
     }
 

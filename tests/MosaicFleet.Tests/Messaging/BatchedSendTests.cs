@@ -345,6 +345,17 @@ public sealed class BatchedSenderTests : IDisposable
     }
 
     [Fact]
+    public async Task With_NoVerify_a_submit_call_that_times_out_is_not_reported_as_Submitted()
+    {
+        var (roster, tmux, _, log) = Fleet("a");
+        var runner = new Intercept(tmux, spec => spec.Argv.Contains("send-keys") ? new CommandResult(spec, -1, "", "", true, false, TimeSpan.Zero) : null);
+        var sender = new MessageSender(new FleetContext(roster, runner, _ => null), new SendOptions { Verify = false, LockDirectory = Path.Combine(_dir, "locks") }, log);
+        var r = (await sender.SendAsync(Requests(roster, _ => "x"), CancellationToken.None))[0];
+        Assert.Equal(FleetSendStatus.NotAccepted, r.Status);
+        Assert.Contains("timed out", r.Detail);
+    }
+
+    [Fact]
     public async Task Ctrl_C_logs_only_the_deliveries_whose_paste_had_started()
     {
         // Throttle 1 and a different text per agent: one paste call runs (and hangs), the others wait for a slot.
