@@ -62,6 +62,12 @@ public sealed class FleetContext
     /// -F format (and all non-ASCII text) as '_', and no output of the module's queries could be parsed.</summary>
     public TmuxCommand TmuxFor(string hostName) => new(TmuxOf(hostName).SocketName, TmuxProgramOn(hostName), forceUtf8: true);
 
+    /// <summary>tmux argv for a client that draws on the operator's own terminal here (attach): without -u, so tmux
+    /// follows the terminal's locale (a non-UTF-8 terminal gets tmux's ASCII fallbacks, not raw UTF-8). On a remote host
+    /// still with -u: the ssh session's locale says nothing about the operator's terminal.</summary>
+    public TmuxCommand InteractiveTmuxFor(string hostName)
+        => new(TmuxOf(hostName).SocketName, TmuxProgramOn(hostName), forceUtf8: hostName != FleetHost.LocalName);
+
     /// <summary>The tmux program on a host: $MOSAIC_TMUX applies to this machine only; a remote host finds tmux on its own PATH.</summary>
     public string TmuxProgramOn(string hostName) => hostName == FleetHost.LocalName ? TmuxProgram : "tmux";
 

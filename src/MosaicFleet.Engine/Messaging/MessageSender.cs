@@ -305,7 +305,9 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             var (visited, confirmed) = SendCommands.ParsePasteMany(r.Stdout, marker, chunk.Count);
             if (!r.Success) await DeleteBufferAsync(chunk[0], buffer).ConfigureAwait(false);
             var unreached = r.Success ? null : Unreached(chunk[0], r);
-            var uncertain = unreached is not null || r.TimedOut;
+            // A call that timed out or lost its transport, or one that "succeeded" without all its turn lines (its output
+            // was lost), may have pasted into the panes whose turns we did not see.
+            var uncertain = unreached is not null || r.TimedOut || r.Success;
             for (var i = 0; i < chunk.Count; i++)
             {
                 var d = chunk[i];
@@ -346,18 +348,20 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                     foreach (var d in rest.Skip(sent)) d.Fail(FleetSendStatus.NotAccepted, "the submit key was not confirmed");
                     break;
                 }
-                if (r.TimedOut)
+                if (r.TimedOut || Unreached(rest[sent], r) is not null)
                 {
-                    // The keys after the last confirmed one may or may not have been sent: no failure yet, the
-                    // verification looks at each pane (and re-sends a key only for a draft provably still ours).
+                    // The call timed out or its ssh dropped: the keys after the last confirmed one may or may not have
+                    // been sent. No failure yet: the verification looks at each pane (and re-sends a key only for a
+                    // draft provably still ours; an unreachable host fails there as Unreachable).
                     foreach (var d in rest.Skip(sent)) d.KeyUncertain = true;
                     break;
                 }
                 var failing = rest[sent];
                 if (!verify || parsed.Count > sent) FailKey(failing, r);
                 else FailProbe(failing, r);
-                if (Unreached(failing, r) is not null)
+                if (SendCommands.Classify(r.Stderr) != TmuxFailure.PaneGone)
                 {
+                    // Not about that one pane (the server went away): the rest would fail the same way, one call each.
                     foreach (var d in rest.Skip(sent + 1)) FailProbe(d, r);
                     break;
                 }

@@ -151,7 +151,7 @@ public sealed class ViewerService(FleetContext context)
     /// of the terminal never counts (ignore-size); destroy-unattached is set once attached.</summary>
     public IReadOnlyList<string> AttachArgv(string hostName, string viewer, bool takeover)
     {
-        var tmux = context.TmuxFor(hostName);
+        var tmux = context.InteractiveTmuxFor(hostName);
         var argv = tmux.Build(
             "attach-session", "-f", takeover ? "ignore-size" : "read-only,ignore-size", "-t", TmuxTarget.Session(viewer), ";",
             "set-option", "-t", TmuxTarget.SessionWindow(viewer), "destroy-unattached", "on");

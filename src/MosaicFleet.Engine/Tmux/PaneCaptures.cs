@@ -12,8 +12,8 @@ public sealed record CaptureOutcome(PaneProbe? Probe, CommandResult? Failure);
 /// command size, <see cref="SendCommands.MaxListBytes"/>) one list of capture-pane + marker line per pane
 /// (<see cref="SendCommands.ProbeMany"/>). tmux stops a list at its first failing command (a pane that closed): the
 /// panes before it keep their probes, that pane gets the failure, and the panes after it are captured again in a new
-/// call. A failure of the transport itself (ssh could not connect, the program is missing, a timeout) ends the chunk:
-/// every pane left gets that failure.</summary>
+/// call. Any other failure (ssh could not connect, the program is missing, a timeout, the server went away) ends the
+/// chunk: every pane left gets that failure.</summary>
 public static class PaneCaptures
 {
     public static async Task<IReadOnlyList<CaptureOutcome>> CaptureAsync(
@@ -36,9 +36,10 @@ public static class PaneCaptures
                 var ran = Math.Min(probes.Count, rest.Count);
                 for (var k = 0; k < ran; k++) outcomes[rest[k]] = new CaptureOutcome(probes[k], null);
                 if (ran == rest.Count) break;
-                if (r.Success || IsTransportFailure(host, r))
+                if (r.Success || IsTransportFailure(host, r) || SendCommands.Classify(r.Stderr) != TmuxFailure.PaneGone)
                 {
-                    // Output that does not parse, or no capture could run on this host: every pane left gets it.
+                    // Output that does not parse, no capture could run on this host, or a failure that is not about this
+                    // one pane (the server went away): every pane left gets it, rather than one call per pane.
                     foreach (var i in rest.Skip(ran)) outcomes[i] = new CaptureOutcome(null, r);
                     break;
                 }

@@ -418,6 +418,36 @@ public sealed class BatchedSenderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_capture_list_that_finds_no_server_fails_every_pane_in_one_call()
+    {
+        var calls = 0;
+        var outcomes = await PaneCaptures.CaptureAsync(LocalHost.Instance, new TmuxCommand("fleet"), ["%1", "%2", "%3"], (argv, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            return Task.FromResult(new CommandResult(new CommandSpec(argv, TimeSpan.FromSeconds(1)), 1, "", "no server running on /tmp/tmux-0/fleet", false, false, TimeSpan.Zero));
+        }, CancellationToken.None);
+        Assert.Equal(1, calls);
+        Assert.All(outcomes, o => Assert.Contains("no server running", o.Failure!.Stderr));
+    }
+
+    [Fact]
+    public async Task A_paste_call_whose_output_was_lost_is_reported_as_maybe_pasted_not_as_failed()
+    {
+        // ProcessRunner answers exit 0 and no stdout when a grandchild (an ssh ControlPersist master) held the pipes open.
+        var (roster, tmux, panes, log) = Fleet("a", "b");
+        var runner = new Intercept(tmux, spec =>
+        {
+            if (!spec.Argv.Contains("load-buffer")) return null;
+            var real = tmux.RunAsync(spec, CancellationToken.None).GetAwaiter().GetResult();
+            return real with { Stdout = "", Stderr = "output pipes were held open by another process" };
+        });
+        var results = await Sender(roster, runner, log).SendAsync(Requests(roster, _ => "same"), CancellationToken.None);
+        Assert.All(results, r => Assert.Equal(FleetSendStatus.NotAccepted, r.Status));
+        Assert.All(results, r => Assert.Contains("may or may not have run", r.Detail));
+        Assert.All(panes, p => Assert.Equal(1, p.Pastes)); // and never a second paste
+    }
+
+    [Fact]
     public async Task A_closed_pane_in_a_capture_list_costs_only_itself()
     {
         var tmux = new FakeTmux();

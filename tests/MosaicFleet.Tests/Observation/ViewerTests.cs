@@ -86,7 +86,8 @@ public class ViewerTests
     public void Attaches_read_only_by_default_and_sets_destroy_unattached_once_attached()
     {
         var svc = new ViewerService(Context(new RecordingRunner()));
-        Assert.Equal(["tmux", "-u", "-L", "fleet", "attach-session", "-f", "read-only,ignore-size", "-t", "=_view-coder1-0badf00d", ";",
+        // The attach draws on the operator's terminal: no -u, tmux follows that terminal's locale.
+        Assert.Equal(["tmux", "-L", "fleet", "attach-session", "-f", "read-only,ignore-size", "-t", "=_view-coder1-0badf00d", ";",
             "set-option", "-t", "=_view-coder1-0badf00d:", "destroy-unattached", "on"], svc.AttachArgv("local", "_view-coder1-0badf00d", takeover: false));
         var takeover = svc.AttachArgv("local", "_view-coder1-0badf00d", takeover: true);
         Assert.Equal("ignore-size", takeover[takeover.ToList().IndexOf("-f") + 1]);
