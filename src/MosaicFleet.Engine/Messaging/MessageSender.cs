@@ -313,7 +313,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                 var d = chunk[i];
                 if (confirmed[i]) { lock (pasted) pasted[d] = true; continue; }
                 if (i < visited)
-                    d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} was dead or gone when the paste came; nothing was pasted" + (r.Success ? "" : ": " + r.Stderr.Trim()));
+                    d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} was dead or gone when the paste came; nothing was pasted" + SendCommands.ErrorsAbout(r.Stderr, d.PaneId!));
                 else if (uncertain)
                     d.Fail(unreached ?? FleetSendStatus.NotAccepted, "the paste may or may not have run (not retried): " + r.DescribeWithoutOutput());
                 else

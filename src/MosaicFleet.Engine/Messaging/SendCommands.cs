@@ -275,6 +275,15 @@ public static class SendCommands
         return TmuxFailure.Other;
     }
 
+    /// <summary>The lines of a batched call's stderr that are about one pane ("can't find pane: %7"), as ": line; line",
+    /// or "" when none is: one agent's detail does not carry the other agents' errors.</summary>
+    public static string ErrorsAbout(string stderr, string paneId)
+    {
+        var own = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, System.Text.RegularExpressions.Regex.Escape(paneId) + @"(?!\d)")).ToList();
+        return own.Count == 0 ? "" : ": " + string.Join("; ", own);
+    }
+
     /// <summary>A buffer name no other sender uses: process id plus a random part.</summary>
     public static string NewBufferName() => $"mosaic-{Environment.ProcessId}-{Guid.NewGuid():N}"[..32];
 

@@ -129,6 +129,15 @@ public sealed class BatchedSendCommandTests
     }
 
     [Fact]
+    public void A_batched_calls_errors_are_split_per_pane_so_a_detail_names_only_its_own()
+    {
+        const string stderr = "can't find pane: %1\ncan't find pane: %12\nsomething general\n";
+        Assert.Equal(": can't find pane: %1", SendCommands.ErrorsAbout(stderr, "%1"));
+        Assert.Equal(": can't find pane: %12", SendCommands.ErrorsAbout(stderr, "%12"));
+        Assert.Equal("", SendCommands.ErrorsAbout(stderr, "%2"));
+    }
+
+    [Fact]
     public void Lists_are_chunked_under_tmuxs_message_size()
     {
         var panes = Enumerable.Range(0, 500).Select(i => "%" + i).ToList();

@@ -99,7 +99,7 @@ internal sealed class FakeTmux : IProcessRunner
             if (word != ";") { inner.Add(word); continue; }
             var r = RunOne(spec, inner);
             stdout.Append(r.Stdout);
-            if (!r.Success) { _innerError = r.Stderr; break; }
+            if (!r.Success) { _innerError = _innerError is null ? r.Stderr : _innerError + "\n" + r.Stderr; break; }
             inner = [];
         }
         return new CommandResult(spec, 0, stdout.ToString(), "", false, false, TimeSpan.Zero);
@@ -145,7 +145,7 @@ internal sealed class FakeTmux : IProcessRunner
             case "paste-buffer":
             {
                 var p = ByTarget(a[^1]);
-                if (p is null) return fail("can't find pane");
+                if (p is null) return fail($"can't find pane: {a[^1]}");
                 if (p.Dead)
                 {
                     Crashed = true;
