@@ -278,6 +278,10 @@ public sealed class BatchedSenderTests : IDisposable
         public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken ct) => before(spec) is { } r ? Task.FromResult(r) : inner.RunAsync(spec, ct);
     }
 
+    /// <summary>Runs the calls <paramref name="which"/> selects on the fake for real, then hands back a changed result.</summary>
+    private static Intercept RunThenAlter(FakeTmux tmux, Func<CommandSpec, bool> which, Func<CommandResult, CommandResult> change)
+        => new(tmux, spec => which(spec) ? change(tmux.RunAsync(spec, CancellationToken.None).GetAwaiter().GetResult()) : null);
+
     private (FleetRoster Roster, FakeTmux Tmux, List<FakeTmux.Pane> Panes, MessageLog Log) Fleet(params string[] names)
     {
         var yaml = "version: 1\ntmux: { socketName: fleet }\nruntimes:\n  fake: { command: fake, paneCommands: [fake] }\nagents:\n"
@@ -340,13 +344,8 @@ public sealed class BatchedSenderTests : IDisposable
     public async Task A_submit_call_that_times_out_is_judged_by_the_verification_not_failed_outright()
     {
         var (roster, tmux, panes, log) = Fleet("a", "b");
-        var runner = new Intercept(tmux, spec =>
-        {
-            if (!spec.Argv.Contains("send-keys")) return null;
-            // The keys arrive, but the call reports a timeout.
-            var real = tmux.RunAsync(spec, CancellationToken.None).GetAwaiter().GetResult();
-            return real with { ExitCode = -1, TimedOut = true, Stdout = "" };
-        });
+        // The keys arrive, but the call reports a timeout.
+        var runner = RunThenAlter(tmux, spec => spec.Argv.Contains("send-keys"), real => real with { ExitCode = -1, TimedOut = true, Stdout = "" });
         var results = await Sender(roster, runner, log).SendAsync(Requests(roster, n => "go " + n), CancellationToken.None);
         Assert.All(results, r => Assert.Equal(FleetSendStatus.Accepted, r.Status));
         Assert.All(panes, p => Assert.Single(p.Received));
@@ -444,12 +443,7 @@ public sealed class BatchedSenderTests : IDisposable
     {
         // ProcessRunner answers exit 0 and no stdout when a grandchild (an ssh ControlPersist master) held the pipes open.
         var (roster, tmux, panes, log) = Fleet("a", "b");
-        var runner = new Intercept(tmux, spec =>
-        {
-            if (!spec.Argv.Contains("load-buffer")) return null;
-            var real = tmux.RunAsync(spec, CancellationToken.None).GetAwaiter().GetResult();
-            return real with { Stdout = "", Stderr = "output pipes were held open by another process" };
-        });
+        var runner = RunThenAlter(tmux, spec => spec.Argv.Contains("load-buffer"), real => real with { Stdout = "", Stderr = "output pipes were held open by another process" });
         var results = await Sender(roster, runner, log).SendAsync(Requests(roster, _ => "same"), CancellationToken.None);
         Assert.All(results, r => Assert.Equal(FleetSendStatus.NotAccepted, r.Status));
         Assert.All(results, r => Assert.Contains("may or may not have run", r.Detail));
