@@ -166,6 +166,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         var pane = await run.Resolve.RunAsync(host, d).ConfigureAwait(false);
         if (pane is null) return;
         d.PaneId = pane.PaneId;
+        d.PanePid = pane.Pid;
         if (pane.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {pane.PaneId} is dead"); return; }
 
         FileLock held;
@@ -293,7 +294,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             {
                 // Typed from the moment the process starts (not while it waits for a throttle slot): from then on the
                 // message may be in the pane, and after Ctrl+C it is logged.
-                r = await RunAsync(chunk[0], SendCommands.LoadAndPasteMany(chunk[0].Tmux, buffer, chunk.Select(d => d.PaneId!).ToList(), marker), ct, key.Text,
+                r = await RunAsync(chunk[0], SendCommands.LoadAndPasteMany(chunk[0].Tmux, buffer, chunk.Select(d => d.PaneId!).ToList(), marker, chunk.Select(d => d.PanePid).ToList()), ct, key.Text,
                     started: () => { foreach (var d in chunk) d.Typed = true; }).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -313,7 +314,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                 var d = chunk[i];
                 if (confirmed[i]) { lock (pasted) pasted[d] = true; continue; }
                 if (i < visited)
-                    d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} was dead or gone when the paste came; nothing was pasted" + SendCommands.ErrorsAbout(r.Stderr, d.PaneId!));
+                    d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} was dead, gone or running another process when the paste came; nothing was pasted" + SendCommands.ErrorsAbout(r.Stderr, d.PaneId!));
                 else if (uncertain)
                     d.Fail(unreached ?? FleetSendStatus.NotAccepted, "the paste may or may not have run (not retried): " + r.DescribeWithoutOutput());
                 else
@@ -517,6 +518,9 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         public FleetHost Host { get; }
         public TmuxCommand Tmux { get; }
         public string? PaneId { get; set; }
+
+        /// <summary>The pane's process when resolved: the paste goes only into that pane still running it.</summary>
+        public int? PanePid { get; set; }
         public DraftVerification? Verification { get; set; }
         public DateTimeOffset? SentAt { get; set; }
         public Stopwatch? SinceSubmit { get; set; }

@@ -4,7 +4,9 @@ using MosaicFleet.Engine.Tmux;
 namespace MosaicFleet.Engine.Messaging;
 
 /// <summary>A pane as resolved once before typing.</summary>
-public sealed record PaneRef(string PaneId, bool Dead);
+/// <param name="Pid">The pane's process id when resolved (pane ids restart at %0 with a new tmux server, so the pid tells
+/// a replaced pane from ours).</param>
+public sealed record PaneRef(string PaneId, bool Dead, int? Pid = null);
 
 /// <summary>One look at a pane: is it dead, where is its cursor, what does its visible screen show.</summary>
 public sealed record PaneProbe(bool Dead, int? CursorX, int? CursorY, string Screen);
@@ -108,9 +110,9 @@ public static class SendCommands
     }
 
     /// <summary>Every pane of the server in one call, each line "marker, session, window active, pane active, pane id,
-    /// dead": the sessions of a whole send resolve at once (<see cref="ParseResolveAll"/>).</summary>
+    /// dead, pid": the sessions of a whole send resolve at once (<see cref="ParseResolveAll"/>).</summary>
     public static string[] ResolveAll(TmuxCommand tmux, string marker)
-        => tmux.Build("list-panes", "-a", "-F", $"{marker}{Sep}#{{session_name}}{Sep}#{{window_active}}{Sep}#{{pane_active}}{Sep}#{{pane_id}}{Sep}#{{pane_dead}}");
+        => tmux.Build("list-panes", "-a", "-F", $"{marker}{Sep}#{{session_name}}{Sep}#{{window_active}}{Sep}#{{pane_active}}{Sep}#{{pane_id}}{Sep}#{{pane_dead}}{Sep}#{{pane_pid}}");
 
     /// <summary>Each session's pane as a send targets it: the active pane of the session's current window (the first
     /// pane of that window when none is marked active), by exact session name.</summary>
@@ -122,10 +124,10 @@ public static class SendCommands
         {
             if (!line.StartsWith(prefix, StringComparison.Ordinal)) continue;
             var parts = line.TrimEnd('\r').Split(Sep);
-            if (parts.Length != 6 || parts[2] != "1" || !IsPaneId(parts[4])) continue;
+            if (parts.Length != 7 || parts[2] != "1" || !IsPaneId(parts[4])) continue;
             var active = parts[3] == "1";
             if (chosen.TryGetValue(parts[1], out var seen) && (seen.Active || !active)) continue;
-            chosen[parts[1]] = (new PaneRef(parts[4], parts[5] == "1"), active);
+            chosen[parts[1]] = (new PaneRef(parts[4], parts[5] == "1", Int(parts[6]) is > 0 and var pid ? pid : null), active);
         }
         return chosen.ToDictionary(kv => kv.Key, kv => kv.Value.Pane, StringComparer.Ordinal);
     }
@@ -138,20 +140,26 @@ public static class SendCommands
     /// ran. The inner command string is ours only (buffer name, %pane_id, marker): no user text reaches tmux's parser.
     /// A failure inside if-shell (a pane that closed) does not stop the outer list, so every pane is confirmed on its own
     /// (<see cref="ParsePasteMany"/>).</summary>
-    public static string[] LoadAndPasteMany(TmuxCommand tmux, string buffer, IReadOnlyList<string> paneIds, string marker)
+    public static string[] LoadAndPasteMany(TmuxCommand tmux, string buffer, IReadOnlyList<string> paneIds, string marker, IReadOnlyList<int?>? pids = null)
     {
         if (paneIds.Count == 0) throw new ArgumentException("no pane to paste into", nameof(paneIds));
+        if (pids is not null && pids.Count != paneIds.Count) throw new ArgumentException("one pid (or null) per pane", nameof(pids));
         if (!IsPlainWord(buffer) || !IsPlainWord(marker)) throw new ArgumentException("buffer names and markers are plain words");
         var args = new List<string> { "load-buffer", "-b", buffer, "-" };
         for (var i = 0; i < paneIds.Count; i++)
         {
             var target = TmuxTarget.Pane(paneIds[i]);
             var paste = $"paste-buffer -p -r -b {buffer} -t {target} ; display-message -p -t {target} {Confirm(marker, 'P', i)}";
-            args.AddRange([";", "if-shell", "-F", "-t", target, "#{?pane_dead,,1}", paste, ";", "display-message", "-p", "-t", target, Confirm(marker, 'V', i)]);
+            args.AddRange([";", "if-shell", "-F", "-t", target, PasteCondition(pids?[i]), paste, ";", "display-message", "-p", "-t", target, Confirm(marker, 'V', i)]);
         }
         args.AddRange([";", "delete-buffer", "-b", buffer]);
         return tmux.Build([.. args]);
     }
+
+    /// <summary>The guard of one paste: the pane is alive and, when its pid was resolved, still runs that process (a pane
+    /// id taken over by another agent after a tmux server restart gets nothing).</summary>
+    public static string PasteCondition(int? pid)
+        => pid is { } p ? $"#{{?pane_dead,,#{{==:#{{pane_pid}},{p.ToString(CultureInfo.InvariantCulture)}}}}}" : "#{?pane_dead,,1}";
 
     /// <summary>What a <see cref="LoadAndPasteMany"/> call did: how many panes' turns ran (the "V" lines, in order) and
     /// which panes were pasted into (the "P" lines).</summary>

@@ -72,6 +72,16 @@ public sealed class BatchedSendCommandTests
         Assert.Throws<ArgumentException>(() => SendCommands.LoadAndPasteMany(Tmux, "buf", ["%3 ; kill-server"], M));
     }
 
+    [Fact]
+    public void A_paste_is_guarded_by_the_pane_being_alive_and_when_known_still_running_the_resolved_pid()
+    {
+        Assert.Equal("#{?pane_dead,,1}", SendCommands.PasteCondition(null));
+        Assert.Equal("#{?pane_dead,,#{==:#{pane_pid},4242}}", SendCommands.PasteCondition(4242));
+        var argv = SendCommands.LoadAndPasteMany(Tmux, "buf", ["%3", "%4"], M, [4242, null]);
+        Assert.Equal(["#{?pane_dead,,#{==:#{pane_pid},4242}}", "#{?pane_dead,,1}"], argv.Where(w => w.StartsWith("#{?pane_dead", StringComparison.Ordinal)));
+        Assert.Throws<ArgumentException>(() => SendCommands.LoadAndPasteMany(Tmux, "buf", ["%3", "%4"], M, [1]));
+    }
+
     [Theory]
     [InlineData("", 0, "")]
     [InlineData(M + "P0\n" + M + "V0\n", 1, "0")]
@@ -116,15 +126,15 @@ public sealed class BatchedSendCommandTests
     {
         var argv = SendCommands.ResolveAll(Tmux, M);
         Assert.Equal(["list-panes", "-a", "-F"], argv.Skip(3).Take(3));
-        string Line(string session, int window, int pane, string id, int dead = 0) => $"{M}\u001f{session}\u001f{window}\u001f{pane}\u001f{id}\u001f{dead}\n";
+        string Line(string session, int window, int pane, string id, int dead = 0) => $"{M}\u001f{session}\u001f{window}\u001f{pane}\u001f{id}\u001f{dead}\u001f{4000 + int.Parse(id[1..])}\n";
         var stdout = Line("a", 0, 1, "%1") + Line("a", 1, 0, "%2") + Line("a", 1, 1, "%3")
             + Line("b", 1, 0, "%4") + Line("b", 1, 0, "%5")   // no active pane: the window's first
             + Line("c", 1, 1, "%6", dead: 1)
-            + "forged\u001fd\u001f1\u001f1\u001f%7\u001f0\n"; // not our marker
+            + "forged\u001fd\u001f1\u001f1\u001f%7\u001f0\u001f9\n"; // not our marker
         var panes = SendCommands.ParseResolveAll(stdout, M);
-        Assert.Equal(new PaneRef("%3", false), panes["a"]);
-        Assert.Equal(new PaneRef("%4", false), panes["b"]);
-        Assert.Equal(new PaneRef("%6", true), panes["c"]);
+        Assert.Equal(new PaneRef("%3", false, 4003), panes["a"]);
+        Assert.Equal(new PaneRef("%4", false, 4004), panes["b"]);
+        Assert.Equal(new PaneRef("%6", true, 4006), panes["c"]);
         Assert.False(panes.ContainsKey("d"));
     }
 
@@ -321,6 +331,23 @@ public sealed class BatchedSenderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_pane_id_that_runs_another_process_by_paste_time_gets_nothing()
+    {
+        // After a tmux server restart pane ids start again at %0: the id we resolved may now be another agent's pane.
+        var (roster, tmux, panes, log) = Fleet("a", "b");
+        var runner = new Intercept(tmux, spec =>
+        {
+            if (spec.Argv.Contains("load-buffer") && spec.Argv.Contains(panes[1].Id)) panes[1].Pid = 99999;
+            return null;
+        });
+        var results = await Sender(roster, runner, log).SendAsync(Requests(roster, _ => "for b only"), CancellationToken.None);
+        Assert.Equal(FleetSendStatus.PaneDead, results[1].Status);
+        Assert.Contains("running another process", results[1].Detail);
+        Assert.Equal(0, panes[1].Pastes);
+        Assert.Equal(FleetSendStatus.Accepted, results[0].Status);
+    }
+
+    [Fact]
     public async Task A_capture_that_fails_while_waiting_for_the_draft_does_not_strand_the_typed_text()
     {
         var (roster, tmux, panes, log) = Fleet("a", "b");
@@ -509,6 +536,21 @@ public sealed class GuardedPasteOnRealTmuxTests : IDisposable
         Assert.Contains("hello there", (await Tmux("capture-pane", "-p", "-t", "%0")).Stdout);
         Assert.Contains("hello there", (await Tmux("capture-pane", "-p", "-t", "%2")).Stdout);
         Assert.DoesNotContain("mosaic-test-buffer", (await Tmux("list-buffers", "-F", "#{buffer_name}")).Stdout);
+    }
+
+    [Fact]
+    public async Task A_pane_whose_pid_differs_from_the_resolved_one_is_skipped_on_a_real_server()
+    {
+        Assert.True((await Tmux("new-session", "-d", "-s", "a", "-x", "80", "-y", "10", "cat")).Success);
+        Assert.True((await Tmux("new-session", "-d", "-s", "b", "-x", "80", "-y", "10", "cat")).Success);
+        var marker = SendCommands.NewMarker();
+        var pids = (await Tmux("list-panes", "-a", "-F", "#{pane_pid}")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        var argv = SendCommands.LoadAndPasteMany(new TmuxCommand(_socket, forceUtf8: true), "mosaic-test-buffer", ["%0", "%1"], marker, [pids[0], pids[1] + 100000]);
+        var r = await ProcessRunner.Instance.RunAsync(new CommandSpec(argv, TimeSpan.FromSeconds(10), "hi"), CancellationToken.None);
+        var (visited, pasted) = SendCommands.ParsePasteMany(r.Stdout, marker, 2);
+        Assert.True(r.Success, r.Describe());
+        Assert.Equal(2, visited);
+        Assert.Equal([true, false], pasted);
     }
 
     [Fact]

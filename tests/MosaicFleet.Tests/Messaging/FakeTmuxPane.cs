@@ -24,6 +24,8 @@ internal sealed class FakeTmux : IProcessRunner
         public int Pastes { get; set; }
         /// <summary>When set, capture-pane shows this text instead of the input-box rendering.</summary>
         public string? Screen { get; set; }
+        /// <summary>The pane's process id (#{pane_pid}); a test changes it to play a pane taken over by another process.</summary>
+        public int Pid { get; set; } = 4000 + int.Parse(id.AsSpan(1));
     }
 
     private readonly Dictionary<string, Pane> _sessions = new(StringComparer.Ordinal);
@@ -90,7 +92,11 @@ internal sealed class FakeTmux : IProcessRunner
         if (a.Count != 6 || a[1] != "-F" || a[2] != "-t") return new CommandResult(spec, 1, "", "fake: unsupported if-shell", false, false, TimeSpan.Zero);
         var pane = ByTarget(a[3]) ?? _sessions.Values.FirstOrDefault(p => !p.Closed);
         if (pane is null) return new CommandResult(spec, 1, "", "no current target", false, false, TimeSpan.Zero);
-        var condition = a[4] == "#{?pane_dead,,1}" ? (pane.Dead ? "" : "1") : Expand(a[4], pane).TrimEnd('\n');
+        // The two guards the send uses: alive, or alive and still running the resolved pid.
+        var pidGuard = System.Text.RegularExpressions.Regex.Match(a[4], @"^#\{\?pane_dead,,#\{==:#\{pane_pid\},(\d+)\}\}$");
+        var condition = a[4] == "#{?pane_dead,,1}" ? (pane.Dead ? "" : "1")
+            : pidGuard.Success ? (pane.Dead ? "" : pane.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture) == pidGuard.Groups[1].Value ? "1" : "0")
+            : Expand(a[4], pane).TrimEnd('\n');
         var stdout = new System.Text.StringBuilder();
         if (condition is "" or "0") return new CommandResult(spec, 0, "", "", false, false, TimeSpan.Zero);
         var inner = new List<string>();
@@ -110,7 +116,7 @@ internal sealed class FakeTmux : IProcessRunner
         => t.StartsWith('=') ? _sessions.GetValueOrDefault(t.TrimStart('=').TrimEnd(':')) : _sessions.Values.FirstOrDefault(p => p.Id == t && !p.Closed);
 
     private static string Expand(string format, Pane p, string? session = null) => format
-        .Replace("#{session_name}", session ?? "").Replace("#{window_active}", "1").Replace("#{pane_active}", "1").Replace("#{pane_id}", p.Id).Replace("#{pane_dead}", p.Dead ? "1" : "0")
+        .Replace("#{session_name}", session ?? "").Replace("#{window_active}", "1").Replace("#{pane_active}", "1").Replace("#{pane_id}", p.Id).Replace("#{pane_pid}", p.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).Replace("#{pane_dead}", p.Dead ? "1" : "0")
         .Replace("#{cursor_x}", "0").Replace("#{cursor_y}", "0") + "\n";
 
     private CommandResult RunOne(CommandSpec spec, List<string> a)
