@@ -85,20 +85,25 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         var run = new SendRun(this, throttle, options.LockDirectory ?? AgentLocks.Directory(context.GetEnv), ct);
         _run = run;
 
+        var submitted = new System.Collections.Concurrent.ConcurrentQueue<Delivery>();
+        var typing = Task.WhenAll(deliveries.Select(async d =>
+        {
+            await TypeAsync(d, run, ct).ConfigureAwait(false);
+            // A delivery that ended while typing (failed, or not verified) is logged now; a submitted one is verified
+            // from now on, while the others may still be typing (or waiting for another sender's lock).
+            if (d.Status is not null) await LogAsync(d).ConfigureAwait(false);
+            else submitted.Enqueue(d);
+        }));
         try
         {
-            await Task.WhenAll(deliveries.Select(async d =>
-            {
-                await TypeAsync(d, run, ct).ConfigureAwait(false);
-                // A delivery that ended while typing (failed, or not verified) is logged now.
-                if (d.Status is not null) await LogAsync(d).ConfigureAwait(false);
-            })).ConfigureAwait(false);
-
-            await VerifyAllAsync(deliveries.Where(d => d.Status is null).ToList(), run, ct).ConfigureAwait(false);
+            await VerifyAllAsync(submitted, typing, run, ct).ConfigureAwait(false);
+            await typing.ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            // Ctrl+C: what was already typed must still be in the log; a delivery never typed is not logged.
+            // Ctrl+C: first let every delivery stop (its processes killed, its paste buffer deleted, its lock released).
+            await StoppedAsync(typing).ConfigureAwait(false);
+            // What was already typed must still be in the log; a delivery never typed is not logged.
             foreach (var d in deliveries.Where(d => d.Typed))
             {
                 d.Complete(FleetSendStatus.NotAccepted, "cancelled");
@@ -106,7 +111,25 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             }
             throw;
         }
+        catch
+        {
+            // Nothing of the send may outlive it, whatever went wrong.
+            await StoppedAsync(typing).ConfigureAwait(false);
+            throw;
+        }
         return deliveries.Select(d => d.ToResult()).ToList();
+    }
+
+    // Waits for a task to end, whatever its outcome (the caller already has an exception to report).
+    private static async Task StoppedAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+        }
     }
 
     /// <summary>The state of one <see cref="SendAsync"/>: the throttle every tmux call of the send passes, and the
@@ -393,11 +416,24 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         d.Fail(failure, "the submit key failed: " + key.DescribeWithoutOutput());
     }
 
-    // The one shared poll loop: every interval, one batched probe call per host for every pending agent.
-    private async Task VerifyAllAsync(List<Delivery> pending, SendRun run, CancellationToken ct)
+    // The one shared poll loop: every interval, one batched probe call per host for every submitted agent. It runs while
+    // the others are still typing, so one agent that waits for another sender's lock delays nobody else's result.
+    private async Task VerifyAllAsync(System.Collections.Concurrent.ConcurrentQueue<Delivery> submitted, Task typing, SendRun run, CancellationToken ct)
     {
-        while (pending.Count > 0)
+        var pending = new List<Delivery>();
+        while (true)
         {
+            var typingDone = typing.IsCompleted;
+            while (submitted.TryDequeue(out var d)) pending.Add(d);
+            if (pending.Count == 0)
+            {
+                if (typingDone) return;
+                // Nothing submitted yet: wait for the next submission (or the end of typing), checking every interval.
+                await Task.WhenAny(typing, Task.Delay(options.PollInterval, ct)).ConfigureAwait(false);
+                ct.ThrowIfCancellationRequested();
+                continue;
+            }
+            // Every delivery in the round was submitted at least one interval before its first look.
             await Task.Delay(options.PollInterval, ct).ConfigureAwait(false);
             var probes = await ProbeAllAsync(pending, ct).ConfigureAwait(false);
             await Task.WhenAll(pending.Select(async d =>
