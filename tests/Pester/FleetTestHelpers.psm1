@@ -200,9 +200,14 @@ function Start-OuterTerminal {
     )
     $socket = "$($Environment.Socket)-outer"
     if (-not $Environment.Sockets.Contains($socket)) { $Environment.Sockets.Add($socket) }
-    & tmux -L $socket new-session -d -s $Session -x $Width -y $Height -e "MOSAIC_FLEET_MODULE=$(Get-FleetModulePath)" -- @Command
-    if ($LASTEXITCODE -ne 0) { throw "tmux new-session $Session on $socket failed" }
-    $socket
+    # A previous test's kill-server on this socket may still be finishing: a client that reaches the dying server fails
+    # ("server exited unexpectedly"). Try again a few times before calling it a failure.
+    foreach ($attempt in 1..5) {
+        $err = & tmux -L $socket new-session -d -s $Session -x $Width -y $Height -e "MOSAIC_FLEET_MODULE=$(Get-FleetModulePath)" -- @Command 2>&1
+        if ($LASTEXITCODE -eq 0) { return $socket }
+        Start-Sleep -Milliseconds 200
+    }
+    throw "tmux new-session $Session on $socket failed: $err"
 }
 
 function Get-TestSession {

@@ -85,14 +85,14 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         var run = new SendRun(this, throttle, options.LockDirectory ?? AgentLocks.Directory(context.GetEnv), ct);
         _run = run;
 
-        var submitted = new System.Collections.Concurrent.ConcurrentQueue<Delivery>();
+        var submitted = new Submitted();
         var typing = Task.WhenAll(deliveries.Select(async d =>
         {
             await TypeAsync(d, run, ct).ConfigureAwait(false);
             // A delivery that ended while typing (failed, or not verified) is logged now; a submitted one is verified
             // from now on, while the others may still be typing (or waiting for another sender's lock).
             if (d.Status is not null) await LogAsync(d).ConfigureAwait(false);
-            else submitted.Enqueue(d);
+            else submitted.Add(d);
         }));
         try
         {
@@ -118,6 +118,24 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             throw;
         }
         return deliveries.Select(d => d.ToResult()).ToList();
+    }
+
+    /// <summary>Deliveries handed from typing to the verification loop, with a signal the loop waits on when idle.</summary>
+    private sealed class Submitted
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<Delivery> _queue = new();
+        private readonly SemaphoreSlim _signal = new(0);
+
+        public void Add(Delivery d)
+        {
+            _queue.Enqueue(d);
+            _signal.Release();
+        }
+
+        public bool TryTake(out Delivery d) => _queue.TryDequeue(out d!);
+
+        /// <summary>Completes when something was added (possibly already taken).</summary>
+        public Task WaitAsync(CancellationToken ct) => _signal.WaitAsync(ct);
     }
 
     // Waits for a task to end, whatever its outcome (the caller already has an exception to report).
@@ -418,59 +436,76 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
 
     // The one shared poll loop: every interval, one batched probe call per host for every submitted agent. It runs while
     // the others are still typing, so one agent that waits for another sender's lock delays nobody else's result.
-    private async Task VerifyAllAsync(System.Collections.Concurrent.ConcurrentQueue<Delivery> submitted, Task typing, SendRun run, CancellationToken ct)
+    private async Task VerifyAllAsync(Submitted submitted, Task typing, SendRun run, CancellationToken ct)
     {
         var pending = new List<Delivery>();
-        while (true)
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        try
         {
-            var typingDone = typing.IsCompleted;
-            while (submitted.TryDequeue(out var d)) pending.Add(d);
-            if (pending.Count == 0)
+            await PollAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // A wait for the next submission that is still pending ends here.
+            idle.Cancel();
+        }
+
+        async Task PollAsync()
+        {
+            while (true)
             {
-                if (typingDone) return;
-                // Nothing submitted yet: wait for the next submission (or the end of typing), checking every interval.
-                await Task.WhenAny(typing, Task.Delay(options.PollInterval, ct)).ConfigureAwait(false);
-                ct.ThrowIfCancellationRequested();
-                continue;
+                var typingDone = typing.IsCompleted;
+                while (submitted.TryTake(out var d)) pending.Add(d);
+                if (pending.Count == 0)
+                {
+                    if (typingDone) return;
+                    // Nothing submitted yet: wake at the next submission or at the end of typing.
+                    await Task.WhenAny(typing, submitted.WaitAsync(idle.Token)).ConfigureAwait(false);
+                    ct.ThrowIfCancellationRequested();
+                    continue;
+                }
+                await Task.Delay(options.PollInterval, ct).ConfigureAwait(false);
+                // The agents submitted during that interval join this round: a look that comes early only finds the
+                // text not gone yet (no decision is taken on it before RetryAfter), and waiting a whole extra round for
+                // them would make a fan-out slower than the slowest submission needs.
+                while (submitted.TryTake(out var late)) pending.Add(late);
+                var probes = await ProbeAllAsync(pending, ct).ConfigureAwait(false);
+                await Task.WhenAll(pending.Select(async d =>
+                {
+                    if (d.Status is not null || !probes.TryGetValue(d, out var probe))
+                    {
+                        await LogAsync(d).ConfigureAwait(false);
+                        return;
+                    }
+                    var area = InputArea.Find(probe.Screen, d.Runtime.InputPattern, out var missing);
+                    var step = d.Verification!.Step(area, d.SinceSubmit!.Elapsed, options.RetryAfter, options.Timeout, missing);
+                    switch (step)
+                    {
+                        case VerifyStep.Accepted: d.Complete(FleetSendStatus.Accepted, d.Verification.LastSeen); break;
+                        case VerifyStep.NotSubmitted: d.Complete(FleetSendStatus.NotSubmitted, d.Verification.LastSeen + $" {options.Timeout.TotalSeconds:0.#} s after the submit key"); break;
+                        case VerifyStep.NotAccepted: d.Complete(FleetSendStatus.NotAccepted, d.Verification.LastSeen + $" within {options.Timeout.TotalSeconds:0.#} s"); break;
+                        case VerifyStep.ResendSubmit:
+                            // Re-send the submit key (never the body) under the agent's lock, so it cannot submit another sender's draft half-typed.
+                            try
+                            {
+                                using var _ = await FileLock.AcquireAsync(AgentLocks.PathFor(run.LockDir, context.Roster.Tenant, d.Request.Agent.Host, d.Request.Agent.Name), TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
+                                Verbose?.Invoke($"{d.Request.Agent.Name}: our draft is still in the input area; re-sending the submit key once.");
+                                await SubmitAsync(d, ct).ConfigureAwait(false);
+                            }
+                            catch (TimeoutException)
+                            {
+                                Verbose?.Invoke($"{d.Request.Agent.Name}: another sender holds the lock; the submit key is not re-sent.");
+                            }
+                            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                            {
+                                Verbose?.Invoke($"{d.Request.Agent.Name}: the agent's lock file cannot be opened ({ex.Message}); the submit key is not re-sent.");
+                            }
+                            break;
+                    }
+                    if (d.Status is not null) await LogAsync(d).ConfigureAwait(false);
+                })).ConfigureAwait(false);
+                pending.RemoveAll(d => d.Status is not null);
             }
-            // Every delivery in the round was submitted at least one interval before its first look.
-            await Task.Delay(options.PollInterval, ct).ConfigureAwait(false);
-            var probes = await ProbeAllAsync(pending, ct).ConfigureAwait(false);
-            await Task.WhenAll(pending.Select(async d =>
-            {
-                if (d.Status is not null || !probes.TryGetValue(d, out var probe))
-                {
-                    await LogAsync(d).ConfigureAwait(false);
-                    return;
-                }
-                var area = InputArea.Find(probe.Screen, d.Runtime.InputPattern, out var missing);
-                var step = d.Verification!.Step(area, d.SinceSubmit!.Elapsed, options.RetryAfter, options.Timeout, missing);
-                switch (step)
-                {
-                    case VerifyStep.Accepted: d.Complete(FleetSendStatus.Accepted, d.Verification.LastSeen); break;
-                    case VerifyStep.NotSubmitted: d.Complete(FleetSendStatus.NotSubmitted, d.Verification.LastSeen + $" {options.Timeout.TotalSeconds:0.#} s after the submit key"); break;
-                    case VerifyStep.NotAccepted: d.Complete(FleetSendStatus.NotAccepted, d.Verification.LastSeen + $" within {options.Timeout.TotalSeconds:0.#} s"); break;
-                    case VerifyStep.ResendSubmit:
-                        // Re-send the submit key (never the body) under the agent's lock, so it cannot submit another sender's draft half-typed.
-                        try
-                        {
-                            using var _ = await FileLock.AcquireAsync(AgentLocks.PathFor(run.LockDir, context.Roster.Tenant, d.Request.Agent.Host, d.Request.Agent.Name), TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
-                            Verbose?.Invoke($"{d.Request.Agent.Name}: our draft is still in the input area; re-sending the submit key once.");
-                            await SubmitAsync(d, ct).ConfigureAwait(false);
-                        }
-                        catch (TimeoutException)
-                        {
-                            Verbose?.Invoke($"{d.Request.Agent.Name}: another sender holds the lock; the submit key is not re-sent.");
-                        }
-                        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                        {
-                            Verbose?.Invoke($"{d.Request.Agent.Name}: the agent's lock file cannot be opened ({ex.Message}); the submit key is not re-sent.");
-                        }
-                        break;
-                }
-                if (d.Status is not null) await LogAsync(d).ConfigureAwait(false);
-            })).ConfigureAwait(false);
-            pending.RemoveAll(d => d.Status is not null);
         }
     }
 
