@@ -299,7 +299,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             foreach (var d in batch)
             {
                 if (Unreached(d, r) is { } unreached) d.Fail(unreached, r.DescribeWithoutOutput());
-                else if (SendCommands.Classify(r.Stderr) == TmuxFailure.NoSession) d.Fail(FleetSendStatus.NoSession, $"no session '{d.Request.Agent.Name}' on tmux socket {d.Tmux.SocketName} ({host}): {r.Stderr.Trim()}");
+                else if (SendCommands.Classify(r.Stderr) == TmuxFailure.NoSession) d.Fail(FleetSendStatus.NoSession, NoSession(d) + ": " + r.Stderr.Trim());
                 else d.Fail(FleetSendStatus.NotAccepted, r.DescribeWithoutOutput());
             }
             return batch.Select(_ => (PaneRef?)null).ToList();
@@ -308,10 +308,12 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         return batch.Select(d =>
         {
             if (panes.TryGetValue(d.Request.Agent.Name, out var pane)) return pane;
-            d.Fail(FleetSendStatus.NoSession, $"no session '{d.Request.Agent.Name}' on tmux socket {d.Tmux.SocketName} ({host})");
+            d.Fail(FleetSendStatus.NoSession, NoSession(d));
             return null;
         }).ToList();
     }
+
+    private static string NoSession(Delivery d) => $"no session '{d.Request.Agent.Name}' on tmux socket {d.Tmux.SocketName} ({d.Request.Agent.Host})";
 
     private Task<IReadOnlyList<CaptureOutcome>> ProbeBatchAsync(string host, IReadOnlyList<Delivery> batch, CancellationToken ct)
         => PaneCaptures.CaptureAsync(batch[0].Host, batch[0].Tmux, batch.Select(d => d.PaneId!).ToList(), (argv, c) => RunAsync(batch[0], argv, c), ct);
@@ -324,8 +326,8 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
     private async Task<IReadOnlyList<bool>> PasteBatchAsync((string Host, string Text) key, IReadOnlyList<Delivery> batch, CancellationToken ct)
     {
         var pasted = new Dictionary<Delivery, bool>();
-        var costMarker = SendCommands.NewMarker();
-        var chunks = SendCommands.Chunk(batch, d => SendCommands.PackedSize(SendCommands.LoadAndPasteMany(d.Tmux, SendCommands.NewBufferName(), [d.PaneId!], costMarker)));
+        var (costBuffer, costMarker) = (SendCommands.NewBufferName(), SendCommands.NewMarker());
+        var chunks = SendCommands.Chunk(batch, d => SendCommands.PackedSize(SendCommands.LoadAndPasteMany(d.Tmux, costBuffer, [d.PaneId!], costMarker, [d.PanePid])));
         await Task.WhenAll(chunks.Select(async chunk =>
         {
             var buffer = SendCommands.NewBufferName();
@@ -518,8 +520,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         await Task.WhenAll(deliveries.GroupBy(d => d.Request.Agent.Host, StringComparer.Ordinal).Select(async group =>
         {
             var list = group.ToList();
-            var outcomes = await PaneCaptures.CaptureAsync(list[0].Host, list[0].Tmux, list.Select(d => d.PaneId!).ToList(),
-                (argv, c) => RunAsync(list[0], argv, c), ct).ConfigureAwait(false);
+            var outcomes = await ProbeBatchAsync(group.Key, list, ct).ConfigureAwait(false);
             for (var i = 0; i < list.Count; i++)
             {
                 var (probe, failure) = outcomes[i];
