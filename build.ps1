@@ -54,6 +54,13 @@ function Invoke-Build {
     if (-not (Test-Path (Join-Path $ModuleDir 'MosaicFleet.psd1'))) { throw "Build did not stage $ModuleDir." }
 }
 
+function Get-FirstLine([string] $Text) {
+    if (-not $Text) { return '' }
+    $line = ($Text -split "`r?`n" | Where-Object { $_.Trim() } | Select-Object -First 1)
+    if ($line.Length -gt 300) { $line = $line.Substring(0, 300) + '...' }
+    $line
+}
+
 function Invoke-Xunit {
     New-Item -ItemType Directory -Force $Results | Out-Null
     $trx = Join-Path $Results 'xunit.trx'
@@ -61,13 +68,16 @@ function Invoke-Xunit {
     $code = Invoke-Step 'xunit' 'dotnet' @('test', (Join-Path $Root 'tests/MosaicFleet.Tests/MosaicFleet.Tests.csproj'),
         '-c', $Configuration, '--no-build', '-nologo', '--logger', 'trx;LogFileName=xunit.trx', '--logger', 'console;verbosity=normal',
         '--results-directory', $Results)
-    $summary = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    $summary = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; FailedNames = [string[]] @() }
     if (Test-Path $trx) {
         [xml] $x = Get-Content -Raw $trx
         $c = $x.TestRun.ResultSummary.Counters
         $summary.Passed = [int]$c.passed
         $summary.Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
         $summary.Skipped = [int]$c.notExecuted
+        # Named again at the very end of Test, so the tail of a CI log says which test failed and why.
+        $summary.FailedNames = [string[]] @($x.TestRun.Results.UnitTestResult | Where-Object { $_.outcome -ne 'Passed' -and $_.outcome -ne 'NotExecuted' } |
+            ForEach-Object { 'xunit: {0}: {1}' -f $_.testName, (Get-FirstLine "$($_.SelectSingleNode("*[local-name()='Output']/*[local-name()='ErrorInfo']/*[local-name()='Message']")?.InnerText)") })
     }
     if ($code -ne 0 -and $summary.Failed -eq 0) { $summary.Failed = 1 }   # the run itself failed
     Write-Host ("xunit: {0} passed, {1} failed, {2} skipped" -f $summary.Passed, $summary.Failed, $summary.Skipped)
@@ -98,10 +108,11 @@ function Invoke-PesterSuite {
         '-TestPath', (Join-Path $Root 'tests/Pester'), '-ResultDirectory', $Results, '-SummaryPath', $summaryFile)
     if ($Filter) { $argsList += @('-Filter', $Filter) }
     $code = Invoke-Step 'Pester' $Pwsh $argsList
-    $summary = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    $summary = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; FailedNames = [string[]] @() }
     if (Test-Path $summaryFile) {
         $s = Get-Content -Raw $summaryFile | ConvertFrom-Json
         $summary.Passed = [int]$s.Passed; $summary.Failed = [int]$s.Failed; $summary.Skipped = [int]$s.Skipped
+        if ($s.PSObject.Properties['FailedNames']) { $summary.FailedNames = [string[]] @($s.FailedNames | ForEach-Object { "Pester: $_" }) }
     }
     if ($code -ne 0 -and $summary.Failed -eq 0) { $summary.Failed = 1 }
     $summary
@@ -131,6 +142,7 @@ switch ($Task) {
         $p = Invoke-PesterSuite
         $passed = $x.Passed + $p.Passed; $failed = $x.Failed + $p.Failed; $skipped = $x.Skipped + $p.Skipped
         Write-Host ''
+        foreach ($name in @($x.FailedNames) + @($p.FailedNames)) { Write-Host "FAILED $name" }
         Write-Host ("Tests: {0} passed, {1} failed, {2} skipped" -f $passed, $failed, $skipped)
         if ($failed -gt 0) { exit 1 }
         if ($Task -eq 'All') { Invoke-Demo }

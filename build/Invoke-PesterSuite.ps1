@@ -34,7 +34,16 @@ try {
 }
 
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-[pscustomobject]@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount } |
+$failedNames = @(
+    foreach ($t in $result.Failed) {
+        $message = if ($t.ErrorRecord) { "$($t.ErrorRecord[0])" } else { '' }
+        $line = @($message -split "`r?`n" | Where-Object { $_.Trim() })[0]
+        if ($line -and $line.Length -gt 300) { $line = $line.Substring(0, 300) + '...' }
+        '{0}: {1}' -f $t.ExpandedPath, $line
+    }
+    foreach ($b in @($result.FailedBlocks) + @($result.FailedContainers)) { if ($b) { '{0}: {1}' -f $b.Name, "$($b.ErrorRecord | Select-Object -First 1)" } }
+)
+[pscustomobject]@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount; FailedNames = $failedNames } |
     ConvertTo-Json | Set-Content -LiteralPath $SummaryPath
 Write-Host ("Pester: {0} passed, {1} failed, {2} skipped ({3})" -f $result.PassedCount, $failed, $result.SkippedCount, $config.TestResult.OutputPath.Value)
 if ($failed -gt 0) { exit 1 }

@@ -368,13 +368,15 @@ public sealed class BatchedSenderTests : IDisposable
         var holder = await FileLock.AcquireAsync(AgentLocks.PathFor(locks, "local", "local", "b"), TimeSpan.Zero, CancellationToken.None);
         var sender = Sender(roster, tmux, log);
         var send = sender.SendAsync(Requests(roster, n => "hello " + n), CancellationToken.None);
-        // a is verified and logged as Accepted while b still waits for its lock.
+        // a is verified and logged as Accepted while b still waits for its lock. (A delivery counts as done when it
+        // has its status; its log line follows through the log's group commit, so wait for both.)
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (sender.Progress.Done < 1 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        IReadOnlyList<FleetMessageLogEntry> entries = [];
+        while ((sender.Progress.Done < 1 || (entries = (await log.ReadAsync(CancellationToken.None)).Entries).Count < 1) && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
         Assert.Equal(1, sender.Progress.Done);
         Assert.Equal(["b"], sender.Progress.Pending);
         Assert.False(send.IsCompleted);
-        var (entries, _) = await log.ReadAsync(CancellationToken.None);
         Assert.Equal(("a", "Accepted"), (Assert.Single(entries).Agent, entries[0].Status));
         Assert.Empty(panes[1].Received);
         holder.Dispose();
