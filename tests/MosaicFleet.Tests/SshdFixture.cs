@@ -34,7 +34,7 @@ public sealed class SshdFixture : IDisposable
         File.WriteAllText(fake, "#!/bin/sh\necho 'tmux: fake failure: protocol version mismatch' >&2\nexit 1\n");
         File.SetUnixFileMode(fake, (UnixFileMode)0x1ED); // 0755
         File.AppendAllText(Path.Combine(SshDir, "sshd_config"),
-            $"Match LocalPort {BrokenTmuxPort}\n  SetEnv PATH={fakeBin}:/usr/local/bin:/usr/bin:/bin\n");
+            $"Match LocalPort {BrokenTmuxPort}\n  SetEnv SHLVL=1 PATH={fakeBin}:/usr/local/bin:/usr/bin:/bin\n");
 
         try
         {

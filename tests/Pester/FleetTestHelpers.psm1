@@ -253,13 +253,17 @@ function Start-TestSshd {
     param(
         [Parameter(Mandatory)] $Environment,
         [int] $PortCount = 1,
-        # sshd_config lines appended to the generated config (e.g. 'SetEnv NAME=value ...' for the sessions' environment).
+        # The sessions' environment: NAME = value (no spaces in values), added to the config's one SetEnv line.
+        [hashtable] $SetEnv = @{},
+        # sshd_config lines appended to the generated config (not SetEnv: sshd takes only the first; use -SetEnv).
         [string[]] $ExtraConfig = @()
     )
     if (-not (Test-Path /usr/sbin/sshd)) { throw '/usr/sbin/sshd is missing: apt-get install openssh-server (.ci/run does).' }
     $dir = Join-Path $Environment.Directory 'sshd'
     $ports = @(1..$PortCount | ForEach-Object { Get-FreeTcpPort })
-    & sh (Join-Path $script:RepoRoot 'tests/fixtures/sshd/new-test-sshd.sh') $dir @ports
+    $env:TEST_SSHD_SETENV = @($SetEnv.Keys | Sort-Object | ForEach-Object { "$_=$($SetEnv[$_])" }) -join ' '
+    try { & sh (Join-Path $script:RepoRoot 'tests/fixtures/sshd/new-test-sshd.sh') $dir @ports }
+    finally { Remove-Item Env:TEST_SSHD_SETENV -ErrorAction Ignore }
     if ($LASTEXITCODE -ne 0) { throw 'new-test-sshd.sh failed' }
     if ($ExtraConfig.Count -gt 0) {
         Add-Content -LiteralPath (Join-Path $dir 'sshd_config') -Value $ExtraConfig

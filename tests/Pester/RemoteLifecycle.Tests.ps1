@@ -36,8 +36,8 @@ Describe 'Install-FleetUnit, Start-, Stop-, Restart-FleetAgent on a remote host 
         New-FakeRuntime -Environment $e -Name fakert -Target python3 | Out-Null
         $script:sysLog = New-RecordingShim -Environment $e -Program 'systemctl' -Fail -ExitCode 0 -Stderr ''
         $script:loginLog = New-RecordingShim -Environment $e -Program 'loginctl' -Fail -ExitCode 0 -Stderr ''
-        $script:sshd = Start-TestSshd -Environment $e -ExtraConfig @(
-            "SetEnv HOME=$rHome XDG_CONFIG_HOME=$rCfg MOSAIC_RUNTIME_BIN=$($e.BinDir) PATH=$($e.ShimDir):/usr/local/bin:/usr/bin:/bin")
+        $script:sshd = Start-TestSshd -Environment $e -SetEnv @{
+            HOME = $rHome; XDG_CONFIG_HOME = $rCfg; MOSAIC_RUNTIME_BIN = $e.BinDir; PATH = "$($e.ShimDir):/usr/local/bin:/usr/bin:/bin" }
         $script:sock = "$($e.Socket)-r"
         $e.Sockets.Add($sock)
         $fixture = Join-Path (Get-RepoRoot) 'tests/fixtures/record-runtime.py'
