@@ -16,8 +16,8 @@ Describe 'Activity and Wait-FleetAgent with a fixture agent (busy for a few seco
         ) | Out-Null
         $script:roster = $envt.RosterPath
         Start-TestPane -Environment $envt -Session 'fx' -Command @('python3', $fixture, '3')
-        # slow: silent for 1.5 s after a message before it starts working.
-        Start-TestPane -Environment $envt -Session 'slow' -Command @('python3', $fixture, '2', '1.5')
+        # slow: silent for 1 s after a message before it starts working (well inside idleAfterSeconds, even on a loaded machine).
+        Start-TestPane -Environment $envt -Session 'slow' -Command @('python3', $fixture, '2', '1')
         Start-TestPane -Environment $envt -Session 'stuck' -Command @('python3', $fixture, '600')
         foreach ($s in 'fx', 'slow', 'stuck') { Wait-Until { (Get-PaneText $envt.Socket "=${s}:") -match 'fixture agent ready' } | Should -BeTrue }
     }

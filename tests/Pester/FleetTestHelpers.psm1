@@ -97,8 +97,21 @@ function Start-TestPane {
     )
     # remain-on-exit is set in the same tmux command (after ';'), so a pane that exits at once still stays.
     $tail = if ($RemainOnExit) { @(';', 'set-option', '-t', "=${Session}:", 'remain-on-exit', 'on') } else { @() }
-    & tmux -L $Socket new-session -d -s $Session -x 200 -y 50 -- @Command @tail
-    if ($LASTEXITCODE -ne 0) { throw "tmux new-session $Session failed" }
+    New-TmuxSession -Socket $Socket -Arguments (@('new-session', '-d', '-s', $Session, '-x', 200, '-y', 50, '--') + $Command + $tail)
+}
+
+function New-TmuxSession {
+    <# Runs tmux -L $Socket @Arguments (a new-session). A previous test's kill-server (or the end of its last session) on
+       this socket may still be finishing, and a client that reaches the dying server fails ("server exited
+       unexpectedly"): only that is tried again, a few times; any other failure throws at once. #>
+    param([Parameter(Mandatory)] [string] $Socket, [Parameter(Mandatory)] [string[]] $Arguments)
+    foreach ($attempt in 1..5) {
+        $err = & tmux -L $Socket @Arguments 2>&1
+        if ($LASTEXITCODE -eq 0) { return }
+        if ("$err" -notmatch 'server exited|lost server') { break }
+        Start-Sleep -Milliseconds 200
+    }
+    throw "tmux $($Arguments[0..2] -join ' ') on $Socket failed: $err"
 }
 
 function New-FakeRuntime {
@@ -200,14 +213,8 @@ function Start-OuterTerminal {
     )
     $socket = "$($Environment.Socket)-outer"
     if (-not $Environment.Sockets.Contains($socket)) { $Environment.Sockets.Add($socket) }
-    # A previous test's kill-server on this socket may still be finishing: a client that reaches the dying server fails
-    # ("server exited unexpectedly"). Try again a few times before calling it a failure.
-    foreach ($attempt in 1..5) {
-        $err = & tmux -L $socket new-session -d -s $Session -x $Width -y $Height -e "MOSAIC_FLEET_MODULE=$(Get-FleetModulePath)" -- @Command 2>&1
-        if ($LASTEXITCODE -eq 0) { return $socket }
-        Start-Sleep -Milliseconds 200
-    }
-    throw "tmux new-session $Session on $socket failed: $err"
+    New-TmuxSession -Socket $socket -Arguments (@('new-session', '-d', '-s', $Session, '-x', $Width, '-y', $Height, '-e', "MOSAIC_FLEET_MODULE=$(Get-FleetModulePath)", '--') + $Command)
+    $socket
 }
 
 function Get-TestSession {
@@ -292,10 +299,16 @@ function Start-TestSshd {
 }
 
 function Stop-TestSshd {
-    <# Kills the test sshd and every session process under it (as a host going down would). #>
-    param([Parameter(Mandatory)] $Sshd)
+    <# Kills the test sshd and every session process under it (as a host going down would). With -ControlDirectory
+       (where the module keeps its ssh ControlMaster sockets), also waits until every master has seen its connection
+       drop and removed its socket, so the next ssh meets the dead host itself, not a master that is still closing. #>
+    param([Parameter(Mandatory)] $Sshd, [string] $ControlDirectory)
     if (-not $Sshd.Process.HasExited) { $Sshd.Process.Kill($true) }
     $null = $Sshd.Process.WaitForExit(10000)
+    if ($ControlDirectory) {
+        $gone = Wait-Until { @(Get-ChildItem -LiteralPath $ControlDirectory -Filter 'ssh-*' -ErrorAction Ignore).Count -eq 0 } -TimeoutSeconds 15
+        if (-not $gone) { throw "ssh masters still listen in $ControlDirectory after sshd stopped" }
+    }
 }
 
 function Start-ChildPwsh {

@@ -89,7 +89,7 @@ Describe 'Get-FleetAgent across ssh hosts' {
     }
 
     Context 'when the sshd stops' {
-        BeforeAll { Stop-TestSshd $sshd }
+        BeforeAll { Stop-TestSshd $sshd -ControlDirectory (Join-Path $env:XDG_RUNTIME_DIR 'mosaic-fleet') }
 
         It 'marks the remote agents Unreachable with one error per host and leaves the local agent alone' {
             Remove-Item $sshLog -ErrorAction Ignore

@@ -178,7 +178,7 @@ agents:
     }
 
     Context 'when the host is unreachable' {
-        BeforeAll { Stop-TestSshd $sshd }
+        BeforeAll { Stop-TestSshd $sshd -ControlDirectory (Join-Path $env:XDG_RUNTIME_DIR 'mosaic-fleet') }
 
         It 'Start-FleetAgent gives one error for the host (its name as target) and still starts the local agent' {
             $all = @(Start-FleetAgent far1, home0 -Direct -RosterPath $e.RosterPath -ErrorAction Continue 2>&1)

@@ -142,7 +142,8 @@ Describe 'Watch-FleetAgent in a real terminal (outer tmux on another private soc
             $name, $session, $ro = $clients[0] -split '\|'
             $session | Should -Be $viewer
             $ro | Should -Be '1'
-            (Get-PaneText $envt.Socket '=ops:') | Should -Match 'WATCH-RETURNED'
+            # The client is switched before Watch-FleetAgent returns, so its pwsh may print a moment later.
+            Wait-Until { (Get-PaneText $envt.Socket '=ops:') -match 'WATCH-RETURNED' } | Should -BeTrue
             Send-PaneLine -Socket $outer -Target '=outer:' -Text 'echo typed-in-switched'
             Start-Sleep -Seconds 1
             (Get-PaneText $envt.Socket '=watched:') | Should -Not -Match 'typed-in-switched'

@@ -201,7 +201,9 @@ public sealed class BatchedSenderTests : IDisposable
         var log = new MessageLog(Path.Combine(_dir, "messages.jsonl"));
         var sender = new MessageSender(new FleetContext(roster, runner, _ => null), new SendOptions
         {
-            Timeout = TimeSpan.FromSeconds(5), PollInterval = TimeSpan.FromMilliseconds(10), RetryAfter = TimeSpan.FromMilliseconds(100),
+            // RetryAfter is long enough that no key is re-sent (and no agent leaves the poll) before the first poll of all
+            // four panes, however late the last submission comes on a loaded machine.
+            Timeout = TimeSpan.FromSeconds(10), PollInterval = TimeSpan.FromMilliseconds(10), RetryAfter = TimeSpan.FromSeconds(2),
             DraftWait = TimeSpan.FromMilliseconds(200), LockDirectory = Path.Combine(_dir, "locks"),
         }, log);
         var results = await sender.SendAsync(names.Select(n => new SendRequest(roster.Agents.Single(a => a.Name == n), "hi " + n, "op")).ToList(), CancellationToken.None);
@@ -570,7 +572,9 @@ public sealed class GuardedPasteOnRealTmuxTests : IDisposable
         Assert.True(after.Success, after.Describe());
         Assert.Equal(3, after.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         deadline = DateTime.UtcNow.AddSeconds(5);
-        while (!(await Tmux("capture-pane", "-p", "-t", "%2")).Stdout.Contains("hello there") && DateTime.UtcNow < deadline) await Task.Delay(50);
+        async Task<bool> BothShow() => (await Tmux("capture-pane", "-p", "-t", "%0")).Stdout.Contains("hello there")
+            && (await Tmux("capture-pane", "-p", "-t", "%2")).Stdout.Contains("hello there");
+        while (!await BothShow() && DateTime.UtcNow < deadline) await Task.Delay(50);
         Assert.Contains("hello there", (await Tmux("capture-pane", "-p", "-t", "%0")).Stdout);
         Assert.Contains("hello there", (await Tmux("capture-pane", "-p", "-t", "%2")).Stdout);
         Assert.DoesNotContain("mosaic-test-buffer", (await Tmux("list-buffers", "-F", "#{buffer_name}")).Stdout);
