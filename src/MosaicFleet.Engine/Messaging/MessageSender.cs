@@ -79,11 +79,10 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
 
     public async Task<IReadOnlyList<FleetSendResult>> SendAsync(IReadOnlyList<SendRequest> requests, CancellationToken ct)
     {
-        var deliveries = requests.Select(r => new Delivery(r, context)).ToList();
-        _deliveries = deliveries;
         using var throttle = new SemaphoreSlim(Math.Max(1, options.ThrottleLimit));
-        var run = new SendRun(this, throttle, options.LockDirectory ?? AgentLocks.Directory(context.GetEnv), ct);
-        _run = run;
+        var deliveries = requests.Select(r => new Delivery(r, context, throttle)).ToList();
+        _deliveries = deliveries;
+        var run = new SendRun(this, options.LockDirectory ?? AgentLocks.Directory(context.GetEnv), ct);
 
         var submitted = new Submitted();
         var typing = Task.WhenAll(deliveries.Select(async d =>
@@ -150,15 +149,13 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         }
     }
 
-    /// <summary>The state of one <see cref="SendAsync"/>: the throttle every tmux call of the send passes, and the
-    /// per-host coalescers that turn the deliveries reaching the same step together into one tmux call.</summary>
-    private SendRun? _run;
-
+    /// <summary>The state of one <see cref="SendAsync"/>: the agents' lock directory and the per-host coalescers that
+    /// turn the deliveries reaching the same step together into one tmux call. (The send's throttle is on each
+    /// <see cref="Delivery"/>, so nothing of one send lives in a field of the sender.)</summary>
     private sealed class SendRun
     {
-        public SendRun(MessageSender sender, SemaphoreSlim throttle, string lockDir, CancellationToken ct)
+        public SendRun(MessageSender sender, string lockDir, CancellationToken ct)
         {
-            Throttle = throttle;
             LockDir = lockDir;
             Resolve = new(sender.ResolveBatchAsync, ct);
             Probe = new(sender.ProbeBatchAsync, ct);
@@ -166,7 +163,6 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             Submit = new(sender.SubmitBatchAsync, ct);
         }
 
-        public SemaphoreSlim Throttle { get; }
         public string LockDir { get; }
         public Coalescer<string, Delivery, PaneRef?> Resolve { get; }
         public Coalescer<string, Delivery, CaptureOutcome> Probe { get; }
@@ -554,7 +550,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
     // Every tmux call of a send passes the throttle: -ThrottleLimit bounds the tmux (or ssh) processes running at once.
     private async Task<CommandResult> RunAsync(Delivery d, string[] argv, CancellationToken ct, string? stdin = null, Action? started = null)
     {
-        var throttle = _run!.Throttle;
+        var throttle = d.Throttle;
         await throttle.WaitAsync(ct).ConfigureAwait(false);
         try
         {
@@ -577,15 +573,19 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
     {
         private readonly Stopwatch _elapsed = Stopwatch.StartNew();
 
-        public Delivery(SendRequest request, FleetContext context)
+        public Delivery(SendRequest request, FleetContext context, SemaphoreSlim throttle)
         {
             Request = request;
+            Throttle = throttle;
             Runtime = context.RuntimeOf(request.Agent);
             Host = context.HostOf(request.Agent.Host);
             Tmux = context.TmuxFor(request.Agent.Host);
         }
 
         public SendRequest Request { get; }
+
+        /// <summary>The throttle of the send this delivery belongs to (every tmux call of that send passes it).</summary>
+        public SemaphoreSlim Throttle { get; }
         public FleetRuntime Runtime { get; }
         public FleetHost Host { get; }
         public TmuxCommand Tmux { get; }
