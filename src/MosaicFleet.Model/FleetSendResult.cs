@@ -17,6 +17,9 @@ public enum FleetSendStatus
     PaneDead,
     /// <summary>The agent's host could not be reached.</summary>
     Unreachable,
+    /// <summary>The agent's pane runs something other than its runtime (drift, e.g. a shell after the runtime exited):
+    /// nothing was typed, since a shell would run the text as a command.</summary>
+    Drifted,
 }
 
 /// <summary>The outcome of one Send-FleetMessage or Reset-FleetAgent delivery to one agent.</summary>

@@ -21,6 +21,7 @@ Describe 'Send-FleetMessage against fixture TUIs in real tmux panes' {
             @{ name = 'stopme'; runtime = 'fake' }
             @{ name = 'faraway'; runtime = 'fake'; host = 'nowhere' }
             @{ name = 'boxed'; runtime = 'framed' }
+            @{ name = 'shelled'; runtime = 'fake' }
         ) -Extra @"
 runtimes:
   fake: { command: 'python3 fake_tui.py', paneCommands: [python3], resetCommand: '/reset' }
@@ -36,6 +37,9 @@ hosts:
         Start-FixtureTui -Environment $envt -Session 'stopme' -Mode 'swallow:all' | Out-Null
         Start-FixtureTui -Environment $envt -Session 'exited' -Mode exit | Out-Null
         Start-FixtureTui -Environment $envt -Session 'boxed' -Boxed | Out-Null
+        # Drift: the agent's pane runs an interactive shell, not its runtime (as after the runtime exited to a shell).
+        Start-TestPane -Environment $envt -Session 'shelled' -Command @('bash', '--norc', '--noprofile', '-i')
+        Wait-Until { (& tmux -L $envt.Socket list-panes -t '=shelled:' -F '#{pane_current_command}') -eq 'bash' } | Should -BeTrue
         Wait-Until { (& tmux -L $envt.Socket list-panes -t '=exited:' -F '#{pane_dead}') -eq '1' } | Should -BeTrue
         $script:common = @{ RosterPath = $roster; TimeoutSeconds = 10 }
     }
@@ -183,6 +187,24 @@ hosts:
             $r.Status | Should -Be 'PaneDead'
             $ev[0].FullyQualifiedErrorId | Should -BeLike 'AgentPaneDead,*'
             @(& tmux -L $envt.Socket list-buffers -F '#{buffer_name}') | Should -BeNullOrEmpty
+        }
+
+        It 'reports Drifted for an agent whose pane runs a shell, and types nothing there (no command runs)' {
+            $marker = Join-Path $envt.Directory 'drift-ran'
+            $text = "please run `$(touch $marker) now"
+            $r = Send-FleetMessage $text -Name shelled @common -ErrorVariable ev -ErrorAction SilentlyContinue
+            $r.Status | Should -Be 'Drifted'
+            $r.Detail | Should -Match 'runs bash \(expected python3\); nothing was typed'
+            $ev.Count | Should -Be 1
+            $ev[0].FullyQualifiedErrorId | Should -BeLike 'AgentDrifted,*'
+            $ev[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+            $ev[0].TargetObject | Should -Be 'shelled'
+            $reset = Reset-FleetAgent shelled -RosterPath $roster -ErrorAction SilentlyContinue
+            $reset.Status | Should -Be 'Drifted'
+            # Give a shell that got the line time to run it; nothing reached the pane.
+            Start-Sleep -Milliseconds 500
+            Test-Path $marker | Should -BeFalse
+            (Get-PaneText $envt.Socket '=shelled:') | Should -Not -Match 'please run|/reset'
         }
 
         It 'reports NoSession for an agent without a session, and still emits every other result' {

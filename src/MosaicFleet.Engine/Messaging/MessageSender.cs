@@ -205,6 +205,13 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         d.PaneId = pane.PaneId;
         d.PanePid = pane.Pid;
         if (pane.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {pane.PaneId} is dead"); return; }
+        // A pane that runs something other than the runtime (drift: typically a shell after the runtime exited) gets
+        // nothing: a shell would run the message as a command line, and no input area would ever prove anything.
+        if (DriftRules.Evaluate(d.Runtime, pane.Command, paneAlive: true) is (true, var drift))
+        {
+            d.Fail(FleetSendStatus.Drifted, $"pane {pane.PaneId} runs {drift}; nothing was typed");
+            return;
+        }
 
         FileLock held;
         try

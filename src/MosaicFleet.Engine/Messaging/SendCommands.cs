@@ -6,7 +6,8 @@ namespace MosaicFleet.Engine.Messaging;
 /// <summary>A pane as resolved once before typing.</summary>
 /// <param name="Pid">The pane's process id when resolved (pane ids restart at %0 with a new tmux server, so the pid tells
 /// a replaced pane from ours).</param>
-public sealed record PaneRef(string PaneId, bool Dead, int? Pid = null);
+/// <param name="Command">The pane's current command (<c>#{pane_current_command}</c>) when resolved; null when not asked.</param>
+public sealed record PaneRef(string PaneId, bool Dead, int? Pid = null, string? Command = null);
 
 /// <summary>One look at a pane: is it dead, where is its cursor, what does its visible screen show.</summary>
 public sealed record PaneProbe(bool Dead, int? CursorX, int? CursorY, string Screen);
@@ -110,9 +111,9 @@ public static class SendCommands
     }
 
     /// <summary>Every pane of the server in one call, each line "marker, session, window active, pane active, pane id,
-    /// dead, pid": the sessions of a whole send resolve at once (<see cref="ParseResolveAll"/>).</summary>
+    /// dead, pid, current command": the sessions of a whole send resolve at once (<see cref="ParseResolveAll"/>).</summary>
     public static string[] ResolveAll(TmuxCommand tmux, string marker)
-        => tmux.Build("list-panes", "-a", "-F", $"{marker}{Sep}#{{session_name}}{Sep}#{{window_active}}{Sep}#{{pane_active}}{Sep}#{{pane_id}}{Sep}#{{pane_dead}}{Sep}#{{pane_pid}}");
+        => tmux.Build("list-panes", "-a", "-F", $"{marker}{Sep}#{{session_name}}{Sep}#{{window_active}}{Sep}#{{pane_active}}{Sep}#{{pane_id}}{Sep}#{{pane_dead}}{Sep}#{{pane_pid}}{Sep}#{{pane_current_command}}");
 
     /// <summary>Each session's pane as a send targets it: the active pane of the session's current window (the first
     /// pane of that window when none is marked active), by exact session name.</summary>
@@ -124,10 +125,10 @@ public static class SendCommands
         {
             if (!line.StartsWith(prefix, StringComparison.Ordinal)) continue;
             var parts = line.TrimEnd('\r').Split(Sep);
-            if (parts.Length != 7 || parts[2] != "1" || !IsPaneId(parts[4])) continue;
+            if (parts.Length != 8 || parts[2] != "1" || !IsPaneId(parts[4])) continue;
             var active = parts[3] == "1";
             if (chosen.TryGetValue(parts[1], out var seen) && (seen.Active || !active)) continue;
-            chosen[parts[1]] = (new PaneRef(parts[4], parts[5] == "1", Int(parts[6]) is > 0 and var pid ? pid : null), active);
+            chosen[parts[1]] = (new PaneRef(parts[4], parts[5] == "1", Int(parts[6]) is > 0 and var pid ? pid : null, parts[7]), active);
         }
         return chosen.ToDictionary(kv => kv.Key, kv => kv.Value.Pane, StringComparer.Ordinal);
     }

@@ -126,15 +126,15 @@ public sealed class BatchedSendCommandTests
     {
         var argv = SendCommands.ResolveAll(Tmux, M);
         Assert.Equal(["list-panes", "-a", "-F"], argv.Skip(3).Take(3));
-        string Line(string session, int window, int pane, string id, int dead = 0) => $"{M}\u001f{session}\u001f{window}\u001f{pane}\u001f{id}\u001f{dead}\u001f{4000 + int.Parse(id[1..])}\n";
+        string Line(string session, int window, int pane, string id, int dead = 0) => $"{M}\u001f{session}\u001f{window}\u001f{pane}\u001f{id}\u001f{dead}\u001f{4000 + int.Parse(id[1..])}\u001fpi\n";
         var stdout = Line("a", 0, 1, "%1") + Line("a", 1, 0, "%2") + Line("a", 1, 1, "%3")
             + Line("b", 1, 0, "%4") + Line("b", 1, 0, "%5")   // no active pane: the window's first
             + Line("c", 1, 1, "%6", dead: 1)
-            + "forged\u001fd\u001f1\u001f1\u001f%7\u001f0\u001f9\n"; // not our marker
+            + "forged\u001fd\u001f1\u001f1\u001f%7\u001f0\u001f9\u001fpi\n"; // not our marker
         var panes = SendCommands.ParseResolveAll(stdout, M);
-        Assert.Equal(new PaneRef("%3", false, 4003), panes["a"]);
-        Assert.Equal(new PaneRef("%4", false, 4004), panes["b"]);
-        Assert.Equal(new PaneRef("%6", true, 4006), panes["c"]);
+        Assert.Equal(new PaneRef("%3", false, 4003, "pi"), panes["a"]);
+        Assert.Equal(new PaneRef("%4", false, 4004, "pi"), panes["b"]);
+        Assert.Equal(new PaneRef("%6", true, 4006, "pi"), panes["c"]);
         Assert.False(panes.ContainsKey("d"));
     }
 
@@ -323,6 +323,27 @@ public sealed class BatchedSenderTests : IDisposable
 
     private static List<SendRequest> Requests(FleetRoster roster, Func<string, string> text)
         => roster.Agents.Select(a => new SendRequest(a, text(a.Name), "op")).ToList();
+
+    [Fact]
+    public async Task A_pane_that_runs_a_shell_instead_of_the_runtime_is_Drifted_and_gets_nothing_the_others_are_sent()
+    {
+        // The runtime exited to a shell (or someone ran one in the pane): typing there would run the message as a command.
+        var (roster, tmux, panes, log) = Fleet("a", "b", "c");
+        panes[0].Command = "fake";
+        panes[1].Command = "bash";
+        var results = await Sender(roster, tmux, log).SendAsync(Requests(roster, n => "$(touch /tmp/x) for " + n), CancellationToken.None);
+        Assert.Equal([FleetSendStatus.Accepted, FleetSendStatus.Drifted, FleetSendStatus.Accepted], results.Select(r => r.Status));
+        Assert.Equal("pane %1 runs bash (expected fake); nothing was typed", results[1].Detail);
+        Assert.Equal(0, panes[1].Pastes);
+        Assert.Empty(panes[1].Received);
+        Assert.Empty(panes[1].Draft);
+        Assert.Equal(["[op] $(touch /tmp/x) for a"], panes[0].Received);
+        // Its log line says so too.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        List<FleetMessageLogEntry> entries;
+        while ((entries = (await log.ReadAsync(CancellationToken.None)).Entries).Count < 3 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Equal("Drifted", Assert.Single(entries, e => e.Agent == "b").Status);
+    }
 
     [Fact]
     public async Task A_pane_that_dies_right_before_the_paste_gets_nothing_and_the_server_survives()

@@ -26,6 +26,8 @@ internal sealed class FakeTmux : IProcessRunner
         public string? Screen { get; set; }
         /// <summary>The pane's process id (#{pane_pid}); a test changes it to play a pane taken over by another process.</summary>
         public int Pid { get; set; } = 4000 + int.Parse(id.AsSpan(1));
+        /// <summary>#{pane_current_command}: empty by default (no drift is judged on an empty command).</summary>
+        public string Command { get; set; } = "";
     }
 
     private readonly Dictionary<string, Pane> _sessions = new(StringComparer.Ordinal);
@@ -117,7 +119,7 @@ internal sealed class FakeTmux : IProcessRunner
 
     private static string Expand(string format, Pane p, string? session = null) => format
         .Replace("#{session_name}", session ?? "").Replace("#{window_active}", "1").Replace("#{pane_active}", "1").Replace("#{pane_id}", p.Id).Replace("#{pane_pid}", p.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).Replace("#{pane_dead}", p.Dead ? "1" : "0")
-        .Replace("#{cursor_x}", "0").Replace("#{cursor_y}", "0") + "\n";
+        .Replace("#{pane_current_command}", p.Command).Replace("#{cursor_x}", "0").Replace("#{cursor_y}", "0") + "\n";
 
     private CommandResult RunOne(CommandSpec spec, List<string> a)
     {
