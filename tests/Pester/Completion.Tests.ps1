@@ -61,6 +61,38 @@ Describe 'Tab completion from the roster' {
         } finally { $env:MOSAIC_FLEET_ROSTER = $saved }
     }
 
+    It 'uses a -RosterPath set in $PSDefaultParameterValues for the command, as the cmdlet itself would' {
+        $other = Join-Path $envt.Directory 'other.yaml'
+        Set-FleetTestRoster -Environment $envt -Path $other -Agents @(@{ name = 'nightly'; runtime = 'pi' }) | Out-Null
+        $saved = $PSDefaultParameterValues.Clone()
+        try {
+            $PSDefaultParameterValues['*-Fleet*:RosterPath'] = $other
+            Get-Completion 'Stop-FleetAgent -Name ' | Should -Be @('nightly')
+            # The command line still wins.
+            Get-Completion "Stop-FleetAgent -RosterPath '$Roster' -Name rev" | Should -Be @('reviewer')
+            # A default for other commands does not apply.
+            $PSDefaultParameterValues.Clear()
+            $PSDefaultParameterValues['Get-Process:RosterPath'] = $other
+            $env:MOSAIC_FLEET_ROSTER, $savedEnv = $Roster, $env:MOSAIC_FLEET_ROSTER
+            try { Get-Completion 'Stop-FleetAgent -Name ' | Should -Be @('coder0', 'coder1', 'reviewer') }
+            finally { $env:MOSAIC_FLEET_ROSTER = $savedEnv }
+        } finally {
+            $PSDefaultParameterValues.Clear()
+            foreach ($k in $saved.Keys) { $PSDefaultParameterValues[$k] = $saved[$k] }
+        }
+    }
+
+    It 'completes -HostName of Install- and Uninstall-FleetUnit with local and the roster''s hosts' {
+        $hosts = Join-Path $envt.Directory 'hosts.yaml'
+        Set-FleetTestRoster -Environment $envt -Path $hosts -Agents @(@{ name = 'a'; runtime = 'pi' }) -Extra "hosts:`n  build1: { ssh: op@build1 }`n  build2: { ssh: op@build2 }" | Out-Null
+        Get-Completion "Install-FleetUnit -RosterPath '$hosts' -HostName " | Should -Be @('build1', 'build2', 'local')
+        Get-Completion "Uninstall-FleetUnit -RosterPath '$hosts' -HostName b" | Should -Be @('build1', 'build2')
+    }
+
+    It 'completes a word that is not a valid wildcard pattern as a plain prefix, without throwing' {
+        Get-Completion "Get-FleetAgent -RosterPath '$Roster' -Name coder[" | Should -BeNullOrEmpty
+    }
+
     It 'completes nothing (and throws nothing) when the roster cannot be read' {
         $bad = Join-Path $envt.Directory 'broken.yaml'
         Set-Content $bad "version: 1`nagents: [ {name: x"

@@ -107,6 +107,41 @@ Describe 'Get-FleetAgent against a real tmux fleet' {
         $errs[0].TargetObject | Should -Be 'nobody'
     }
 
+    It 'ends with InvalidWildcardPattern (InvalidArgument, the pattern as target) for a malformed pattern, in every cmdlet that selects agents' {
+        foreach ($call in @(
+                { Get-FleetAgent -Name 'coder[' -RosterPath $envt.RosterPath }
+                { Get-FleetAgent -Runtime 'p[' -RosterPath $envt.RosterPath }
+                { Stop-FleetAgent 'coder[' -RosterPath $envt.RosterPath -WhatIf }
+                { Send-FleetMessage 'hi' -Name 'coder[' -RosterPath $envt.RosterPath -WhatIf }
+                { Get-FleetMessageLog -Name 'coder[' -RosterPath $envt.RosterPath })) {
+            $err = $null
+            try { & $call -ErrorAction Stop } catch { $err = $_ }
+            $err | Should -Not -BeNullOrEmpty -Because "$call"
+            $err.FullyQualifiedErrorId | Should -BeLike 'InvalidWildcardPattern,*' -Because "$call"
+            $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $err.TargetObject | Should -BeIn @('coder[', 'p[')
+            "$err" | Should -Match 'not a valid wildcard pattern'
+        }
+        # An escaped bracket is a literal one: a valid pattern that names no agent.
+        @(Get-FleetAgent -Name 'coder`[' -RosterPath $envt.RosterPath -ErrorAction SilentlyContinue).Count | Should -Be 0
+    }
+
+    It 'gives RuntimeNotFound / ClassNameNotFound for a literal runtime or class the roster does not know, nothing for a pattern' {
+        $out = @(Get-FleetAgent -Runtime 'cluade' -RosterPath $envt.RosterPath -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $out.Count | Should -Be 0
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'RuntimeNotFound,*'
+        $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $errs[0].TargetObject | Should -Be 'cluade'
+        # A built-in runtime that no agent uses is known: it selects nothing, silently.
+        @(Get-FleetAgent -Runtime 'opencode' -RosterPath $envt.RosterPath -ErrorVariable errs2).Count | Should -Be 0
+        $errs2 | Should -BeNullOrEmpty
+        @(Get-FleetAgent -Runtime 'clu*' -RosterPath $envt.RosterPath -ErrorVariable errs3).Count | Should -Be 0
+        $errs3 | Should -BeNullOrEmpty
+        $null = Get-FleetAgent -ClassName 'nosuchclass' -RosterPath $envt.RosterPath -ErrorVariable errs4 -ErrorAction SilentlyContinue
+        $errs4[0].FullyQualifiedErrorId | Should -BeLike 'ClassNameNotFound,*'
+    }
+
     It 'reports ServiceState as empty, without error or warning, where no systemd user manager answers' {
         # A systemctl that answers as it does where no user manager runs, so the test does not depend on this machine.
         New-RecordingShim -Environment $envt -Program 'systemctl' -Fail -Stderr 'Failed to connect to bus: No medium found' | Out-Null
@@ -222,6 +257,17 @@ hosts:
     It '-Quiet emits one bool: whether any agent drifted' {
         Test-FleetDrift -Quiet -RosterPath $envt.RosterPath | Should -BeExactly $true
         Test-FleetDrift -Quiet -RosterPath $clean | Should -BeExactly $false
+    }
+
+    It 'takes agent names as strings from the pipeline, and checks only those' {
+        'good' | Test-FleetDrift -Quiet -RosterPath $envt.RosterPath | Should -BeExactly $false
+        'bad' | Test-FleetDrift -Quiet -RosterPath $envt.RosterPath | Should -BeExactly $true
+        ('good', 'bad' | Test-FleetDrift -RosterPath $envt.RosterPath).Name | Should -Be @('good', 'bad')
+    }
+
+    It 'checks the -Name of the command line, not every agent, when piped agents cannot bind' {
+        $out = @(Get-FleetAgent -RosterPath $envt.RosterPath | Test-FleetDrift -Name good -RosterPath $envt.RosterPath -ErrorAction SilentlyContinue)
+        $out.Name | Should -Be @('good')
     }
 }
 

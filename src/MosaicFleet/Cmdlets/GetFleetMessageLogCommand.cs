@@ -36,6 +36,8 @@ public sealed class GetFleetMessageLogCommand : FleetCmdlet
     // The log is read without a roster: it outlives agents that were removed from it.
     protected override void EndProcessing()
     {
+        // A malformed pattern is refused before the log is read.
+        var patterns = _names.Count > 0 ? Patterns(_names, "Name") : null;
         var home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var log = new MessageLog(MessageLog.DefaultPath(Environment.GetEnvironmentVariable, home));
         WriteVerbose($"Message log: {log.Path}");
@@ -58,11 +60,7 @@ public sealed class GetFleetMessageLogCommand : FleetCmdlet
         }
         if (malformed > 0) WriteWarning($"{malformed} line(s) of {log.Path} are not log entries and were skipped.");
         IEnumerable<FleetMessageLogEntry> selected = entries;
-        if (_names.Count > 0)
-        {
-            var patterns = _names.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
-            selected = selected.Where(e => patterns.Any(p => p.IsMatch(e.Agent)));
-        }
+        if (patterns is not null) selected = selected.Where(e => patterns.Any(p => p.IsMatch(e.Agent)));
         if (Since is { } since)
         {
             var s = since.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Local)) : new DateTimeOffset(since);

@@ -13,6 +13,7 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
     /// <summary>The host to install on; default this machine.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string HostName { get; set; } = FleetHost.LocalName;
 
     /// <summary>Skip enabling units and turning on linger.</summary>

@@ -15,9 +15,11 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
 
     private readonly List<string> _names = [];
     private readonly List<FleetAgent> _agents = [];
+    private string[]? _commandLineNames;
+    private bool _processed;
 
     /// <summary>Agent names; wildcards allowed. Default: every agent.</summary>
-    [Parameter(ParameterSetName = ByNameSet, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ByNameSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AgentNameCompleter))]
@@ -31,14 +33,20 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
+    protected override void BeginProcessing() => _commandLineNames = Name;
+
     protected override void ProcessRecord()
     {
+        _processed = true;
         if (ParameterSetName == ByAgentSet && InputObject is not null) _agents.AddRange(InputObject);
         else if (Name is not null) _names.AddRange(Name);
     }
 
     protected override void EndProcessing()
     {
+        // Every pipeline object failed to bind (agents piped with -Name given): the -Name of the command line still
+        // counts, never "every agent".
+        if (!_processed && _commandLineNames is not null) _names.AddRange(_commandLineNames);
         var agents = _agents;
         if (ParameterSetName == ByNameSet)
         {

@@ -13,6 +13,7 @@ public sealed class UninstallFleetUnitCommand : LifecycleCmdlet
     /// <summary>The host to uninstall from; default this machine.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string HostName { get; set; } = FleetHost.LocalName;
 
     /// <summary>Do not ask for confirmation.</summary>

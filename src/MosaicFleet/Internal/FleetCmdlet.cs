@@ -97,30 +97,60 @@ public abstract class FleetCmdlet : PSCmdlet
         var agents = Roster.Agents.AsEnumerable();
         if (names is { Count: > 0 })
         {
-            var patterns = names.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+            var patterns = Patterns(names, "Name");
             agents = agents.Where(a => patterns.Any(p => p.IsMatch(a.Name)));
-            foreach (var n in names)
-            {
-                if (WildcardPattern.ContainsWildcardCharacters(n)) continue;
-                if (!Roster.Agents.Any(a => string.Equals(a.Name, n, StringComparison.OrdinalIgnoreCase)))
-                {
-                    WriteError(new ErrorRecord(
-                        new ItemNotFoundException($"No agent named '{n}' in the roster {Roster.Path}."),
-                        "AgentNotFound", ErrorCategory.ObjectNotFound, n));
-                }
-            }
+            NotFound(names, Roster.Agents.Select(a => a.Name), "AgentNotFound", n => $"No agent named '{n}' in the roster {Roster.Path}.");
         }
         if (runtimes is { Count: > 0 })
         {
-            var patterns = runtimes.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+            var patterns = Patterns(runtimes, "Runtime");
             agents = agents.Where(a => patterns.Any(p => p.IsMatch(a.Runtime)));
+            NotFound(runtimes, Roster.Runtimes.Keys, "RuntimeNotFound", n => $"No runtime named '{n}' in the roster {Roster.Path} (nor built in).");
         }
         if (classNames is { Count: > 0 })
         {
-            var patterns = classNames.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+            var patterns = Patterns(classNames, "ClassName");
             agents = agents.Where(a => a.ClassName is not null && patterns.Any(p => p.IsMatch(a.ClassName)));
+            NotFound(classNames, Roster.Agents.Select(a => a.ClassName).OfType<string>(), "ClassNameNotFound", n => $"No agent in the roster {Roster.Path} has the class '{n}'.");
         }
         return agents.ToList();
+    }
+
+    // A literal value (no wildcard) that names nothing in the roster gets an ObjectNotFound error of its own (a typo
+    // must not look like an empty fleet); the other values still go ahead.
+    private void NotFound(IEnumerable<string> values, IEnumerable<string> known, string errorId, Func<string, string> message)
+    {
+        var set = new HashSet<string>(known, StringComparer.OrdinalIgnoreCase);
+        foreach (var v in values)
+        {
+            if (WildcardPattern.ContainsWildcardCharacters(v) || set.Contains(v)) continue;
+            WriteError(new ErrorRecord(new ItemNotFoundException(message(v)), errorId, ErrorCategory.ObjectNotFound, v));
+        }
+    }
+
+    /// <summary>Case-insensitive wildcard patterns; a malformed one (e.g. an unclosed '[') ends the command with
+    /// InvalidWildcardPattern (InvalidArgument, the pattern as target) rather than a WildcardPatternException.</summary>
+    protected List<WildcardPattern> Patterns(IEnumerable<string> values, string parameterName)
+    {
+        var list = new List<WildcardPattern>();
+        foreach (var v in values)
+        {
+            var pattern = new WildcardPattern(v, WildcardOptions.IgnoreCase);
+            try
+            {
+                pattern.IsMatch(string.Empty); // the pattern is parsed on first use
+            }
+            catch (WildcardPatternException ex)
+            {
+                var message = $"-{parameterName} '{v}' is not a valid wildcard pattern: {ex.Message} Escape a literal [ or ] with a backtick (`[).";
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException(message, parameterName, ex), "InvalidWildcardPattern", ErrorCategory.InvalidArgument, v)
+                {
+                    ErrorDetails = new ErrorDetails(message),
+                });
+            }
+            list.Add(pattern);
+        }
+        return list;
     }
 
     /// <summary>Reports each unreachable host once, with the host as target.</summary>
