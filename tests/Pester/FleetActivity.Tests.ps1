@@ -130,6 +130,17 @@ Describe 'Activity and Wait-FleetAgent with a fixture agent (busy for a few seco
         "$($warns[0])" | Should -Match 'fx.*unreachable'
     }
 
+    It 'stops waiting for an agent without a session (AgentNotRunning) well before the timeout, and still returns the others' {
+        # Had it waited out the timeout, the error would be AgentWaitTimeout.
+        $out = @(Wait-FleetAgent ghost, fx -TimeoutSeconds 60 -RosterPath $roster -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $out.Name | Should -Be @('fx')
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'AgentNotRunning,*'
+        $errs[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        $errs[0].TargetObject | Should -Be 'ghost'
+        $errs[0].Exception.Message | Should -Match 'no tmux session'
+    }
+
     It 'times out for an agent without a session, naming its status' {
         Wait-FleetAgent ghost -TimeoutSeconds 1 -RosterPath $roster -ErrorVariable errs -ErrorAction SilentlyContinue
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'AgentWaitTimeout,*'

@@ -70,7 +70,28 @@ public sealed class ActivityWaiter
 
     public int Total { get; }
 
-    public int Done => Total - _pending.Count;
+    /// <summary>How long an agent may stay without a live pane (Missing, Dead, Unreachable) before the wait gives up on
+    /// it (<see cref="TakeGivenUp"/>): long enough for a unit that is still starting the session, far shorter than
+    /// waiting out the whole timeout for an agent that cannot become idle.</summary>
+    public TimeSpan NotRunningGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Agents that reached the target.</summary>
+    public int Done => Total - _pending.Count - _givenUpCount;
+
+    /// <summary>Agents still waited for.</summary>
+    public int Remaining => _pending.Count;
+
+    private readonly List<FleetAgent> _givenUp = [];
+    private int _givenUpCount;
+
+    /// <summary>The agents given up since the last call (each had no live pane for <see cref="NotRunningGrace"/>), with
+    /// their last reading.</summary>
+    public IReadOnlyList<FleetAgent> TakeGivenUp()
+    {
+        var list = _givenUp.ToList();
+        _givenUp.Clear();
+        return list;
+    }
 
     /// <summary>Agents not there yet, with what they last showed (for progress and the timeout errors).</summary>
     public IReadOnlyList<(FleetAgent? Agent, FleetAgentSpec Spec, FleetAgentActivity Last)> PendingAgents
@@ -101,6 +122,18 @@ public sealed class ActivityWaiter
             p.LastHash = capture is null ? null : ActivityRules.Hash(capture);
             p.LastPaneId = agent.PaneId;
             p.LastAgent = agent;
+            if (agent.Status != FleetAgentStatus.Running)
+            {
+                p.NotRunningSince ??= now;
+                if (now - p.NotRunningSince.Value >= NotRunningGrace)
+                {
+                    _givenUp.Add(agent);
+                    _givenUpCount++;
+                    _pending.Remove(p.Spec.Name);
+                }
+                continue;
+            }
+            p.NotRunningSince = null;
             if (p.Tracker.Observe(agent.Activity, now))
             {
                 reached.Add(agent);
@@ -118,5 +151,6 @@ public sealed class ActivityWaiter
         public string? LastHash { get; set; }
         public string? LastPaneId { get; set; }
         public FleetAgent? LastAgent { get; set; }
+        public DateTimeOffset? NotRunningSince { get; set; }
     }
 }

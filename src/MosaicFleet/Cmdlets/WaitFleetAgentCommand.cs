@@ -11,6 +11,7 @@ namespace MosaicFleet.Cmdlets;
 public sealed class WaitFleetAgentCommand : FleetCmdlet
 {
     public const string TimeoutId = "AgentWaitTimeout";
+    public const string NotRunningId = "AgentNotRunning";
     public const string SkippedSendId = "WaitSkippedSend";
 
     private static readonly TimeSpan ProgressAfter = TimeSpan.FromSeconds(1);
@@ -86,7 +87,18 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
                 if (reportedHosts.Add(f.Host)) WriteError(FleetErrorCategories.HostRecord(f.Host, f.ErrorId, f.Message));
             }
             foreach (var agent in reached) WriteObject(agent);
-            if (waiter.Done == waiter.Total || clock.Elapsed >= timeout) break;
+            foreach (var agent in waiter.TakeGivenUp())
+            {
+                // An unreachable host already has its one FleetHostUnreachable error.
+                if (agent.Status == FleetAgentStatus.Unreachable) continue;
+                var why = agent.Status == FleetAgentStatus.Missing ? "it has no tmux session" : $"its status is {agent.Status}";
+                var message = $"Not waiting for agent '{agent.Name}' to be {target}: {why} (for {waiter.NotRunningGrace.TotalSeconds:0} s).";
+                WriteError(new ErrorRecord(new InvalidOperationException(message), NotRunningId, ErrorCategory.ResourceUnavailable, agent.Name)
+                {
+                    ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Start the agent (Start-FleetAgent), then wait again." },
+                });
+            }
+            if (waiter.Remaining == 0 || clock.Elapsed >= timeout) break;
             if (showProgress && clock.Elapsed >= ProgressAfter)
             {
                 var pending = waiter.PendingAgents;
