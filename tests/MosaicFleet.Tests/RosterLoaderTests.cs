@@ -175,6 +175,16 @@ public class RosterLoaderTests
         Assert.Contains("line 3", ex.Message);
     }
 
+    [Fact]
+    public void Agent_names_that_differ_only_in_case_are_duplicates()
+    {
+        // Every cmdlet matches names without regard to case: 'coder' and 'Coder' would be one agent to -Name.
+        var ex = Fails("version: 1\nagents:\n  - { name: coder, runtime: pi }\n  - { name: Coder, runtime: pi }\n");
+        Assert.Equal(RosterErrorIds.DuplicateAgent, ex.ErrorId);
+        Assert.Equal(4, ex.Line);
+        Assert.Contains("the same as 'coder' but for case", ex.Message);
+    }
+
     [Theory]
     [InlineData("-lead")]
     [InlineData("_lead")]

@@ -189,15 +189,18 @@ public static class RosterLoader
                 throw Error(RosterErrorIds.InvalidValue, "'agents' must be a list.", agentsNode);
             }
             var agents = new List<FleetAgentSpec>();
-            var seen = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+            // Names are matched without regard to case everywhere (-Name coder0 selects Coder0), so two names that differ
+            // only in case would be one name to every cmdlet.
+            var seen = new Dictionary<string, (string Name, YamlNode Node)>(StringComparer.OrdinalIgnoreCase);
             foreach (var item in agentsSeq.Children)
             {
                 var agent = ReadAgent(item, roster, runtimes, hosts, out var nameNode);
                 if (seen.TryGetValue(agent.Name, out var first))
                 {
-                    throw Error(RosterErrorIds.DuplicateAgent, $"Duplicate agent name '{agent.Name}' (first declared at line {Line(first)}).", nameNode);
+                    var how = first.Name == agent.Name ? "" : $" (the same as '{first.Name}' but for case; agent names are matched without regard to case)";
+                    throw Error(RosterErrorIds.DuplicateAgent, $"Duplicate agent name '{agent.Name}'{how} (first declared at line {Line(first.Node)}).", nameNode);
                 }
-                seen[agent.Name] = nameNode;
+                seen[agent.Name] = (agent.Name, nameNode);
                 agents.Add(agent);
             }
             roster.Agents = agents;
