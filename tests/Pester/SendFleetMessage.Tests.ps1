@@ -409,6 +409,10 @@ exec $(ConvertTo-ShQuote $realTmux) "`$@"
         It 'Get-FleetAgentOutput reports a missing session as an error' {
             Get-FleetAgentOutput -Name ghost -RosterPath $roster -ErrorVariable ev -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
             $ev[0].FullyQualifiedErrorId | Should -BeLike 'AgentNoSession,*'
+            $ev[0].TargetObject | Should -Be 'ghost'
+            # Plain words, not a failed command line.
+            "$($ev[0])" | Should -Match "ghost: the agent has no tmux session on socket $([regex]::Escape($envt.Socket))"
+            "$($ev[0])" | Should -Not -Match 'list-panes|exited with'
         }
     }
 

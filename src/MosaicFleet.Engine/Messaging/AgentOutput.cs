@@ -1,5 +1,6 @@
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Tmux;
 
 namespace MosaicFleet.Engine.Messaging;
 
@@ -20,11 +21,11 @@ public sealed class AgentOutput(FleetContext context)
         var host = context.HostOf(agent.Host);
         var tmux = context.TmuxFor(agent.Host);
         var resolve = await context.Runner.RunAsync(host, new CommandSpec(SendCommands.ResolvePane(tmux, agent.Name), context.CommandTimeout), ct).ConfigureAwait(false);
-        if (!resolve.Success) throw Failure(agent, host, resolve);
+        if (!resolve.Success) throw Failure(agent, host, tmux, resolve);
         var pane = SendCommands.ParseResolve(resolve.Stdout)
             ?? throw new AgentOutputException(agent.Name, FleetSendStatus.NotAccepted, $"tmux answered '{resolve.Stdout.Trim()}' instead of a pane id");
         var capture = await context.Runner.RunAsync(host, new CommandSpec(SendCommands.CaptureHistory(tmux, pane.PaneId, lines), context.CommandTimeout), ct).ConfigureAwait(false);
-        if (!capture.Success) throw Failure(agent, host, capture);
+        if (!capture.Success) throw Failure(agent, host, tmux, capture);
         return new FleetPaneCapture
         {
             Agent = agent.Name,
@@ -43,10 +44,14 @@ public sealed class AgentOutput(FleetContext context)
         return lines.Skip(Math.Max(0, lines.Count - count)).ToArray();
     }
 
-    private static AgentOutputException Failure(FleetAgentSpec agent, FleetHost host, CommandResult r)
+    private static AgentOutputException Failure(FleetAgentSpec agent, FleetHost host, TmuxCommand tmux, CommandResult r)
     {
         var status = !host.IsLocal && (r.ExitCode == 255 || r.TimedOut) || r.NotFound ? FleetSendStatus.Unreachable
             : SendCommands.Classify(r.Stderr) != TmuxFailure.Other ? FleetSendStatus.NoSession : FleetSendStatus.NotAccepted;
-        return new AgentOutputException(agent.Name, status, $"Cannot read the pane of {agent.Name}: {r.Describe()}");
+        // No session is an everyday answer: say it plainly (tmux's own words in brackets), not as a failed command line.
+        var message = status == FleetSendStatus.NoSession
+            ? $"Cannot read the pane of {agent.Name}: the agent has no tmux session on socket {tmux.SocketName} ({agent.Host}; tmux: {r.Stderr.Trim()})."
+            : $"Cannot read the pane of {agent.Name}: {r.Describe()}";
+        return new AgentOutputException(agent.Name, status, message);
     }
 }
