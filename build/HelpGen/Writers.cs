@@ -31,9 +31,11 @@ internal static class MamlWriter
 
     private static XElement CommandElement(CmdletMeta meta, CmdletHelpSource help)
     {
-        var paramText = help.Parameters.ToDictionary(p => p.Heading.TrimStart('-'), p => p.Body, StringComparer.OrdinalIgnoreCase);
+        // A parameter's last body line may be "Default value: X": it goes to the MAML's defaultValue, not the text.
+        var paramText = help.Parameters.ToDictionary(p => p.Heading.TrimStart('-'), p => SplitDefault(p.Body), StringComparer.OrdinalIgnoreCase);
         List<string> TextOf(ParameterMeta p)
-            => paramText.TryGetValue(p.Name, out var body) ? body : [p.Name == "WhatIf" ? WhatIfText : ConfirmText];
+            => paramText.TryGetValue(p.Name, out var body) ? body.Text : [p.Name == "WhatIf" ? WhatIfText : ConfirmText];
+        string? DefaultOf(ParameterMeta p) => paramText.TryGetValue(p.Name, out var body) ? body.Default : null;
 
         var cmd = new XElement(Command + "command",
             new XElement(Command + "details",
@@ -47,7 +49,7 @@ internal static class MamlWriter
         foreach (var set in meta.SetNames())
         {
             var item = new XElement(Command + "syntaxItem", new XElement(Maml + "name", meta.Name));
-            foreach (var (p, binding) in ParametersOf(meta, set)) item.Add(Parameter(p, binding, TextOf(p), inSyntax: true));
+            foreach (var (p, binding) in ParametersOf(meta, set)) item.Add(Parameter(p, binding, TextOf(p), DefaultOf(p), inSyntax: true));
             syntax.Add(item);
         }
         cmd.Add(syntax);
@@ -63,7 +65,7 @@ internal static class MamlWriter
                 p.Sets.Any(s => s.ByValue),
                 p.Sets.Any(s => s.ByPropertyName),
                 p.Sets.Any(s => s.Remaining));
-            parameters.Add(Parameter(p, binding, TextOf(p), inSyntax: false));
+            parameters.Add(Parameter(p, binding, TextOf(p), DefaultOf(p), inSyntax: false));
         }
         cmd.Add(parameters);
 
@@ -124,7 +126,7 @@ internal static class MamlWriter
             .Select(x => (x.P, x.B));
     }
 
-    private static XElement Parameter(ParameterMeta p, ParameterSetBinding b, List<string> text, bool inSyntax)
+    private static XElement Parameter(ParameterMeta p, ParameterSetBinding b, List<string> text, string? defaultValue, bool inSyntax)
     {
         var e = new XElement(Command + "parameter",
             new XAttribute("required", b.Mandatory ? "true" : "false"),
@@ -148,8 +150,18 @@ internal static class MamlWriter
                 p.TypeName));
         }
         e.Add(new XElement(Dev + "type", new XElement(Maml + "name", p.FullTypeName), new XElement(Maml + "uri")));
-        e.Add(new XElement(Dev + "defaultValue", p.IsSwitch ? "False" : "None"));
+        e.Add(new XElement(Dev + "defaultValue", defaultValue ?? (p.IsSwitch ? "False" : "None")));
         return e;
+    }
+
+    internal const string DefaultPrefix = "Default value: ";
+
+    /// <summary>The body without a trailing "Default value: X" line, and X.</summary>
+    internal static (List<string> Text, string? Default) SplitDefault(List<string> body)
+    {
+        var last = body.FindLastIndex(l => l.Trim().Length > 0);
+        if (last < 0 || !body[last].StartsWith(DefaultPrefix, StringComparison.Ordinal)) return (body, null);
+        return (body.Take(last).ToList(), body[last][DefaultPrefix.Length..].Trim());
     }
 
     private static string Pipeline(ParameterSetBinding b) => (b.ByValue, b.ByPropertyName) switch

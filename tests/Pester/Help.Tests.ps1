@@ -67,6 +67,12 @@ Describe 'Get-Help for the module''s cmdlets' {
             $hp.pipelineInput | Should -Be $pipeline -Because "-$($cp.Name) pipeline input"
             $wild = [bool]@($cp.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
             $hp.globbing | Should -Be ([string]$wild).ToLowerInvariant() -Because "-$($cp.Name) wildcards"
+            # The default value shown is the cmdlet's own (a fresh cmdlet object's property): None when it has none to show.
+            $value = $cmd.ImplementingType.GetProperty($cp.Name).GetValue([Activator]::CreateInstance($cmd.ImplementingType))
+            $expectedDefault = if ($value -is [System.Management.Automation.SwitchParameter]) { 'False' }
+                elseif ($null -eq $value -or "$value" -eq '' -or ($value -is [array] -and $value.Count -eq 0) -or ($value -is [int] -and $value -eq 0)) { 'None' }
+                else { "$value" }
+            $hp.defaultValue | Should -Be $expectedDefault -Because "-$($cp.Name)'s default value (a 'Default value: X' line in docs/help/$Name.md)"
         }
         # One syntax line per parameter set.
         @($help.syntax.syntaxItem).Count | Should -Be @($cmd.ParameterSets).Count
