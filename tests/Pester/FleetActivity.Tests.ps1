@@ -46,6 +46,8 @@ Describe 'Activity and Wait-FleetAgent with a fixture agent (busy for a few seco
         }
         ($out | Where-Object Name -eq 'fx').Activity | Should -Be 'Idle'
         ($out | Where-Object Name -eq 'ghost').Activity | Should -Be 'Unknown'
+        # The default table shows what -Activity read.
+        (($out | Out-String -Width 120) -split "`n" | Where-Object { $_ -match '^Name' }) | Should -Match '\bActivity\b'
         Remove-Item $log
     }
 

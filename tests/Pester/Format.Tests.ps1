@@ -59,4 +59,20 @@ Describe 'FleetAgent in a 120-column table' {
             $text | Should -Match ([regex]::Escape($v))
         }
     }
+
+    It 'shows the Activity column, still within 120 columns, for agents whose activity was read (Get-FleetAgent -Activity, Wait-FleetAgent)' {
+        $agents = @(
+            [MosaicFleet.FleetAgent]@{ Name = 'reviewer-frontend-0042'; Runtime = 'opencode'; Status = 'Running'; Activity = 'Waiting'; ServiceState = 'activating/start'; PaneCommand = 'node'; IdleSeconds = 5000; Host = 'gpu-box-frankfurt-01' }
+            [MosaicFleet.FleetAgent]@{ Name = 'coder0'; Runtime = 'pi'; Status = 'Running'; Activity = 'Busy'; Host = 'local' }
+        ) | ForEach-Object { [MosaicFleet.Internal.FleetCmdlet]::WithActivityView($_) }
+        $agents[0] | Should -BeOfType ([MosaicFleet.FleetAgent])
+        $lines = ($agents | Out-String -Width 120) -split "`n" | ForEach-Object TrimEnd | Where-Object { $_ }
+        $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
+        $lines[0] | Should -Match '^Name\s+Runtime\s+Status\s+Activity\s+Drift\s+Idle\s+PaneCommand\s+ServiceState\s+Host$'
+        $text = $lines -join "`n"
+        $text | Should -Not -Match '…'
+        foreach ($v in 'reviewer-frontend-0042', 'gpu-box-frankfurt-01', 'Waiting', 'Busy') { $text | Should -Match ([regex]::Escape($v)) }
+        # A plain FleetAgent keeps the table without Activity.
+        (([MosaicFleet.FleetAgent]@{ Name = 'x'; Runtime = 'pi' } | Out-String -Width 120) -split "`n" | Where-Object { $_ -match '^Name' }) | Should -Not -Match 'Activity'
+    }
 }

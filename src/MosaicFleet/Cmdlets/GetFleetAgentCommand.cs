@@ -52,6 +52,6 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
         var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
         WriteSnapshotDiagnostics(snapshot);
         if (Activity) Await(new ActivityProbe(Context).ProbeAsync(snapshot.Agents, ActivityRules.SampleInterval, StopToken));
-        foreach (var agent in snapshot.Agents) WriteObject(agent);
+        foreach (var agent in snapshot.Agents) WriteObject(Activity ? FleetCmdlet.WithActivityView(agent) : agent);
     }
 }

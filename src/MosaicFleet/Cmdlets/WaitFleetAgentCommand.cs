@@ -86,7 +86,7 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
             {
                 if (reportedHosts.Add(f.Host)) WriteError(FleetErrorCategories.HostRecord(f.Host, f.ErrorId, f.Message));
             }
-            foreach (var agent in reached) WriteObject(agent);
+            foreach (var agent in reached) WriteObject(WithActivityView(agent));
             foreach (var agent in waiter.TakeGivenUp())
             {
                 // An unreachable host already has its one FleetHostUnreachable error.

@@ -153,6 +153,17 @@ public abstract class FleetCmdlet : PSCmdlet
         return list;
     }
 
+    /// <summary>An agent whose Activity was read, tagged "MosaicFleet.FleetAgent#Activity" so its default table shows
+    /// the Activity column (the object stays a FleetAgent: -is, binding and Select-Object are unchanged).</summary>
+    public static PSObject WithActivityView(FleetAgent agent)
+    {
+        var o = PSObject.AsPSObject(agent);
+        o.TypeNames.Insert(0, ActivityViewTypeName);
+        return o;
+    }
+
+    public const string ActivityViewTypeName = "MosaicFleet.FleetAgent#Activity";
+
     /// <summary>Reports each unreachable host once, with the host as target.</summary>
     protected void WriteSnapshotDiagnostics(FleetSnapshot snapshot)
     {
