@@ -238,7 +238,9 @@ Describe 'Start-, Stop-, Restart-FleetAgent through systemd (recording systemctl
         Get-Calls $sysLog | Should -Be @(
             '--user show -p Id,LoadState,ActiveState,SubState -- mosaic-agent@coder0.service mosaic-agent@coder1.service'
             '--user start mosaic-agent@coder0.service'
-            '--user start mosaic-agent@coder1.service')
+            '--user start mosaic-agent@coder1.service'
+            # Half a second later, one read of the started agents (did one die at once?).
+            '--user show -p Id,LoadState,ActiveState,SubState -- mosaic-agent@coder0.service mosaic-agent@coder1.service')
     }
 
     It 'stop and restart of active units: systemctl --user stop / restart' {
@@ -317,8 +319,29 @@ Describe 'Start-FleetAgent -Direct with real tmux' {
         @(Get-Records $e 'coder0').Count | Should -Be 1
     }
 
+    It 'a runtime whose command is not installed: Restart reports AgentExitedAtStart (exit 127), not a silent success' {
+        $missing = Join-Path $e.Directory 'missing-start.yaml'
+        (Get-Content -Raw $e.RosterPath).Replace("command: 'fakert ", "command: 'no-such-runtime-xyz ") | Set-Content $missing
+        # Restart: coder0 runs (from the tests above); its new pane runs the missing command.
+        $out = @(Restart-FleetAgent coder0 -Direct -RosterPath $missing -PassThru -ErrorVariable errs -ErrorAction SilentlyContinue)
+        try {
+            $tmuxStatus = & tmux -L $e.Socket list-panes -t '=coder0:' -F '#{pane_dead}|#{pane_dead_status}'
+            $tmuxStatus | Should -BeLike '1|*'
+            $errs.Count | Should -Be 1
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'AgentExitedAtStart,*'
+            $errs[0].CategoryInfo.Category | Should -Be 'InvalidResult'
+            $errs[0].TargetObject | Should -Be 'coder0'
+            if ($tmuxStatus -eq '1|127') { "$($errs[0])" | Should -Match 'exit status 127: its command was not found' }
+            $out.Status | Should -Be 'Dead'
+        } finally {
+            Restart-FleetAgent coder0 -Direct -RosterPath $e.RosterPath -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'a runtime that exits leaves a Dead pane with its status, and Start replaces it' {
-        Start-FleetAgent coder1 -Direct -RosterPath $e.RosterPath
+        # If it is already dead when Start looks (half a second after launch), that is Start's AgentExitedAtStart error.
+        Start-FleetAgent coder1 -Direct -RosterPath $e.RosterPath -ErrorVariable startErrs -ErrorAction SilentlyContinue
+        foreach ($r in $startErrs) { $r.FullyQualifiedErrorId | Should -BeLike 'AgentExitedAtStart,*'; $r.TargetObject | Should -Be 'coder1' }
         # tmux marks a pane dead when its pty closes and records the exit status when it reaps the child; tmux 3.3a
         # sometimes never records it (about 1 run in 5, plain tmux), so the status is checked against what tmux says.
         Wait-Until -TimeoutSeconds 30 { (Get-FleetAgent coder1 -RosterPath $e.RosterPath).Status -eq 'Dead' } | Should -BeTrue
@@ -330,7 +353,8 @@ Describe 'Start-FleetAgent -Direct with real tmux' {
         if ($tmuxStatus) { $tmuxStatus | Should -Be '7' }
         if ($tmuxStatus -or $null -ne $dead.DeadStatus) { $dead.DeadStatus | Should -Be 7 }
         $old = (Get-Pane $e 'coder1').Id
-        Start-FleetAgent coder1 -Direct -RosterPath $e.RosterPath
+        Start-FleetAgent coder1 -Direct -RosterPath $e.RosterPath -ErrorVariable againErrs -ErrorAction SilentlyContinue
+        foreach ($r in $againErrs) { $r.FullyQualifiedErrorId | Should -BeLike 'AgentExitedAtStart,*' }
         Wait-Until -TimeoutSeconds 30 { @(Get-Records $e 'coder1').Count -ge 2 } | Should -BeTrue
         (Get-Pane $e 'coder1').Id | Should -Not -Be $old
     }

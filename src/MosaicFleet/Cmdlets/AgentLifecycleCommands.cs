@@ -62,13 +62,34 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
                 WriteError(new ErrorRecord(ex, "UnitFileReadFailed", ErrorCategory.ReadError, group.Key));
             }
         }
-        if (PassThru && done.Count > 0)
+        if (done.Count == 0) return;
+        if (Launches)
+        {
+            // A moment after the launch: a runtime that is not installed, or crashes at once, is an error, not a start.
+            var settled = Await(StartCheck.ReadSettledAsync(Context, done, StopToken));
+            WriteSnapshotDiagnostics(settled);
+            foreach (var agent in settled.Agents)
+            {
+                if (StartCheck.ExitedAtStart(agent) is not { } message) continue;
+                WriteError(new ErrorRecord(new InvalidOperationException(message), ExitedAtStartId, ErrorCategory.InvalidResult, agent.Name)
+                {
+                    ErrorDetails = new ErrorDetails(message)
+                    {
+                        RecommendedAction = $"Read its last output (Get-FleetAgentOutput {agent.Name}) and check the runtime's command and PATH (Initialize-Fleet checks them).",
+                    },
+                });
+            }
+            if (PassThru) foreach (var agent in settled.Agents) WriteObject(agent);
+        }
+        else if (PassThru)
         {
             var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(done, StopToken));
             WriteSnapshotDiagnostics(snapshot);
             foreach (var agent in snapshot.Agents) WriteObject(agent);
         }
     }
+
+    public const string ExitedAtStartId = "AgentExitedAtStart";
 
     private void Act(AgentControl control, AgentState state, List<FleetAgentSpec> done)
     {
