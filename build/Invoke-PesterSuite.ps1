@@ -19,6 +19,12 @@ $env:NO_COLOR = '1'
 
 $config = New-PesterConfiguration
 $config.Run.Path = if ($Filter) { @(Get-ChildItem $TestPath -Filter "*$Filter*.Tests.ps1" | ForEach-Object FullName) } else { $TestPath }
+if ($Filter -and $config.Run.Path.Value.Count -eq 0) {
+    # A filter that names no file would otherwise "pass" with 0 tests.
+    Write-Host "Pester: no test file in $TestPath matches '*$Filter*.Tests.ps1'." -ForegroundColor Red
+    [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; FailedNames = @("-Filter '$Filter' matches no test file") } | ConvertTo-Json | Set-Content -LiteralPath $SummaryPath
+    exit 1
+}
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
 $config.TestResult.Enabled = $true
