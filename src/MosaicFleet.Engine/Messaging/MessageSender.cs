@@ -204,6 +204,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         if (pane is null) return;
         d.PaneId = pane.PaneId;
         d.PanePid = pane.Pid;
+        d.PaneCommand = pane.Command;
         if (pane.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {pane.PaneId} is dead"); return; }
         // A pane that runs something other than the runtime (drift: typically a shell after the runtime exited) gets
         // nothing: a shell would run the message as a command line, and no input area would ever prove anything.
@@ -330,7 +331,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
     {
         var pasted = new Dictionary<Delivery, bool>();
         var (costBuffer, costMarker) = (SendCommands.NewBufferName(), SendCommands.NewMarker());
-        var chunks = SendCommands.Chunk(batch, d => SendCommands.PackedSize(SendCommands.LoadAndPasteMany(d.Tmux, costBuffer, [d.PaneId!], costMarker, [d.PanePid])));
+        var chunks = SendCommands.Chunk(batch, d => SendCommands.PackedSize(SendCommands.LoadAndPasteMany(d.Tmux, costBuffer, [d.PaneId!], costMarker, [d.PanePid], [d.PaneCommand])));
         await Task.WhenAll(chunks.Select(async chunk =>
         {
             var buffer = SendCommands.NewBufferName();
@@ -340,7 +341,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             {
                 // Typed from the moment the process starts (not while it waits for a throttle slot): from then on the
                 // message may be in the pane, and after Ctrl+C it is logged.
-                r = await RunAsync(chunk[0], SendCommands.LoadAndPasteMany(chunk[0].Tmux, buffer, chunk.Select(d => d.PaneId!).ToList(), marker, chunk.Select(d => d.PanePid).ToList()), ct, key.Text,
+                r = await RunAsync(chunk[0], SendCommands.LoadAndPasteMany(chunk[0].Tmux, buffer, chunk.Select(d => d.PaneId!).ToList(), marker, chunk.Select(d => d.PanePid).ToList(), chunk.Select(d => d.PaneCommand).ToList()), ct, key.Text,
                     started: () => { foreach (var d in chunk) d.Typed = true; }).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -360,7 +361,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                 var d = chunk[i];
                 if (confirmed[i]) { lock (pasted) pasted[d] = true; continue; }
                 if (i < visited)
-                    d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} was dead, gone or running another process when the paste came; nothing was pasted" + SendCommands.ErrorsAbout(r.Stderr, d.PaneId!));
+                    d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} was dead, gone or running another process (or another command than when resolved) when the paste came; nothing was pasted" + SendCommands.ErrorsAbout(r.Stderr, d.PaneId!));
                 else if (uncertain)
                     d.Fail(unreached ?? FleetSendStatus.NotAccepted, "the paste may or may not have run (not retried): " + r.DescribeWithoutOutput());
                 else
@@ -600,6 +601,9 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
 
         /// <summary>The pane's process when resolved: the paste goes only into that pane still running it.</summary>
         public int? PanePid { get; set; }
+
+        /// <summary>The pane's current command when resolved (not drifted): the paste goes only into the pane still running it.</summary>
+        public string? PaneCommand { get; set; }
         public DraftVerification? Verification { get; set; }
         public DateTimeOffset? SentAt { get; set; }
         public Stopwatch? SinceSubmit { get; set; }

@@ -141,26 +141,44 @@ public static class SendCommands
     /// ran. The inner command string is ours only (buffer name, %pane_id, marker): no user text reaches tmux's parser.
     /// A failure inside if-shell (a pane that closed) does not stop the outer list, so every pane is confirmed on its own
     /// (<see cref="ParsePasteMany"/>).</summary>
-    public static string[] LoadAndPasteMany(TmuxCommand tmux, string buffer, IReadOnlyList<string> paneIds, string marker, IReadOnlyList<int?>? pids = null)
+    public static string[] LoadAndPasteMany(TmuxCommand tmux, string buffer, IReadOnlyList<string> paneIds, string marker, IReadOnlyList<int?>? pids = null,
+        IReadOnlyList<string?>? commands = null)
     {
         if (paneIds.Count == 0) throw new ArgumentException("no pane to paste into", nameof(paneIds));
         if (pids is not null && pids.Count != paneIds.Count) throw new ArgumentException("one pid (or null) per pane", nameof(pids));
+        if (commands is not null && commands.Count != paneIds.Count) throw new ArgumentException("one command (or null) per pane", nameof(commands));
         if (!IsPlainWord(buffer) || !IsPlainWord(marker)) throw new ArgumentException("buffer names and markers are plain words");
         var args = new List<string> { "load-buffer", "-b", buffer, "-" };
         for (var i = 0; i < paneIds.Count; i++)
         {
             var target = TmuxTarget.Pane(paneIds[i]);
             var paste = $"paste-buffer -p -r -b {buffer} -t {target} ; display-message -p -t {target} {Confirm(marker, 'P', i)}";
-            args.AddRange([";", "if-shell", "-F", "-t", target, PasteCondition(pids?[i]), paste, ";", "display-message", "-p", "-t", target, Confirm(marker, 'V', i)]);
+            args.AddRange([";", "if-shell", "-F", "-t", target, PasteCondition(pids?[i], commands?[i]), paste, ";", "display-message", "-p", "-t", target, Confirm(marker, 'V', i)]);
         }
         args.AddRange([";", "delete-buffer", "-b", buffer]);
         return tmux.Build([.. args]);
     }
 
-    /// <summary>The guard of one paste: the pane is alive and, when its pid was resolved, still runs that process (a pane
-    /// id taken over by another agent after a tmux server restart gets nothing).</summary>
-    public static string PasteCondition(int? pid)
-        => pid is { } p ? $"#{{?pane_dead,,#{{==:#{{pane_pid}},{p.ToString(CultureInfo.InvariantCulture)}}}}}" : "#{?pane_dead,,1}";
+    /// <summary>The guard of one paste: the pane is alive; when its pid was resolved, it still runs that process (a pane
+    /// id taken over by another agent after a tmux server restart gets nothing); when its command was resolved (and is a
+    /// plain word tmux's format parser takes literally), its current command is still that one (a runtime that exited to
+    /// the shell it ran in, while this send waited for the agent's lock, gets nothing: a shell would run the text).</summary>
+    public static string PasteCondition(int? pid, string? command = null)
+    {
+        var checks = new List<string>();
+        if (pid is { } p) checks.Add($"#{{==:#{{pane_pid}},{p.ToString(CultureInfo.InvariantCulture)}}}");
+        if (command is { Length: > 0 } c && IsFormatLiteral(c)) checks.Add($"#{{==:#{{pane_current_command}},{c}}}");
+        var alive = checks.Count switch
+        {
+            0 => "1",
+            1 => checks[0],
+            _ => $"#{{&&:{checks[0]},{checks[1]}}}",
+        };
+        return $"#{{?pane_dead,,{alive}}}";
+    }
+
+    // Letters, digits and . _ + - only: nothing tmux's format parser treats specially (#, comma, braces) nor its command parser.
+    private static bool IsFormatLiteral(string s) => s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '_' or '+' or '-');
 
     /// <summary>What a <see cref="LoadAndPasteMany"/> call did: how many panes' turns ran (the "V" lines, in order) and
     /// which panes were pasted into (the "P" lines).</summary>

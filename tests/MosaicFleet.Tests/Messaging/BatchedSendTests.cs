@@ -77,6 +77,10 @@ public sealed class BatchedSendCommandTests
     {
         Assert.Equal("#{?pane_dead,,1}", SendCommands.PasteCondition(null));
         Assert.Equal("#{?pane_dead,,#{==:#{pane_pid},4242}}", SendCommands.PasteCondition(4242));
+        Assert.Equal("#{?pane_dead,,#{&&:#{==:#{pane_pid},4242},#{==:#{pane_current_command},pi}}}", SendCommands.PasteCondition(4242, "pi"));
+        Assert.Equal("#{?pane_dead,,#{==:#{pane_current_command},node-22.1_x+y}}", SendCommands.PasteCondition(null, "node-22.1_x+y"));
+        // A command name tmux's format or command parser would read specially is not put into the guard.
+        foreach (var odd in new[] { "a,b", "x}", "#(rm)", "a b", "a;b", "" }) Assert.Equal("#{?pane_dead,,#{==:#{pane_pid},7}}", SendCommands.PasteCondition(7, odd));
         var argv = SendCommands.LoadAndPasteMany(Tmux, "buf", ["%3", "%4"], M, [4242, null]);
         Assert.Equal(["#{?pane_dead,,#{==:#{pane_pid},4242}}", "#{?pane_dead,,1}"], argv.Where(w => w.StartsWith("#{?pane_dead", StringComparison.Ordinal)));
         Assert.Throws<ArgumentException>(() => SendCommands.LoadAndPasteMany(Tmux, "buf", ["%3", "%4"], M, [1]));
@@ -346,6 +350,24 @@ public sealed class BatchedSenderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_pane_that_drifts_to_a_shell_while_the_send_waits_gets_nothing()
+    {
+        // The check at resolve time saw the runtime; by paste time the pane shows a shell (same pid: it ran the runtime).
+        var (roster, tmux, panes, log) = Fleet("a", "b");
+        foreach (var p in panes) p.Command = "fake";
+        var runner = new Intercept(tmux, spec =>
+        {
+            if (spec.Argv.Contains("load-buffer") && spec.Argv.Contains(panes[1].Id)) panes[1].Command = "bash";
+            return null;
+        });
+        var results = await Sender(roster, runner, log).SendAsync(Requests(roster, _ => "$(touch /tmp/x)"), CancellationToken.None);
+        Assert.Equal([FleetSendStatus.Accepted, FleetSendStatus.PaneDead], results.Select(r => r.Status));
+        Assert.Contains("another command than when resolved", results[1].Detail);
+        Assert.Equal(0, panes[1].Pastes);
+        Assert.Empty(panes[1].Received);
+    }
+
+    [Fact]
     public async Task A_pane_that_dies_right_before_the_paste_gets_nothing_and_the_server_survives()
     {
         // tmux 3.3a's server crashes on a paste into a dead pane (tmux PR #3830); the fake does the same.
@@ -609,6 +631,25 @@ public sealed class GuardedPasteOnRealTmuxTests : IDisposable
         var marker = SendCommands.NewMarker();
         var pids = (await Tmux("list-panes", "-a", "-F", "#{pane_pid}")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
         var argv = SendCommands.LoadAndPasteMany(new TmuxCommand(_socket, forceUtf8: true), "mosaic-test-buffer", ["%0", "%1"], marker, [pids[0], pids[1] + 100000]);
+        var r = await ProcessRunner.Instance.RunAsync(new CommandSpec(argv, TimeSpan.FromSeconds(10), "hi"), CancellationToken.None);
+        var (visited, pasted) = SendCommands.ParsePasteMany(r.Stdout, marker, 2);
+        Assert.True(r.Success, r.Describe());
+        Assert.Equal(2, visited);
+        Assert.Equal([true, false], pasted);
+    }
+
+    [Fact]
+    public async Task A_pane_whose_command_differs_from_the_resolved_one_is_skipped_on_a_real_server()
+    {
+        // Same pid, other command: the runtime ran inside a shell and exited back to it while the send waited.
+        Assert.True((await Tmux("new-session", "-d", "-s", "a", "-x", "80", "-y", "10", "cat")).Success);
+        Assert.True((await Tmux("new-session", "-d", "-s", "b", "-x", "80", "-y", "10", "cat")).Success);
+        var marker = SendCommands.NewMarker();
+        var pids = (await Tmux("list-panes", "-a", "-F", "#{pane_pid}")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!(await Tmux("list-panes", "-a", "-F", "#{pane_current_command}")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).All(c => c == "cat") && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        var argv = SendCommands.LoadAndPasteMany(new TmuxCommand(_socket, forceUtf8: true), "mosaic-test-buffer", ["%0", "%1"], marker, [pids[0], pids[1]], ["cat", "pi"]);
         var r = await ProcessRunner.Instance.RunAsync(new CommandSpec(argv, TimeSpan.FromSeconds(10), "hi"), CancellationToken.None);
         var (visited, pasted) = SendCommands.ParsePasteMany(r.Stdout, marker, 2);
         Assert.True(r.Success, r.Describe());

@@ -94,10 +94,13 @@ internal sealed class FakeTmux : IProcessRunner
         if (a.Count != 6 || a[1] != "-F" || a[2] != "-t") return new CommandResult(spec, 1, "", "fake: unsupported if-shell", false, false, TimeSpan.Zero);
         var pane = ByTarget(a[3]) ?? _sessions.Values.FirstOrDefault(p => !p.Closed);
         if (pane is null) return new CommandResult(spec, 1, "", "no current target", false, false, TimeSpan.Zero);
-        // The two guards the send uses: alive, or alive and still running the resolved pid.
-        var pidGuard = System.Text.RegularExpressions.Regex.Match(a[4], @"^#\{\?pane_dead,,#\{==:#\{pane_pid\},(\d+)\}\}$");
-        var condition = a[4] == "#{?pane_dead,,1}" ? (pane.Dead ? "" : "1")
-            : pidGuard.Success ? (pane.Dead ? "" : pane.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture) == pidGuard.Groups[1].Value ? "1" : "0")
+        // The guards the send uses: alive, and (each when resolved) still running the resolved pid and command.
+        var guard = System.Text.RegularExpressions.Regex.Match(a[4],
+            @"^#\{\?pane_dead,,(?:1|#\{==:#\{pane_pid\},(?<pid>\d+)\}|#\{==:#\{pane_current_command\},(?<cmd>[^}]*)\}|#\{&&:#\{==:#\{pane_pid\},(?<pid>\d+)\},#\{==:#\{pane_current_command\},(?<cmd>[^}]*)\}\})\}$");
+        var condition = guard.Success
+            ? (pane.Dead ? ""
+                : (guard.Groups["pid"].Success && pane.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture) != guard.Groups["pid"].Value)
+                  || (guard.Groups["cmd"].Success && pane.Command != guard.Groups["cmd"].Value) ? "0" : "1")
             : Expand(a[4], pane).TrimEnd('\n');
         var stdout = new System.Text.StringBuilder();
         if (condition is "" or "0") return new CommandResult(spec, 0, "", "", false, false, TimeSpan.Zero);
