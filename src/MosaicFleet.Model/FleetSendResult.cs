@@ -17,8 +17,8 @@ public enum FleetSendStatus
     PaneDead,
     /// <summary>The agent's host could not be reached.</summary>
     Unreachable,
-    /// <summary>The agent's pane runs something other than its runtime (drift, e.g. a shell after the runtime exited):
-    /// nothing was typed, since a shell would run the text as a command.</summary>
+    /// <summary>The agent's pane runs a shell instead of its runtime (drift, e.g. the runtime exited to the shell it ran
+    /// in): nothing was typed, since the shell would run the text as a command.</summary>
     Drifted,
 }
 

@@ -265,6 +265,11 @@ hosts:
         ('good', 'bad' | Test-FleetDrift -RosterPath $envt.RosterPath).Name | Should -Be @('good', 'bad')
     }
 
+    It 'checks nothing for an empty pipeline (an empty file, a filter that matched nothing), never every agent' {
+        @() | Test-FleetDrift -Quiet -RosterPath $envt.RosterPath | Should -BeExactly $false
+        @(Get-FleetAgent -Name 'zz*' -RosterPath $envt.RosterPath | Test-FleetDrift -RosterPath $envt.RosterPath).Count | Should -Be 0
+    }
+
     It 'checks the -Name of the command line, not every agent, when piped agents cannot bind' {
         $out = @(Get-FleetAgent -RosterPath $envt.RosterPath | Test-FleetDrift -Name good -RosterPath $envt.RosterPath -ErrorAction SilentlyContinue)
         $out.Name | Should -Be @('good')

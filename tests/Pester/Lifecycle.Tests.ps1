@@ -317,6 +317,12 @@ Describe 'Start-FleetAgent -Direct with real tmux' {
         ($verbose | Where-Object { $_ -is [MosaicFleet.FleetAgent] }).Status | Should -Be 'Running'
         (Get-Pane $e 'coder0').Pid | Should -Be $before.Pid
         @(Get-Records $e 'coder0').Count | Should -Be 1
+        # Nothing was launched, so there is no second look (the start check) either: one read of the host's panes.
+        $tmuxLog = New-RecordingShim -Environment $e -Program 'tmux'
+        try {
+            Use-ShimPath $e { Start-FleetAgent coder0 -Direct -RosterPath $e.RosterPath }
+            @(Get-RecordedCalls $tmuxLog | Where-Object { $_ -contains 'list-panes' }).Count | Should -Be 1
+        } finally { Remove-Item (Join-Path $e.ShimDir 'tmux'), $tmuxLog -ErrorAction Ignore }
     }
 
     It 'a runtime whose command is not installed: Restart reports AgentExitedAtStart (exit 127), not a silent success' {

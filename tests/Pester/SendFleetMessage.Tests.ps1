@@ -194,7 +194,7 @@ hosts:
             $text = "please run `$(touch $marker) now"
             $r = Send-FleetMessage $text -Name shelled @common -ErrorVariable ev -ErrorAction SilentlyContinue
             $r.Status | Should -Be 'Drifted'
-            $r.Detail | Should -Match 'runs bash \(expected python3\); nothing was typed'
+            $r.Detail | Should -Match 'runs the shell bash \(expected python3\); nothing was typed'
             $ev.Count | Should -Be 1
             $ev[0].FullyQualifiedErrorId | Should -BeLike 'AgentDrifted,*'
             $ev[0].CategoryInfo.Category | Should -Be 'InvalidOperation'

@@ -31,6 +31,17 @@ public static class DriftRules
         return (true, $"{paneCommand} (expected {DescribeExpected(runtime.PaneCommands)})");
     }
 
+    /// <summary>Programs that run whatever is typed into them as a command line. A drifted pane that runs one of these (the
+    /// runtime exited to the shell it was started from, or someone opened a shell there) must never be typed into.</summary>
+    public static readonly IReadOnlySet<string> Shells = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "fish", "tcsh", "csh", "busybox", "nu", "xonsh", "elvish", "pwsh", "powershell",
+    };
+
+    /// <summary>Drift into a shell: the pane's command is a shell the runtime does not accept.</summary>
+    public static bool IsDriftIntoShell(FleetRuntime runtime, string? paneCommand)
+        => paneCommand is { Length: > 0 } c && Shells.Contains(c) && !IsAcceptable(runtime, c);
+
     /// <summary>"pi or node", "claude, node or a version number".</summary>
     public static string DescribeExpected(IReadOnlyList<string> entries)
     {

@@ -206,12 +206,17 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         d.PanePid = pane.Pid;
         d.PaneCommand = pane.Command;
         if (pane.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {pane.PaneId} is dead"); return; }
-        // A pane that runs something other than the runtime (drift: typically a shell after the runtime exited) gets
-        // nothing: a shell would run the message as a command line, and no input area would ever prove anything.
+        // A drifted pane that runs a shell (the runtime exited to the shell it ran in) gets nothing: the shell would run the
+        // message as a command line. Other drift (a runtime whose roster entry lacks the name tmux shows, e.g. a Python
+        // launcher seen as python3) is only noted: the input-area verification still judges the delivery.
         if (DriftRules.Evaluate(d.Runtime, pane.Command, paneAlive: true) is (true, var drift))
         {
-            d.Fail(FleetSendStatus.Drifted, $"pane {pane.PaneId} runs {drift}; nothing was typed");
-            return;
+            if (DriftRules.IsDriftIntoShell(d.Runtime, pane.Command))
+            {
+                d.Fail(FleetSendStatus.Drifted, $"pane {pane.PaneId} runs the shell {drift}; nothing was typed, since the shell would run it as a command");
+                return;
+            }
+            Verbose?.Invoke($"{d.Request.Agent.Name}: pane {pane.PaneId} runs {drift}; not a shell, so the message is sent (add it to the runtime's paneCommands if it is the runtime).");
         }
 
         FileLock held;

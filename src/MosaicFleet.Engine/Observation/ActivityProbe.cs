@@ -70,7 +70,7 @@ public sealed class ActivityWaiter
 
     public int Total { get; }
 
-    /// <summary>How long an agent may stay without a live pane (Missing, Dead, Unreachable) before the wait gives up on
+    /// <summary>How long an agent may stay without a live pane (Missing or Dead) before the wait gives up on
     /// it (<see cref="TakeGivenUp"/>): long enough for a unit that is still starting the session, far shorter than
     /// waiting out the whole timeout for an agent that cannot become idle.</summary>
     public TimeSpan NotRunningGrace { get; init; } = TimeSpan.FromSeconds(10);
@@ -122,7 +122,9 @@ public sealed class ActivityWaiter
             p.LastHash = capture is null ? null : ActivityRules.Hash(capture);
             p.LastPaneId = agent.PaneId;
             p.LastAgent = agent;
-            if (agent.Status != FleetAgentStatus.Running)
+            // Missing or Dead for NotRunningGrace: given up. Unreachable is the host's state, not the agent's, and may pass
+            // (a network blip): it is waited for until the timeout, whose error names the agent.
+            if (agent.Status is FleetAgentStatus.Missing or FleetAgentStatus.Dead)
             {
                 p.NotRunningSince ??= now;
                 if (now - p.NotRunningSince.Value >= NotRunningGrace)

@@ -31,6 +31,9 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
     /// <summary>Whether the action starts a runtime (so stale installed settings are worth a warning).</summary>
     protected virtual bool Launches => true;
 
+    /// <summary>Whether acting on this agent launches its runtime (Start leaves a running agent alone).</summary>
+    protected virtual bool LaunchesFor(AgentState state) => Launches;
+
     protected abstract Task<IReadOnlyList<string>> ActAsync(AgentControl control, AgentState state, LifecycleMode mode, CancellationToken ct);
 
     protected override void ProcessRecord() => _names.AddRange(Name);
@@ -41,6 +44,7 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
         var selected = SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList());
         if (selected.Count == 0) return;
         var done = new List<FleetAgentSpec>();
+        var launched = new List<FleetAgentSpec>();
         // Host by host, in the order the agents were selected: a host that cannot be reached is one
         // error (its name as target) and its agents are skipped; the other hosts go ahead.
         foreach (var group in selected.GroupBy(a => a.Host, StringComparer.Ordinal))
@@ -50,7 +54,7 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
                 var setup = HostSetup(group.Key);
                 var control = new AgentControl(setup.Builder, setup.Files);
                 var states = Await(control.ReadAsync(group.ToList(), StopToken));
-                foreach (var state in states) Act(control, state, done);
+                foreach (var state in states) Act(control, state, done, launched);
             }
             catch (FleetHostException ex)
             {
@@ -63,12 +67,14 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
             }
         }
         if (done.Count == 0) return;
-        if (Launches)
+        if (launched.Count > 0)
         {
             // A moment after the launch: a runtime that is not installed, or crashes at once, is an error, not a start.
-            var settled = Await(StartCheck.ReadSettledAsync(Context, done, StopToken));
+            // (PassThru reads every agent acted on; only the launched ones are judged.)
+            var settled = Await(StartCheck.ReadSettledAsync(Context, PassThru ? done : launched, StopToken));
             WriteSnapshotDiagnostics(settled);
-            foreach (var agent in settled.Agents)
+            var judged = new HashSet<string>(launched.Select(a => a.Name), StringComparer.Ordinal);
+            foreach (var agent in settled.Agents.Where(a => judged.Contains(a.Name)))
             {
                 if (StartCheck.ExitedAtStart(agent) is not { } message) continue;
                 WriteError(new ErrorRecord(new InvalidOperationException(message), ExitedAtStartId, ErrorCategory.InvalidResult, agent.Name)
@@ -91,7 +97,7 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
 
     public const string ExitedAtStartId = "AgentExitedAtStart";
 
-    private void Act(AgentControl control, AgentState state, List<FleetAgentSpec> done)
+    private void Act(AgentControl control, AgentState state, List<FleetAgentSpec> done, List<FleetAgentSpec> launched)
     {
         var mode = AgentControl.ModeFor(state, Direct);
         var how = mode == LifecycleMode.Systemd ? $"through systemd ({Engine.Systemd.SystemctlShow.AgentUnit(state.Agent.Name)})" : "directly in tmux";
@@ -105,6 +111,7 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
             }
             foreach (var note in Await(ActAsync(control, state, mode, StopToken))) WriteVerbose(note);
             done.Add(state.Agent);
+            if (LaunchesFor(state)) launched.Add(state.Agent);
         }
         catch (Exception ex) when (AgentError(ex, state.Agent.Name) is { } record)
         {
@@ -120,6 +127,9 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
 public sealed class StartFleetAgentCommand : AgentLifecycleCommand
 {
     protected override string ActionName => "Start";
+
+    // Starting a running agent does nothing.
+    protected override bool LaunchesFor(AgentState state) => !state.Running;
 
     protected override Task<IReadOnlyList<string>> ActAsync(AgentControl control, AgentState state, LifecycleMode mode, CancellationToken ct)
         => control.StartAsync(state, mode, ct);

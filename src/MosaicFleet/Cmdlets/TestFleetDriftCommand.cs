@@ -23,6 +23,7 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AgentNameCompleter))]
+    [Alias("Agent")]
     public string[]? Name { get; set; }
 
     /// <summary>Agents from Get-FleetAgent.</summary>
@@ -47,6 +48,12 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
         // Every pipeline object failed to bind (agents piped with -Name given): the -Name of the command line still
         // counts, never "every agent".
         if (!_processed && _commandLineNames is not null) _names.AddRange(_commandLineNames);
+        // An empty pipeline (an empty file, a filter that matched nothing) checks nothing: never "every agent".
+        if (MyInvocation.ExpectingInput && !_processed && _commandLineNames is null)
+        {
+            if (Quiet) WriteObject(false);
+            return;
+        }
         var agents = _agents;
         if (ParameterSetName == ByNameSet)
         {

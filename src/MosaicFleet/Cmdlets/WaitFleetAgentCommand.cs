@@ -89,8 +89,6 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
             foreach (var agent in reached) WriteObject(WithActivityView(agent));
             foreach (var agent in waiter.TakeGivenUp())
             {
-                // An unreachable host already has its one FleetHostUnreachable error.
-                if (agent.Status == FleetAgentStatus.Unreachable) continue;
                 var why = agent.Status == FleetAgentStatus.Missing ? "it has no tmux session" : $"its status is {agent.Status}";
                 var message = $"Not waiting for agent '{agent.Name}' to be {target}: {why} (for {waiter.NotRunningGrace.TotalSeconds:0} s).";
                 WriteError(new ErrorRecord(new InvalidOperationException(message), NotRunningId, ErrorCategory.ResourceUnavailable, agent.Name)

@@ -98,7 +98,7 @@ public abstract class FleetSendCmdlet : FleetCmdlet
             FleetSendStatus.NotAccepted => ("MessageNotAccepted", ErrorCategory.OperationTimeout, "was not seen leaving the input area"),
             FleetSendStatus.NoSession => ("AgentNoSession", ErrorCategory.ObjectNotFound, "was not sent: the agent has no tmux session"),
             FleetSendStatus.PaneDead => ("AgentPaneDead", ErrorCategory.ResourceUnavailable, "was not delivered: the agent's pane is dead"),
-            FleetSendStatus.Drifted => ("AgentDrifted", ErrorCategory.InvalidOperation, "was not sent: the agent's pane does not run its runtime"),
+            FleetSendStatus.Drifted => ("AgentDrifted", ErrorCategory.InvalidOperation, "was not sent: the agent's pane runs a shell, not its runtime"),
             FleetSendStatus.Unreachable => (FleetQuery.UnreachableId, ErrorCategory.ConnectionError, $"was not sent: host {r.Host} could not be reached"),
             _ => null,
         };
@@ -113,7 +113,7 @@ public abstract class FleetSendCmdlet : FleetCmdlet
                     FleetSendStatus.NotSubmitted => "Look at the pane (Get-FleetAgentOutput): a menu or dialog may have taken the submit key. Do not send the message again; submit it in the pane.",
                     FleetSendStatus.NotAccepted => "Look at the pane (Get-FleetAgentOutput) before sending again: the agent may be busy, and the message may still arrive.",
                     FleetSendStatus.NoSession or FleetSendStatus.PaneDead => "Start or restart the agent, then send again.",
-                    FleetSendStatus.Drifted => "Look at the pane (Get-FleetAgentOutput, Test-FleetDrift); restart the agent (Restart-FleetAgent), then send again.",
+                    FleetSendStatus.Drifted => "Look at the pane (Get-FleetAgentOutput, Test-FleetDrift). If the runtime exited, restart the agent (Restart-FleetAgent) and send again; if that shell IS how the runtime runs, add it to the runtime's paneCommands in the roster.",
                     _ => "Check the host's ssh connection, then send again.",
                 },
             },

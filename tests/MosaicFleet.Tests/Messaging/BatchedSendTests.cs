@@ -337,7 +337,7 @@ public sealed class BatchedSenderTests : IDisposable
         panes[1].Command = "bash";
         var results = await Sender(roster, tmux, log).SendAsync(Requests(roster, n => "$(touch /tmp/x) for " + n), CancellationToken.None);
         Assert.Equal([FleetSendStatus.Accepted, FleetSendStatus.Drifted, FleetSendStatus.Accepted], results.Select(r => r.Status));
-        Assert.Equal("pane %1 runs bash (expected fake); nothing was typed", results[1].Detail);
+        Assert.Equal("pane %1 runs the shell bash (expected fake); nothing was typed, since the shell would run it as a command", results[1].Detail);
         Assert.Equal(0, panes[1].Pastes);
         Assert.Empty(panes[1].Received);
         Assert.Empty(panes[1].Draft);
@@ -347,6 +347,24 @@ public sealed class BatchedSenderTests : IDisposable
         List<FleetMessageLogEntry> entries;
         while ((entries = (await log.ReadAsync(CancellationToken.None)).Entries).Count < 3 && DateTime.UtcNow < deadline) await Task.Delay(20);
         Assert.Equal("Drifted", Assert.Single(entries, e => e.Agent == "b").Status);
+    }
+
+    [Fact]
+    public async Task Drift_that_is_not_a_shell_is_sent_and_verified_as_usual()
+    {
+        // A runtime whose roster entry lacks the name tmux shows (a Python launcher seen as python3): not refused.
+        var (roster, tmux, panes, log) = Fleet("a");
+        panes[0].Command = "python3";
+        var notes = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var sender = new MessageSender(new FleetContext(roster, tmux, _ => null), new SendOptions
+        {
+            Timeout = TimeSpan.FromSeconds(3), PollInterval = TimeSpan.FromMilliseconds(10), RetryAfter = TimeSpan.FromMilliseconds(300),
+            DraftWait = TimeSpan.FromMilliseconds(300), LockDirectory = Path.Combine(_dir, "locks"),
+        }, log) { Verbose = notes.Enqueue };
+        var results = await sender.SendAsync(Requests(roster, _ => "hello"), CancellationToken.None);
+        Assert.Equal(FleetSendStatus.Accepted, results[0].Status);
+        Assert.Equal(["[op] hello"], panes[0].Received);
+        Assert.Contains(notes, n => n.Contains("runs python3 (expected fake); not a shell"));
     }
 
     [Fact]
