@@ -604,13 +604,26 @@ public sealed class GuardedPasteOnRealTmuxTests : IDisposable
         => await ProcessRunner.Instance.RunAsync(new CommandSpec(["tmux", "-u", "-L", _socket, .. args], TimeSpan.FromSeconds(10)), CancellationToken.None);
 
     /// <summary>The send's guarded paste list of <paramref name="text"/> into the panes, run on the real server.</summary>
-    private async Task<(CommandResult Result, int Visited, bool[] Pasted)> PasteAsync(string text, params string[] panes)
+    private Task<(CommandResult Result, int Visited, bool[] Pasted)> PasteAsync(string text, params string[] panes) => PasteAsync(text, panes, null, null);
+
+    private async Task<(CommandResult Result, int Visited, bool[] Pasted)> PasteAsync(string text, string[] panes, IReadOnlyList<int?>? pids, IReadOnlyList<string?>? commands)
     {
         var marker = SendCommands.NewMarker();
-        var argv = SendCommands.LoadAndPasteMany(new TmuxCommand(_socket, forceUtf8: true), "mosaic-test-buffer", panes, marker);
+        var argv = SendCommands.LoadAndPasteMany(new TmuxCommand(_socket, forceUtf8: true), "mosaic-test-buffer", panes, marker, pids, commands);
         var r = await ProcessRunner.Instance.RunAsync(new CommandSpec(argv, TimeSpan.FromSeconds(10), text), CancellationToken.None);
         var (visited, pasted) = SendCommands.ParsePasteMany(r.Stdout, marker, panes.Length);
         return (r, visited, pasted);
+    }
+
+    /// <summary>Sessions a (%0) and b (%1) running cat, once tmux shows cat as both panes' command; their pane pids.</summary>
+    private async Task<List<int>> StartTwoCatsAsync()
+    {
+        Assert.True((await Tmux("new-session", "-d", "-s", "a", "-x", "80", "-y", "10", "cat")).Success);
+        Assert.True((await Tmux("new-session", "-d", "-s", "b", "-x", "80", "-y", "10", "cat")).Success);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!(await Tmux("list-panes", "-a", "-F", "#{pane_current_command}")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).All(c => c == "cat") && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        return (await Tmux("list-panes", "-a", "-F", "#{pane_pid}")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
     }
 
     [Fact]
@@ -644,13 +657,8 @@ public sealed class GuardedPasteOnRealTmuxTests : IDisposable
     [Fact]
     public async Task A_pane_whose_pid_differs_from_the_resolved_one_is_skipped_on_a_real_server()
     {
-        Assert.True((await Tmux("new-session", "-d", "-s", "a", "-x", "80", "-y", "10", "cat")).Success);
-        Assert.True((await Tmux("new-session", "-d", "-s", "b", "-x", "80", "-y", "10", "cat")).Success);
-        var marker = SendCommands.NewMarker();
-        var pids = (await Tmux("list-panes", "-a", "-F", "#{pane_pid}")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
-        var argv = SendCommands.LoadAndPasteMany(new TmuxCommand(_socket, forceUtf8: true), "mosaic-test-buffer", ["%0", "%1"], marker, [pids[0], pids[1] + 100000]);
-        var r = await ProcessRunner.Instance.RunAsync(new CommandSpec(argv, TimeSpan.FromSeconds(10), "hi"), CancellationToken.None);
-        var (visited, pasted) = SendCommands.ParsePasteMany(r.Stdout, marker, 2);
+        var pids = await StartTwoCatsAsync();
+        var (r, visited, pasted) = await PasteAsync("hi", ["%0", "%1"], [pids[0], pids[1] + 100000], null);
         Assert.True(r.Success, r.Describe());
         Assert.Equal(2, visited);
         Assert.Equal([true, false], pasted);
@@ -660,16 +668,8 @@ public sealed class GuardedPasteOnRealTmuxTests : IDisposable
     public async Task A_pane_whose_command_differs_from_the_resolved_one_is_skipped_on_a_real_server()
     {
         // Same pid, other command: the runtime ran inside a shell and exited back to it while the send waited.
-        Assert.True((await Tmux("new-session", "-d", "-s", "a", "-x", "80", "-y", "10", "cat")).Success);
-        Assert.True((await Tmux("new-session", "-d", "-s", "b", "-x", "80", "-y", "10", "cat")).Success);
-        var marker = SendCommands.NewMarker();
-        var pids = (await Tmux("list-panes", "-a", "-F", "#{pane_pid}")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!(await Tmux("list-panes", "-a", "-F", "#{pane_current_command}")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).All(c => c == "cat") && DateTime.UtcNow < deadline)
-            await Task.Delay(50);
-        var argv = SendCommands.LoadAndPasteMany(new TmuxCommand(_socket, forceUtf8: true), "mosaic-test-buffer", ["%0", "%1"], marker, [pids[0], pids[1]], ["cat", "pi"]);
-        var r = await ProcessRunner.Instance.RunAsync(new CommandSpec(argv, TimeSpan.FromSeconds(10), "hi"), CancellationToken.None);
-        var (visited, pasted) = SendCommands.ParsePasteMany(r.Stdout, marker, 2);
+        var pids = await StartTwoCatsAsync();
+        var (r, visited, pasted) = await PasteAsync("hi", ["%0", "%1"], [pids[0], pids[1]], ["cat", "pi"]);
         Assert.True(r.Success, r.Describe());
         Assert.Equal(2, visited);
         Assert.Equal([true, false], pasted);
