@@ -112,7 +112,7 @@ function Invoke-PesterSuite {
     if (Test-Path $summaryFile) {
         $s = Get-Content -Raw $summaryFile | ConvertFrom-Json
         $summary.Passed = [int]$s.Passed; $summary.Failed = [int]$s.Failed; $summary.Skipped = [int]$s.Skipped
-        if ($s.PSObject.Properties['FailedNames']) { $summary.FailedNames = [string[]] @($s.FailedNames | ForEach-Object { "Pester: $_" }) }
+        if ($s.PSObject.Properties['FailedNames']) { $summary.FailedNames = [string[]] @($s.FailedNames | ForEach-Object { "Pester: $(Get-FirstLine $_)" }) }
     }
     if ($code -ne 0 -and $summary.Failed -eq 0) { $summary.Failed = 1 }
     $summary

@@ -41,12 +41,8 @@ try {
 
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
 $failedNames = @(
-    foreach ($t in $result.Failed) {
-        $message = if ($t.ErrorRecord) { "$($t.ErrorRecord[0])" } else { '' }
-        $line = @($message -split "`r?`n" | Where-Object { $_.Trim() })[0]
-        if ($line -and $line.Length -gt 300) { $line = $line.Substring(0, 300) + '...' }
-        '{0}: {1}' -f $t.ExpandedPath, $line
-    }
+    # Whole messages: build.ps1 shows the first line of each (Get-FirstLine).
+    foreach ($t in $result.Failed) { '{0}: {1}' -f $t.ExpandedPath, $(if ($t.ErrorRecord) { "$($t.ErrorRecord[0])" } else { '' }) }
     foreach ($b in @($result.FailedBlocks) + @($result.FailedContainers)) { if ($b) { '{0}: {1}' -f $b.Name, "$($b.ErrorRecord | Select-Object -First 1)" } }
 )
 [pscustomobject]@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount; FailedNames = $failedNames } |

@@ -38,9 +38,6 @@ public static class DriftRules
         "sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "fish", "tcsh", "csh", "busybox", "nu", "xonsh", "elvish", "pwsh", "powershell",
     };
 
-    /// <summary>Drift into a shell: the pane's command is a shell the runtime does not accept.</summary>
-    public static bool IsDriftIntoShell(FleetRuntime runtime, string? paneCommand)
-        => paneCommand is { Length: > 0 } c && Shells.Contains(c) && !IsAcceptable(runtime, c);
 
     /// <summary>"pi or node", "claude, node or a version number".</summary>
     public static string DescribeExpected(IReadOnlyList<string> entries)

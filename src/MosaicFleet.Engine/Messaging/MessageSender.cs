@@ -211,7 +211,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         // launcher seen as python3) is only noted: the input-area verification still judges the delivery.
         if (DriftRules.Evaluate(d.Runtime, pane.Command, paneAlive: true) is (true, var drift))
         {
-            if (DriftRules.IsDriftIntoShell(d.Runtime, pane.Command))
+            if (DriftRules.Shells.Contains(pane.Command!))
             {
                 d.Fail(FleetSendStatus.Drifted, $"pane {pane.PaneId} runs the shell {drift}; nothing was typed, since the shell would run it as a command");
                 return;

@@ -66,33 +66,27 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
                 WriteError(new ErrorRecord(ex, "UnitFileReadFailed", ErrorCategory.ReadError, group.Key));
             }
         }
-        if (done.Count == 0) return;
-        if (launched.Count > 0)
+        // One more read: of every agent acted on for -PassThru, else of the launched ones only. After a launch it comes a
+        // moment later, so a runtime that is not installed, or crashes at once, is an error, not a start.
+        var read = PassThru ? done : launched;
+        if (read.Count == 0) return;
+        var snapshot = Await(launched.Count > 0
+            ? StartCheck.ReadSettledAsync(Context, read, StopToken)
+            : new FleetQuery(Context).GetAgentsAsync(read, StopToken));
+        WriteSnapshotDiagnostics(snapshot);
+        var judged = new HashSet<string>(launched.Select(a => a.Name), StringComparer.Ordinal);
+        foreach (var agent in snapshot.Agents.Where(a => judged.Contains(a.Name)))
         {
-            // A moment after the launch: a runtime that is not installed, or crashes at once, is an error, not a start.
-            // (PassThru reads every agent acted on; only the launched ones are judged.)
-            var settled = Await(StartCheck.ReadSettledAsync(Context, PassThru ? done : launched, StopToken));
-            WriteSnapshotDiagnostics(settled);
-            var judged = new HashSet<string>(launched.Select(a => a.Name), StringComparer.Ordinal);
-            foreach (var agent in settled.Agents.Where(a => judged.Contains(a.Name)))
+            if (StartCheck.ExitedAtStart(agent) is not { } message) continue;
+            WriteError(new ErrorRecord(new InvalidOperationException(message), ExitedAtStartId, ErrorCategory.InvalidResult, agent.Name)
             {
-                if (StartCheck.ExitedAtStart(agent) is not { } message) continue;
-                WriteError(new ErrorRecord(new InvalidOperationException(message), ExitedAtStartId, ErrorCategory.InvalidResult, agent.Name)
+                ErrorDetails = new ErrorDetails(message)
                 {
-                    ErrorDetails = new ErrorDetails(message)
-                    {
-                        RecommendedAction = $"Read its last output (Get-FleetAgentOutput {agent.Name}) and check the runtime's command and PATH (Initialize-Fleet checks them).",
-                    },
-                });
-            }
-            if (PassThru) foreach (var agent in settled.Agents) WriteObject(agent);
+                    RecommendedAction = $"Read its last output (Get-FleetAgentOutput {agent.Name}) and check the runtime's command and PATH (Initialize-Fleet checks them).",
+                },
+            });
         }
-        else if (PassThru)
-        {
-            var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(done, StopToken));
-            WriteSnapshotDiagnostics(snapshot);
-            foreach (var agent in snapshot.Agents) WriteObject(agent);
-        }
+        if (PassThru) foreach (var agent in snapshot.Agents) WriteObject(agent);
     }
 
     public const string ExitedAtStartId = "AgentExitedAtStart";

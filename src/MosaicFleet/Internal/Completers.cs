@@ -120,7 +120,7 @@ public sealed class RuntimeCompleter : RosterCompleter
 /// <summary>"local" and the roster's hosts.</summary>
 public sealed class HostNameCompleter : RosterCompleter
 {
-    protected override IEnumerable<string> Values(FleetRoster roster) => roster.Hosts.Keys.Prepend("local");
+    protected override IEnumerable<string> Values(FleetRoster roster) => roster.Hosts.Keys.Prepend(Engine.Processes.FleetHost.LocalName);
 }
 
 public sealed class ClassNameCompleter : RosterCompleter
