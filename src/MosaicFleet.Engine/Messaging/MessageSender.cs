@@ -45,6 +45,10 @@ public sealed class SendOptions
 
     /// <summary>The lock directory (default: $XDG_RUNTIME_DIR/mosaic-fleet/locks).</summary>
     public string? LockDirectory { get; init; }
+
+    /// <summary>-Force: type into a drifted pane that runs no known shell (a runtime whose pane command the profile lacks),
+    /// and over a draft already in the input area. Never into a shell, never into a dialog.</summary>
+    public bool Force { get; init; }
 }
 
 /// <summary>Where a send stands: deliveries ended of the total, and the agents still pending (in request order).</summary>
@@ -200,24 +204,14 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
     private async Task TypeAsync(Delivery d, SendRun run, CancellationToken ct)
     {
         var host = d.Request.Agent.Host;
+        if (!RefuseControlBytes(d)) return;
         var pane = await run.Resolve.RunAsync(host, d).ConfigureAwait(false);
         if (pane is null) return;
         d.PaneId = pane.PaneId;
         d.PanePid = pane.Pid;
         d.PaneCommand = pane.Command;
         if (pane.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {pane.PaneId} is dead"); return; }
-        // A drifted pane that runs a shell (the runtime exited to the shell it ran in) gets nothing: the shell would run the
-        // message as a command line. Other drift (a runtime whose roster entry lacks the name tmux shows, e.g. a Python
-        // launcher seen as python3) is only noted: the input-area verification still judges the delivery.
-        if (DriftRules.Evaluate(d.Runtime, pane.Command, paneAlive: true) is (true, var drift))
-        {
-            if (DriftRules.Shells.Contains(pane.Command!))
-            {
-                d.Fail(FleetSendStatus.Drifted, $"pane {pane.PaneId} runs the shell {drift}; nothing was typed, since the shell would run it as a command");
-                return;
-            }
-            Verbose?.Invoke($"{d.Request.Agent.Name}: pane {pane.PaneId} runs {drift}; not a shell, so the message is sent (add it to the runtime's paneCommands if it is the runtime).");
-        }
+        if (!RefuseDrift(d, pane)) return;
 
         FileLock held;
         try
@@ -226,12 +220,12 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         }
         catch (TimeoutException ex)
         {
-            d.Fail(FleetSendStatus.NotAccepted, "nothing was typed: " + ex.Message);
+            d.Fail(FleetSendStatus.NotSent, "nothing was typed: another sender held the agent's lock: " + ex.Message);
             return;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            d.Fail(FleetSendStatus.NotAccepted, "nothing was typed: the agent's lock file cannot be opened: " + ex.Message);
+            d.Fail(FleetSendStatus.NotSent, "nothing was typed: the agent's lock file cannot be opened: " + ex.Message);
             return;
         }
         using (held)
@@ -240,7 +234,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             {
                 // The baseline is taken under the lock, so no other sender's draft is in it.
                 var (baseline, failure) = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
-                if (baseline is null) { FailProbe(d, failure!); return; }
+                if (baseline is null) { FailProbe(d, failure!, typed: false); return; }
                 if (baseline.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
                 var area = InputArea.Find(baseline.Screen, d.Runtime.InputPattern);
                 var needle = InputArea.Needle(d.Request.TypedText);
@@ -296,6 +290,37 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         }
     }
 
+    /// <summary>Step: text that could act in the pane instead of arriving as text (a control byte other than tab and a line
+    /// break: ESC would end the bracketed paste early, ^C would interrupt) is never typed (see <see cref="MessageText"/>).
+    /// The cmdlets refuse such text before it gets here; this holds for every caller (a roster's resetCommand too).</summary>
+    private static bool RefuseControlBytes(Delivery d)
+    {
+        var why = MessageText.Refusal(d.Request.TypedText) ?? (d.Request.Source is { } s ? MessageText.Refusal(s, singleLine: true) : null);
+        if (why is null) return true;
+        d.Fail(FleetSendStatus.NotSent, $"nothing was typed: the text holds {why}; control characters other than tab and line breaks are refused");
+        return false;
+    }
+
+    /// <summary>Step: a drifted pane (not running one of its runtime's paneCommands) gets nothing, whatever it runs: a shell
+    /// under any name would run the message as a command line. -Force types anyway into a pane whose command the runtime's
+    /// profile lacks (a Python launcher seen as python3), but never into a known shell.</summary>
+    private bool RefuseDrift(Delivery d, PaneRef pane)
+    {
+        if (DriftRules.Evaluate(d.Runtime, pane.Command, paneAlive: true) is not (true, var drift)) return true;
+        if (DriftRules.Shells.Contains(pane.Command!))
+        {
+            d.Fail(FleetSendStatus.Drifted, $"pane {pane.PaneId} runs the shell {drift}; nothing was typed, since the shell would run it as a command");
+            return false;
+        }
+        if (options.Force)
+        {
+            Verbose?.Invoke($"{d.Request.Agent.Name}: pane {pane.PaneId} runs {drift}; typing anyway (-Force).");
+            return true;
+        }
+        d.Fail(FleetSendStatus.Drifted, $"pane {pane.PaneId} runs {drift}; nothing was typed, since it is not the runtime (add it to the runtime's paneCommands if it is, or use -Force)");
+        return false;
+    }
+
     /// <summary>One call per host resolves every session of the batch (list-panes -a): a session that is not there is
     /// NoSession, and a failed call fails each delivery as it reads.</summary>
     private async Task<IReadOnlyList<PaneRef?>> ResolveBatchAsync(string host, IReadOnlyList<Delivery> batch, CancellationToken ct)
@@ -309,7 +334,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             {
                 if (Unreached(d, r) is { } unreached) d.Fail(unreached, r.DescribeWithoutOutput());
                 else if (SendCommands.Classify(r.Stderr) == TmuxFailure.NoSession) d.Fail(FleetSendStatus.NoSession, NoSession(d) + ": " + r.Stderr.Trim());
-                else d.Fail(FleetSendStatus.NotAccepted, r.DescribeWithoutOutput());
+                else d.Fail(FleetSendStatus.NotSent, "nothing was typed: the pane could not be resolved: " + r.DescribeWithoutOutput());
             }
             return batch.Select(_ => (PaneRef?)null).ToList();
         }
@@ -370,7 +395,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                 else if (uncertain)
                     d.Fail(unreached ?? FleetSendStatus.NotAccepted, "the paste may or may not have run (not retried): " + r.DescribeWithoutOutput());
                 else
-                    d.Fail(FleetSendStatus.NotAccepted, "the paste failed (not retried): " + r.DescribeWithoutOutput());
+                    d.Fail(FleetSendStatus.NotSent, "nothing was typed: the paste did not run: " + r.DescribeWithoutOutput());
             }
         })).ConfigureAwait(false);
         return batch.Select(d => pasted.ContainsKey(d)).ToList();
@@ -541,11 +566,15 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         return seen;
     }
 
-    private static void FailProbe(Delivery d, CommandResult r)
+    /// <summary>A capture that failed. Before anything was typed (<paramref name="typed"/> false) a failure that is not
+    /// about the pane or the host is NotSent, and says so.</summary>
+    private static void FailProbe(Delivery d, CommandResult r, bool typed = true)
     {
-        if (r.Success) { d.Fail(FleetSendStatus.NotAccepted, "could not read the pane"); return; }
+        var (other, prefix) = typed ? (FleetSendStatus.NotAccepted, "") : (FleetSendStatus.NotSent, "nothing was typed: ");
+        if (r.Success) { d.Fail(other, prefix + "could not read the pane"); return; }
         var kind = SendCommands.Classify(r.Stderr);
-        d.Fail(kind is TmuxFailure.PaneGone or TmuxFailure.NoSession ? FleetSendStatus.PaneDead : Unreached(d, r) ?? FleetSendStatus.NotAccepted, r.DescribeWithoutOutput());
+        var status = kind is TmuxFailure.PaneGone or TmuxFailure.NoSession ? FleetSendStatus.PaneDead : Unreached(d, r) ?? other;
+        d.Fail(status, (status == other ? prefix : "") + r.DescribeWithoutOutput());
     }
 
     private async Task DeleteBufferAsync(Delivery d, string buffer)
