@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Engine.Observation;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Tmux;
 
@@ -49,6 +50,12 @@ public sealed class SendOptions
     /// <summary>-Force: type into a drifted pane that runs no known shell (a runtime whose pane command the profile lacks),
     /// and over a draft already in the input area. Never into a shell, never into a dialog.</summary>
     public bool Force { get; init; }
+
+    /// <summary>-WaitForIdle: before typing, wait (without the agent's lock) until the agent is Idle and shows no dialog.</summary>
+    public bool WaitForIdle { get; init; }
+
+    /// <summary>How long -WaitForIdle waits.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>Where a send stands: deliveries ended of the total, and the agents still pending (in request order).</summary>
@@ -213,35 +220,122 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         if (pane.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {pane.PaneId} is dead"); return; }
         if (!RefuseDrift(d, pane)) return;
 
-        FileLock held;
+        var wait = options.WaitForIdle ? Stopwatch.StartNew() : null;
+        while (true)
+        {
+            // -WaitForIdle: wait for Idle (and no dialog) WITHOUT the agent's lock, so another sender is not held up.
+            string? idleScreen = null;
+            if (wait is not null && (idleScreen = await WaitForIdleAsync(d, run, wait, ct).ConfigureAwait(false)) is null) return;
+            if (await LockAsync(d, run, ct).ConfigureAwait(false) is not { } held) return;
+            using (held)
+            {
+                // The look before typing is taken under the lock, so no other sender's draft is in it; it is also the
+                // verification's baseline.
+                var (baseline, failure) = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
+                if (baseline is null) { FailProbe(d, failure!, typed: false); return; }
+                if (baseline.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
+                if (LookBeforeTyping(d, baseline.Screen, idleScreen) is { } refused)
+                {
+                    // With -WaitForIdle and time left, a pane that changed again (a dialog came up, the agent got busy)
+                    // since the wait saw it idle is waited for again, the lock released meanwhile.
+                    if (wait is not null && refused.Status is FleetSendStatus.Blocked or FleetSendStatus.NotSent && wait.Elapsed < options.IdleTimeout)
+                    {
+                        Verbose?.Invoke($"{d.Request.Agent.Name}: {refused.Detail}; waiting again.");
+                        continue;
+                    }
+                    d.Fail(refused.Status, refused.Detail);
+                    return;
+                }
+                if (options.Verify)
+                {
+                    var area = InputArea.Find(baseline.Screen, d.Runtime.InputPattern);
+                    var needle = InputArea.Needle(d.Request.TypedText);
+                    var count = InputArea.Count(area, needle);
+                    d.Verification = new DraftVerification(needle, count, provable: count.Needles == 0 && needle.Length > 0);
+                }
+                await TypeUnderLockAsync(d, run, ct).ConfigureAwait(false);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Step: the agent's lock (another sender's keystrokes never mix with ours). Null when it was not taken: the
+    /// delivery is NotSent, and says nothing was typed.</summary>
+    private async Task<FileLock?> LockAsync(Delivery d, SendRun run, CancellationToken ct)
+    {
         try
         {
-            held = await FileLock.AcquireAsync(AgentLocks.PathFor(run.LockDir, context.Roster.Tenant, host, d.Request.Agent.Name), options.LockTimeout, ct).ConfigureAwait(false);
+            return await FileLock.AcquireAsync(AgentLocks.PathFor(run.LockDir, context.Roster.Tenant, d.Request.Agent.Host, d.Request.Agent.Name), options.LockTimeout, ct).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {
             d.Fail(FleetSendStatus.NotSent, "nothing was typed: another sender held the agent's lock: " + ex.Message);
-            return;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             d.Fail(FleetSendStatus.NotSent, "nothing was typed: the agent's lock file cannot be opened: " + ex.Message);
-            return;
         }
-        using (held)
-        {
-            if (options.Verify)
-            {
-                // The baseline is taken under the lock, so no other sender's draft is in it.
-                var (baseline, failure) = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
-                if (baseline is null) { FailProbe(d, failure!, typed: false); return; }
-                if (baseline.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
-                var area = InputArea.Find(baseline.Screen, d.Runtime.InputPattern);
-                var needle = InputArea.Needle(d.Request.TypedText);
-                var count = InputArea.Count(area, needle);
-                d.Verification = new DraftVerification(needle, count, provable: count.Needles == 0 && needle.Length > 0);
-            }
+        return null;
+    }
 
+    /// <summary>Step, under the lock, on the screen as it is right before typing: what must stop the delivery. A dialog or
+    /// menu (the runtime's waitingPattern) is Blocked: text and a submit key there would pick an option. After
+    /// -WaitForIdle (<paramref name="idleScreen"/>: the screen the wait saw idle) a screen that changed since is NotSent
+    /// (the agent is busy again).</summary>
+    private (FleetSendStatus Status, string Detail)? LookBeforeTyping(Delivery d, string screen, string? idleScreen)
+    {
+        if (Dialog(d.Runtime, screen) is { } dialog)
+            return (FleetSendStatus.Blocked, "the pane shows a dialog or menu (the runtime's waitingPattern matched); nothing was typed. It shows: " + dialog);
+        if (idleScreen is not null && !string.Equals(ActivityRules.Hash(idleScreen), ActivityRules.Hash(screen), StringComparison.Ordinal))
+            return (FleetSendStatus.NotSent, "the agent was busy again when its lock was taken; nothing was typed");
+        return null;
+    }
+
+    /// <summary>The dialog's text when the runtime's waitingPattern matches the screen's bottom lines (as Get-FleetAgent's
+    /// Activity Waiting): those lines, blank ones and box borders dropped, joined with " | "; else null.</summary>
+    public static string? Dialog(FleetRuntime runtime, string screen)
+    {
+        if (!ActivityRules.Matches(runtime.WaitingPattern, screen)) return null;
+        var lines = ActivityRules.BottomLines(screen).Split('\n')
+            .Select(l => l.Trim().Trim('│', '┃', '║', '╭', '╮', '╰', '╯', '─', '━', '═', '┌', '┐', '└', '┘').Trim())
+            .Where(l => l.Length > 0);
+        return string.Join(" | ", lines);
+    }
+
+    /// <summary>Step (-WaitForIdle): polls the pane, without the agent's lock, until it is Idle (unchanged between two
+    /// looks, no busy or waiting pattern, and stable for the runtime's idleAfterSeconds) and shows no dialog. Returns the
+    /// idle screen; null when the delivery ended: Blocked if a dialog was still up at the timeout, NotSent if the agent
+    /// stayed busy.</summary>
+    private async Task<string?> WaitForIdleAsync(Delivery d, SendRun run, Stopwatch wait, CancellationToken ct)
+    {
+        var tracker = new WaitTracker(FleetAgentActivity.Idle, sentAt: null, ActivityRules.IdleAfterSeconds(d.Runtime), d.Runtime.IdleAfterSeconds ?? 0);
+        string? previous = null;
+        while (true)
+        {
+            var (probe, failure) = await run.Probe.RunAsync(d.Request.Agent.Host, d).ConfigureAwait(false);
+            if (probe is null) { FailProbe(d, failure!, typed: false); return null; }
+            if (probe.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return null; }
+            var activity = ActivityRules.ClassifyAfter(d.Runtime, previous is null ? null : ActivityRules.Hash(previous), probe.Screen);
+            previous = probe.Screen;
+            if (tracker.Observe(activity, context.Clock.GetUtcNow())) return probe.Screen;
+            if (wait.Elapsed >= options.IdleTimeout)
+            {
+                var waited = $"{options.IdleTimeout.TotalSeconds:0.#} s";
+                if (Dialog(d.Runtime, probe.Screen) is { } dialog)
+                    d.Fail(FleetSendStatus.Blocked, $"the pane still showed a dialog or menu after {waited} (-WaitForIdle); nothing was typed. It shows: " + dialog);
+                else
+                    d.Fail(FleetSendStatus.NotSent, $"the agent did not become idle within {waited} (-WaitForIdle; last seen {activity}); nothing was typed");
+                return null;
+            }
+            await Task.Delay(ActivityRules.SampleInterval, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Steps under the lock, once the pane was judged safe to type into: paste, wait for the draft, submit.</summary>
+    private async Task TypeUnderLockAsync(Delivery d, SendRun run, CancellationToken ct)
+    {
+        var host = d.Request.Agent.Host;
+        {
             // From the paste on, the body is never sent again, whatever happens (see PasteBatchAsync).
             if (!await run.Paste.RunAsync((host, d.Request.TypedText), d).ConfigureAwait(false)) return;
 

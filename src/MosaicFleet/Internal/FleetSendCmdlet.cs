@@ -29,6 +29,10 @@ public abstract class FleetSendCmdlet : FleetCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Before typing, wait up to -TimeoutSeconds until the agent is Idle and shows no dialog.</summary>
+    [Parameter]
+    public SwitchParameter WaitForIdle { get; set; }
+
     /// <summary>Sends, then writes one FleetSendResult per request (in order) and an ErrorRecord for each failure.</summary>
     protected void Deliver(IReadOnlyList<SendRequest> requests)
     {
@@ -40,6 +44,8 @@ public abstract class FleetSendCmdlet : FleetCmdlet
             Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
             ThrottleLimit = ThrottleLimit,
             Force = Force,
+            WaitForIdle = WaitForIdle,
+            IdleTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
         }, new MessageLog(MessageLog.DefaultPath(Context.GetEnv, Context.Home)))
         {
             Verbose = t => notes.Enqueue((false, t)),
