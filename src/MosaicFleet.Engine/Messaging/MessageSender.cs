@@ -234,7 +234,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                 var (baseline, failure) = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
                 if (baseline is null) { FailProbe(d, failure!, typed: false); return; }
                 if (baseline.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
-                if (LookBeforeTyping(d, baseline.Screen, idleScreen) is { } refused)
+                if (LookBeforeTyping(d, baseline, idleScreen) is { } refused)
                 {
                     // With -WaitForIdle and time left, a pane that changed again (a dialog came up, the agent got busy)
                     // since the wait saw it idle is waited for again, the lock released meanwhile.
@@ -281,13 +281,20 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
     /// <summary>Step, under the lock, on the screen as it is right before typing: what must stop the delivery. A dialog or
     /// menu (the runtime's waitingPattern) is Blocked: text and a submit key there would pick an option. After
     /// -WaitForIdle (<paramref name="idleScreen"/>: the screen the wait saw idle) a screen that changed since is NotSent
-    /// (the agent is busy again).</summary>
-    private (FleetSendStatus Status, string Detail)? LookBeforeTyping(Delivery d, string screen, string? idleScreen)
+    /// (the agent is busy again). Text already in the input area (<see cref="OperatorDraft"/>) is DraftPresent: the
+    /// message would join someone's unsent draft; -Force types anyway.</summary>
+    private (FleetSendStatus Status, string Detail)? LookBeforeTyping(Delivery d, PaneProbe probe, string? idleScreen)
     {
-        if (Dialog(d.Runtime, screen) is { } dialog)
+        if (Dialog(d.Runtime, probe.Screen) is { } dialog)
             return (FleetSendStatus.Blocked, "the pane shows a dialog or menu (the runtime's waitingPattern matched); nothing was typed. It shows: " + dialog);
-        if (idleScreen is not null && !string.Equals(ActivityRules.Hash(idleScreen), ActivityRules.Hash(screen), StringComparison.Ordinal))
+        if (idleScreen is not null && !string.Equals(ActivityRules.Hash(idleScreen), ActivityRules.Hash(probe.Screen), StringComparison.Ordinal))
             return (FleetSendStatus.NotSent, "the agent was busy again when its lock was taken; nothing was typed");
+        if (OperatorDraft.Find(probe, d.Runtime.InputPattern) is { } draft)
+        {
+            var shown = draft.Length <= 80 ? draft : draft[..79] + "…";
+            if (!options.Force) return (FleetSendStatus.DraftPresent, $"the input area already holds text (an unsent draft): \"{shown}\"; nothing was typed, since the message would join it (-Force types anyway)");
+            Verbose?.Invoke($"{d.Request.Agent.Name}: the input area already holds \"{shown}\"; typing after it (-Force).");
+        }
         return null;
     }
 
