@@ -61,7 +61,16 @@ public abstract class FleetSendCmdlet : FleetCmdlet
             progress.RecordType = ProgressRecordType.Completed;
             WriteProgress(progress);
         }
-        var results = Await(send);
+        IReadOnlyList<FleetSendResult> results;
+        try
+        {
+            results = Await(send);
+        }
+        catch (Engine.IO.UnsafePathException ex)
+        {
+            ThrowTerminatingError(UnsafePath(ex));
+            return;
+        }
         foreach (var (warning, text) in notes)
         {
             if (warning) WriteWarning(text); else WriteVerbose(text);
@@ -91,6 +100,13 @@ public abstract class FleetSendCmdlet : FleetCmdlet
         => new(new InvalidOperationException(message), FleetQuery.UnreachableId, ErrorCategory.ConnectionError, host)
         {
             ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Check the host's ssh connection, then try again." },
+        };
+
+    /// <summary>A lock folder or file of ours that is not safe to use (another user's, not 0700, a symlink): the path as target.</summary>
+    public static ErrorRecord UnsafePath(Engine.IO.UnsafePathException ex)
+        => new(ex, ex.ErrorId, ErrorCategory.SecurityError, ex.Path)
+        {
+            ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = $"Remove {ex.Path} (or set $env:XDG_RUNTIME_DIR to a private directory), then try again." },
         };
 
     /// <summary>The module's one error for a missing tmux (here or on a host): TmuxNotFound, ObjectNotFound, the host as target.</summary>
