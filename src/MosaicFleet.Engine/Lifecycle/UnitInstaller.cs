@@ -159,6 +159,8 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     {
         UnitFileAction.Write => files.WriteAtomic(file.Path, file.Content!, file.Mode, file.DirectoryMode),
         UnitFileAction.Remove => files.Delete(file.Path),
+        // An unchanged env file still gets its folder's mode checked (a 0777 agents folder is made 0700).
+        UnitFileAction.Unchanged when file.DirectoryMode is not null && files is LocalHostFiles => files.WriteAtomic(file.Path, file.Content!, file.Mode, file.DirectoryMode),
         _ => false,
     };
 

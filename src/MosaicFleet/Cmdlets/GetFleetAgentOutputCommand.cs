@@ -41,6 +41,11 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
                 var host = agents.First(a => a.Name == error.Agent).Host;
                 if (unreachable.Add(host)) WriteError(FleetSendCmdlet.HostUnreachable(host, error.Message));
             }
+            else if (error is { Status: FleetSendStatus.TmuxNotFound })
+            {
+                var host = agents.First(a => a.Name == error.Agent).Host;
+                if (unreachable.Add(host)) WriteError(FleetSendCmdlet.TmuxNotFound(host, error.Message));
+            }
             else if (error is not null)
             {
                 var (id, category) = error.Status switch
