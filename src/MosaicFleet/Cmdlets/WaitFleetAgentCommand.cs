@@ -28,8 +28,8 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
 
     /// <summary>The state to wait for: Idle (default) or Busy.</summary>
     [Parameter]
-    [ValidateSet("Idle", "Busy")]
-    public string Activity { get; set; } = "Idle";
+    [ValidateSet("Idle", "Busy", IgnoreCase = true)]
+    public FleetAgentActivity Activity { get; set; } = FleetAgentActivity.Idle;
 
     /// <summary>How long to wait, in seconds. Default 600.</summary>
     [Parameter]
@@ -71,7 +71,7 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
                 .Select(r => r.SentAt).Max();
             return new WaitTarget(spec, sent);
         }).ToList();
-        var target = Activity == "Busy" ? FleetAgentActivity.Busy : FleetAgentActivity.Idle;
+        var target = Activity;
         var waiter = new ActivityWaiter(Context, targets, target);
         var clock = Stopwatch.StartNew();
         var timeout = TimeSpan.FromSeconds(TimeoutSeconds);

@@ -14,7 +14,7 @@ public sealed class WatchFleetAgentCommand : FleetCmdlet
     public const string NotRunningId = "WatchAgentNotRunning";
 
     /// <summary>The agent to watch (one; no wildcards).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AgentNameCompleter))]
     [Alias("Agent")]
