@@ -50,6 +50,9 @@ public sealed class FleetRuntime
     public string? WaitingPattern { get; set; }
     public double? IdleAfterSeconds { get; set; }
     public string? RuntimeBin { get; set; }
+    /// <summary>Variables every agent of this runtime gets (e.g. DISABLE_AUTOUPDATER=1 so it runs unattended); an
+    /// agent's own <c>environment</c> overrides them name by name.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
     /// <summary>True when the runtime comes from the built-in table unchanged.</summary>
     public bool BuiltIn { get; set; }
 
