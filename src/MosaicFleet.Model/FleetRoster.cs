@@ -22,12 +22,16 @@ public sealed class FleetTmuxSettings
 {
     public string SocketName { get; set; } = "mosaic-factory";
     public string HolderSession { get; set; } = "_holder";
+
+    public override string ToString() => $"socket {SocketName}, holder {HolderSession}";
 }
 
 public sealed class FleetDefaults
 {
     public string? WorkingDirectory { get; set; }
     public string? RuntimeBin { get; set; }
+
+    public override string ToString() => string.Join(", ", new[] { WorkingDirectory is null ? null : $"workingDirectory {WorkingDirectory}", RuntimeBin is null ? null : $"runtimeBin {RuntimeBin}" }.OfType<string>());
 }
 
 /// <summary>How to run and recognise one kind of agent.</summary>
