@@ -30,7 +30,8 @@ public sealed class FleetSendResult
     public string Agent { get; set; } = "";
     public string Host { get; set; } = "local";
     public FleetSendStatus Status { get; set; }
-    public TimeSpan Elapsed { get; set; }
+    /// <summary>How long the delivery took, in seconds (durations are seconds on every output type).</summary>
+    public double ElapsedSeconds { get; set; }
     public string Source { get; set; } = "";
     /// <summary>The message as given (without the source label).</summary>
     public string Message { get; set; } = "";

@@ -652,7 +652,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             Agent = Request.Agent.Name,
             Host = Request.Agent.Host,
             Status = Status ?? FleetSendStatus.NotAccepted,
-            Elapsed = Status is null ? _elapsed.Elapsed : Elapsed,
+            ElapsedSeconds = (Status is null ? _elapsed.Elapsed : Elapsed).TotalSeconds,
             Source = string.IsNullOrEmpty(Request.Source) ? Request.LogSource ?? "" : Request.Source,
             Message = Request.Message,
             SentAt = SentAt,
