@@ -10,8 +10,6 @@ namespace MosaicFleet.Cmdlets;
 [OutputType(typeof(FleetAgent))]
 public sealed class GetFleetAgentCommand : FleetCmdlet
 {
-    private readonly List<string> _names = [];
-
     /// <summary>Agent names; wildcards allowed.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -41,17 +39,21 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
 
     protected override void ProcessRecord()
     {
-        if (Name is not null) _names.AddRange(Name);
+        Collect(Name);
     }
 
     // Names from the pipeline are gathered so the whole call costs one list-panes and one systemctl show.
     protected override void EndProcessing()
     {
-        var selected = SelectAgents(_names, Runtime, ClassName);
-        if (selected.Count == 0) return;
-        var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
-        WriteSnapshotDiagnostics(snapshot);
-        if (Activity) Await(new ActivityProbe(Context).ProbeAsync(snapshot.Agents, ActivityRules.SampleInterval, StopToken));
-        foreach (var agent in snapshot.Agents) WriteObject(Activity ? FleetCmdlet.WithActivityView(agent) : agent);
+        // Roster by roster (piped agents carry theirs): one query per roster.
+        foreach (var names in EachRoster())
+        {
+            var selected = SelectAgents(names, Runtime, ClassName);
+            if (selected.Count == 0) continue;
+            var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
+            WriteSnapshotDiagnostics(snapshot);
+            if (Activity) Await(new ActivityProbe(Context).ProbeAsync(snapshot.Agents, ActivityRules.SampleInterval, StopToken));
+            foreach (var agent in snapshot.Agents) WriteObject(Activity ? FleetCmdlet.WithActivityView(agent) : agent);
+        }
     }
 }

@@ -9,8 +9,6 @@ namespace MosaicFleet.Cmdlets;
 [OutputType(typeof(FleetPaneCapture))]
 public sealed class GetFleetAgentOutputCommand : FleetCmdlet
 {
-    private readonly List<string> _names = [];
-
     /// <summary>Agent names; wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -24,18 +22,27 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
     [ValidateRange(1, 1_000_000)]
     public int Lines { get; set; } = 50;
 
-    protected override void ProcessRecord() => _names.AddRange(Name);
+    protected override void ProcessRecord() => Collect(Name);
 
     protected override void EndProcessing()
     {
+        foreach (var names in EachRoster()) Read(names);
+    }
+
+    private void Read(List<string> names)
+    {
         var reader = new AgentOutput(Context);
-        var agents = SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList());
+        var agents = SelectAgents(names.Distinct(StringComparer.OrdinalIgnoreCase).ToList());
         var tasks = agents.Select(a => Capture(reader, a)).ToList();
         var unreachable = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var t in tasks)
         {
             var (capture, error) = Await(t);
-            if (capture is not null) WriteObject(capture);
+            if (capture is not null)
+            {
+                capture.RosterPath = Roster.Path;
+                WriteObject(capture);
+            }
             if (error is { Status: FleetSendStatus.Unreachable })
             {
                 // One error per host per call, the host as target.

@@ -9,8 +9,6 @@ namespace MosaicFleet.Cmdlets;
 [OutputType(typeof(FleetSendResult))]
 public sealed class ResetFleetAgentCommand : FleetSendCmdlet
 {
-    private readonly List<string> _names = [];
-
     /// <summary>Agent names; wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -19,13 +17,18 @@ public sealed class ResetFleetAgentCommand : FleetSendCmdlet
     [Alias("Agent")]
     public string[] Name { get; set; } = [];
 
-    protected override void ProcessRecord() => _names.AddRange(Name);
+    protected override void ProcessRecord() => Collect(Name);
 
     protected override void EndProcessing()
     {
+        foreach (var names in EachRoster()) Reset(names);
+    }
+
+    private void Reset(List<string> names)
+    {
         var source = MessageText.DefaultSource(Environment.UserName, Environment.MachineName);
         var requests = new List<SendRequest>();
-        foreach (var agent in SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList()))
+        foreach (var agent in SelectAgents(names.Distinct(StringComparer.OrdinalIgnoreCase).ToList()))
         {
             var runtime = Context.RuntimeOf(agent);
             if (string.IsNullOrEmpty(runtime.ResetCommand))

@@ -9,8 +9,6 @@ namespace MosaicFleet.Cmdlets;
 [OutputType(typeof(FleetSendResult))]
 public sealed class SendFleetMessageCommand : FleetSendCmdlet
 {
-    private readonly List<string> _names = [];
-
     /// <summary>The message, exactly as it must arrive (multi-line allowed).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -30,18 +28,22 @@ public sealed class SendFleetMessageCommand : FleetSendCmdlet
     [ValidatePattern(@"^[^\r\n]+$")]
     public string? Source { get; set; }
 
-    protected override void ProcessRecord() => _names.AddRange(Name);
+    protected override void ProcessRecord() => Collect(Name);
 
+    // Agents of several rosters (piped from two Get-FleetAgent calls) are sent to roster by roster.
     protected override void EndProcessing()
     {
         var source = Source ?? MessageText.DefaultSource(Environment.UserName, Environment.MachineName);
-        var requests = new List<SendRequest>();
-        foreach (var agent in SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList()))
+        foreach (var names in EachRoster())
         {
-            if (!ShouldProcess(agent.Name, $"Send message '{Preview(Message)}'")) continue;
-            requests.Add(new SendRequest(agent, Message, source));
+            var requests = new List<SendRequest>();
+            foreach (var agent in SelectAgents(names.Distinct(StringComparer.OrdinalIgnoreCase).ToList()))
+            {
+                if (!ShouldProcess(agent.Name, $"Send message '{Preview(Message)}'")) continue;
+                requests.Add(new SendRequest(agent, Message, source));
+            }
+            Deliver(requests);
         }
-        Deliver(requests);
     }
 
     private static string Preview(string m)

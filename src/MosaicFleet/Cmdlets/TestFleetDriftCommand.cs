@@ -13,8 +13,7 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
     private const string ByNameSet = "ByName";
     private const string ByAgentSet = "ByAgent";
 
-    private readonly List<string> _names = [];
-    private readonly List<FleetAgent> _agents = [];
+    private readonly List<(string Roster, FleetAgent Agent)> _agents = [];
     private string[]? _commandLineNames;
     private bool _processed;
 
@@ -34,43 +33,53 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    protected override void BeginProcessing() => _commandLineNames = Name;
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        _commandLineNames = Name;
+    }
 
     protected override void ProcessRecord()
     {
         _processed = true;
-        if (ParameterSetName == ByAgentSet && InputObject is not null) _agents.AddRange(InputObject);
-        else if (Name is not null) _names.AddRange(Name);
+        if (ParameterSetName == ByAgentSet && InputObject is not null)
+        {
+            // Each agent is judged against its own roster (its RosterPath), unless -RosterPath was given.
+            Collect(null);
+            foreach (var a in InputObject) _agents.Add((RosterKey(RecordRosterPath()), a));
+        }
+        else Collect(Name);
     }
 
     protected override void EndProcessing()
     {
         // Every pipeline object failed to bind (agents piped with -Name given): the -Name of the command line still
         // counts, never "every agent".
-        if (!_processed && _commandLineNames is not null) _names.AddRange(_commandLineNames);
+        if (!_processed && _commandLineNames is not null) Collect(_commandLineNames);
         // An empty pipeline (an empty file, a filter that matched nothing) checks nothing: never "every agent".
         if (MyInvocation.ExpectingInput && !_processed && _commandLineNames is null)
         {
             if (Quiet) WriteObject(false);
             return;
         }
-        var agents = _agents;
-        if (ParameterSetName == ByNameSet)
+        var any = false;
+        foreach (var names in EachRoster())
         {
-            var selected = SelectAgents(_names);
-            if (selected.Count > 0)
+            var agents = _agents.Where(a => a.Roster == CurrentRosterKey).Select(a => a.Agent).ToList();
+            if (ParameterSetName == ByNameSet)
             {
+                var selected = SelectAgents(names);
+                if (selected.Count == 0) continue;
                 var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
                 WriteSnapshotDiagnostics(snapshot);
                 agents = snapshot.Agents;
             }
-        }
-        var any = false;
-        foreach (var agent in agents)
-        {
-            var result = Evaluate(agent);
-            any |= result.Drift;
-            if (!Quiet) WriteObject(result);
+            foreach (var agent in agents)
+            {
+                var result = Evaluate(agent);
+                any |= result.Drift;
+                if (!Quiet) WriteObject(result);
+            }
         }
         if (Quiet) WriteObject(any);
     }
@@ -80,7 +89,7 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
         // The roster decides what is acceptable, so an agent object is judged again against the current roster.
         if (!Roster.Runtimes.TryGetValue(agent.Runtime, out var runtime))
         {
-            return new FleetDriftResult { Name = agent.Name, Runtime = agent.Runtime, Host = agent.Host, Status = agent.Status, PaneCommand = agent.PaneCommand, Drift = agent.Drift, Reason = agent.DriftReason };
+            return new FleetDriftResult { Name = agent.Name, Runtime = agent.Runtime, Host = agent.Host, Status = agent.Status, PaneCommand = agent.PaneCommand, Drift = agent.Drift, Reason = agent.DriftReason, RosterPath = Roster.Path };
         }
         var (drift, reason) = DriftRules.Evaluate(runtime, agent.PaneCommand, agent.Status == FleetAgentStatus.Running);
         return new FleetDriftResult
@@ -93,6 +102,7 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
             Expected = runtime.PaneCommands.ToArray(),
             Drift = drift,
             Reason = reason,
+            RosterPath = Roster.Path,
         };
     }
 }

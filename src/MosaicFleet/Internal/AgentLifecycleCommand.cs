@@ -8,8 +8,6 @@ namespace MosaicFleet.Cmdlets;
 /// <summary>Start-, Stop- and Restart-FleetAgent: the same parameters and flow, a different action.</summary>
 public abstract class AgentLifecycleCommand : LifecycleCmdlet
 {
-    private readonly List<string> _names = [];
-
     /// <summary>Agent names; wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -36,12 +34,17 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
 
     protected abstract Task<IReadOnlyList<string>> ActAsync(AgentControl control, AgentState state, LifecycleMode mode, CancellationToken ct);
 
-    protected override void ProcessRecord() => _names.AddRange(Name);
+    protected override void ProcessRecord() => Collect(Name);
 
-    // Names from the pipeline are gathered so the whole call reads the fleet once.
+    // Names from the pipeline are gathered so the whole call reads the fleet once per roster.
     protected override void EndProcessing()
     {
-        var selected = SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList());
+        foreach (var names in EachRoster()) Act(names);
+    }
+
+    private void Act(List<string> names)
+    {
+        var selected = SelectAgents(names.Distinct(StringComparer.OrdinalIgnoreCase).ToList());
         if (selected.Count == 0) return;
         var done = new List<FleetAgentSpec>();
         var launched = new List<FleetAgentSpec>();

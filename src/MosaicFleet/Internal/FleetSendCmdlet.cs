@@ -78,6 +78,7 @@ public abstract class FleetSendCmdlet : FleetCmdlet
         var unreachable = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var r in results)
         {
+            r.RosterPath = Roster.Path;
             WriteObject(r);
             if (r.Status == FleetSendStatus.Unreachable)
             {
