@@ -39,16 +39,17 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
 
     protected override void ProcessRecord()
     {
-        Collect(Name);
+        GatherNames(Name);
     }
 
     // Names from the pipeline are gathered so the whole call costs one list-panes and one systemctl show.
     protected override void EndProcessing()
     {
+        // No names: every agent (reading is harmless), unless fed by a pipeline that brought nothing.
         // Roster by roster (piped agents carry theirs): one query per roster.
-        foreach (var names in EachRoster())
+        foreach (var _ in EachRoster())
         {
-            var selected = SelectAgents(names, Runtime, ClassName);
+            var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true, Runtime, ClassName);
             if (selected.Count == 0) continue;
             var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
             WriteSnapshotDiagnostics(snapshot);

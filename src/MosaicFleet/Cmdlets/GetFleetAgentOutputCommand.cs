@@ -22,17 +22,18 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
     [ValidateRange(1, 1_000_000)]
     public int Lines { get; set; } = 50;
 
-    protected override void ProcessRecord() => Collect(Name);
+    protected override void ProcessRecord() => GatherNames(Name);
 
     protected override void EndProcessing()
     {
-        foreach (var names in EachRoster()) Read(names);
+        foreach (var _ in EachRoster()) Read();
     }
 
-    private void Read(List<string> names)
+    private void Read()
     {
         var reader = new AgentOutput(Context);
-        var agents = SelectAgents(names.Distinct(StringComparer.OrdinalIgnoreCase).ToList());
+        // Name is mandatory: with no names here, the call was fed by a pipeline that brought nothing.
+        var agents = GatheredNames is { Count: > 0 } names ? SelectAgents(names) : [];
         var tasks = agents.Select(a => Capture(reader, a)).ToList();
         var unreachable = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var t in tasks)

@@ -5,7 +5,7 @@ using MosaicFleet.Internal;
 namespace MosaicFleet.Cmdlets;
 
 /// <summary>Types a message into agents' panes (paste buffer, submit key) and verifies that each agent took it.</summary>
-[Cmdlet(VerbsCommunications.Send, "FleetMessage", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommunications.Send, "FleetMessage", SupportsShouldProcess = true, DefaultParameterSetName = ByNameSet)]
 [OutputType(typeof(FleetSendResult))]
 public sealed class SendFleetMessageCommand : FleetSendCmdlet
 {
@@ -14,13 +14,17 @@ public sealed class SendFleetMessageCommand : FleetSendCmdlet
     [ValidateNotNullOrEmpty]
     public string Message { get; set; } = "";
 
-    /// <summary>Agent names; wildcards allowed. Binds by property name (Get-FleetAgent output, FleetSendResult.Agent).</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    /// <summary>Agent names; wildcards allowed. Binds strings by value, and by property name (Get-FleetAgent output, FleetSendResult.Agent).</summary>
+    [Parameter(ParameterSetName = ByNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AgentNameCompleter))]
     [Alias("Agent")]
-    public string[] Name { get; set; } = [];
+    public string[]? Name { get; set; }
+
+    /// <summary>Every agent of the roster. Without it, only the agents named or piped.</summary>
+    [Parameter(ParameterSetName = AllSet, Mandatory = true)]
+    public SwitchParameter All { get; set; }
 
     /// <summary>The label put before the message's first line, in brackets. Default: operator:&lt;user&gt;@&lt;short host name&gt;.</summary>
     [Parameter]
@@ -28,16 +32,16 @@ public sealed class SendFleetMessageCommand : FleetSendCmdlet
     [ValidatePattern(@"^[^\r\n]+$")]
     public string? Source { get; set; }
 
-    protected override void ProcessRecord() => Collect(Name);
+    protected override void ProcessRecord() => GatherNames(Name);
 
-    // Agents of several rosters (piped from two Get-FleetAgent calls) are sent to roster by roster.
     protected override void EndProcessing()
     {
         var source = Source ?? MessageText.DefaultSource(Environment.UserName, Environment.MachineName);
-        foreach (var names in EachRoster())
+        // Agents of several rosters (piped from two Get-FleetAgent calls) are sent to roster by roster.
+        foreach (var _ in EachRoster())
         {
             var requests = new List<SendRequest>();
-            foreach (var agent in SelectAgents(names.Distinct(StringComparer.OrdinalIgnoreCase).ToList()))
+            foreach (var agent in ResolveAgents(All, wholeRosterWhenUnnamed: false))
             {
                 if (!ShouldProcess(agent.Name, $"Send message '{Preview(Message)}'")) continue;
                 requests.Add(new SendRequest(agent, Message, source));

@@ -14,8 +14,6 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
     private const string ByAgentSet = "ByAgent";
 
     private readonly List<(string Roster, FleetAgent Agent)> _agents = [];
-    private string[]? _commandLineNames;
-    private bool _processed;
 
     /// <summary>Agent names; wildcards allowed. Default: every agent.</summary>
     [Parameter(ParameterSetName = ByNameSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -33,46 +31,42 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    protected override void BeginProcessing()
-    {
-        base.BeginProcessing();
-        _commandLineNames = Name;
-    }
-
     protected override void ProcessRecord()
     {
-        _processed = true;
         if (ParameterSetName == ByAgentSet && InputObject is not null)
         {
+            GatherNames(null);
             // Each agent is judged against its own roster (its RosterPath), unless -RosterPath was given.
-            Collect(null);
-            foreach (var a in InputObject) _agents.Add((RosterKey(RecordRosterPath()), a));
+            var roster = RosterKey(RecordRosterPath());
+            foreach (var a in InputObject) _agents.Add((roster, a));
         }
-        else Collect(Name);
+        else
+        {
+            GatherNames(Name);
+        }
     }
 
     protected override void EndProcessing()
     {
-        // Every pipeline object failed to bind (agents piped with -Name given): the -Name of the command line still
-        // counts, never "every agent".
-        if (!_processed && _commandLineNames is not null) Collect(_commandLineNames);
         // An empty pipeline (an empty file, a filter that matched nothing) checks nothing: never "every agent".
-        if (MyInvocation.ExpectingInput && !_processed && _commandLineNames is null)
+        if (EmptyPipeline)
         {
             if (Quiet) WriteObject(false);
             return;
         }
         var any = false;
-        foreach (var names in EachRoster())
+        foreach (var _ in EachRoster())
         {
             var agents = _agents.Where(a => a.Roster == CurrentRosterKey).Select(a => a.Agent).ToList();
             if (ParameterSetName == ByNameSet)
             {
-                var selected = SelectAgents(names);
-                if (selected.Count == 0) continue;
-                var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
-                WriteSnapshotDiagnostics(snapshot);
-                agents = snapshot.Agents;
+                var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true);
+                if (selected.Count > 0)
+                {
+                    var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
+                    WriteSnapshotDiagnostics(snapshot);
+                    agents = snapshot.Agents;
+                }
             }
             foreach (var agent in agents)
             {

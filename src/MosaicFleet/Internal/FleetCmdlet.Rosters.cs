@@ -28,10 +28,10 @@ public abstract partial class FleetCmdlet
     [Parameter(ValueFromPipeline = true, DontShow = true)]
     public PSObject? PipelineObject { get; set; }
 
-    protected override void BeginProcessing() => Begin();
-
     /// <summary>What -RosterPath held before any pipeline object: from the command line, or from
     /// $PSDefaultParameterValues (a value equal to this command's default entry counts as the default).</summary>
+    private protected void BeginRosters() => Begin();
+
     private void Begin()
     {
         if (_begun) return;
@@ -107,6 +107,9 @@ public abstract partial class FleetCmdlet
             yield return names;
         }
     }
+
+    /// <summary>The names gathered for the roster being handled (inside <see cref="EachRoster"/>), else null.</summary>
+    private List<string>? CurrentGroupNames() => _current is null ? null : _groups.FirstOrDefault(g => g.Key == _current).Names;
 
     /// <summary>Makes <paramref name="key"/> (from <see cref="RosterKey"/>) the current roster.</summary>
     protected void UseRoster(string key) => _current = key;

@@ -8,6 +8,9 @@ namespace MosaicFleet.Internal;
 /// <summary>Shared by Send-FleetMessage and Reset-FleetAgent: delivery options, the send, results and ErrorRecords.</summary>
 public abstract class FleetSendCmdlet : FleetCmdlet
 {
+    protected const string ByNameSet = "ByName";
+    protected const string AllSet = "All";
+
     private static readonly TimeSpan ProgressAfter = TimeSpan.FromSeconds(1), ProgressInterval = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Submit without verifying: Status is Submitted.</summary>
