@@ -17,5 +17,6 @@ public sealed class FleetMessageLogEntry
     /// <summary>The full path of the roster the message was sent with (empty in lines written before it was logged).</summary>
     public string RosterPath { get; set; } = "";
 
-    public override string ToString() => $"{Time:u} {Agent} {Status}";
+    /// <summary>The agent name, as on every per-agent object.</summary>
+    public override string ToString() => Agent;
 }

@@ -45,5 +45,6 @@ public sealed class FleetSendResult
     /// remote machine.</summary>
     public string RosterPath { get; set; } = "";
 
-    public override string ToString() => $"{Agent}: {Status}";
+    /// <summary>The agent name, as on every per-agent object: Wait-FleetAgent $result binds it by value.</summary>
+    public override string ToString() => Agent;
 }

@@ -78,11 +78,16 @@ public abstract class FleetSendCmdlet : FleetCmdlet
         {
             if (warning) WriteWarning(text); else WriteVerbose(text);
         }
-        var unreachable = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        // Every result first, then the errors: every agent was typed to already, so -ErrorAction Stop (which ends the
+        // command at the first error) must not hide a result from the pipeline.
         foreach (var r in results)
         {
             r.RosterPath = Roster.Path;
             WriteObject(r);
+        }
+        var unreachable = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var r in results)
+        {
             if (r.Status == FleetSendStatus.Unreachable)
             {
                 // One error per host per call, the host as target (as everywhere in the module).
