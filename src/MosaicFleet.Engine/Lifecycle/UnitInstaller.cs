@@ -54,6 +54,9 @@ public sealed class InstallPlan
 /// <summary>Plans and applies the install and uninstall of the fleet's systemd user units and agent environment files.</summary>
 public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
 {
+    /// <summary>The full path of the roster this installer renders (empty for an uninstall without one).</summary>
+    public string RosterPath => builder.Context.Roster.Path;
+
     private LifecyclePaths Paths => builder.Paths;
 
     private bool IsLocal => files.HostName == FleetHost.LocalName;

@@ -198,6 +198,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                 Status = r.Status.ToString(),
                 Message = r.Message,
                 Kind = d.Request.Kind,
+                RosterPath = context.Roster.Path,
             }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException)
