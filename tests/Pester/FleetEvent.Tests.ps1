@@ -147,3 +147,81 @@ Describe 'Get-FleetEvent reading the record' {
         ($text -split "`n" | Where-Object { $_.TrimEnd().Length -gt 80 }) | Should -BeNullOrEmpty
     }
 }
+
+Describe 'The event recorder (Install-FleetUnit -EventRecorder, Get-FleetEvent -Record)' {
+    BeforeAll {
+        $script:envt = New-FleetTestEnvironment
+        $script:saved = Enter-FleetTestStateDirs -Environment $envt
+        $script:savedConfig = $env:XDG_CONFIG_HOME
+        $env:XDG_CONFIG_HOME = Join-Path $envt.Directory 'config'
+        $fixture = Join-Path (Get-RepoRoot) 'tests/fixtures/busy_agent.py'
+        $runtime = "runtimes:`n  fixture: { command: 'python3 busy_agent.py', paneCommands: [python3], busyPattern: 'Working\.\.\.' }`nlogs: { maxSize: 4KB, keep: 2 }`ntenant: night shift"
+        Set-FleetTestRoster -Environment $envt -Extra $runtime -Agents @(@{ name = 'fx'; runtime = 'fixture' }) | Out-Null
+        Start-TestPane -Environment $envt -Session 'fx' -Command @('python3', $fixture, '1') -RemainOnExit
+        Wait-Until { (Get-PaneText $envt.Socket '=fx:') -match 'fixture agent ready' } | Should -BeTrue
+        $script:sysLog = New-RecordingShim -Environment $envt -Program 'systemctl' -Fail -ExitCode 0 -Stderr ''
+        $script:loginLog = New-RecordingShim -Environment $envt -Program 'loginctl' -Fail -ExitCode 0 -Stderr ''
+        $script:record = Join-Path $env:XDG_STATE_HOME 'mosaic/fleet/night shift/events.jsonl'
+    }
+    AfterAll {
+        if ((Test-Path variable:script:rec) -and $rec -and -not $rec.Process.HasExited) { $rec.Process.Kill($true) }
+        $env:XDG_CONFIG_HOME = $savedConfig
+        Exit-FleetTestStateDirs $saved
+        Remove-FleetTestEnvironment $envt
+    }
+
+    It 'writes one unit for the roster, reloads, enables and restarts it, and refuses a remote host' {
+        $out = Use-ShimPath $envt { Install-FleetUnit -RosterPath $envt.RosterPath -EventRecorder -PassThru }
+        $unit = $out | Where-Object Kind -eq 'EventRecorderUnit'
+        Split-Path -Leaf $unit.Path | Should -Match '^mosaic-events-night_shift-[0-9a-f]{8}\.service$'
+        $name = Split-Path -Leaf $unit.Path
+        $calls = @(Get-RecordedCalls $sysLog | ForEach-Object { $_ -join ' ' })
+        $calls | Should -Contain "--user enable $name"
+        $calls[-1] | Should -Be "--user restart $name"
+        $calls[0] | Should -Be '--user daemon-reload'
+        { Install-FleetUnit -RosterPath $envt.RosterPath -EventRecorder -HostName elsewhere -ErrorAction Stop } | Should -Throw
+        $script:unitPath = $unit.Path
+    }
+
+    It 'runs a command that records the fleet to the tenant''s record (0600), and -Follow continues from it' {
+        $exec = @(Get-SystemdUnitValue -Path $unitPath -Key 'ExecStart')
+        $exec.Count | Should -Be 1
+        $argv = Resolve-SystemdExecLine -Line $exec[0] -Environment @{}
+        $argv[1..3] | Should -Be @('-NoProfile', '-NonInteractive', '-Command')
+        $argv[4] | Should -Match ([regex]::Escape("Get-FleetEvent -Record -RosterPath '$($envt.RosterPath)'"))
+        # Run what the unit runs (systemd itself is not needed to check the command).
+        $script:rec = Start-ChildPwsh -Command $argv[4] -Environment @{ XDG_STATE_HOME = $env:XDG_STATE_HOME; XDG_RUNTIME_DIR = $env:XDG_RUNTIME_DIR }
+        Wait-Until { Test-Path -LiteralPath "$record.writer" } -TimeoutSeconds 30 | Should -BeTrue
+        Start-Sleep -Seconds 3
+        $events = Join-Path $envt.Directory 'followed.out'
+        $cmd = "Import-Module `$env:MOSAIC_FLEET_MODULE; Get-FleetEvent -Follow -RosterPath '$($envt.RosterPath)' -Verbose 4>&1 | ForEach-Object { [IO.File]::AppendAllText('$events', [string]`$_ + [char]10) }"
+        $follower = Start-ChildPwsh -Command $cmd -Environment @{ XDG_STATE_HOME = $env:XDG_STATE_HOME; XDG_RUNTIME_DIR = $env:XDG_RUNTIME_DIR }
+        try {
+            Wait-Until { (Test-Path $events) -and (Get-Content $events -Raw) -match 'recorder runs' } -TimeoutSeconds 30 | Should -BeTrue
+            Send-PaneLine $envt.Socket '=fx:' 'job'
+            Wait-Until { @(Get-FleetEvent fx -Property Activity -RosterPath $envt.RosterPath).To -contains 'Busy' } -TimeoutSeconds 20 | Should -BeTrue
+            (Get-Item -LiteralPath $record).UnixMode | Should -Be '-rw-------'
+            # The follower saw the recorder's events (it reads the record, it does not poll the fleet itself).
+            Wait-Until { (Get-Content $events -Raw) -match 'fx Activity Idle -> Busy' } -TimeoutSeconds 10 | Should -BeTrue
+        } finally { if (-not $follower.Process.HasExited) { $follower.Process.Kill($true) } }
+    }
+
+    It 'rotates the message log at logs.maxSize and Get-FleetMessageLog reads across the copies' {
+        $log = Join-Path $env:XDG_STATE_HOME 'mosaic/fleet/messages.jsonl'
+        Remove-Item "$log*" -ErrorAction SilentlyContinue
+        $payload = 'x' * 900
+        foreach ($i in 1..12) {
+            Send-FleetMessage -RosterPath $envt.RosterPath -Name fx -Message "echo $i $payload" -NoVerify -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
+        }
+        Test-Path "$log.1" | Should -BeTrue
+        Test-Path "$log.2" | Should -BeTrue
+        Test-Path "$log.3" | Should -BeFalse
+        (Get-Item "$log.1").UnixMode | Should -Be '-rw-------'
+        (Get-Item $log).Length | Should -BeLessOrEqual 4096
+        $read = @(Get-FleetMessageLog fx)
+        $read.Count | Should -BeGreaterThan 3
+        $numbers = $read | ForEach-Object { [int]($_.Message -split ' ')[1] }
+        $numbers[-1] | Should -Be 12
+        ($numbers | Sort-Object) | Should -Be $numbers
+    }
+}

@@ -73,7 +73,7 @@ public sealed class EventRecord(string path)
     {
         var events = new List<FleetEvent>();
         var bad = 0;
-        foreach (var line in await RotatingJsonl.ReadLinesAsync(Path, Keep, LockTimeout, ct).ConfigureAwait(false))
+        foreach (var line in await RotatingJsonl.ReadLinesAsync(Path, LockTimeout, ct).ConfigureAwait(false))
         {
             if (Parse(line) is { } e) events.Add(e);
             else bad++;

@@ -18,15 +18,12 @@ public static class RotatingJsonl
     /// <summary>The rotated copy number <paramref name="n"/> (1 = the newest).</summary>
     public static string Rotated(string path, int n) => $"{path}.{n}";
 
-    /// <summary>Every file of the log, oldest first (the rotated copies that exist, then the live file if it exists).</summary>
-    public static IReadOnlyList<string> Files(string path, int keep)
+    /// <summary>Every file of the log, oldest first: the rotated copies path.1, path.2, ... as far as they go (whatever
+    /// keep was when they were written, so a reader needs no roster), newest copy last, then the live file.</summary>
+    public static IReadOnlyList<string> Files(string path)
     {
         var list = new List<string>();
-        for (var n = Math.Max(keep, 1) + 1; n >= 1; n--)
-        {
-            var r = Rotated(path, n);
-            if (File.Exists(r)) list.Add(r);
-        }
+        for (var n = 1; n <= 1000 && File.Exists(Rotated(path, n)); n++) list.Insert(0, Rotated(path, n));
         if (File.Exists(path)) list.Add(path);
         return list;
     }
@@ -76,14 +73,14 @@ public static class RotatingJsonl
 
     /// <summary>All lines of the log, oldest first, across rotation. Read under a shared lock on the live file (when it
     /// exists), so no rotation runs meanwhile.</summary>
-    public static async Task<List<string>> ReadLinesAsync(string path, int keep, TimeSpan lockTimeout, CancellationToken ct)
+    public static async Task<List<string>> ReadLinesAsync(string path, TimeSpan lockTimeout, CancellationToken ct)
     {
         var lines = new List<string>();
         FileLock? held = null;
         try
         {
             if (File.Exists(path)) held = await FileLock.AcquireAsync(path, lockTimeout, ct, FileAccess.Read).ConfigureAwait(false);
-            foreach (var file in Files(path, keep))
+            foreach (var file in Files(path))
             {
                 string text;
                 if (held is not null && file == path)

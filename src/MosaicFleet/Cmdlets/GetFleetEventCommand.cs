@@ -106,7 +106,7 @@ public sealed class GetFleetEventCommand : FleetCmdlet
     internal static EventRecord EventRecordFor(FleetRoster roster)
     {
         var home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return new EventRecord(EventRecord.DefaultPath(Environment.GetEnvironmentVariable, home, roster.Tenant));
+        return new EventRecord(EventRecord.DefaultPath(Environment.GetEnvironmentVariable, home, roster.Tenant)) { MaxBytes = roster.Logs.MaxBytes, Keep = roster.Logs.Keep };
     }
 
     private static string MessageLogPath()

@@ -21,7 +21,7 @@ public sealed class RotationTests : IDisposable
         Assert.True(File.Exists(record.Path + ".1"));
         Assert.True(File.Exists(record.Path + ".3"));
         Assert.False(File.Exists(record.Path + ".4"));
-        foreach (var f in RotatingJsonl.Files(record.Path, 3))
+        foreach (var f in RotatingJsonl.Files(record.Path))
         {
             Assert.True(new FileInfo(f).Length <= 400, f);
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f));
