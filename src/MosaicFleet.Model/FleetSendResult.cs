@@ -40,7 +40,8 @@ public sealed class FleetSendResult
     public string Agent { get; set; } = "";
     public string Host { get; set; } = "local";
     public FleetSendStatus Status { get; set; }
-    public TimeSpan Elapsed { get; set; }
+    /// <summary>How long the delivery took, in seconds (durations are seconds on every output type).</summary>
+    public double ElapsedSeconds { get; set; }
     public string Source { get; set; } = "";
     /// <summary>The message as given (without the source label).</summary>
     public string Message { get; set; } = "";
@@ -50,6 +51,10 @@ public sealed class FleetSendResult
     public bool SubmitRetried { get; set; }
     /// <summary>What the verification saw, in words.</summary>
     public string? Detail { get; set; }
+    /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
+    /// property name), so a pipeline acts on the roster it started from. After PowerShell remoting it names a file on the
+    /// remote machine.</summary>
+    public string RosterPath { get; set; } = "";
 
     /// <summary>The agent name, as on every per-agent object: Wait-FleetAgent $result binds it by value.</summary>
     public override string ToString() => Agent;

@@ -202,6 +202,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                 Status = r.Status.ToString(),
                 Message = r.Message,
                 Kind = d.Request.Kind,
+                RosterPath = context.Roster.Path,
             }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException)
@@ -798,7 +799,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             Agent = Request.Agent.Name,
             Host = Request.Agent.Host,
             Status = Status ?? FleetSendStatus.NotAccepted,
-            Elapsed = Status is null ? _elapsed.Elapsed : Elapsed,
+            ElapsedSeconds = (Status is null ? _elapsed.Elapsed : Elapsed).TotalSeconds,
             Source = string.IsNullOrEmpty(Request.Source) ? Request.LogSource ?? "" : Request.Source,
             Message = Request.Message,
             SentAt = SentAt,

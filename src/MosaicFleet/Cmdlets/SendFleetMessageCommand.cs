@@ -38,13 +38,17 @@ public sealed class SendFleetMessageCommand : FleetSendCmdlet
     protected override void EndProcessing()
     {
         var source = Source ?? MessageText.DefaultSource(Environment.UserName, Environment.MachineName);
-        var requests = new List<SendRequest>();
-        foreach (var agent in ResolveAgents(All, wholeRosterWhenUnnamed: false))
+        // Agents of several rosters (piped from two Get-FleetAgent calls) are sent to roster by roster.
+        foreach (var _ in EachRoster())
         {
-            if (!ShouldProcess(agent.Name, $"Send message '{Preview(Message)}'")) continue;
-            requests.Add(new SendRequest(agent, Message, source));
+            var requests = new List<SendRequest>();
+            foreach (var agent in ResolveAgents(All, wholeRosterWhenUnnamed: false))
+            {
+                if (!ShouldProcess(agent.Name, $"Send message '{Preview(Message)}'")) continue;
+                requests.Add(new SendRequest(agent, Message, source));
+            }
+            Deliver(requests);
         }
-        Deliver(requests);
     }
 
     private static string Preview(string m)

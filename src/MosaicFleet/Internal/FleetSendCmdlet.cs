@@ -49,7 +49,7 @@ public abstract class FleetSendCmdlet : FleetCmdlet
             Force = Force,
             WaitForIdle = WaitForIdle,
             IdleTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
-        }, new MessageLog(MessageLog.DefaultPath(Context.GetEnv, Context.Home)))
+        }, new MessageLog(MessageLog.DefaultPath(Context.GetEnv, Context.Home)) { MaxBytes = Roster.Logs.MaxBytes, Keep = Roster.Logs.Keep })
         {
             Verbose = t => notes.Enqueue((false, t)),
             Warning = t => notes.Enqueue((true, t)),
@@ -92,7 +92,11 @@ public abstract class FleetSendCmdlet : FleetCmdlet
         }
         // Every result first, then the errors: every agent was typed to already, so -ErrorAction Stop (which ends the
         // command at the first error) must not hide a result from the pipeline.
-        foreach (var r in results) WriteObject(r);
+        foreach (var r in results)
+        {
+            r.RosterPath = Roster.Path;
+            WriteObject(r);
+        }
         var unreachable = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var r in results)
         {
