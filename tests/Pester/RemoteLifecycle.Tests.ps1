@@ -68,11 +68,8 @@ agents:
             $p = "$line".Split('|', 4)
             [pscustomobject]@{ Id = $p[0]; Pid = [int]$p[1]; Command = $p[2]; Path = $p[3] }
         }
-        function script:Get-Records {
-            $f = Join-Path $records 'far1.jsonl'
-            if (-not (Test-Path -LiteralPath $f)) { return @() }
-            foreach ($l in [IO.File]::ReadAllLines($f)) { $l | ConvertFrom-Json }
-        }
+        # The remote host's records, read with the shared helper (FleetTestHelpers.psm1).
+        function script:Get-FarRecords { Get-Records -Environment @{ Records = $records } -Agent far1 }
     }
     AfterAll {
         if ($sshd) { Stop-TestSshd $sshd }
@@ -119,8 +116,8 @@ agents:
     It 'Start-FleetAgent -Direct starts the session in the host''s tmux socket with the host''s cwd, PATH prefix and pane command' {
         $a = Start-FleetAgent far1 -Direct -RosterPath $e.RosterPath -PassThru
         $a.Host | Should -Be 'far'
-        Wait-Until -TimeoutSeconds 30 { @(Get-Records).Count -ge 1 -and (Get-RemotePane).Command -eq 'fakert' } | Should -BeTrue
-        $r = @(Get-Records)[0]
+        Wait-Until -TimeoutSeconds 30 { @(Get-FarRecords).Count -ge 1 -and (Get-RemotePane).Command -eq 'fakert' } | Should -BeTrue
+        $r = @(Get-FarRecords)[0]
         $r.argv | Should -Be @('--flag', 'a b')
         $r.cwd | Should -BeExactly $workDir
         $r.path | Should -BeLike "$($e.BinDir):*"
@@ -144,7 +141,7 @@ agents:
         $after = Restart-FleetAgent far1 -Direct -RosterPath $e.RosterPath -PassThru
         $after.PanePid | Should -Not -Be $before.Pid
         (Get-RemotePane).Pid | Should -Be $after.PanePid
-        Wait-Until -TimeoutSeconds 30 { @(Get-Records).Count -ge 2 } | Should -BeTrue
+        Wait-Until -TimeoutSeconds 30 { @(Get-FarRecords).Count -ge 2 } | Should -BeTrue
     }
 
     It 'Stop-FleetAgent removes the session on the host; the holder stays' {
@@ -170,7 +167,7 @@ agents:
 
     It 'Uninstall-FleetUnit -HostName stops, disables and removes the files on the host' {
         Remove-Item $sysLog -ErrorAction Ignore
-        Uninstall-FleetUnit -RosterPath $e.RosterPath -HostName far -Force
+        Uninstall-FleetUnit -All -RosterPath $e.RosterPath -HostName far -Force
         Test-Path $envFile | Should -BeFalse
         Test-Path (Join-Path $unitDir 'mosaic-tmux-holder.service') | Should -BeFalse
         Get-Calls $sysLog | Should -Be @(

@@ -49,10 +49,11 @@ public static class RemoteHostQuery
     /// <paramref name="unitPattern"/> null, no unit is asked about.</summary>
     public static CommandSpec Command(string nonce, string socketName, string? unitPattern, TimeSpan timeout)
         => new(unitPattern is null
-            ? ["sh", "-c", Script, "sh", nonce, socketName, ListPanes.Format]
-            : ["sh", "-c", Script, "sh", nonce, socketName, ListPanes.Format, unitPattern, UnitStates.AgentFileGlob], timeout);
+            ? ["sh", "-c", Script, "sh", nonce, socketName, ListPanes.FormatFor(nonce)]
+            : ["sh", "-c", Script, "sh", nonce, socketName, ListPanes.FormatFor(nonce), unitPattern, UnitStates.AgentFileGlob], timeout);
 
-    public static string NewNonce() => Guid.NewGuid().ToString("N");
+    /// <summary>One nonce per call: it marks the script's sections and ends every list-panes record.</summary>
+    public static string NewNonce() => ListPanes.NewNonce();
 
     /// <summary>Splits the script's output into the two commands' results. Null when the script did not run to its end
     /// (ssh failed, the connection dropped, or the remote shell could not run it): the caller reads <paramref name="result"/>.</summary>
@@ -95,7 +96,7 @@ public static class RemoteHostQuery
         var scErr = Section(stderr, m + "systemctl\n", m + "end\n");
         if (lpErr is null || scErr is null) return null;
 
-        var listSpec = new CommandSpec(tmux.ListPanes(), result.Spec.Timeout);
+        var listSpec = new CommandSpec(tmux.ListPanes(nonce), result.Spec.Timeout);
         var list = new CommandResult(listSpec, lpCode, lpOut, lpErr, false, false, result.Elapsed);
         CommandResult? units = null;
         if (scOut is not null)

@@ -18,6 +18,8 @@ public static class AtomicFile
     public static bool IsCurrent(string path, ReadOnlySpan<byte> content, UnixFileMode mode)
     {
         if (!File.Exists(path)) return false;
+        // A symlink is never "current", even to a file with these bytes: the write replaces the link itself.
+        if (new FileInfo(path).LinkTarget is not null) return false;
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode)0xFFF) != mode) return false;
         var info = new FileInfo(path);
         if (info.Length != content.Length) return false;
@@ -30,8 +32,10 @@ public static class AtomicFile
     public static bool Write(string path, ReadOnlySpan<byte> content, UnixFileMode mode, UnixFileMode? directoryMode = null)
     {
         path = Path.GetFullPath(path);
-        if (IsCurrent(path, content, mode)) return false;
         var dir = Path.GetDirectoryName(path)!;
+        // A folder of ours left at 0777 (or 0755 for secrets) is tightened, even when the file itself is current.
+        if (directoryMode is { } tight && !OperatingSystem.IsWindows() && Directory.Exists(dir)) OwnedPath.Tighten(dir, tight);
+        if (IsCurrent(path, content, mode)) return false;
         if (!Directory.Exists(dir))
         {
             if (directoryMode is { } dm && !OperatingSystem.IsWindows()) Directory.CreateDirectory(dir, dm);
@@ -65,51 +69,4 @@ public static class AtomicFile
         File.Delete(path);
         return true;
     }
-}
-
-/// <summary>The files of one host, as lifecycle operations need them. Local today; a remote implementation
-/// (over ssh) can be added without changing callers.</summary>
-public interface IHostFiles
-{
-    string HostName { get; }
-
-    bool Exists(string path);
-
-    /// <summary>The file's bytes, or null when it does not exist.</summary>
-    byte[]? Read(string path);
-
-    /// <summary>True when the file already has these bytes and this mode.</summary>
-    bool IsCurrent(string path, byte[] content, UnixFileMode mode);
-
-    /// <summary>Atomic write (temp + rename); false when nothing had to change.</summary>
-    bool WriteAtomic(string path, byte[] content, UnixFileMode mode, UnixFileMode? directoryMode = null);
-
-    bool Delete(string path);
-
-    /// <summary>File names (not paths) in <paramref name="directory"/> matching <paramref name="pattern"/>; empty when the directory is missing.</summary>
-    IReadOnlyList<string> List(string directory, string pattern);
-}
-
-/// <summary>This machine's files.</summary>
-public sealed class LocalHostFiles : IHostFiles
-{
-    public static readonly LocalHostFiles Instance = new();
-
-    public string HostName => Processes.FleetHost.LocalName;
-
-    public bool Exists(string path) => File.Exists(path);
-
-    public byte[]? Read(string path) => File.Exists(path) ? File.ReadAllBytes(path) : null;
-
-    public bool IsCurrent(string path, byte[] content, UnixFileMode mode) => AtomicFile.IsCurrent(path, content, mode);
-
-    public bool WriteAtomic(string path, byte[] content, UnixFileMode mode, UnixFileMode? directoryMode = null)
-        => AtomicFile.Write(path, content, mode, directoryMode);
-
-    public bool Delete(string path) => AtomicFile.Delete(path);
-
-    public IReadOnlyList<string> List(string directory, string pattern)
-        => Directory.Exists(directory)
-            ? Directory.GetFiles(directory, pattern).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList()
-            : [];
 }

@@ -153,7 +153,7 @@ public class InstallerTests
     {
         using var t = new TempFleet();
         var roster = TempFleet.Roster(Agent("a", env: new() { ["MOSAIC_PANE_COMMAND"] = "x" }));
-        // That agent's own error (the other agents are planned: LifecycleReviewTests); its env file is not written.
+        // That agent's own error (the other agents are planned: LaunchErrorTests); its env file is not written.
         var installer = new UnitInstaller(new LaunchBuilder(t.Context(roster, new LifecycleRecordingRunner()), t.Paths), LocalHostFiles.Instance);
         var plan = await installer.PlanInstallAsync(roster.Agents, enable: false, CancellationToken.None);
         var ex = Assert.Single(plan.AgentFailures);

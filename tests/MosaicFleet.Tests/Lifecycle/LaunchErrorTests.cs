@@ -5,7 +5,7 @@ namespace MosaicFleet.Tests.Lifecycle;
 
 /// <summary>Fixes from the lifecycle review: tmux's ';' separator, per-agent failures, -WhatIf probing nothing.</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public class LifecycleReviewTests
+public class LaunchErrorTests
 {
     [Theory]
     [InlineData("/w/semi;", "/w/semi\\;")]

@@ -1,0 +1,119 @@
+using MosaicFleet.Engine.IO;
+using System.Text;
+using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Roster;
+using MosaicFleet.Engine.Tmux;
+
+namespace MosaicFleet.Engine.Lifecycle;
+
+/// <summary>Builds <see cref="AgentLaunch"/>s: resolves programs, the PATH prefix, the working directory and the pane command.
+/// For a remote host (<paramref name="remote"/> given) everything is what that host says: its paths, its tmux and sh, its
+/// home and its runtime bin directories (checked there through <paramref name="remoteFiles"/>).</summary>
+public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, RemoteHostProfile? remote = null, RemoteHostFiles? remoteFiles = null)
+{
+    private readonly RuntimeBinResolver _bins = new(context, remote, remoteFiles);
+
+    public FleetContext Context => context;
+
+    public LifecyclePaths Paths => paths;
+
+    public RuntimeBinResolver Bins => _bins;
+
+    /// <summary>The host this builder renders for.</summary>
+    public string HostName => remote?.HostName ?? FleetHost.LocalName;
+
+    /// <summary>The remote host's profile, or null for this machine.</summary>
+    public RemoteHostProfile? Remote => remote;
+
+    /// <summary>The home directory on the builder's host.</summary>
+    public string Home => remote?.Home ?? context.Home;
+
+    /// <summary>Absolute tmux and sh, found now on the builder's host (the unit's PATH is not relied on).</summary>
+    public LaunchPrograms Programs()
+    {
+        if (remote is not null)
+        {
+            var rtmux = remote.Tmux ?? throw new LifecycleException("TmuxNotFound", $"tmux was not found on the PATH of host '{remote.HostName}'; install tmux there.", remote.HostName);
+            var rsh = remote.Sh ?? throw new LifecycleException("ShellNotFound", $"No /bin/sh and no sh on the PATH of host '{remote.HostName}'.", remote.HostName);
+            return new LaunchPrograms(rtmux, rsh);
+        }
+        var path = context.GetEnv("PATH");
+        var tmux = ExecutableLocator.Find(context.TmuxProgram, path)
+            ?? throw new LifecycleException("TmuxNotFound", $"tmux ('{context.TmuxProgram}') was not found on PATH; install tmux or set $MOSAIC_TMUX to its absolute path.", context.TmuxProgram);
+        var sh = ExecutableLocator.Sh(path) ?? throw new LifecycleException("ShellNotFound", "No /bin/sh and no sh on PATH.", "sh");
+        return new LaunchPrograms(tmux, sh);
+    }
+
+    public string HolderUnit(LaunchPrograms programs, string hostName = FleetHost.LocalName)
+    {
+        var t = context.TmuxOf(hostName);
+        return UnitRenderer.Holder(programs, t.SocketName, t.HolderSession);
+    }
+
+    /// <summary>The working directory: the roster's (agent, else defaults) with '~' expanded, else home; relative paths are under home.</summary>
+    public string WorkingDirectory(FleetAgentSpec agent)
+    {
+        var wd = context.WorkingDirectoryOf(agent);
+        if (string.IsNullOrEmpty(wd)) return Home;
+        return Path.IsPathRooted(wd) ? wd : Path.Combine(Home, wd);
+    }
+
+    public async Task<AgentLaunch> BuildAsync(FleetAgentSpec agent, LaunchPrograms programs, CancellationToken ct)
+    {
+        if (agent.Host != HostName)
+            throw new InvalidOperationException($"Agent '{agent.Name}' runs on host '{agent.Host}', not on '{HostName}'.");
+        foreach (var key in agent.Environment.Keys)
+        {
+            if (UnitRenderer.ReservedKeys.Contains(key))
+                throw new LifecycleException("ReservedEnvironmentName", $"Agent '{agent.Name}': environment.{key} is reserved for MosaicFleet's launch data.", agent.Name);
+        }
+        var runtime = context.RuntimeOf(agent);
+        var command = agent.Command ?? runtime.Command;
+        var prefix = await _bins.ResolveAsync(agent, ct).ConfigureAwait(false);
+        var envPath = paths.EnvFile(agent.Name);
+        string pane;
+        try
+        {
+            pane = Lifecycle.PaneCommand.Build(prefix, command, agent.Environment.Count > 0 ? envPath : null);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new LifecycleException("InvalidRuntimeCommand", $"Agent '{agent.Name}' (runtime '{agent.Runtime}'): {ex.Message}", agent.Name, ex);
+        }
+        var tmux = context.TmuxOf(agent.Host);
+        var values = new List<KeyValuePair<string, string>>
+        {
+            new(UnitRenderer.EnvAgent, agent.Name),
+            new(UnitRenderer.EnvRuntime, agent.Runtime),
+            new(UnitRenderer.EnvSocket, tmux.SocketName),
+            new(UnitRenderer.EnvHolderSession, tmux.HolderSession),
+            new(UnitRenderer.EnvHolderTarget, TmuxTarget.Session(tmux.HolderSession)),
+            new(UnitRenderer.EnvSessionTarget, TmuxTarget.Session(agent.Name)),
+            new(UnitRenderer.EnvWindowTarget, TmuxTarget.SessionWindow(agent.Name)),
+            new(UnitRenderer.EnvWorkdir, WorkingDirectory(agent)),
+            new(UnitRenderer.EnvPaneCommand, pane),
+        };
+        // The values that reach tmux as command arguments (the socket is tmux's -L option, not parsed as a command):
+        // escaped here, once, for both the unit and -Direct (see TmuxArgument).
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (values[i].Key is UnitRenderer.EnvSocket or UnitRenderer.EnvRuntime) continue;
+            values[i] = new(values[i].Key, TmuxArgument.Literal(values[i].Value));
+        }
+        foreach (var (k, v) in agent.Environment.OrderBy(p => p.Key, StringComparer.Ordinal)) values.Add(new(k, v));
+        return new AgentLaunch
+        {
+            Agent = agent,
+            HolderUnit = UnitRenderer.Holder(programs, tmux.SocketName, tmux.HolderSession),
+            AgentTemplate = UnitRenderer.AgentTemplate(programs),
+            EnvFilePath = envPath,
+            EnvFileText = UnitRenderer.EnvFile(agent.Name, values),
+            Environment = values,
+            PathPrefix = prefix,
+            PaneCommand = pane,
+        };
+    }
+
+    public static byte[] Bytes(string text) => new UTF8Encoding(false).GetBytes(text);
+}

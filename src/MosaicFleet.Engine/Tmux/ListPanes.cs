@@ -1,0 +1,116 @@
+using System.Globalization;
+
+namespace MosaicFleet.Engine.Tmux;
+
+/// <summary>The list-panes format and its parser.</summary>
+public static class ListPanes
+{
+    // Why US (0x1f) and a trailing RS (0x1e): no delimiter is safe for every field. A path may hold any byte
+    // but NUL, and tmux prints tabs and newlines raw (checked on tmux 3.3a). So fields are split on US, the
+    // only free-text field (the pane path) goes LAST and takes whatever remains (a US inside a path survives),
+    // each record ends with RS + a random nonce + newline, new for every call (a path may hold RS and newlines, but
+    // it cannot know the nonce, so it cannot end its record early and forge the next one), and every record's
+    // fixed fields are checked (count, %pane_id, numbers), so a fragment is rejected instead of shifting fields.
+    public const char FieldSeparator = '\x1f';
+    private const int FixedFields = 9;
+
+    /// <summary>A fresh record nonce: 32 hex digits (plain text in a tmux format, unguessable by a pane path).</summary>
+    public static string NewNonce() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+
+    /// <summary>The format whose records end with RS + <paramref name="nonce"/> (and tmux's newline).</summary>
+    public static string FormatFor(string nonce)
+    {
+        if (nonce.Any(c => !char.IsAsciiLetterOrDigit(c))) throw new ArgumentException("A record nonce is letters and digits only.", nameof(nonce));
+        return FieldsFormat + "\x1e" + nonce;
+    }
+
+    /// <summary>What ends each record of <see cref="FormatFor"/>.</summary>
+    public static string RecordTerminatorFor(string nonce) => "\x1e" + nonce + "\n";
+
+    private static readonly string FieldsFormat = string.Join(FieldSeparator,
+        "#{session_name}",
+        "#{window_index}",
+        "#{pane_index}",
+        "#{pane_id}",
+        "#{pane_pid}",
+        "#{pane_current_command}",
+        "#{pane_dead}",
+        "#{pane_dead_status}",
+        "#{window_activity}",
+        "#{pane_current_path}");
+
+    /// <summary>The argv after `tmux -L socket`, for records ending with <paramref name="nonce"/>.</summary>
+    public static string[] Arguments(string nonce) => ["list-panes", "-a", "-F", FormatFor(nonce)];
+
+    /// <summary>Parses list-panes output of <see cref="FormatFor"/>(<paramref name="nonce"/>). Records that fail
+    /// validation go to <paramref name="rejected"/>.</summary>
+    public static IReadOnlyList<TmuxPane> Parse(string output, string nonce, out IReadOnlyList<string> rejected)
+    {
+        var panes = new List<TmuxPane>();
+        var bad = new List<string>();
+        var text = output.Replace("\r\n", "\n", StringComparison.Ordinal);
+        var records = text.Split(RecordTerminatorFor(nonce));
+        for (var i = 0; i < records.Length; i++)
+        {
+            var record = records[i];
+            if (i == records.Length - 1)
+            {
+                // Whatever follows the last terminator must be empty (or a lone newline).
+                if (record.Trim('\n').Length > 0) bad.Add(record);
+                continue;
+            }
+            if (TryParseRecord(record, out var pane)) panes.Add(pane);
+            else bad.Add(record);
+        }
+        rejected = bad;
+        return panes;
+    }
+
+    private static bool TryParseRecord(string record, out TmuxPane pane)
+    {
+        pane = null!;
+        var parts = record.Split(FieldSeparator, FixedFields + 1);
+        if (parts.Length != FixedFields + 1) return false;
+        var session = parts[0];
+        if (session.Length == 0 || session.Contains('\n')) return false;
+        if (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var window)) return false;
+        if (!int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var paneIndex)) return false;
+        var paneId = parts[3];
+        if (paneId.Length < 2 || paneId[0] != '%' || !paneId.AsSpan(1).ToString().All(char.IsAsciiDigit)) return false;
+        int? pid = null;
+        if (parts[4].Length > 0)
+        {
+            if (!int.TryParse(parts[4], NumberStyles.None, CultureInfo.InvariantCulture, out var p)) return false;
+            pid = p;
+        }
+        var command = parts[5];
+        if (command.Contains('\n')) return false;
+        bool dead;
+        switch (parts[6])
+        {
+            case "1": dead = true; break;
+            case "0": case "": dead = false; break;
+            default: return false;
+        }
+        int? deadStatus = null;
+        if (parts[7].Length > 0)
+        {
+            if (!int.TryParse(parts[7], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ds)) return false;
+            deadStatus = ds;
+        }
+        DateTimeOffset? activity = null;
+        if (parts[8].Length > 0)
+        {
+            if (!long.TryParse(parts[8], NumberStyles.None, CultureInfo.InvariantCulture, out var secs)) return false;
+            activity = DateTimeOffset.FromUnixTimeSeconds(secs);
+        }
+        pane = new TmuxPane(session, window, paneIndex, paneId, pid, command, dead, dead ? deadStatus : null, activity, parts[9]);
+        return true;
+    }
+
+    /// <summary>True when tmux's failure means "no server on that socket" (so every agent is Missing, not an error).</summary>
+    public static bool IsNoServer(string stderr)
+        => stderr.Contains("no server running", StringComparison.Ordinal)
+        || (stderr.Contains("error connecting to", StringComparison.Ordinal)
+            && (stderr.Contains("No such file or directory", StringComparison.Ordinal) || stderr.Contains("Connection refused", StringComparison.Ordinal)));
+}
