@@ -187,7 +187,7 @@ $($agents -join "`n")
 
     It 'Uninstall-FleetUnit stops and disables every unit in one call, then removes the files; the units are not-found' {
         Remove-Item $sysLog
-        $out = Uninstall-FleetUnit -Force -PassThru -WarningVariable w
+        $out = Uninstall-FleetUnit -All -Force -PassThru -WarningVariable w
         $w | Should -BeNullOrEmpty
         $out.Action | Should -Not -Contain 'Unchanged'
         Get-StartCalls $sysLog | Should -Be @(
@@ -259,7 +259,7 @@ agents:
             (Get-FleetAgent -RosterPath $remoteRoster).ServiceState | Should -Be @('inactive/dead', 'active/exited')
 
             Remove-Item $sysLog
-            Uninstall-FleetUnit -RosterPath $remoteRoster -HostName far -Force
+            Uninstall-FleetUnit -All -RosterPath $remoteRoster -HostName far -Force
             Get-StartCalls $sysLog | Should -Be @(
                 '--user disable --now --no-reload mosaic-agent@far1.service mosaic-agent@far2.service mosaic-tmux-holder.service'
                 '--user daemon-reload')
