@@ -26,6 +26,7 @@
         'Start-FleetAgent'
         'Stop-FleetAgent'
         'Restart-FleetAgent'
+        'Test-FleetHost'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
