@@ -10,9 +10,15 @@ public sealed class FleetPaneCapture
     public DateTimeOffset CapturedAt { get; set; }
     /// <summary>The pane's lines, oldest first (history, then the visible screen), trailing blank lines removed.</summary>
     public string[] Lines { get; set; } = [];
+    /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
+    /// property name), so a pipeline acts on the roster it started from. After PowerShell remoting it names a file on the
+    /// remote machine.</summary>
+    public string RosterPath { get; set; } = "";
 
     /// <summary>The lines joined with "\n".</summary>
     public string Text => string.Join('\n', Lines);
 
-    public override string ToString() => Text;
+    /// <summary>The agent name, as on every per-agent object (so "$capture" and -Name binding by value name the agent;
+    /// the text is <see cref="Text"/>).</summary>
+    public override string ToString() => Agent;
 }

@@ -19,6 +19,9 @@ public sealed record PlannedFile(string Path, string Kind, string? Agent, byte[]
     public const string EnvKind = "EnvFile";
 
     public UnixFileMode? DirectoryMode => Kind == EnvKind ? AtomicFile.PrivateDirectoryMode : null;
+
+    /// <summary>An env file this roster installed for an agent it no longer has: removing it asks at High impact.</summary>
+    public bool Leftover { get; init; }
 }
 
 /// <summary>One systemctl/loginctl call of a plan. A failure is a warning naming <see cref="Target"/>, never fatal.
@@ -35,6 +38,9 @@ public sealed record PlannedCommand(IReadOnlyList<string> Argv, string Action, s
 
     public bool OnlyIfChanged { get; init; }
 
+    /// <summary>Disabling the unit of an agent this roster no longer has: asks at High impact.</summary>
+    public bool Leftover { get; init; }
+
     /// <summary>One call for many units: <paramref name="prefix"/> followed by the units.</summary>
     public static PlannedCommand ForUnits(IReadOnlyList<string> prefix, string action, IReadOnlyList<string> units)
         => new([.. prefix, .. units], action, units.Count == 1 ? units[0] : $"{units[0]} and {units.Count - 1} more unit{(units.Count == 2 ? "" : "s")}") { Units = units };
@@ -43,7 +49,7 @@ public sealed record PlannedCommand(IReadOnlyList<string> Argv, string Action, s
     public IEnumerable<PlannedCommand> Singles()
     {
         var prefix = Argv.Take(Argv.Count - Units.Count).ToList();
-        return Units.Select(u => new PlannedCommand([.. prefix, u], Action, u) { Units = [u] });
+        return Units.Select(u => new PlannedCommand([.. prefix, u], Action, u) { Units = [u], Leftover = Leftover });
     }
 }
 
@@ -68,6 +74,9 @@ public sealed class InstallPlan
 /// <summary>Plans and applies the install and uninstall of the fleet's systemd user units and agent environment files.</summary>
 public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
 {
+    /// <summary>The full path of the roster this installer renders (empty for an uninstall without one).</summary>
+    public string RosterPath => builder.Context.Roster.Path;
+
     private LifecyclePaths Paths => builder.Paths;
 
     private bool IsLocal => files.HostName == FleetHost.LocalName;
@@ -90,6 +99,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     public async Task<InstallPlan> PlanInstallAsync(IReadOnlyList<FleetAgentSpec> agents, bool enable, CancellationToken ct, bool removeLeftovers = true)
     {
         RequireSameHost();
+        RefuseOtherRoster();
         var plan = new InstallPlan { HostName = files.HostName };
         var programs = builder.Programs();
         plan.Notes.Add($"tmux: {programs.Tmux}; sh: {programs.Sh}");
@@ -129,15 +139,16 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             plan.Notes.Add($"{agent.Name}: PATH prefix {(launch.PathPrefix.Count == 0 ? "(none found)" : string.Join(':', launch.PathPrefix))}");
         }
         if (builder.Bins.NpmNotProbed) plan.SkippedProbes.Add("the npm prefix was not probed (-WhatIf runs nothing), so its bin directory is not shown in the PATH prefix");
-        var removed = removeLeftovers ? OurEnvFiles().Where(n => !names.Contains(n)).ToList() : [];
+        // Leftovers: env files THIS roster installed for agents it no longer has (never another roster's).
+        var removed = removeLeftovers ? OurEnvFiles().Where(n => !names.Contains(n) && IsThisRosters(Paths.EnvFile(n))).ToList() : [];
         foreach (var name in removed)
         {
-            plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove));
+            plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove) { Leftover = true });
         }
         // One call per action for all units (--no-reload), then one reload: not one systemctl (and one reload) per agent.
         if (removed.Count > 0)
         {
-            plan.After.Add(PlannedCommand.ForUnits([Systemctl, "--user", "disable", "--no-reload"], "Disable", removed.Select(SystemctlShow.AgentUnit).ToList()));
+            plan.After.Add(PlannedCommand.ForUnits([Systemctl, "--user", "disable", "--no-reload"], "Disable", removed.Select(SystemctlShow.AgentUnit).ToList()) with { Leftover = true });
         }
         if (enable)
         {
@@ -163,8 +174,11 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         var agents = OurEnvFiles().Where(a => agentFilter is null || agentFilter(a)).ToList();
         var template = agentFilter is null && IsOurs(Paths.AgentTemplate);
         var holder = agentFilter is null && IsOurs(Paths.HolderUnit);
-        // One call for every unit, the holder last (systemd stops them all, then the holder's session goes).
-        List<string> units = [.. agents.Select(SystemctlShow.AgentUnit), .. holder ? [SystemctlShow.HolderUnit] : Array.Empty<string>()];
+        // Event recorder units (Install-FleetUnit -EventRecorder) that carry our marker: with the whole fleet only.
+        var recorders = agentFilter is not null ? [] : files.List(Paths.UnitDirectory, EventRecorderUnit.Prefix + "*.service").Where(f => IsOurs(Path.Combine(Paths.UnitDirectory, f))).ToList();
+        foreach (var unit in recorders) plan.Files.Add(new PlannedFile(Path.Combine(Paths.UnitDirectory, unit), EventRecorderUnit.Kind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
+        // One call for every unit: the recorders, the agents, the holder last (its stop ends the tmux server).
+        List<string> units = [.. recorders, .. agents.Select(SystemctlShow.AgentUnit), .. holder ? [SystemctlShow.HolderUnit] : Array.Empty<string>()];
         if (units.Count > 0) plan.Before.Add(PlannedCommand.ForUnits([Systemctl, "--user", "disable", "--now", "--no-reload"], "Stop and disable", units));
         foreach (var name in agents) plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove));
         if (template) plan.Files.Add(new PlannedFile(Paths.AgentTemplate, PlannedFile.TemplateKind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
@@ -195,6 +209,58 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             .Select(f => f[..^LifecyclePaths.EnvFileSuffix.Length])
             .ToList();
 
+    public const string OtherRosterId = "FleetOtherRosterInstalled";
+
+    /// <summary>Until everything is keyed by tenant (issue 17), one roster per user and host: the holder unit is one file,
+    /// and two rosters may name the same agent. So an install refuses when the holder unit or an env file MosaicFleet wrote
+    /// belongs to another roster (<see cref="LifecycleException"/> <see cref="OtherRosterId"/>, the file as target).
+    /// Replace this check when tenant keying lands.</summary>
+    private void RefuseOtherRoster()
+    {
+        var mine = builder.Context.Roster.Path;
+        if (string.IsNullOrEmpty(mine)) return;
+        var candidates = new[] { Paths.HolderUnit }.Concat(OurEnvFiles().Select(Paths.EnvFile));
+        foreach (var path in candidates)
+        {
+            if (OwnerIfOther(path) is not { } other) continue;
+            var message = $"Host {files.HostName} already has the fleet of another roster installed ({other}; see {path}). " +
+                $"Until rosters are keyed by tenant, one roster per user and host: installing {mine} would rewrite that fleet's units and env files. " +
+                $"Uninstall that fleet first (Uninstall-FleetUnit -All), or install with the roster it came from.";
+            throw new LifecycleException(OtherRosterId, message, path);
+        }
+    }
+
+    private bool IsThisRosters(string path) => IsOurs(path) && OwnerIfOther(path) is null;
+
+    /// <summary>Who installed a file we wrote, when that is not this roster: the roster recorded in it, or (written
+    /// before rosters were recorded) "a roster with tmux socket X" when its socket is not this roster's. Null: this
+    /// roster's, or not a file of ours.</summary>
+    private string? OwnerIfOther(string path)
+    {
+        var bytes = files.Read(path);
+        if (bytes is null || !bytes.AsSpan().StartsWith(LaunchBuilder.Bytes(LifecyclePaths.Marker))) return null;
+        var text = System.Text.Encoding.UTF8.GetString(bytes);
+        var mine = UnitRenderer.RosterLine(builder.Context.Roster.Path)[UnitRenderer.RosterLinePrefix.Length..];
+        if (UnitRenderer.RecordedRoster(text) is { } recorded) return recorded == mine ? null : $"roster {recorded}";
+        var socket = builder.Context.TmuxOf(files.HostName).SocketName;
+        var theirs = path == Paths.HolderUnit ? HolderSocket(text) : SystemdSyntax.ParseEnvFile(text).GetValueOrDefault(UnitRenderer.EnvSocket);
+        return theirs is null || theirs == socket ? null : $"a roster with tmux socket {theirs}";
+    }
+
+    // The socket of a holder unit written before rosters were recorded: its Description names it.
+    private static string? HolderSocket(string text)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(text, @"^Description=MosaicFleet tmux server holder \(socket (.*)\)$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        return m.Success ? m.Groups[1].Value.Replace("%%", "%") : null;
+    }
+
+    private bool SameButPaneCommand(string path, string text)
+    {
+        if (files.Read(path) is not { } installed) return false;
+        static IEnumerable<string> Lines(string t) => t.Split('\n').Where(l => !l.StartsWith(UnitRenderer.EnvPaneCommand + "=", StringComparison.Ordinal));
+        return Lines(System.Text.Encoding.UTF8.GetString(installed)).SequenceEqual(Lines(text), StringComparer.Ordinal);
+    }
+
     private bool IsOurs(string path)
     {
         var bytes = files.Read(path);
@@ -213,6 +279,13 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     {
         var bytes = LaunchBuilder.Bytes(text);
         var action = files.IsCurrent(path, bytes, mode) ? UnitFileAction.Unchanged : UnitFileAction.Write;
+        // -WhatIf did not ask npm for its prefix, so the pane command it renders lacks the npm bin directory: an env
+        // file that differs from the installed one only in that line would be rewritten with the same bytes by a real
+        // run. Reported Unchanged, so -WhatIf does not list a write (and a daemon-reload) that would not happen.
+        if (action == UnitFileAction.Write && kind == PlannedFile.EnvKind && builder.Bins.NpmNotProbed && SameButPaneCommand(path, text))
+        {
+            action = UnitFileAction.Unchanged;
+        }
         plan.Files.Add(new PlannedFile(path, kind, agent, bytes, mode, action));
     }
 }

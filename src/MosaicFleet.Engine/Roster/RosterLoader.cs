@@ -153,10 +153,11 @@ public static class RosterLoader
 
     private sealed class Reader(string path)
     {
-        private static readonly string[] RootKeys = ["version", "transport", "tenant", "tmux", "defaults", "runtimes", "hosts", "agents"];
+        private static readonly string[] RootKeys = ["version", "transport", "tenant", "tmux", "defaults", "runtimes", "hosts", "agents", "logs"];
+        private static readonly string[] LogsKeys = ["maxSize", "keep"];
         private static readonly string[] TmuxKeys = ["socketName", "holderSession"];
         private static readonly string[] DefaultsKeys = ["workingDirectory", "runtimeBin"];
-        private static readonly string[] RuntimeKeys = ["command", "resetCommand", "paneCommands", "submitKeys", "inputPattern", "busyPattern", "waitingPattern", "idleAfterSeconds", "runtimeBin"];
+        private static readonly string[] RuntimeKeys = ["command", "resetCommand", "paneCommands", "submitKeys", "inputPattern", "busyPattern", "waitingPattern", "idleAfterSeconds", "runtimeBin", "environment"];
         private static readonly string[] HostKeys = ["ssh", "port", "identityFile", "knownHostsFile", "sshOptions", "tmux"];
         private static readonly string[] AgentKeys = ["name", "runtime", "className", "workingDirectory", "model", "effort", "host", "command", "runtimeBin", "environment"];
 
@@ -179,6 +180,7 @@ public static class RosterLoader
             }
             if (Get(map, "tenant") is { } tenantNode) roster.Tenant = NonEmpty(tenantNode, "tenant");
             if (Get(map, "tmux") is { } tmuxNode) roster.Tmux = ReadTmux(tmuxNode, "tmux");
+            if (Get(map, "logs") is { } logsNode) roster.Logs = ReadLogs(logsNode);
             if (Get(map, "defaults") is { } defaultsNode)
             {
                 var d = Map(defaultsNode, "defaults");
@@ -282,6 +284,7 @@ public static class RosterLoader
                 WaitingPattern = baseRuntime?.WaitingPattern,
                 IdleAfterSeconds = baseRuntime?.IdleAfterSeconds,
                 RuntimeBin = baseRuntime?.RuntimeBin,
+                Environment = baseRuntime?.Environment ?? new Dictionary<string, string>(),
                 BuiltIn = false,
             };
             if (Get(m, "command") is { } c) r.Command = NonEmpty(c, "command");
@@ -314,6 +317,13 @@ public static class RosterLoader
                 r.IdleAfterSeconds = v;
             }
             if (Get(m, "runtimeBin") is { } rb) r.RuntimeBin = NonEmpty(rb, "runtimeBin");
+            if (Get(m, "environment") is { } re)
+            {
+                // The roster's keys are added to (or replace) the built-in ones of the same runtime.
+                var env = new Dictionary<string, string>(r.Environment, StringComparer.Ordinal);
+                foreach (var (k, v) in ReadEnvironment(re)) env[k] = v;
+                r.Environment = env;
+            }
             return r;
         }
 
@@ -376,20 +386,30 @@ public static class RosterLoader
                 }
                 agent.Host = host;
             }
-            if (Get(m, "environment") is { } envNode)
+            // The runtime's variables first, the agent's own over them.
+            var runtimeEnv = runtimes[runtime].Environment;
+            var agentEnv = Get(m, "environment") is { } envNode ? ReadEnvironment(envNode) : null;
+            if (runtimeEnv.Count > 0 || agentEnv is not null)
             {
-                var env = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var (k, v) in Map(envNode, "environment").Children)
-                {
-                    var key = Str(k, "environment variable name");
-                    if (!EnvNameRegex.IsMatch(key)) throw Error(RosterErrorIds.InvalidValue, $"'{key}' is not a valid environment variable name.", k);
-                    var value = v is YamlScalarNode s ? s.Value ?? "" : throw Error(RosterErrorIds.InvalidValue, $"environment.{key} must be a single value.", v);
-                    if (value.Contains('\n') || value.Contains('\r') || value.Contains('\0')) throw Error(RosterErrorIds.InvalidValue, $"environment.{key} cannot hold a line break or NUL.", v);
-                    env[key] = value;
-                }
+                var env = new Dictionary<string, string>(runtimeEnv, StringComparer.Ordinal);
+                foreach (var (k, v) in agentEnv ?? []) env[k] = v;
                 agent.Environment = env;
             }
             return agent;
+        }
+
+        private Dictionary<string, string> ReadEnvironment(YamlNode envNode)
+        {
+            var env = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (k, v) in Map(envNode, "environment").Children)
+            {
+                var key = Str(k, "environment variable name");
+                if (!EnvNameRegex.IsMatch(key)) throw Error(RosterErrorIds.InvalidValue, $"'{key}' is not a valid environment variable name.", k);
+                var value = v is YamlScalarNode s ? s.Value ?? "" : throw Error(RosterErrorIds.InvalidValue, $"environment.{key} must be a single value.", v);
+                if (value.Contains('\n') || value.Contains('\r') || value.Contains('\0')) throw Error(RosterErrorIds.InvalidValue, $"environment.{key} cannot hold a line break or NUL.", v);
+                env[key] = value;
+            }
+            return env;
         }
 
         // ---- node helpers ----
@@ -448,6 +468,33 @@ public static class RosterLoader
             var v = Str(node, what);
             if (v.IndexOfAny(['\n', '\r', '\0']) >= 0) throw Error(RosterErrorIds.InvalidValue, $"'{what}' cannot hold a line break or NUL.", node);
             return v;
+        }
+
+        // logs: { maxSize: 10MB, keep: 5 }: when the message log and the event record rotate.
+        private FleetLogSettings ReadLogs(YamlNode node)
+        {
+            var m = Map(node, "logs");
+            CheckKeys(m, LogsKeys, "logs");
+            var logs = new FleetLogSettings();
+            if (Get(m, "maxSize") is { } sizeNode)
+            {
+                var v = Str(sizeNode, "logs.maxSize").Trim();
+                var match = System.Text.RegularExpressions.Regex.Match(v, @"^(\d+)\s*(|B|KB|MB|GB|K|M|G)$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+                if (!match.Success || !long.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                    throw Error(RosterErrorIds.InvalidValue, $"'logs.maxSize' must be a size such as 10MB, 512KB or 1048576, not '{v}'.", sizeNode);
+                var unit = match.Groups[2].Value.ToUpperInvariant();
+                var factor = unit switch { "K" or "KB" => 1024L, "M" or "MB" => 1024L * 1024, "G" or "GB" => 1024L * 1024 * 1024, _ => 1L };
+                if (n < 1 || n > long.MaxValue / factor || n * factor < 4096)
+                    throw Error(RosterErrorIds.InvalidValue, $"'logs.maxSize' must be at least 4KB, not '{v}'.", sizeNode);
+                logs.MaxBytes = n * factor;
+            }
+            if (Get(m, "keep") is { } keepNode)
+            {
+                var keep = Int(keepNode, "logs.keep");
+                if (keep is < 1 or > 100) throw Error(RosterErrorIds.InvalidValue, $"'logs.keep' must be between 1 and 100, not {keep}.", keepNode);
+                logs.Keep = keep;
+            }
+            return logs;
         }
 
         private int Int(YamlNode node, string what)

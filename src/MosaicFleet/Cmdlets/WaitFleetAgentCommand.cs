@@ -16,7 +16,8 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
 
     private static readonly TimeSpan ProgressAfter = TimeSpan.FromSeconds(1);
 
-    private readonly List<(string Name, DateTimeOffset? SentAt)> _requests = [];
+    private readonly List<(string Roster, string Name, DateTimeOffset? SentAt)> _requests = [];
+    private readonly Stopwatch _clock = new();
 
     /// <summary>Agent names; wildcards allowed. Binds from Name (Get-FleetAgent) or Agent (Send-FleetMessage results).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -28,13 +29,13 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
 
     /// <summary>The state to wait for: Idle (default) or Busy.</summary>
     [Parameter]
-    [ValidateSet("Idle", "Busy")]
-    public string Activity { get; set; } = "Idle";
+    [ValidateSet("Idle", "Busy", IgnoreCase = true)]
+    public FleetAgentActivity Activity { get; set; } = FleetAgentActivity.Idle;
 
     /// <summary>How long to wait, in seconds. Default 600.</summary>
     [Parameter]
-    [ValidateRange(1, 86400)]
-    public int TimeoutSeconds { get; set; } = 600;
+    [ValidateRange(0.1, 86400)]
+    public double TimeoutSeconds { get; set; } = 600;
 
     /// <summary>From a send result: when the message was submitted. Idle counts only once Busy was seen or the runtime's
     /// idleAfterSeconds have passed since then.</summary>
@@ -50,30 +51,43 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
         // Only a send status counts here; a FleetAgent's Status (Running, Dead, Missing) is no send status. Unreachable is
         // both: from a send result or from Get-FleetAgent, there is nothing to wait for on a host that cannot be reached.
         if (Status is { Length: > 0 } status && Enum.TryParse<FleetSendStatus>(status, ignoreCase: true, out var sendStatus)
-            && sendStatus != FleetSendStatus.Accepted)
+            && sendStatus is not (FleetSendStatus.Accepted or FleetSendStatus.Submitted))
         {
             var why = sendStatus == FleetSendStatus.Unreachable ? "its host is unreachable" : $"the message was not accepted (Status {sendStatus})";
             WriteWarning($"Not waiting for {string.Join(", ", Name)}: {why}.");
             return;
         }
-        foreach (var n in Name) _requests.Add((n, SentAt));
+        Collect(null);
+        var roster = RosterKey(RecordRosterPath());
+        foreach (var n in Name) _requests.Add((roster, n, SentAt));
     }
 
     protected override void EndProcessing()
     {
         if (_requests.Count == 0) return;
-        var selected = SelectAgents(_requests.Select(r => r.Name).Distinct(StringComparer.OrdinalIgnoreCase).ToList());
+        // Roster by roster (agents piped from two rosters), all within the one -TimeoutSeconds.
+        _clock.Start();
+        foreach (var _ in EachRoster())
+        {
+            var mine = _requests.Where(r => r.Roster == CurrentRosterKey).ToList();
+            if (mine.Count > 0) WaitFor(mine);
+        }
+    }
+
+    private void WaitFor(List<(string Roster, string Name, DateTimeOffset? SentAt)> requests)
+    {
+        var selected = SelectAgents(requests.Select(r => r.Name).Distinct(StringComparer.OrdinalIgnoreCase).ToList());
         if (selected.Count == 0) return;
         var targets = selected.Select(spec =>
         {
             // The latest send to this agent counts (a name given twice, or a pattern and a send result).
-            var sent = _requests.Where(r => new WildcardPattern(r.Name, WildcardOptions.IgnoreCase).IsMatch(spec.Name) && r.SentAt is not null)
+            var sent = requests.Where(r => new WildcardPattern(r.Name, WildcardOptions.IgnoreCase).IsMatch(spec.Name) && r.SentAt is not null)
                 .Select(r => r.SentAt).Max();
             return new WaitTarget(spec, sent);
         }).ToList();
-        var target = Activity == "Busy" ? FleetAgentActivity.Busy : FleetAgentActivity.Idle;
+        var target = Activity;
         var waiter = new ActivityWaiter(Context, targets, target);
-        var clock = Stopwatch.StartNew();
+        var clock = _clock;
         var timeout = TimeSpan.FromSeconds(TimeoutSeconds);
         var showProgress = !Console.IsOutputRedirected;
         var progress = new ProgressRecord(1, $"Waiting for agents to be {target}", "Starting");
