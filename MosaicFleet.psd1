@@ -28,6 +28,7 @@
         'Start-FleetAgent'
         'Stop-FleetAgent'
         'Restart-FleetAgent'
+        'Test-FleetHost'
         'Get-FleetEvent'
     )
     FunctionsToExport    = @()
