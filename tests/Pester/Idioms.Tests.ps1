@@ -146,3 +146,154 @@ Describe 'Installing one roster never dismantles another (item 2)' {
         @(Get-ChildItem $envDir -Filter *.env).Name | Should -Be @('b0.env')
     }
 }
+
+Describe 'Idioms of sends, waits, views and types (items 4-14)' {
+    BeforeAll {
+        $script:envt = New-FleetTestEnvironment -Prefix mfj
+        $script:savedState = Enter-FleetTestStateDirs $envt
+        $script:roster = Set-FleetTestRoster -Environment $envt -Agents @(
+            @{ name = 'tui0'; runtime = 'fake' }
+            @{ name = 'gone'; runtime = 'fake' }
+            @{ name = 'tui1'; runtime = 'fake' }
+            @{ name = 'race'; runtime = 'sleeper' }
+        ) -Extra @"
+runtimes:
+  fake: { command: 'python3 $FakeTui', paneCommands: [python3], idleAfterSeconds: 0.5 }
+  sleeper: { command: 'sleep 600', paneCommands: [sleep] }
+"@
+        foreach ($n in 'tui0', 'tui1') { Start-FixtureTui -Environment $envt -Session $n | Out-Null }
+    }
+    AfterAll {
+        Exit-FleetTestStateDirs $savedState
+        Remove-FleetTestEnvironment $envt
+    }
+
+    It 'Send-FleetMessage -NoVerify | Wait-FleetAgent waits for the agent: Submitted is a success (item 4)' {
+        $out = @(Send-FleetMessage 'nv' -Name tui0 -NoVerify -RosterPath $roster | Wait-FleetAgent -TimeoutSeconds 20 -RosterPath $roster -WarningVariable w)
+        $out.Name | Should -Be @('tui0')
+        $w | Should -BeNullOrEmpty
+    }
+
+    It '-ErrorAction Stop still emits every result of a send (item 5)' {
+        $got = [System.Collections.Generic.List[object]]::new()
+        $err = $null
+        try { Send-FleetMessage 'all three' -Name tui0, gone, tui1 -RosterPath $roster -ErrorAction Stop | ForEach-Object { $got.Add($_) } } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'AgentNoSession,*'
+        $got.Agent | Should -Be @('tui0', 'gone', 'tui1')
+    }
+
+    It 'Wait-FleetAgent takes a fractional -TimeoutSeconds, like Send and Reset (item 10)' {
+        foreach ($c in 'Wait-FleetAgent', 'Send-FleetMessage', 'Reset-FleetAgent') {
+            (Get-Command $c).Parameters['TimeoutSeconds'].ParameterType | Should -Be ([double]) -Because $c
+        }
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        Wait-FleetAgent tui0 -Activity Busy -TimeoutSeconds 0.5 -RosterPath $roster -ErrorAction SilentlyContinue -ErrorVariable e
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'AgentWaitTimeout,*'
+    }
+
+    It '$WhatIfPreference keeps Watch-FleetAgent from opening a viewer (item 6)' {
+        $before = @(& tmux -L $envt.Socket list-sessions -F '#{session_name}')
+        $WhatIfPreference = $true
+        try { Watch-FleetAgent tui0 -RosterPath $roster -ErrorVariable e -ErrorAction SilentlyContinue } finally { $WhatIfPreference = $false }
+        $e | Should -BeNullOrEmpty
+        @(& tmux -L $envt.Socket list-sessions -F '#{session_name}') | Should -Be $before
+    }
+
+    It 'ToString() of every per-agent object is the agent name, so any of them binds by value (item 10)' {
+        $agent = Get-FleetAgent tui1 -RosterPath $roster
+        $send = Send-FleetMessage 'ts' -Name tui1 -RosterPath $roster
+        $log = Get-FleetMessageLog -Name tui1 -Last 1
+        $cap = Get-FleetAgentOutput tui1 -Lines 5 -RosterPath $roster
+        $drift = Test-FleetDrift tui1 -RosterPath $roster
+        foreach ($o in $agent, $send, $log, $cap, $drift) { $o.ToString() | Should -Be 'tui1' -Because $o.GetType().Name }
+        (Wait-FleetAgent $send -TimeoutSeconds 20 -RosterPath $roster).Name | Should -Be 'tui1'
+        (Get-FleetAgent $log -RosterPath $roster).Name | Should -Be 'tui1'
+    }
+
+    It 'Get-FleetRoster | Get-FleetAgent lists that roster''s agents (item 10)' {
+        (Get-FleetRoster -RosterPath $roster | Get-FleetAgent).Name | Should -Be @('tui0', 'gone', 'tui1', 'race')
+    }
+
+    It 'Format-List * on the roster shows its tmux settings, not a type name (item 10)' {
+        $text = Get-FleetRoster -RosterPath $roster | Format-List * | Out-String -Width 200
+        $text | Should -Not -Match 'MosaicFleet\.Fleet(TmuxSettings|Defaults)'
+        $text | Should -Match "socket $([regex]::Escape($envt.Socket)), holder _holder"
+    }
+
+    It 'ConvertTo-Json gives durations in seconds, not TimeSpan fields (item 10)' {
+        $json = Send-FleetMessage 'js' -Name tui0 -RosterPath $roster | ConvertTo-Json -EnumsAsStrings
+        $json | Should -Match '"ElapsedSeconds": \d'
+        $json | Should -Not -Match 'TotalMilliseconds|Ticks'
+        $json | Should -Match '"Status": "Accepted"'
+    }
+
+    It 'Get-FleetMessageLog -Last 0 returns nothing, as Select-Object -Last 0 does (item 12)' {
+        @(Get-FleetMessageLog -Last 0).Count | Should -Be 0
+        @(Get-FleetMessageLog -Last 1).Count | Should -Be 1
+    }
+
+    It 'about_MosaicFleet fits 80 columns, and Get-FleetAgent''s help names no Wait-FleetAgent -Idle (item 12)' {
+        $about = Get-Content -LiteralPath (Join-Path (Split-Path (Get-FleetModulePath)) 'en-US/about_MosaicFleet.help.txt')
+        $about | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
+        (Get-Help Get-FleetAgent -Full | Out-String) | Should -Not -Match 'Wait-FleetAgent -Idle'
+        $about -join "`n" | Should -Match 'terminating error'
+        $about -join "`n" | Should -Match 'no\s+updatable or\s+online help'
+    }
+
+    It 'parallel direct starts of one agent give one start and no error (item 8)' {
+        # A tmux shim that holds every new-session back 1.5 s: all three starts read "not running" first, then race.
+        $real = (Get-Command tmux -CommandType Application | Select-Object -First 1).Source
+        $shim = Join-Path $envt.ShimDir 'tmux'
+        Set-Content -LiteralPath $shim -Value "#!/bin/sh`nfor a in `"`$@`"; do [ `"`$a`" = new-session ] && sleep 1.5 && break; done`nexec '$real' `"`$@`"`n"
+        & chmod +x $shim
+        $module = Get-FleetModulePath
+        try {
+            $results = Use-ShimPath $envt {
+                1..3 | ForEach-Object -ThrottleLimit 3 -Parallel {
+                    Import-Module $using:module
+                    $errs = $null
+                    Start-FleetAgent race -Direct -RosterPath $using:roster -ErrorVariable errs -ErrorAction SilentlyContinue
+                    @($errs | ForEach-Object { $_.FullyQualifiedErrorId + ': ' + $_ })
+                }
+            }
+            $results | Should -BeNullOrEmpty
+            @(& tmux -L $envt.Socket list-sessions -F '#{session_name}') -eq 'race' | Should -HaveCount 1
+        } finally {
+            Remove-Item -LiteralPath $shim -ErrorAction Ignore
+            & tmux -L $envt.Socket kill-session -t '=race' 2>$null
+            $global:LASTEXITCODE = 0
+        }
+    }
+}
+
+Describe 'Install-FleetUnit -WhatIf after an install lists no writes (item 7)' {
+    BeforeAll {
+        $script:envt = New-FleetTestEnvironment -Prefix mfw
+        $script:cfg = Join-Path $envt.Directory 'cfg'
+        $script:home_ = Join-Path $envt.Directory 'home'
+        $prefix = Join-Path $envt.Directory 'npmprefix'
+        New-Item -ItemType Directory -Force (Join-Path $prefix 'bin'), $home_ | Out-Null
+        # An npm whose prefix has a bin directory: a real install puts it on the pane's PATH; -WhatIf does not ask npm.
+        $npm = Join-Path $envt.BinDir 'npm'
+        Set-Content -LiteralPath $npm -Value "#!/bin/sh`necho '$prefix'`n"
+        & chmod +x $npm
+        New-RecordingShim -Environment $envt -Program 'systemctl' -Fail -ExitCode 0 -Stderr '' | Out-Null
+        New-RecordingShim -Environment $envt -Program 'loginctl' -Fail -ExitCode 0 -Stderr '' | Out-Null
+        $script:roster = Set-FleetTestRoster -Environment $envt -Agents @(@{ name = 'w0'; runtime = 'pi' }, @{ name = 'w1'; runtime = 'pi' })
+        $script:childEnv = @{ XDG_CONFIG_HOME = $cfg; HOME = $home_; USER = 'fleetop'; MOSAIC_NPM = $npm; PATH = "$($envt.ShimDir):$env:PATH" }
+        $r = $roster.Replace("'", "''")
+        $script:install = Invoke-ChildPwsh -Command "Import-Module `$env:MOSAIC_FLEET_MODULE; Install-FleetUnit -RosterPath '$r' | Out-Null; 'INSTALLED'" -Environment $childEnv
+        $script:whatIf = Invoke-ChildPwsh -Command "Import-Module `$env:MOSAIC_FLEET_MODULE; Install-FleetUnit -RosterPath '$r' -WhatIf" -Environment $childEnv
+    }
+    AfterAll { Remove-FleetTestEnvironment $envt }
+
+    It 'the install put the npm bin directory on the pane PATH' {
+        $install.Stdout | Should -Match 'INSTALLED'
+        Get-Content -Raw (Join-Path $cfg 'mosaic/fleet/agents/w0.env') | Should -Match 'npmprefix/bin'
+    }
+
+    It 'lists no env-file write and no daemon-reload, which a real rerun would not do' {
+        $whatIf.Stdout | Should -Not -Match 'Write EnvFile'
+        $whatIf.Stdout | Should -Not -Match 'daemon-reload'
+    }
+}

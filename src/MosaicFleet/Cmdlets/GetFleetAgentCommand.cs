@@ -6,12 +6,12 @@ using MosaicFleet.Internal;
 namespace MosaicFleet.Cmdlets;
 
 /// <summary>Lists the roster's agents with their live tmux and systemd state.</summary>
-[Cmdlet(VerbsCommon.Get, "FleetAgent")]
+[Cmdlet(VerbsCommon.Get, "FleetAgent", DefaultParameterSetName = "ByName")]
 [OutputType(typeof(FleetAgent))]
 public sealed class GetFleetAgentCommand : FleetCmdlet
 {
     /// <summary>Agent names; wildcards allowed.</summary>
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = "ByName", Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AgentNameCompleter))]
@@ -38,7 +38,7 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     public SwitchParameter Activity { get; set; }
 
     /// <summary>A roster from Get-FleetRoster: its agents are listed (Get-FleetRoster -RosterPath x | Get-FleetAgent).</summary>
-    [Parameter(ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = "ByRoster", Mandatory = true, ValueFromPipeline = true)]
     public FleetRoster? InputRoster { get; set; }
 
     protected override void ProcessRecord()
