@@ -297,3 +297,36 @@ Describe 'Install-FleetUnit -WhatIf after an install lists no writes (item 7)' {
         $whatIf.Stdout | Should -Not -Match 'daemon-reload'
     }
 }
+
+BeforeDiscovery {
+    # Every table view of the format file: a new view is checked without editing this test.
+    $formatFile = Join-Path $PSScriptRoot '../../module/MosaicFleet.format.ps1xml'
+    $script:TableViews = @(([xml](Get-Content -Raw $formatFile)).Configuration.ViewDefinitions.View |
+        Where-Object { $_['TableControl'] } |
+        ForEach-Object { @{ View = $_.Name; TypeName = @($_.ViewSelectedBy.TypeName)[0]; Labels = @($_.TableControl.TableHeaders.TableColumnHeader | ForEach-Object Label) } })
+}
+
+Describe 'Every default view fits 80 columns (item 9)' {
+    It 'has table views to check' { $TableViews.Count | Should -BeGreaterThan 4 }
+
+    It 'table view <View> shows all its columns, each line within 80 columns' -ForEach $TableViews {
+        # A sample with realistic, long-ish values in every string property (the widest kept to a typical length).
+        $baseName = $TypeName -replace '#.*$', ''
+        $type = $baseName -as [type]
+        $type | Should -Not -BeNullOrEmpty
+        $samples = foreach ($i in 1..2) {
+            $o = [Activator]::CreateInstance($type)
+            foreach ($p in $type.GetProperties() | Where-Object { $_.CanWrite }) {
+                if ($p.PropertyType -eq [string]) { $p.SetValue($o, "$($p.Name.ToLowerInvariant())-value-$i/with/a/long/tail/that/goes/on/and/on") }
+            }
+            $pso = [psobject]$o
+            if ($TypeName -ne $baseName) { $pso.PSObject.TypeNames.Insert(0, $TypeName) }
+            $pso
+        }
+        $text = $samples | Format-Table -View $View | Out-String -Width 80
+        $lines = $text -split "`n" | ForEach-Object TrimEnd | Where-Object { $_ }
+        $lines | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
+        $header = $lines[0]
+        foreach ($l in $Labels) { $header | Should -Match "(^|\s)$([regex]::Escape($l))(\s|$)" -Because "view $View must show $l at 80 columns" }
+    }
+}
