@@ -54,6 +54,9 @@ public sealed class InstallPlan
 /// <summary>Plans and applies the install and uninstall of the fleet's systemd user units and agent environment files.</summary>
 public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
 {
+    /// <summary>The full path of the roster this installer renders (empty for an uninstall without one).</summary>
+    public string RosterPath => builder.Context.Roster.Path;
+
     private LifecyclePaths Paths => builder.Paths;
 
     private bool IsLocal => files.HostName == FleetHost.LocalName;
@@ -149,6 +152,10 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         var agents = OurEnvFiles().Where(a => agentFilter is null || agentFilter(a)).ToList();
         var template = agentFilter is null && IsOurs(Paths.AgentTemplate);
         var holder = agentFilter is null && IsOurs(Paths.HolderUnit);
+        // Event recorder units (Install-FleetUnit -EventRecorder) that carry our marker: with the whole fleet only.
+        var recorders = agentFilter is not null ? [] : files.List(Paths.UnitDirectory, EventRecorderUnit.Prefix + "*.service").Where(f => IsOurs(Path.Combine(Paths.UnitDirectory, f))).ToList();
+        foreach (var unit in recorders) plan.Before.Add(new([Systemctl, "--user", "disable", "--now", unit], "Stop and disable", unit));
+        foreach (var unit in recorders) plan.Files.Add(new PlannedFile(Path.Combine(Paths.UnitDirectory, unit), EventRecorderUnit.Kind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
         foreach (var name in agents)
         {
             var unit = SystemctlShow.AgentUnit(name);

@@ -56,11 +56,15 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     protected override void EndProcessing()
     {
         // No names: every agent (reading is harmless), unless fed by a pipeline that brought nothing.
-        var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true, Runtime, ClassName);
-        if (selected.Count == 0) return;
-        var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
-        WriteSnapshotDiagnostics(snapshot);
-        if (Activity) Await(new ActivityProbe(Context).ProbeAsync(snapshot.Agents, ActivityRules.SampleInterval, StopToken));
-        foreach (var agent in snapshot.Agents) WriteObject(Activity ? FleetCmdlet.WithActivityView(agent) : agent);
+        // Roster by roster (piped agents carry theirs): one query per roster.
+        foreach (var _ in EachRoster())
+        {
+            var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true, Runtime, ClassName);
+            if (selected.Count == 0) continue;
+            var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
+            WriteSnapshotDiagnostics(snapshot);
+            if (Activity) Await(new ActivityProbe(Context).ProbeAsync(snapshot.Agents, ActivityRules.SampleInterval, StopToken));
+            foreach (var agent in snapshot.Agents) WriteObject(Activity ? FleetCmdlet.WithActivityView(agent) : agent);
+        }
     }
 }
