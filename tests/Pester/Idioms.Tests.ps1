@@ -330,3 +330,48 @@ Describe 'Every default view fits 80 columns (item 9)' {
         foreach ($l in $Labels) { $header | Should -Match "(^|\s)$([regex]::Escape($l))(\s|$)" -Because "view $View must show $l at 80 columns" }
     }
 }
+
+BeforeDiscovery {
+    # The chaining table of docs/chaining.md: one test per (from, into) pair.
+    $doc = Get-Content (Join-Path $PSScriptRoot '../../docs/chaining.md')
+    $script:ChainPairs = @(foreach ($line in $doc | Where-Object { $_ -match '^\| [A-Z][a-z]+-Fleet' }) {
+        $cells = $line.Trim('|').Split('|') | ForEach-Object Trim
+        foreach ($into in $cells[3].Split(',') | ForEach-Object Trim) {
+            @{ From = $cells[0]; Type = $cells[1]; Property = $cells[2]; Into = $into }
+        }
+    })
+}
+
+Describe 'The chaining table of docs/chaining.md holds (Deliver 2)' {
+    It 'lists pairs' { $ChainPairs.Count | Should -BeGreaterThan 30 }
+
+    It '<From> | <Into> (<Type>.<Property>, by value and by property name)' -ForEach $ChainPairs {
+        $from = Get-Command $From -Module MosaicFleet
+        $from.OutputType.Name | Should -Contain $Type
+        $t = $Type -as [type]
+        $t.GetProperty($Property) | Should -Not -BeNullOrEmpty
+        # By value: ToString() is the agent name.
+        $o = [Activator]::CreateInstance($t)
+        $t.GetProperty($Property).SetValue($o, 'agent-x')
+        $o.ToString() | Should -Be 'agent-x'
+        # The consumer: a string parameter taking the pipeline by value, and one binding the property (or an alias) by name.
+        $params = (Get-Command $Into -Module MosaicFleet).Parameters.Values
+        $byValue = @($params | Where-Object { $_.ParameterType -in [string], [string[]] -and ($_.Attributes | Where-Object { $_ -is [Parameter] -and $_.ValueFromPipeline }) })
+        $byValue | Should -Not -BeNullOrEmpty -Because "$Into must bind strings by value"
+        $byName = @($params | Where-Object { ($_.Name -eq $Property -or $_.Aliases -contains $Property) -and ($_.Attributes | Where-Object { $_ -is [Parameter] -and $_.ValueFromPipelineByPropertyName }) })
+        $byName | Should -Not -BeNullOrEmpty -Because "$Into must bind $Property by property name"
+    }
+
+    It 'a live object binds as written: a FleetSendResult into Get-FleetAgent by value (ToString) and by property name' {
+        # Binding itself, not just metadata: Get-FleetAgent must ask for 'nosuch-x' both ways (AgentNotFound names it).
+        $r = [MosaicFleet.FleetSendResult]@{ Agent = 'nosuch-x' }
+        $roster = Join-Path ([IO.Path]::GetTempPath()) "chain-$([guid]::NewGuid().ToString('N')).yaml"
+        Set-Content -LiteralPath $roster -Value "version: 1`nagents:`n  - { name: a, runtime: pi }`n"
+        try {
+            $r | Get-FleetAgent -RosterPath $roster -ErrorVariable e1 -ErrorAction SilentlyContinue
+            Get-FleetAgent $r -RosterPath $roster -ErrorVariable e2 -ErrorAction SilentlyContinue
+            $e1[0].TargetObject | Should -Be 'nosuch-x'
+            $e2[0].TargetObject | Should -Be 'nosuch-x'
+        } finally { Remove-Item -LiteralPath $roster }
+    }
+}

@@ -43,11 +43,14 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
 
     protected override void ProcessRecord()
     {
-        if (InputRoster is { Path.Length: > 0 } roster)
+        // A roster (piped, or -InputRoster): all its agents. PowerShell also coerces a piped roster to its path for -Name,
+        // so that name is ignored; the roster's RosterPath picks the file (FleetCmdlet.Rosters.cs), unless -RosterPath was given.
+        if ((InputRoster ?? PipelineObject?.BaseObject as FleetRoster) is { Path.Length: > 0 } roster)
         {
-            // The piped roster names the file, unless -RosterPath was given (that one wins, as explicit parameters do).
-            if (!MyInvocation.BoundParameters.ContainsKey(nameof(RosterPath))) RosterPath = roster.Path;
+            if (InputRoster is not null && !MyInvocation.BoundParameters.ContainsKey(nameof(RosterPath))) RosterPath = roster.Path;
             InputRoster = null;
+            GatherNames(null);
+            return;
         }
         GatherNames(Name);
     }
