@@ -375,3 +375,27 @@ Describe 'The chaining table of docs/chaining.md holds (Deliver 2)' {
         } finally { Remove-Item -LiteralPath $roster }
     }
 }
+
+Describe 'Two versions side by side (item 13)' {
+    It 'a second copy in a session that holds one is refused with one plain error, also after Remove-Module' {
+        $copy = Join-Path ([IO.Path]::GetTempPath()) "mf-copy-$([guid]::NewGuid().ToString('N'))/MosaicFleet"
+        New-Item -ItemType Directory -Force (Split-Path $copy) | Out-Null
+        Copy-Item -Recurse (Split-Path (Get-FleetModulePath)) $copy
+        try {
+            $c = $copy.Replace("'", "''")
+            $res = Invoke-ChildPwsh -Command (@(
+                'Import-Module $env:MOSAIC_FLEET_MODULE'
+                'Import-Module $env:MOSAIC_FLEET_MODULE -Force; ''SAME-OK'''
+                "try { Import-Module '$c/MosaicFleet.psd1' -Force -ErrorAction Stop; 'COPY-IMPORTED' } catch { 'E1=' + `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
+                'Remove-Module MosaicFleet'
+                "try { Import-Module '$c/MosaicFleet.psd1' -ErrorAction Stop; 'COPY-IMPORTED' } catch { 'E2=' + `$_.FullyQualifiedErrorId }"
+            ) -join '; ')
+            $res.Stdout | Should -Match 'SAME-OK'
+            $res.Stdout | Should -Match 'E1=MosaicFleetOtherVersionLoaded'
+            $res.Stdout | Should -Match 'E2=MosaicFleetOtherVersionLoaded'
+            $res.Stdout | Should -Match 'a session holds one version of MosaicFleet'
+            "$($res.Stdout)$($res.Stderr)" | Should -Not -Match 'already present'
+            $res.Stdout | Should -Not -Match 'COPY-IMPORTED'
+        } finally { Remove-Item -Recurse -Force (Split-Path $copy) }
+    }
+}
