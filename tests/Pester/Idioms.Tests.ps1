@@ -399,3 +399,22 @@ Describe 'Two versions side by side (item 13)' {
         } finally { Remove-Item -Recurse -Force (Split-Path $copy) }
     }
 }
+
+Describe 'Documented choices (items 11 and 14)' {
+    It 'Wait-FleetAgent''s help says it gathers its input and waits for all at once, and what that means for -PipelineVariable' {
+        $text = Get-Help Wait-FleetAgent -Full | Out-String -Width 200
+        $text | Should -Match 'gathers its whole input first'
+        $text | Should -Match '-PipelineVariable'
+    }
+
+    It 'a bad roster ends the command even with -ErrorAction SilentlyContinue, as the help says' {
+        $bad = Join-Path ([IO.Path]::GetTempPath()) "bad-$([guid]::NewGuid().ToString('N')).yaml"
+        Set-Content -LiteralPath $bad -Value "version: 1`nagents:`n  - { name: a, runtme: pi }`n"
+        try {
+            $err = $null
+            try { Get-FleetAgent -RosterPath $bad -ErrorAction SilentlyContinue; 'went on' } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -BeLike 'RosterUnknownKey,*'
+        } finally { Remove-Item -LiteralPath $bad }
+        (Get-Content -Raw (Join-Path (Split-Path (Get-FleetModulePath)) 'en-US/about_MosaicFleet.help.txt')) | Should -Match 'ROSTER ERRORS END THE COMMAND'
+    }
+}
