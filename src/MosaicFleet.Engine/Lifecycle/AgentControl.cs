@@ -156,7 +156,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
             throw new LifecycleException(EnvFileWriteFailedId, $"Agent '{agent.Name}': cannot write its environment file {launch.EnvFilePath}: {ex.Message}", agent.Name, ex);
         }
         if (written) notes.Add($"Wrote {launch.EnvFilePath} (the pane reads the agent's environment from it).");
-        foreach (var line in launch.HolderExec("ExecStart", builder.Paths)) await RunExecAsync(agent, line, "HolderStartFailed", notes, ct).ConfigureAwait(false);
+        foreach (var line in launch.HolderExec("ExecStart", builder.Paths)) await RunExecAsync(agent, line, "HolderStartFailed", notes, ct, startedElsewhere: true).ConfigureAwait(false);
         if (replace)
         {
             foreach (var line in launch.AgentExec("ExecStop", builder.Paths)) await RunExecAsync(agent, line, "StopFailed", notes, ct).ConfigureAwait(false);
@@ -175,7 +175,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         // new-session: the agent is started, as asked; like a second Start-Service, that is no error.
         if (startedElsewhere && result.Stderr.Contains("duplicate session", StringComparison.Ordinal))
         {
-            notes.Add($"{agent.Name} was started by another caller at the same moment; nothing more to do.");
+            notes.Add($"{(line.Argv.Contains(agent.Name) ? agent.Name : "The holder session")} was started by another caller at the same moment; nothing more to do.");
             return;
         }
         HostFailure(agent.Host, result);
