@@ -56,6 +56,10 @@ public sealed class FleetAgent
     public string? WorkingDirectory { get; set; }
     /// <summary>Unknown unless asked for with Get-FleetAgent -Activity.</summary>
     public FleetAgentActivity Activity { get; set; }
+    /// <summary>The branch checked out in the agent's worktree (Get-FleetAgent -Worktree), else null.</summary>
+    public string? Branch { get; set; }
+    /// <summary>Changed tracked files in the agent's worktree (Get-FleetAgent -Worktree), else null.</summary>
+    public int? Uncommitted { get; set; }
 
     public override string ToString() => Name;
 }

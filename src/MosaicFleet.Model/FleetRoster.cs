@@ -28,6 +28,8 @@ public sealed class FleetDefaults
 {
     public string? WorkingDirectory { get; set; }
     public string? RuntimeBin { get; set; }
+    /// <summary>The worktree every agent gets unless it names its own (its keys are per-agent defaults).</summary>
+    public FleetWorktreeSpec? Worktree { get; set; }
 }
 
 /// <summary>How to run and recognise one kind of agent.</summary>
@@ -82,6 +84,9 @@ public sealed class FleetAgentSpec
     public string? Command { get; set; }
     public string? RuntimeBin { get; set; }
     public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
+    /// <summary>The agent's git worktree (its own keys over the defaults' ones), or null. When set, it is the agent's
+    /// working directory and workingDirectory is not used.</summary>
+    public FleetWorktreeSpec? Worktree { get; set; }
     /// <summary>1-based line of the agent's entry in the roster file.</summary>
     public int Line { get; set; }
 

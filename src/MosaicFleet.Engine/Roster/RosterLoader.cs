@@ -122,10 +122,10 @@ public static class RosterLoader
     {
         private static readonly string[] RootKeys = ["version", "transport", "tenant", "tmux", "defaults", "runtimes", "hosts", "agents"];
         private static readonly string[] TmuxKeys = ["socketName", "holderSession"];
-        private static readonly string[] DefaultsKeys = ["workingDirectory", "runtimeBin"];
+        private static readonly string[] DefaultsKeys = ["workingDirectory", "runtimeBin", "worktree"];
         private static readonly string[] RuntimeKeys = ["command", "resetCommand", "paneCommands", "submitKeys", "inputPattern", "busyPattern", "waitingPattern", "idleAfterSeconds", "runtimeBin"];
         private static readonly string[] HostKeys = ["ssh", "port", "identityFile", "knownHostsFile", "sshOptions", "tmux"];
-        private static readonly string[] AgentKeys = ["name", "runtime", "className", "workingDirectory", "model", "effort", "host", "command", "runtimeBin", "environment"];
+        private static readonly string[] AgentKeys = ["name", "runtime", "className", "workingDirectory", "model", "effort", "host", "command", "runtimeBin", "environment", "worktree"];
 
         public FleetRoster ReadRoot(YamlNode root)
         {
@@ -154,6 +154,7 @@ public static class RosterLoader
                 {
                     WorkingDirectory = OptStr(d, "workingDirectory"),
                     RuntimeBin = OptStr(d, "runtimeBin"),
+                    Worktree = Get(d, "worktree") is { } dw ? ReadWorktree(dw, "defaults worktree", null) : null,
                 };
             }
 
@@ -324,8 +325,13 @@ public static class RosterLoader
                 Effort = OptStr(m, "effort"),
                 Command = Get(m, "command") is { } commandNode ? NonEmpty(commandNode, "command") : null,
                 RuntimeBin = OptStr(m, "runtimeBin"),
+                Worktree = Get(m, "worktree") is { } wt ? ReadWorktree(wt, $"{where} worktree", roster.Defaults.Worktree) : roster.Defaults.Worktree,
                 Line = Line(node),
             };
+            if (agent.Worktree is { } worktree && Worktrees.WorktreeSpecs.CheckBranch(Worktrees.WorktreeSpecs.BranchFor(worktree, roster.Tenant, name)) is { } badBranch)
+            {
+                throw Error(RosterErrorIds.InvalidValue, $"Agent '{name}': worktree branch '{Worktrees.WorktreeSpecs.BranchFor(worktree, roster.Tenant, name)}': {badBranch} (the default is fleet/<tenant>/<agent>; set worktree.branch).", node);
+            }
             if (Get(m, "host") is { } hostNode)
             {
                 var host = Str(hostNode, "host");
@@ -350,6 +356,28 @@ public static class RosterLoader
                 agent.Environment = env;
             }
             return agent;
+        }
+
+        private FleetWorktreeSpec ReadWorktree(YamlNode node, string where, FleetWorktreeSpec? defaults)
+        {
+            var m = Map(node, where);
+            CheckKeys(m, Worktrees.WorktreeSpecs.Keys, where);
+            var w = new FleetWorktreeSpec { Repository = defaults?.Repository ?? "", Branch = defaults?.Branch, Base = defaults?.Base, Path = defaults?.Path };
+            if (Get(m, "repository") is { } r) w.Repository = NonEmpty(r, "repository");
+            else if (defaults is null) throw Error(RosterErrorIds.MissingKey, $"Missing required key 'repository' in {where}.", m);
+            foreach (var (key, check) in new (string, Func<string, string?>)[] { ("branch", Worktrees.WorktreeSpecs.CheckBranch), ("base", Worktrees.WorktreeSpecs.CheckBase), ("path", _ => null) })
+            {
+                if (Get(m, key) is not { } v) continue;
+                var value = NonEmpty(v, key);
+                if (check(value) is { } problem) throw Error(RosterErrorIds.InvalidValue, $"worktree {key} '{value}': {problem}", v);
+                switch (key)
+                {
+                    case "branch": w.Branch = value; break;
+                    case "base": w.Base = value; break;
+                    default: w.Path = value; break;
+                }
+            }
+            return w;
         }
 
         // ---- node helpers ----
