@@ -26,6 +26,8 @@
         'Start-FleetAgent'
         'Stop-FleetAgent'
         'Restart-FleetAgent'
+        'Get-FleetWorktree'
+        'Remove-FleetWorktree'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -81,6 +81,37 @@ public sealed class WorktreeService(FleetContext context)
         return parsed ?? throw new FleetHostException(hostName, WorktreeErrorIds.QueryFailed, $"Reading the worktrees on {hostName} failed: {result.Describe()}");
     }
 
+    /// <summary>The worktrees of <paramref name="agents"/> (those with one), hosts in parallel, one process per host. A host
+    /// that cannot be read is one <see cref="HostFailure"/>; its agents come back with State Unreachable.</summary>
+    public async Task<(IReadOnlyList<FleetWorktree> Worktrees, IReadOnlyList<HostFailure> Failures)> QueryAsync(IReadOnlyList<FleetAgentSpec> agents, CancellationToken ct)
+    {
+        var groups = agents.Where(a => a.Worktree is not null).GroupBy(a => a.Host, StringComparer.Ordinal).ToList();
+        var reads = groups.Select(async g =>
+        {
+            try
+            {
+                return (Worktrees: await QueryHostAsync(g.Key, g.ToList(), ct).ConfigureAwait(false), Failure: (HostFailure?)null);
+            }
+            catch (FleetHostException ex)
+            {
+                var tenant = context.Roster.Tenant;
+                var unreachable = g.Select(a => new FleetWorktree
+                {
+                    Agent = a.Name,
+                    Host = g.Key,
+                    Repository = a.Worktree!.Repository,
+                    Path = context.WorkingDirectoryOf(a) ?? WorktreeSpecs.PathSpecFor(a.Worktree, tenant, a.Name),
+                    State = FleetWorktreeState.Unreachable,
+                }).ToList();
+                return (Worktrees: (IReadOnlyList<FleetWorktree>)unreachable, Failure: new HostFailure(ex.Host, ex.ErrorId, ex.Message));
+            }
+        }).ToList();
+        var results = await Task.WhenAll(reads).ConfigureAwait(false);
+        var byAgent = results.SelectMany(r => r.Worktrees).ToDictionary(w => w.Agent, StringComparer.Ordinal);
+        var ordered = agents.Where(a => byAgent.ContainsKey(a.Name)).Select(a => byAgent[a.Name]).ToList();
+        return (ordered, results.Select(r => r.Failure).OfType<HostFailure>().ToList());
+    }
+
     /// <summary>The query script's output as FleetWorktrees, in the agents' order; null when it did not run to its end.</summary>
     public static IReadOnlyList<FleetWorktree>? Parse(string stdout, string nonce, IReadOnlyList<FleetAgentSpec> agents, string hostName)
     {
@@ -164,5 +195,20 @@ public sealed class WorktreeService(FleetContext context)
     {
         if (hostName == FleetHost.LocalName || !SshHost.IsTransportFailure(result)) return;
         throw new FleetHostException(hostName, FleetQuery.UnreachableId, $"Cannot reach host {hostName}: {result.Describe()}");
+    }
+}
+
+/// <summary>Get-FleetAgent -Worktree: Branch and Uncommitted from the worktrees onto the agents.</summary>
+public static class WorktreeAgentView
+{
+    public static void Add(IEnumerable<FleetAgent> agents, IEnumerable<FleetWorktree> worktrees)
+    {
+        var byName = worktrees.ToDictionary(w => w.Agent, StringComparer.Ordinal);
+        foreach (var agent in agents)
+        {
+            if (!byName.TryGetValue(agent.Name, out var w)) continue;
+            agent.Branch = w.Branch;
+            agent.Uncommitted = w.Uncommitted;
+        }
     }
 }

@@ -39,6 +39,7 @@ internal sealed class GitRepo : IDisposable
     {
         Path = Path.Combine(Root, "roster.yaml"),
         Tenant = "acme",
+        Runtimes = MosaicFleet.Engine.Roster.BuiltInRuntimes.Create(),
         Agents = agents.Select(a => new FleetAgentSpec { Name = a.Name, Runtime = "pi", Worktree = a.Worktree }).ToList(),
     };
 
