@@ -199,7 +199,7 @@ Describe 'Install-FleetUnit' {
 
     It 'Uninstall-FleetUnit -WhatIf removes nothing and runs nothing' {
         Remove-Item $sysLog -ErrorAction Ignore
-        Use-ShimPath $e { Uninstall-FleetUnit -WhatIf }
+        Use-ShimPath $e { Uninstall-FleetUnit -All -WhatIf }
         Test-Path $sysLog | Should -BeFalse
         Join-Path $unitDir 'mosaic-agent@.service' | Should -Exist
         Join-Path $envDir 'coder0.env' | Should -Exist
@@ -209,7 +209,7 @@ Describe 'Install-FleetUnit' {
         $foreign = Join-Path $envDir 'not-ours.env'
         Set-Content $foreign 'X=1'
         Remove-Item $sysLog -ErrorAction Ignore
-        $out = Use-ShimPath $e { Uninstall-FleetUnit -Force -PassThru }
+        $out = Use-ShimPath $e { Uninstall-FleetUnit -All -Force -PassThru }
         Get-Calls $sysLog | Should -Be @(
             '--user disable --now mosaic-agent@coder0.service'
             '--user disable --now mosaic-agent@coder1.service'

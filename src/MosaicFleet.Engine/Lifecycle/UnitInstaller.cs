@@ -63,7 +63,9 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         : builder.Context.GetEnv("USER") is { Length: > 0 } u ? u
         : builder.Context.GetEnv("LOGNAME") is { Length: > 0 } l ? l : Environment.UserName;
 
-    public async Task<InstallPlan> PlanInstallAsync(IReadOnlyList<FleetAgentSpec> agents, bool enable, CancellationToken ct)
+    /// <summary>Plans the install of <paramref name="agents"/>. <paramref name="removeLeftovers"/>: also remove the env
+    /// files (and disable the units) of installed agents that are not among them (the whole roster was given).</summary>
+    public async Task<InstallPlan> PlanInstallAsync(IReadOnlyList<FleetAgentSpec> agents, bool enable, CancellationToken ct, bool removeLeftovers = true)
     {
         RequireSameHost();
         var plan = new InstallPlan { HostName = files.HostName };
@@ -105,7 +107,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             plan.Notes.Add($"{agent.Name}: PATH prefix {(launch.PathPrefix.Count == 0 ? "(none found)" : string.Join(':', launch.PathPrefix))}");
         }
         if (builder.Bins.NpmNotProbed) plan.SkippedProbes.Add("the npm prefix was not probed (-WhatIf runs nothing), so its bin directory is not shown in the PATH prefix");
-        var removed = OurEnvFiles().Where(n => !names.Contains(n)).ToList();
+        var removed = removeLeftovers ? OurEnvFiles().Where(n => !names.Contains(n)).ToList() : [];
         foreach (var name in removed)
         {
             plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove));
@@ -130,14 +132,15 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     }
 
     /// <summary>Stops and disables every unit MosaicFleet installed, then removes the files it wrote (those that carry
-    /// its marker) and nothing else.</summary>
-    public InstallPlan PlanUninstall()
+    /// its marker) and nothing else. With <paramref name="agentFilter"/>, only the agents it accepts: their units and env
+    /// files; the holder and the agent template stay.</summary>
+    public InstallPlan PlanUninstall(Func<string, bool>? agentFilter = null)
     {
         RequireSameHost();
         var plan = new InstallPlan { HostName = files.HostName };
-        var agents = OurEnvFiles();
-        var template = IsOurs(Paths.AgentTemplate);
-        var holder = IsOurs(Paths.HolderUnit);
+        var agents = OurEnvFiles().Where(a => agentFilter is null || agentFilter(a)).ToList();
+        var template = agentFilter is null && IsOurs(Paths.AgentTemplate);
+        var holder = agentFilter is null && IsOurs(Paths.HolderUnit);
         foreach (var name in agents)
         {
             var unit = SystemctlShow.AgentUnit(name);
@@ -156,6 +159,8 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     {
         UnitFileAction.Write => files.WriteAtomic(file.Path, file.Content!, file.Mode, file.DirectoryMode),
         UnitFileAction.Remove => files.Delete(file.Path),
+        // An unchanged env file still gets its folder's mode checked (a 0777 agents folder is made 0700).
+        UnitFileAction.Unchanged when file.DirectoryMode is not null && files is LocalHostFiles => files.WriteAtomic(file.Path, file.Content!, file.Mode, file.DirectoryMode),
         _ => false,
     };
 

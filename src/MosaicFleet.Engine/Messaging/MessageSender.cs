@@ -577,10 +577,16 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         }
     }
 
-    /// <summary>Unreachable when the transport itself failed (ssh exits 255; a command that never ran).</summary>
+    /// <summary>Unreachable when the transport itself failed (ssh exits 255, or a remote call timed out); TmuxNotFound when
+    /// there is no tmux to run (here or on the host): either way the command never ran (<see cref="CommandResult.FailureOn"/>).</summary>
     private static FleetSendStatus? Unreached(Delivery d, CommandResult r)
-        => !d.Host.IsLocal && (r.ExitCode == 255 || r.TimedOut || r.NotFound) ? FleetSendStatus.Unreachable
-        : d.Host.IsLocal && r.NotFound ? FleetSendStatus.Unreachable : null;
+        => r.FailureOn(d.Host) switch
+        {
+            CommandFailure.ProgramNotFound => FleetSendStatus.TmuxNotFound,
+            CommandFailure.TransportLost => FleetSendStatus.Unreachable,
+            CommandFailure.TimedOut when !d.Host.IsLocal => FleetSendStatus.Unreachable,
+            _ => null,
+        };
 
     private sealed class Delivery
     {

@@ -42,13 +42,18 @@ public static class RosterLoader
         }
     }
 
+    /// <summary>The deepest nesting of mappings and sequences a roster may have (a real one needs about 6). YamlDotNet
+    /// builds its node tree by recursion, so a 60,000-deep document would overflow the stack and kill the host process:
+    /// the limit is checked on the parser's events, before any node is built.</summary>
+    public const int MaxDepth = 64;
+
     public static FleetRoster Parse(string text, string path)
     {
         CheckTabIndentation(text, path);
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(new DepthLimitedParser(new Parser(new StringReader(text)), MaxDepth, path));
         }
         catch (YamlException ex)
         {
@@ -90,6 +95,34 @@ public static class RosterLoader
                     throw new RosterException(RosterErrorIds.Syntax, "YAML syntax error: a tab is used for indentation; YAML allows only spaces.", path, i + 1, j + 1);
                 }
             }
+        }
+    }
+
+    /// <summary>Passes the parser's events through, counting open mappings and sequences; one level too deep is a
+    /// <see cref="RosterException"/> (<see cref="RosterErrorIds.TooDeep"/>) at that event, before YamlStream recurses into it.</summary>
+    private sealed class DepthLimitedParser(IParser inner, int maxDepth, string path) : IParser
+    {
+        private int _depth;
+
+        public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            if (!inner.MoveNext()) return false;
+            switch (inner.Current)
+            {
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
+                    if (++_depth > maxDepth)
+                    {
+                        var at = inner.Current.Start;
+                        throw new RosterException(RosterErrorIds.TooDeep, $"The roster nests mappings and lists more than {maxDepth} levels deep.", path, (int)at.Line, (int)at.Column);
+                    }
+                    break;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    _depth--;
+                    break;
+            }
+            return true;
         }
     }
 
@@ -202,6 +235,13 @@ public static class RosterLoader
                     throw Error(RosterErrorIds.DuplicateAgent, $"Duplicate agent name '{agent.Name}'{how} (first declared at line {Line(first.Node)}).", nameNode);
                 }
                 seen[agent.Name] = (agent.Name, nameNode);
+                // The holder session keeps the tmux server alive; an agent of that name would be the holder (killed,
+                // restarted and typed into as an agent) on its host's socket.
+                var holder = (agent.Host != "local" && hosts.TryGetValue(agent.Host, out var hs) && hs.Tmux is { } ht ? ht : roster.Tmux).HolderSession;
+                if (string.Equals(agent.Name, holder, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw Error(RosterErrorIds.HolderNameConflict, $"Agent '{agent.Name}' has the name of the tmux holder session ('{holder}') on its socket; rename the agent or set another holderSession.", nameNode);
+                }
                 agents.Add(agent);
             }
             roster.Agents = agents;

@@ -91,7 +91,7 @@ public sealed class WatchFleetAgentCommand : FleetCmdlet
         }
         catch (WatchException ex)
         {
-            WriteError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidOperation, agent.Name));
+            WriteError(new ErrorRecord(ex, ex.ErrorId, FleetErrorCategories.For(ex.ErrorId), agent.Name));
         }
     }
 }

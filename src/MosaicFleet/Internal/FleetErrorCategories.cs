@@ -18,7 +18,7 @@ public static class FleetErrorCategories
         FleetQuery.TmuxFailedId => ErrorCategory.ResourceUnavailable,
         FleetQuery.RemoteCommandFailedId => ErrorCategory.InvalidResult,
         "RemoteInstallNotSupported" or "RemoteLifecycleNotSupported" => ErrorCategory.NotImplemented,
-        "TmuxNotFound" or "ShellNotFound" => ErrorCategory.ObjectNotFound,
+        FleetQuery.TmuxNotFoundId or "ShellNotFound" => ErrorCategory.ObjectNotFound,
         "ReservedEnvironmentName" or "InvalidRuntimeCommand" or InvalidAgentSettingsId => ErrorCategory.InvalidData,
         "EnvFileWriteFailed" or "UnitFileWriteFailed" or "RosterWriteFailed" => ErrorCategory.WriteError,
         "UnitFileReadFailed" or AgentFileReadFailedId => ErrorCategory.ReadError,

@@ -303,4 +303,44 @@ public class RosterLoaderTests
     [InlineData("\"Escape \\n\"")]
     public void Submit_keys_must_be_key_names_not_flags(string keys)
         => Assert.Equal(RosterErrorIds.InvalidValue, Fails($"version: 1\nruntimes:\n  pi: {{ submitKeys: {keys} }}\nagents: []\n").ErrorId);
+
+    [Theory]
+    [InlineData("flow")]
+    [InlineData("block")]
+    public void A_deeply_nested_roster_is_a_roster_error_not_a_stack_overflow(string style)
+    {
+        // 60,000 levels: YamlStream alone recurses once per level and overflows the stack (the whole process dies).
+        const int depth = 60_000;
+        var yaml = style == "flow"
+            ? "version: 1\nagents: []\nx: " + new string('[', depth) + new string(']', depth) + "\n"
+            : "version: 1\nagents: []\nx:\n" + string.Concat(Enumerable.Range(0, depth).Select(_ => "- ")) + "1\n";
+        var ex = Fails(yaml);
+        Assert.Equal(RosterErrorIds.TooDeep, ex.ErrorId);
+        Assert.Equal(style == "flow" ? 3 : 4, ex.Line);
+        Assert.Contains("64 levels", ex.Message);
+    }
+
+    [Fact]
+    public void Nesting_up_to_the_limit_still_reads()
+    {
+        // The root mapping is level 1; 63 lists inside it reach the limit exactly and are only an unknown key.
+        var ex = Fails("version: 1\nagents: []\nx: " + new string('[', 63) + new string(']', 63) + "\n");
+        Assert.Equal(RosterErrorIds.UnknownKey, ex.ErrorId);
+        Assert.Equal(RosterErrorIds.TooDeep, Fails("version: 1\nagents: []\nx: " + new string('[', 64) + new string(']', 64) + "\n").ErrorId);
+    }
+
+    [Theory]
+    [InlineData("tmux: { holderSession: coder0 }\nagents:\n  - { name: coder0, runtime: pi }\n")]
+    [InlineData("tmux: { holderSession: Coder0 }\nagents:\n  - { name: coder0, runtime: pi }\n")]   // matched without case
+    [InlineData("hosts:\n  r: { ssh: r, tmux: { socketName: s, holderSession: keep } }\nagents:\n  - { name: keep, runtime: pi, host: r }\n")]
+    public void An_agent_named_like_its_holder_session_is_refused(string rest)
+    {
+        var ex = Fails("version: 1\n" + rest);
+        Assert.Equal(RosterErrorIds.HolderNameConflict, ex.ErrorId);
+        Assert.Contains("holder session", ex.Message);
+    }
+
+    [Fact]
+    public void The_holder_name_of_another_host_is_a_fine_agent_name()
+        => Assert.Single(Parse("version: 1\nhosts:\n  r: { ssh: r, tmux: { socketName: s, holderSession: keep } }\nagents:\n  - { name: keep, runtime: pi }\n").Agents);
 }
