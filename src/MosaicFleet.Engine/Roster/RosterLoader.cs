@@ -365,7 +365,10 @@ public static class RosterLoader
                 Effort = OptStr(m, "effort"),
                 Command = Get(m, "command") is { } commandNode ? NonEmpty(commandNode, "command") : null,
                 RuntimeBin = OptStr(m, "runtimeBin"),
-                Worktree = Get(m, "worktree") is { } wt ? ReadWorktree(wt, $"{where} worktree", roster.Defaults.Worktree) : roster.Defaults.Worktree,
+                // worktree: null opts an agent out of the defaults' worktree.
+                Worktree = Get(m, "worktree") is { } wt
+                    ? wt is YamlScalarNode { Value: null or "" or "~" or "null", Style: ScalarStyle.Plain } ? null : ReadWorktree(wt, $"{where} worktree", roster.Defaults.Worktree)
+                    : roster.Defaults.Worktree,
                 Line = Line(node),
             };
             if (agent.Worktree is { } worktree && Worktrees.WorktreeSpecs.CheckBranch(Worktrees.WorktreeSpecs.BranchFor(worktree, roster.Tenant, name)) is { } badBranch)

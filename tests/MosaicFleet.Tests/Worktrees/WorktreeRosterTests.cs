@@ -27,7 +27,12 @@ public sealed class WorktreeRosterTests
               - { name: a1, runtime: pi }
               - { name: a2, runtime: pi, worktree: { repository: /srv/other, branch: "work/{agent}" } }
               - { name: a3, runtime: pi, worktree: { path: "trees/{tenant}-{agent}" } }
+              - { name: a4, runtime: pi, worktree: null }
+              - { name: a5, runtime: pi, worktree: ~ }
             """);
+        Assert.Null(roster.Agents[3].Worktree);
+        Assert.Null(roster.Agents[4].Worktree);
+        Assert.Equal("~/src", roster.Agents[3].WorkingDirectory);
         var (a1, a2, a3) = (roster.Agents[0].Worktree!, roster.Agents[1].Worktree!, roster.Agents[2].Worktree!);
         Assert.Equal(("~/src/app", null, "main", null), (a1.Repository, a1.Branch, a1.Base, a1.Path));
         Assert.Equal(("/srv/other", "work/{agent}", "main"), (a2.Repository, a2.Branch, a2.Base));
@@ -124,5 +129,30 @@ public sealed class WorktreeRosterTests
             Assert.Equal(expected.Repository, list[0].Repository);
             Assert.Equal(FleetWorktreeState.Missing, list[0].State);
         }
+    }
+
+    [Fact]
+    public async Task A_remote_hosts_agents_are_made_and_read_over_one_ssh_call_each()
+    {
+        using var repo = new GitRepo();
+        var names = new[] { "r0", "r1", "r2" };
+        var roster = repo.Roster(names.Select(n => (n, (FleetWorktreeSpec?)new FleetWorktreeSpec { Repository = "~/../my repo", Path = "trees/{agent} x" })).ToArray());
+        roster.Hosts = new Dictionary<string, FleetHostSpec> { ["far"] = new() { Name = "far", Ssh = "op@far" } };
+        foreach (var a in roster.Agents) a.Host = "far";
+        var home = Path.Combine(repo.Root, "far home");
+        Directory.CreateDirectory(home);
+        var runner = new LoopbackSshRunner();
+        runner.Env["HOME"] = home;
+        var service = new WorktreeService(new FleetContext(roster, runner));
+        foreach (var a in roster.Agents) await service.EnsureAsync(a, WorktreeSpecs.Resolve(a.Worktree!, "acme", a.Name, home, null), CancellationToken.None);
+        runner.Calls.Clear();
+
+        var list = await service.QueryHostAsync("far", roster.Agents, CancellationToken.None);
+
+        Assert.Single(runner.Calls);
+        Assert.Equal("ssh", runner.Calls[0][0]);
+        Assert.Equal(names, list.Select(w => w.Agent));
+        Assert.All(list, w => Assert.Equal((FleetWorktreeState.Present, "far"), (w.State, w.Host)));
+        Assert.Equal(Path.Combine(home, "trees/r1 x"), list[1].Path);
     }
 }
