@@ -21,7 +21,8 @@ public static class WorktreeScripts
     /// ('~', '~/x' and relative paths under $HOME), the same rules as <see cref="WorktreeSpecs.OnHost"/>.
     /// D: the default worktree path of tenant $1, agent $2. G: cd into repository $r and set g to its absolute git
     /// common dir (exit 3 when it is not a repository). S: what stands at $p: ok (a worktree of $g, at its top), none,
-    /// empty (an empty directory), other. L: take the repository's lock. P: prune entries whose directory vanished.</summary>
+    /// empty (an empty directory), other. L: take the repository's lock. P: prune entries whose directory vanished
+    /// (git's 'prunable' mark, or, for a git older than 2.31 without it, a listed directory that is not there).</summary>
     internal static readonly string Functions = string.Join(' ',
         "R() { case $1 in '~') o=$HOME;; '~/'*) o=$HOME/${1#'~/'};; /*) o=$1;; *) o=$HOME/$1;; esac; };",
         "D() { d=${XDG_DATA_HOME:-}; case $d in /*) ;; *) d=$HOME/.local/share;; esac; o=$d/" + WorktreeSpecs.DefaultPathTail + "/$1/$2; };",
@@ -31,7 +32,8 @@ public static class WorktreeScripts
         "&& [ \"$(cd -- \"$p\" && git rev-parse --show-toplevel 2>/dev/null)\" = \"$(cd -- \"$p\" && pwd -P)\" ]; then s=ok;",
         "elif [ -z \"$(ls -A -- \"$p\" 2>/dev/null)\" ]; then s=empty; fi; fi; fi; };",
         $"L() {{ if command -v flock >/dev/null 2>&1; then exec 9>>\"$g/mosaic-fleet-worktree.lock\"; if flock -w {LockWaitSeconds} 9; then :; else printf 'mosaic-worktree: another start held the lock of %s for {LockWaitSeconds} s\\n' \"$r\" >&2; exit 6; fi; fi; }};",
-        "P() { if git worktree list --porcelain 2>/dev/null | grep -q '^prunable'; then git worktree prune && printf 'pruned worktree entries of %s whose directory had vanished\\n' \"$r\"; fi; };");
+        "P() { if git worktree list --porcelain 2>/dev/null | { while IFS= read -r l; do case $l in prunable*) exit 0;; 'worktree '*) [ -e \"${l#worktree }\" ] || exit 0;; esac; done; exit 1; };",
+        "then git worktree prune && printf 'pruned worktree entries of %s whose directory had vanished\\n' \"$r\"; fi; };");
 
     /// <summary>`sh -c Ensure mosaic-worktree REPOSITORY BRANCH BASE PATH`: makes the worktree when missing, reuses it
     /// when it is there (whatever its state), prints one status line. An empty REPOSITORY (an agent without a worktree)
