@@ -22,6 +22,8 @@ public sealed class FleetTmuxSettings
 {
     public string SocketName { get; set; } = "mosaic-factory";
     public string HolderSession { get; set; } = "_holder";
+
+    public override string ToString() => $"socket {SocketName}, holder {HolderSession}";
 }
 
 public sealed class FleetDefaults
@@ -30,6 +32,8 @@ public sealed class FleetDefaults
     public string? RuntimeBin { get; set; }
     /// <summary>The worktree every agent gets unless it names its own (its keys are per-agent defaults).</summary>
     public FleetWorktreeSpec? Worktree { get; set; }
+
+    public override string ToString() => string.Join(", ", new[] { WorkingDirectory is null ? null : $"workingDirectory {WorkingDirectory}", RuntimeBin is null ? null : $"runtimeBin {RuntimeBin}", Worktree is null ? null : $"worktree {Worktree.Repository}" }.OfType<string>());
 }
 
 /// <summary>How to run and recognise one kind of agent.</summary>
@@ -48,6 +52,9 @@ public sealed class FleetRuntime
     public string? WaitingPattern { get; set; }
     public double? IdleAfterSeconds { get; set; }
     public string? RuntimeBin { get; set; }
+    /// <summary>Variables every agent of this runtime gets (e.g. DISABLE_AUTOUPDATER=1 so it runs unattended); an
+    /// agent's own <c>environment</c> overrides them name by name.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
     /// <summary>True when the runtime comes from the built-in table unchanged.</summary>
     public bool BuiltIn { get; set; }
 

@@ -41,5 +41,6 @@ public sealed class FleetSendResult
     /// <summary>What the verification saw, in words.</summary>
     public string? Detail { get; set; }
 
-    public override string ToString() => $"{Agent}: {Status}";
+    /// <summary>The agent name, as on every per-agent object: Wait-FleetAgent $result binds it by value.</summary>
+    public override string ToString() => Agent;
 }

@@ -47,7 +47,7 @@ public sealed class FleetWorktree
     /// else), RepositoryMissing, or Unreachable (the host did not answer).</summary>
     public FleetWorktreeState State { get; set; }
 
-    public override string ToString() => Path;
+    public override string ToString() => Agent;
 }
 
 /// <summary>Where an agent's worktree stands.</summary>

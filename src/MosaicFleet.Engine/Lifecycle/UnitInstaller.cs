@@ -19,12 +19,18 @@ public sealed record PlannedFile(string Path, string Kind, string? Agent, byte[]
     public const string EnvKind = "EnvFile";
 
     public UnixFileMode? DirectoryMode => Kind == EnvKind ? AtomicFile.PrivateDirectoryMode : null;
+
+    /// <summary>An env file this roster installed for an agent it no longer has: removing it asks at High impact.</summary>
+    public bool Leftover { get; init; }
 }
 
 /// <summary>One systemctl/loginctl call of a plan. A failure is a warning naming <see cref="Target"/>, never fatal.</summary>
 public sealed record PlannedCommand(IReadOnlyList<string> Argv, string Action, string Target)
 {
     public string Display => PosixShell.Join(Argv);
+
+    /// <summary>Disabling the unit of an agent this roster no longer has: asks at High impact.</summary>
+    public bool Leftover { get; init; }
 }
 
 /// <summary>What an install or uninstall will do, in order: <see cref="Before"/>, then <see cref="Files"/>, then <see cref="After"/>.
@@ -68,6 +74,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     public async Task<InstallPlan> PlanInstallAsync(IReadOnlyList<FleetAgentSpec> agents, bool enable, CancellationToken ct, bool removeLeftovers = true)
     {
         RequireSameHost();
+        RefuseOtherRoster();
         var plan = new InstallPlan { HostName = files.HostName };
         var programs = builder.Programs();
         plan.Notes.Add($"tmux: {programs.Tmux}; sh: {programs.Sh}");
@@ -107,16 +114,17 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             plan.Notes.Add($"{agent.Name}: PATH prefix {(launch.PathPrefix.Count == 0 ? "(none found)" : string.Join(':', launch.PathPrefix))}");
         }
         if (builder.Bins.NpmNotProbed) plan.SkippedProbes.Add("the npm prefix was not probed (-WhatIf runs nothing), so its bin directory is not shown in the PATH prefix");
-        var removed = removeLeftovers ? OurEnvFiles().Where(n => !names.Contains(n)).ToList() : [];
+        // Leftovers: env files THIS roster installed for agents it no longer has (never another roster's).
+        var removed = removeLeftovers ? OurEnvFiles().Where(n => !names.Contains(n) && IsThisRosters(Paths.EnvFile(n))).ToList() : [];
         foreach (var name in removed)
         {
-            plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove));
+            plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove) { Leftover = true });
         }
         if (plan.Files.Any(f => f.Action != UnitFileAction.Unchanged)) plan.After.Add(new([Systemctl, "--user", "daemon-reload"], "Reload", "systemd user manager"));
         foreach (var name in removed)
         {
             var unit = SystemctlShow.AgentUnit(name);
-            plan.After.Add(new([Systemctl, "--user", "disable", unit], "Disable", unit));
+            plan.After.Add(new([Systemctl, "--user", "disable", unit], "Disable", unit) { Leftover = true });
         }
         if (enable)
         {
@@ -173,6 +181,51 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             .Where(f => IsOurs(Path.Combine(Paths.EnvDirectory, f)))
             .Select(f => f[..^LifecyclePaths.EnvFileSuffix.Length])
             .ToList();
+
+    public const string OtherRosterId = "FleetOtherRosterInstalled";
+
+    /// <summary>Until everything is keyed by tenant (issue 17), one roster per user and host: the holder unit is one file,
+    /// and two rosters may name the same agent. So an install refuses when the holder unit or an env file MosaicFleet wrote
+    /// belongs to another roster (<see cref="LifecycleException"/> <see cref="OtherRosterId"/>, the file as target).
+    /// Replace this check when tenant keying lands.</summary>
+    private void RefuseOtherRoster()
+    {
+        var mine = builder.Context.Roster.Path;
+        if (string.IsNullOrEmpty(mine)) return;
+        var candidates = new[] { Paths.HolderUnit }.Concat(OurEnvFiles().Select(Paths.EnvFile));
+        foreach (var path in candidates)
+        {
+            if (OwnerIfOther(path) is not { } other) continue;
+            var message = $"Host {files.HostName} already has the fleet of another roster installed ({other}; see {path}). " +
+                $"Until rosters are keyed by tenant, one roster per user and host: installing {mine} would rewrite that fleet's units and env files. " +
+                $"Uninstall that fleet first (Uninstall-FleetUnit -All), or install with the roster it came from.";
+            throw new LifecycleException(OtherRosterId, message, path);
+        }
+    }
+
+    private bool IsThisRosters(string path) => IsOurs(path) && OwnerIfOther(path) is null;
+
+    /// <summary>Who installed a file we wrote, when that is not this roster: the roster recorded in it, or (written
+    /// before rosters were recorded) "a roster with tmux socket X" when its socket is not this roster's. Null: this
+    /// roster's, or not a file of ours.</summary>
+    private string? OwnerIfOther(string path)
+    {
+        var bytes = files.Read(path);
+        if (bytes is null || !bytes.AsSpan().StartsWith(LaunchBuilder.Bytes(LifecyclePaths.Marker))) return null;
+        var text = System.Text.Encoding.UTF8.GetString(bytes);
+        var mine = UnitRenderer.RosterLine(builder.Context.Roster.Path)[UnitRenderer.RosterLinePrefix.Length..];
+        if (UnitRenderer.RecordedRoster(text) is { } recorded) return recorded == mine ? null : $"roster {recorded}";
+        var socket = builder.Context.TmuxOf(files.HostName).SocketName;
+        var theirs = path == Paths.HolderUnit ? HolderSocket(text) : SystemdSyntax.ParseEnvFile(text).GetValueOrDefault(UnitRenderer.EnvSocket);
+        return theirs is null || theirs == socket ? null : $"a roster with tmux socket {theirs}";
+    }
+
+    // The socket of a holder unit written before rosters were recorded: its Description names it.
+    private static string? HolderSocket(string text)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(text, @"^Description=MosaicFleet tmux server holder \(socket (.*)\)$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        return m.Success ? m.Groups[1].Value.Replace("%%", "%") : null;
+    }
 
     private bool IsOurs(string path)
     {

@@ -156,7 +156,7 @@ public static class RosterLoader
         private static readonly string[] RootKeys = ["version", "transport", "tenant", "tmux", "defaults", "runtimes", "hosts", "agents"];
         private static readonly string[] TmuxKeys = ["socketName", "holderSession"];
         private static readonly string[] DefaultsKeys = ["workingDirectory", "runtimeBin", "worktree"];
-        private static readonly string[] RuntimeKeys = ["command", "resetCommand", "paneCommands", "submitKeys", "inputPattern", "busyPattern", "waitingPattern", "idleAfterSeconds", "runtimeBin"];
+        private static readonly string[] RuntimeKeys = ["command", "resetCommand", "paneCommands", "submitKeys", "inputPattern", "busyPattern", "waitingPattern", "idleAfterSeconds", "runtimeBin", "environment"];
         private static readonly string[] HostKeys = ["ssh", "port", "identityFile", "knownHostsFile", "sshOptions", "tmux"];
         private static readonly string[] AgentKeys = ["name", "runtime", "className", "workingDirectory", "model", "effort", "host", "command", "runtimeBin", "environment", "worktree"];
 
@@ -283,6 +283,7 @@ public static class RosterLoader
                 WaitingPattern = baseRuntime?.WaitingPattern,
                 IdleAfterSeconds = baseRuntime?.IdleAfterSeconds,
                 RuntimeBin = baseRuntime?.RuntimeBin,
+                Environment = baseRuntime?.Environment ?? new Dictionary<string, string>(),
                 BuiltIn = false,
             };
             if (Get(m, "command") is { } c) r.Command = NonEmpty(c, "command");
@@ -315,6 +316,13 @@ public static class RosterLoader
                 r.IdleAfterSeconds = v;
             }
             if (Get(m, "runtimeBin") is { } rb) r.RuntimeBin = NonEmpty(rb, "runtimeBin");
+            if (Get(m, "environment") is { } re)
+            {
+                // The roster's keys are added to (or replace) the built-in ones of the same runtime.
+                var env = new Dictionary<string, string>(r.Environment, StringComparer.Ordinal);
+                foreach (var (k, v) in ReadEnvironment(re)) env[k] = v;
+                r.Environment = env;
+            }
             return r;
         }
 
@@ -385,17 +393,13 @@ public static class RosterLoader
                 }
                 agent.Host = host;
             }
-            if (Get(m, "environment") is { } envNode)
+            // The runtime's variables first, the agent's own over them.
+            var runtimeEnv = runtimes[runtime].Environment;
+            var agentEnv = Get(m, "environment") is { } envNode ? ReadEnvironment(envNode) : null;
+            if (runtimeEnv.Count > 0 || agentEnv is not null)
             {
-                var env = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var (k, v) in Map(envNode, "environment").Children)
-                {
-                    var key = Str(k, "environment variable name");
-                    if (!EnvNameRegex.IsMatch(key)) throw Error(RosterErrorIds.InvalidValue, $"'{key}' is not a valid environment variable name.", k);
-                    var value = v is YamlScalarNode s ? s.Value ?? "" : throw Error(RosterErrorIds.InvalidValue, $"environment.{key} must be a single value.", v);
-                    if (value.Contains('\n') || value.Contains('\r') || value.Contains('\0')) throw Error(RosterErrorIds.InvalidValue, $"environment.{key} cannot hold a line break or NUL.", v);
-                    env[key] = value;
-                }
+                var env = new Dictionary<string, string>(runtimeEnv, StringComparer.Ordinal);
+                foreach (var (k, v) in agentEnv ?? []) env[k] = v;
                 agent.Environment = env;
             }
             return agent;
@@ -421,6 +425,20 @@ public static class RosterLoader
                 }
             }
             return w;
+        }
+
+        private Dictionary<string, string> ReadEnvironment(YamlNode envNode)
+        {
+            var env = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (k, v) in Map(envNode, "environment").Children)
+            {
+                var key = Str(k, "environment variable name");
+                if (!EnvNameRegex.IsMatch(key)) throw Error(RosterErrorIds.InvalidValue, $"'{key}' is not a valid environment variable name.", k);
+                var value = v is YamlScalarNode s ? s.Value ?? "" : throw Error(RosterErrorIds.InvalidValue, $"environment.{key} must be a single value.", v);
+                if (value.Contains('\n') || value.Contains('\r') || value.Contains('\0')) throw Error(RosterErrorIds.InvalidValue, $"environment.{key} cannot hold a line break or NUL.", v);
+                env[key] = value;
+            }
+            return env;
         }
 
         // ---- node helpers ----

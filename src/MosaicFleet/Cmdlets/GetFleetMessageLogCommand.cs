@@ -19,8 +19,8 @@ public sealed class GetFleetMessageLogCommand : FleetCmdlet
 
     /// <summary>Only the last N matching entries.</summary>
     [Parameter]
-    [ValidateRange(1, int.MaxValue)]
-    public int Last { get; set; }
+    [ValidateRange(0, int.MaxValue)]
+    public int? Last { get; set; }
 
     /// <summary>Only entries at or after this time.</summary>
     [Parameter]
@@ -68,7 +68,7 @@ public sealed class GetFleetMessageLogCommand : FleetCmdlet
             selected = selected.Where(e => e.Time >= s);
         }
         var list = selected.ToList();
-        if (Last > 0 && list.Count > Last) list = list.GetRange(list.Count - Last, Last);
+        if (Last is { } last && list.Count > last) list = list.GetRange(list.Count - last, last);
         foreach (var e in list) WriteObject(e);
     }
 }

@@ -144,6 +144,11 @@ public abstract class FleetCmdlet : PSCmdlet
         });
     }
 
+    /// <summary>-WhatIf, or $WhatIfPreference set (as -WhatIf:$false overrides it).</summary>
+    protected bool WhatIfRequested => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var v)
+        ? v is SwitchParameter { IsPresent: true } || v is true
+        : GetVariableValue("WhatIfPreference") is { } p && LanguagePrimitives.IsTrue(p);
+
     /// <summary>Roster agents whose names match any of <paramref name="names"/> (wildcards). A name without wildcards
     /// that matches nothing gets an ObjectNotFound error of its own; the other names still go ahead.</summary>
     protected List<FleetAgentSpec> SelectAgents(IReadOnlyCollection<string>? names, IReadOnlyCollection<string>? runtimes = null, IReadOnlyCollection<string>? classNames = null)

@@ -27,6 +27,7 @@ public static class FleetErrorCategories
         WorktreeErrorIds.BranchInUse or WorktreeErrorIds.PathInUse or WorktreeErrorIds.AgentRunning => ErrorCategory.ResourceBusy,
         WorktreeErrorIds.LockTimeout => ErrorCategory.OperationTimeout,
         WorktreeErrorIds.CreateFailed or WorktreeErrorIds.RemoveFailed or WorktreeErrorIds.QueryFailed => ErrorCategory.InvalidResult,
+        Engine.Lifecycle.UnitInstaller.OtherRosterId => ErrorCategory.ResourceExists,
         _ => ErrorCategory.InvalidOperation,
     };
 

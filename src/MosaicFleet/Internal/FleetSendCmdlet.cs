@@ -78,10 +78,12 @@ public abstract class FleetSendCmdlet : FleetCmdlet
         {
             if (warning) WriteWarning(text); else WriteVerbose(text);
         }
+        // Every result first, then the errors: every agent was typed to already, so -ErrorAction Stop (which ends the
+        // command at the first error) must not hide a result from the pipeline.
+        foreach (var r in results) WriteObject(r);
         var unreachable = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var r in results)
         {
-            WriteObject(r);
             if (r.Status == FleetSendStatus.Unreachable)
             {
                 // One error per host per call, the host as target (as everywhere in the module).

@@ -253,6 +253,20 @@ public class RosterLoaderTests
     }
 
     [Fact]
+    public void A_runtime_environment_reaches_its_agents_and_an_agent_overrides_it_by_name()
+    {
+        var r = Parse("version: 1\nruntimes:\n  claude: { environment: { EXTRA: x } }\n  mine: { command: mine, environment: { A: '1', B: '2' } }\n"
+            + "agents:\n  - { name: c, runtime: claude }\n  - { name: m, runtime: mine, environment: { B: over, C: '3' } }\n  - { name: p, runtime: pi }\n");
+        // The built-in claude variables stay; the roster's are added.
+        Assert.Equal("1", r.Runtimes["claude"].Environment["DISABLE_AUTOUPDATER"]);
+        Assert.Equal(new Dictionary<string, string> { ["DISABLE_AUTOUPDATER"] = "1", ["EXTRA"] = "x" }, r.Agents[0].Environment);
+        Assert.Equal(new Dictionary<string, string> { ["A"] = "1", ["B"] = "over", ["C"] = "3" }, r.Agents[1].Environment);
+        Assert.Empty(r.Agents[2].Environment);
+        Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nruntimes:\n  x: { environment: { 'A-B': y } }\nagents: []\n").ErrorId);
+        Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nruntimes:\n  x: { environment: [a] }\nagents: []\n").ErrorId);
+    }
+
+    [Fact]
     public void Invalid_regular_expressions_are_errors()
     {
         var ex = Fails("version: 1\nruntimes:\n  pi: { busyPattern: '([a-' }\nagents: []\n");
