@@ -245,6 +245,8 @@ public static class RosterLoader
                 agents.Add(agent);
             }
             roster.Agents = agents;
+            if (Worktrees.WorktreeSpecs.FindClash(agents, roster.Tenant) is { } clash)
+                throw new RosterException(RosterErrorIds.InvalidValue, clash.Message, path, clash.Agent.Line, 1);
             return roster;
         }
 

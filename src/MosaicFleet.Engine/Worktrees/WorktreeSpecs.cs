@@ -79,6 +79,25 @@ public static class WorktreeSpecs
         return null;
     }
 
+    /// <summary>Two agents of one host that would share a worktree: the same path, or the same branch of the same
+    /// repository (as the roster writes them, {tenant} and {agent} replaced; the default path is per agent). Null when none.</summary>
+    public static (FleetAgentSpec Agent, string Message)? FindClash(IReadOnlyList<FleetAgentSpec> agents, string tenant)
+    {
+        var paths = new Dictionary<(string Host, string Path), string>();
+        var branches = new Dictionary<(string Host, string Repository, string Branch), string>();
+        foreach (var a in agents)
+        {
+            if (a.Worktree is not { } w) continue;
+            var path = PathSpecFor(w, tenant, a.Name);
+            if (path.Length > 0 && !paths.TryAdd((a.Host, path.TrimEnd('/')), a.Name))
+                return (a, $"Agent '{a.Name}': its worktree path {path} is also agent '{paths[(a.Host, path.TrimEnd('/'))]}'s; each agent needs its own (use {{agent}} in a shared path).");
+            var branch = BranchFor(w, tenant, a.Name);
+            if (!branches.TryAdd((a.Host, w.Repository.TrimEnd('/'), branch), a.Name))
+                return (a, $"Agent '{a.Name}': its worktree branch {branch} of {w.Repository} is also agent '{branches[(a.Host, w.Repository.TrimEnd('/'), branch)]}'s; a branch can be checked out in one worktree only (use {{agent}} in a shared branch).");
+        }
+        return null;
+    }
+
     /// <summary>The worktree of a local agent (this machine's home and $XDG_DATA_HOME).</summary>
     public static ResolvedWorktree? LocalOf(FleetAgentSpec agent, string tenant, Func<string, string?> getEnv)
         => agent.Worktree is { } spec ? Resolve(spec, tenant, agent.Name, RosterLocator.Home(getEnv), getEnv("XDG_DATA_HOME")) : null;

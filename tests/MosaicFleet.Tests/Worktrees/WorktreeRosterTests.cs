@@ -46,6 +46,18 @@ public sealed class WorktreeRosterTests
         Assert.Equal("/home/op/trees/acme-a3", WorktreeSpecs.Resolve(a3, "acme", "a3", "/home/op", null).Path);
     }
 
+    [Theory]
+    [InlineData("defaults: { worktree: { repository: /r, path: /trees/shared } }", "path /trees/shared is also agent 'a1'")]
+    [InlineData("defaults: { worktree: { repository: /r, branch: work } }", "branch work of /r is also agent 'a1'")]
+    public void Two_agents_that_would_share_a_worktree_are_a_roster_error_at_the_second(string defaults, string expected)
+    {
+        var ex = Assert.Throws<RosterException>(() => Parse($"version: 1\n{defaults}\nagents:\n  - {{ name: a1, runtime: pi }}\n  - {{ name: a2, runtime: pi }}\n"));
+        Assert.Contains(expected, ex.Message);
+        Assert.Equal(5, ex.Line);
+        // Per-agent placeholders do not clash.
+        Parse("version: 1\ndefaults: { worktree: { repository: /r, path: '/trees/{agent}', branch: 'w/{agent}' } }\nagents: [ { name: a1, runtime: pi }, { name: a2, runtime: pi } ]\n");
+    }
+
     [Fact]
     public async Task The_worktree_wins_over_workingDirectory_in_the_launch()
     {
