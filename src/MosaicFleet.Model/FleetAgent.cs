@@ -60,6 +60,10 @@ public sealed class FleetAgent
     public string? Branch { get; set; }
     /// <summary>Changed tracked files in the agent's worktree (Get-FleetAgent -Worktree), else null.</summary>
     public int? Uncommitted { get; set; }
+    /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
+    /// property name), so a pipeline acts on the roster it started from. After PowerShell remoting it names a file on the
+    /// remote machine.</summary>
+    public string RosterPath { get; set; } = "";
 
     public override string ToString() => Name;
 }
@@ -78,6 +82,10 @@ public sealed class FleetDriftResult
     public string[] Expected { get; set; } = [];
     public bool Drift { get; set; }
     public string? Reason { get; set; }
+    /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
+    /// property name), so a pipeline acts on the roster it started from. After PowerShell remoting it names a file on the
+    /// remote machine.</summary>
+    public string RosterPath { get; set; } = "";
 
     public override string ToString() => Name;
 }

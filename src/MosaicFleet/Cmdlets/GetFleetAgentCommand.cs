@@ -41,8 +41,18 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     [Parameter]
     public SwitchParameter Worktree { get; set; }
 
+    /// <summary>A roster from Get-FleetRoster: its agents are listed (Get-FleetRoster -RosterPath x | Get-FleetAgent).</summary>
+    [Parameter(ValueFromPipeline = true)]
+    public FleetRoster? InputRoster { get; set; }
+
     protected override void ProcessRecord()
     {
+        if (InputRoster is { Path.Length: > 0 } roster)
+        {
+            // The piped roster names the file, unless -RosterPath was given (that one wins, as explicit parameters do).
+            if (!MyInvocation.BoundParameters.ContainsKey(nameof(RosterPath))) RosterPath = roster.Path;
+            InputRoster = null;
+        }
         GatherNames(Name);
     }
 
@@ -58,20 +68,24 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     protected override void EndProcessing()
     {
         // No names: every agent (reading is harmless), unless fed by a pipeline that brought nothing.
-        var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true, Runtime, ClassName);
-        if (selected.Count == 0) return;
-        // The worktrees are read alongside the panes (one more process per host, in parallel).
-        var worktrees = Worktree ? new Engine.Worktrees.WorktreeService(Context).QueryAsync(selected, StopToken) : null;
-        var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
-        WriteSnapshotDiagnostics(snapshot);
-        if (Activity) Await(new ActivityProbe(Context).ProbeAsync(snapshot.Agents, ActivityRules.SampleInterval, StopToken));
-        if (worktrees is not null)
+        // Roster by roster (piped agents carry theirs): one query per roster.
+        foreach (var _ in EachRoster())
         {
-            var (list, failures) = Await(worktrees);
-            // An unreachable host is already reported once by the snapshot.
-            foreach (var f in failures) WriteVerbose($"Worktrees on {f.Host} not read: {f.Message}");
-            Engine.Worktrees.WorktreeAgentView.Add(snapshot.Agents, list);
+            var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true, Runtime, ClassName);
+            if (selected.Count == 0) continue;
+            // The worktrees are read alongside the panes (one more process per host, in parallel).
+            var worktrees = Worktree ? new Engine.Worktrees.WorktreeService(Context).QueryAsync(selected, StopToken) : null;
+            var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
+            WriteSnapshotDiagnostics(snapshot);
+            if (Activity) Await(new ActivityProbe(Context).ProbeAsync(snapshot.Agents, ActivityRules.SampleInterval, StopToken));
+            if (worktrees is not null)
+            {
+                var (list, failures) = Await(worktrees);
+                // An unreachable host is already reported once by the snapshot.
+                foreach (var f in failures) WriteVerbose($"Worktrees on {f.Host} not read: {f.Message}");
+                Engine.Worktrees.WorktreeAgentView.Add(snapshot.Agents, list);
+            }
+            foreach (var agent in snapshot.Agents) WriteObject(Worktree ? WithWorktreeView(agent) : Activity ? FleetCmdlet.WithActivityView(agent) : agent);
         }
-        foreach (var agent in snapshot.Agents) WriteObject(Worktree ? WithWorktreeView(agent) : Activity ? FleetCmdlet.WithActivityView(agent) : agent);
     }
 }
