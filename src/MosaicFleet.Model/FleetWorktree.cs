@@ -46,6 +46,9 @@ public sealed class FleetWorktree
     /// <summary>Present, Missing (no directory: Start-FleetAgent makes it), NotAWorktree (the directory is something
     /// else), RepositoryMissing, or Unreachable (the host did not answer).</summary>
     public FleetWorktreeState State { get; set; }
+    /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
+    /// property name), so a pipeline acts on the roster it started from.</summary>
+    public string RosterPath { get; set; } = "";
 
     public override string ToString() => Agent;
 }

@@ -138,6 +138,11 @@ agents:
         $errs[0].TargetObject | Should -Be 'plain'
     }
 
+    It 'Remove-FleetWorktree without names or -All refuses to guess' {
+        { Remove-FleetWorktree -RosterPath $e.RosterPath -ErrorAction Stop } | Should -Throw -ErrorId 'AgentNameRequired*'
+        Test-Path -LiteralPath $default0 | Should -BeTrue
+    }
+
     It 'Remove-FleetWorktree refuses a running agent' {
         Remove-FleetWorktree coder0 -RosterPath $e.RosterPath -ErrorVariable errs -ErrorAction SilentlyContinue
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'WorktreeAgentRunning*'

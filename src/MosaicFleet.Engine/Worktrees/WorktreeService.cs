@@ -108,6 +108,7 @@ public sealed class WorktreeService(FleetContext context)
         }).ToList();
         var results = await Task.WhenAll(reads).ConfigureAwait(false);
         var byAgent = results.SelectMany(r => r.Worktrees).ToDictionary(w => w.Agent, StringComparer.Ordinal);
+        foreach (var w in byAgent.Values) w.RosterPath = context.Roster.Path;
         var ordered = agents.Where(a => byAgent.ContainsKey(a.Name)).Select(a => byAgent[a.Name]).ToList();
         return (ordered, results.Select(r => r.Failure).OfType<HostFailure>().ToList());
     }

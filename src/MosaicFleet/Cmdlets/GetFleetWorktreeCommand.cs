@@ -10,8 +10,6 @@ namespace MosaicFleet.Cmdlets;
 [OutputType(typeof(FleetWorktree))]
 public sealed class GetFleetWorktreeCommand : FleetCmdlet
 {
-    private readonly List<string> _names = [];
-
     /// <summary>Agent names; wildcards allowed. Default: every agent that has a worktree.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -20,30 +18,19 @@ public sealed class GetFleetWorktreeCommand : FleetCmdlet
     [Alias("Agent")]
     public string[]? Name { get; set; }
 
-    protected override void ProcessRecord()
-    {
-        if (Name is not null) _names.AddRange(Name);
-    }
+    protected override void ProcessRecord() => GatherNames(Name);
 
+    // Names from the pipeline are gathered so the whole call costs one process per host.
     protected override void EndProcessing()
     {
-        var selected = SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList());
-        foreach (var agent in selected.Where(a => a.Worktree is null))
+        foreach (var _ in EachRoster())
         {
-            // A name given in full that has no worktree is an error; a wildcard just passes it by.
-            if (_names.Any(n => !WildcardPattern.ContainsWildcardCharacters(n) && string.Equals(n, agent.Name, StringComparison.OrdinalIgnoreCase)))
-            {
-                WriteError(WorktreeCmdlets.NoWorktreeError(agent.Name, Roster.Path));
-            }
-            else
-            {
-                WriteVerbose($"{agent.Name} has no worktree in the roster.");
-            }
+            var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true);
+            var withWorktree = WorktreeCmdlets.WithWorktree(this, selected, GatheredNames, Roster.Path);
+            if (withWorktree.Count == 0) continue;
+            var (worktrees, failures) = Await(new WorktreeService(Context).QueryAsync(withWorktree, StopToken));
+            foreach (var f in failures) WriteError(FleetErrorCategories.HostRecord(f.Host, f.ErrorId, f.Message));
+            foreach (var w in worktrees) WriteObject(w);
         }
-        var withWorktree = selected.Where(a => a.Worktree is not null).ToList();
-        if (withWorktree.Count == 0) return;
-        var (worktrees, failures) = Await(new WorktreeService(Context).QueryAsync(withWorktree, StopToken));
-        foreach (var f in failures) WriteError(FleetErrorCategories.HostRecord(f.Host, f.ErrorId, f.Message));
-        foreach (var w in worktrees) WriteObject(w);
     }
 }

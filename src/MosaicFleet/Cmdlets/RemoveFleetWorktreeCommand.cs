@@ -8,19 +8,24 @@ namespace MosaicFleet.Cmdlets;
 
 /// <summary>Removes stopped agents' git worktrees (git worktree remove). The branch and its commits always stay, so the
 /// next Start-FleetAgent makes the worktree again on the same branch.</summary>
-[Cmdlet(VerbsCommon.Remove, "FleetWorktree", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Remove, "FleetWorktree", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByNameSet)]
 [OutputType(typeof(FleetWorktree))]
 public sealed class RemoveFleetWorktreeCommand : FleetCmdlet
 {
-    private readonly List<string> _names = [];
+    private const string ByNameSet = "ByName";
+    private const string AllSet = "All";
 
     /// <summary>Agent names; wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ByNameSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AgentNameCompleter))]
     [Alias("Agent")]
-    public string[] Name { get; set; } = [];
+    public string[]? Name { get; set; }
+
+    /// <summary>Every agent of the roster that has a worktree. Without it, only the agents named or piped.</summary>
+    [Parameter(ParameterSetName = AllSet, Mandatory = true)]
+    public SwitchParameter All { get; set; }
 
     /// <summary>Remove the worktree even with uncommitted or untracked changes (they are lost; commits are not).</summary>
     [Parameter]
@@ -30,19 +35,16 @@ public sealed class RemoveFleetWorktreeCommand : FleetCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord() => _names.AddRange(Name);
+    protected override void ProcessRecord() => GatherNames(Name);
 
     protected override void EndProcessing()
     {
-        var selected = SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList());
-        foreach (var agent in selected.Where(a => a.Worktree is null))
-        {
-            if (_names.Any(n => !WildcardPattern.ContainsWildcardCharacters(n) && string.Equals(n, agent.Name, StringComparison.OrdinalIgnoreCase)))
-            {
-                WriteError(WorktreeCmdlets.NoWorktreeError(agent.Name, Roster.Path));
-            }
-        }
-        var candidates = selected.Where(a => a.Worktree is not null).ToList();
+        foreach (var _ in EachRoster()) RemoveInRoster();
+    }
+
+    private void RemoveInRoster()
+    {
+        var candidates = WorktreeCmdlets.WithWorktree(this, ResolveAgents(All, wholeRosterWhenUnnamed: false), GatheredNames, Roster.Path);
         if (candidates.Count == 0) return;
         // Whether each agent runs: one list-panes per host. An unreachable host is one error; its agents are skipped.
         var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(candidates, StopToken));
