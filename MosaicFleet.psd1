@@ -30,6 +30,7 @@
         'Restart-FleetAgent'
         'Get-FleetWorktree'
         'Remove-FleetWorktree'
+        'Get-FleetEvent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
