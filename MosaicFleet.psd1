@@ -31,6 +31,8 @@
         'Stop-FleetAgent'
         'Restart-FleetAgent'
         'Test-FleetHost'
+        'Get-FleetWorktree'
+        'Remove-FleetWorktree'
         'Get-FleetEvent'
     )
     FunctionsToExport    = @()

@@ -437,7 +437,7 @@ Describe 'The installed unit, resolved by systemd''s rules, starts the same sess
             Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-tmux-holder.service') 'ExecStart' | ForEach-Object { , (Resolve-SystemdExecLine $_ @{} $specs) }
             Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-agent@.service') 'ExecStartPre' | ForEach-Object { , (Resolve-SystemdExecLine $_ $vars $specs) }
             Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-agent@.service') 'ExecStart' | ForEach-Object { , (Resolve-SystemdExecLine $_ $vars $specs) })
-        $lines.Count | Should -Be 3
+        $lines.Count | Should -Be 4 # holder ExecStart; has-session and the worktree script (ExecStartPre); new-session
         foreach ($argv in $lines) {
             [IO.Path]::IsPathRooted($argv[0]) | Should -BeTrue
             $rest = @($argv | Select-Object -Skip 1)

@@ -81,7 +81,7 @@ Describe 'A working directory and a runtime command ending in '';'' (tmux''s com
             Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-tmux-holder.service') 'ExecStart' | ForEach-Object { , (Resolve-SystemdExecLine $_ @{} $specs) }
             Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-agent@.service') 'ExecStartPre' | ForEach-Object { , (Resolve-SystemdExecLine $_ $vars $specs) }
             Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-agent@.service') 'ExecStart' | ForEach-Object { , (Resolve-SystemdExecLine $_ $vars $specs) })
-        $lines.Count | Should -Be 3
+        $lines.Count | Should -Be 4 # holder ExecStart; has-session and the worktree script (ExecStartPre); new-session
         foreach ($argv in $lines) {
             $rest = @($argv | Select-Object -Skip 1)
             & $argv[0] @rest

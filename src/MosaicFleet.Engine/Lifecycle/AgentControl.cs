@@ -74,6 +74,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
             notes.Add($"{name} is already running (pane {state.Pane!.PaneId}); nothing to do.");
             return notes;
         }
+        await EnsureWorktreeAsync(state.Agent, notes, ct).ConfigureAwait(false);
         if (mode == LifecycleMode.Systemd)
         {
             if (state.Dead) await KillSessionAsync(state.Agent, notes, ct).ConfigureAwait(false);
@@ -107,6 +108,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
     public async Task<IReadOnlyList<string>> RestartAsync(AgentState state, LifecycleMode mode, CancellationToken ct)
     {
         var notes = new List<string>();
+        await EnsureWorktreeAsync(state.Agent, notes, ct).ConfigureAwait(false);
         if (mode == LifecycleMode.Systemd)
         {
             if (state.UnitActive)
@@ -265,6 +267,15 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
             var id = verb == "stop" ? "StopFailed" : "StartFailed";
             throw new LifecycleException(id, $"Agent '{agent.Name}': {result.Describe()}", agent.Name);
         }
+    }
+
+    /// <summary>Makes (or reuses) the agent's worktree before a launch, so a repository that is gone or a branch checked
+    /// out elsewhere is this agent's own clear error (the unit's ExecStartPre runs the same script at boot).</summary>
+    private async Task EnsureWorktreeAsync(FleetAgentSpec agent, List<string> notes, CancellationToken ct)
+    {
+        if (builder.Worktree(agent) is not { } worktree) return;
+        var status = await new Worktrees.WorktreeService(Context).EnsureAsync(agent, worktree, ct).ConfigureAwait(false);
+        notes.Add($"Worktree of {agent.Name}: {status}");
     }
 
     /// <summary>Throws <see cref="FleetHostException"/> when a remote call failed because the host could not be reached.</summary>

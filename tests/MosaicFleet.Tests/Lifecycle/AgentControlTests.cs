@@ -75,12 +75,15 @@ public class AgentControlTests
     public async Task Without_installed_units_start_goes_directly_through_the_units_own_exec_lines()
     {
         var (calls, _) = await RunAsync("start", "", Unit("a", "not-found", "inactive"), installed: false);
-        Assert.Equal(3, calls.Count);
+        Assert.Equal(4, calls.Count);
         Assert.StartsWith("/bin/sh -c ", calls[0]); // the holder unit's ExecStart
         Assert.EndsWith(" tmux sock _holder", calls[0]);
         Assert.Equal("tmux -L sock has-session -t =_holder", calls[1]);
-        Assert.StartsWith("tmux -L sock new-session -d -s a -c ", calls[2]);
-        Assert.EndsWith("-- /bin/sh -c exec mosaic yolo pi ; set-option -t =a: remain-on-exit on", calls[2]);
+        // The worktree line (an agent without a worktree: empty arguments, the script does nothing).
+        Assert.StartsWith("/bin/sh -c ", calls[2]);
+        Assert.EndsWith(" mosaic-worktree    ", calls[2]);
+        Assert.StartsWith("tmux -L sock new-session -d -s a -c ", calls[3]);
+        Assert.EndsWith("-- /bin/sh -c exec mosaic yolo pi ; set-option -t =a: remain-on-exit on", calls[3]);
     }
 
     [Fact]

@@ -68,8 +68,9 @@ public class InstallerTests
         var template = File.ReadAllText(t.Paths.AgentTemplate);
         Assert.Contains("EnvironmentFile=%E/mosaic/fleet/agents/%i.env", template);
         Assert.DoesNotContain("%I", string.Join('\n', template.Split('\n').Where(l => !l.StartsWith('#'))));
+        // Every Exec line starts with an absolute program: tmux, or sh for the worktree script.
         Assert.All(SystemdSyntax.UnitValues(template, "ExecStart").Concat(SystemdSyntax.UnitValues(template, "ExecStartPre")),
-            l => Assert.StartsWith(Path.Combine(t.Bin, "tmux") + " ", l));
+            l => Assert.True(l.StartsWith(Path.Combine(t.Bin, "tmux") + " ", StringComparison.Ordinal) || l.StartsWith("/bin/sh -c ", StringComparison.Ordinal), l));
     }
 
     [Fact]
@@ -78,7 +79,8 @@ public class InstallerTests
         var template = UnitRenderer.AgentTemplate(new LaunchPrograms("/usr/bin/tmux", "/bin/sh"));
         Assert.Equal(["process"], SystemdSyntax.UnitValues(template, "KillMode"));
         Assert.Equal(["-/usr/bin/tmux -L ${MOSAIC_TMUX_SOCKET} kill-session -t ${MOSAIC_SESSION_TARGET}"], SystemdSyntax.UnitValues(template, "ExecStop"));
-        Assert.Equal(["/usr/bin/tmux -L ${MOSAIC_TMUX_SOCKET} has-session -t ${MOSAIC_HOLDER_TARGET}"], SystemdSyntax.UnitValues(template, "ExecStartPre"));
+        Assert.Equal("/usr/bin/tmux -L ${MOSAIC_TMUX_SOCKET} has-session -t ${MOSAIC_HOLDER_TARGET}", SystemdSyntax.UnitValues(template, "ExecStartPre")[0]);
+        Assert.EndsWith(" mosaic-worktree ${MOSAIC_WORKTREE_REPOSITORY} ${MOSAIC_WORKTREE_BRANCH} ${MOSAIC_WORKTREE_BASE} ${MOSAIC_WORKTREE_PATH}", SystemdSyntax.UnitValues(template, "ExecStartPre")[1]);
         Assert.Equal(["mosaic-tmux-holder.service"], SystemdSyntax.UnitValues(template, "BindsTo"));
         Assert.Equal(["mosaic-tmux-holder.service"], SystemdSyntax.UnitValues(template, "After"));
         Assert.DoesNotContain("kill-server", template);
