@@ -29,6 +29,9 @@
         'Stop-FleetAgent'
         'Restart-FleetAgent'
         'Get-FleetEvent'
+        'Get-FleetPrompt'
+        'Approve-FleetAgent'
+        'Deny-FleetAgent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
