@@ -100,20 +100,26 @@ public sealed class PromptAnswerer(FleetContext context)
         else
         {
             var (back, forward) = prompt.Layout == "Horizontal" ? ("Left", "Right") : ("Up", "Down");
-            for (var step = 0; step <= prompt.Options.Length; step++)
+            // Each round re-reads where the selection is and moves one step toward the target. A key the runtime did not
+            // take (one pressed as the dialog appeared can be lost) is pressed once more; a selection that still does not
+            // move, or moves off the list, stops everything before Enter.
+            var stalls = 0;
+            for (var round = 0; ; round++)
             {
                 var sel = current.Selected ?? throw new PromptException(PromptException.SelectionId, agent.Name,
                     $"Agent '{agent.Name}' shows no selection on its options, so the chosen one cannot be checked before Enter. Nothing was pressed.");
-                var at = Array.FindIndex(current.Options, o => o.Number == sel.Number);
+                var at = Array.FindIndex(current.Options, o => o.Number == sel.Number && o.Text == sel.Text);
                 var to = Array.FindIndex(current.Options, o => o.Number == target.Number && o.Text == target.Text);
                 if (to < 0) throw new PromptException(PromptException.OptionNotFoundId, agent.Name, $"The option '{target.Text}' left the screen of agent '{agent.Name}'; Enter was not pressed.");
                 if (at == to) break;
-                await KeyAsync(agent, to > at ? forward : back, literal: false, ct).ConfigureAwait(false);
+                if (round > 2 * prompt.Options.Length + 2) throw new PromptException(PromptException.SelectionId, agent.Name, $"The selection of agent '{agent.Name}' did not reach '{target.Text}'; Enter was not pressed.");
+                var key = to > at ? forward : back;
+                await KeyAsync(agent, key, literal: false, ct).ConfigureAwait(false);
                 var next = PromptParser.Parse(runtime, await SettledScreenAsync(agent, ct).ConfigureAwait(false), agent.Name, agent.Host);
-                var expected = at + (to > at ? 1 : -1);
-                if (next?.Selected is not { } moved || Array.FindIndex(next.Options, o => o.Number == moved.Number) != expected || next.Question != prompt.Question)
-                    throw new PromptException(PromptException.SelectionId, agent.Name,
-                        $"The selection of agent '{agent.Name}' did not move to '{current.Options[expected].Text}' after {(to > at ? forward : back)}; Enter was not pressed.");
+                if (next?.Selected is not { } moved || next.Question != prompt.Question || !next.Options.Select(o => o.Text).SequenceEqual(prompt.Options.Select(o => o.Text)))
+                    throw new PromptException(PromptException.SelectionId, agent.Name, $"The dialog of agent '{agent.Name}' changed or lost its selection after {key}; Enter was not pressed.");
+                if (moved.Number == sel.Number && ++stalls > 1)
+                    throw new PromptException(PromptException.SelectionId, agent.Name, $"The selection of agent '{agent.Name}' did not move from '{sel.Text}' after {key} (pressed twice); Enter was not pressed.");
                 current = next;
             }
             // Checked once more on a settled screen, right before Enter.
