@@ -8,10 +8,10 @@ BeforeAll {
 Describe 'Get-FleetPrompt, Approve-FleetAgent and Deny-FleetAgent with fixture dialogs on a real tmux server' {
     BeforeAll {
         $script:envt = New-FleetTestEnvironment
-        $runtime = "runtimes:`n  menu: { command: 'python3 menu_tui.py', paneCommands: [python3], waitingPattern: 'Enter to confirm|enter confirm|\[y/n\]' }"
+        $runtime = "runtimes:`n  menu: { command: 'python3 menu_tui.py', paneCommands: [python3], waitingPattern: 'Enter to confirm|enter confirm|\[y/n\]\s*$' }"
         Set-FleetTestRoster -Environment $envt -Extra $runtime -Agents @(
             @{ name = 'm1'; runtime = 'menu' }, @{ name = 'm2'; runtime = 'menu' }, @{ name = 'h1'; runtime = 'menu' }
-            @{ name = 'yn'; runtime = 'menu' }, @{ name = 'sl'; runtime = 'menu' }, @{ name = 'ex'; runtime = 'menu' }
+            @{ name = 'yn'; runtime = 'menu' }, @{ name = 'sl'; runtime = 'menu' }, @{ name = 'ex'; runtime = 'menu' }, @{ name = 'auto'; runtime = 'menu' }
         ) | Out-Null
         $script:roster = $envt.RosterPath
         function script:Log([string] $s) { Join-Path $envt.Directory "$s.log" }
@@ -94,5 +94,25 @@ Describe 'Get-FleetPrompt, Approve-FleetAgent and Deny-FleetAgent with fixture d
         Wait-Until { (Get-PaneText $envt.Socket '=sl:') -match 'Proceed' } -IntervalMs 20 | Should -BeTrue
         $p = Get-FleetPrompt sl -RosterPath $roster
         $p.Options.Text | Should -Be @('Yes', 'No', 'Later', 'Not now', 'Never')
+    }
+
+    It 'answers a stream: Get-FleetEvent -Follow | Where-Object To -eq Waiting | Approve-FleetAgent -Confirm:$false' {
+        $fixture = Join-Path (Get-RepoRoot) 'tests/fixtures/busy_agent.py'
+        Start-TestPane -Environment $envt -Session auto -Command @('python3', $fixture, '1')
+        Wait-Until { (Get-PaneText $envt.Socket '=auto:') -match 'ready' } | Should -BeTrue
+        $out = Join-Path $envt.Directory 'auto.out'
+        $cmd = "Import-Module `$env:MOSAIC_FLEET_MODULE; Get-FleetEvent auto -Follow -Property Activity -RosterPath '$roster' | Where-Object To -eq Waiting | Approve-FleetAgent -RosterPath '$roster' -Confirm:`$false | ForEach-Object { [IO.File]::AppendAllText('$out', `$_.Status + [char]10) }"
+        $child = Start-ChildPwsh -Command $cmd
+        try {
+            # The follower's start (module import, first readings) on a loaded machine; changes before it are its baseline.
+            Start-Sleep -Seconds 10
+            foreach ($round in 1..2) {
+                Send-PaneLine $envt.Socket '=auto:' 'ask'
+                Wait-Until { (Get-PaneText $envt.Socket '=auto:') -match "(?s)(answered: y.*){$round}" } -TimeoutSeconds 20 | Should -BeTrue -Because (Get-PaneText $envt.Socket '=auto:')
+                Start-Sleep -Seconds 2
+            }
+            Wait-Until { (Test-Path $out) -and @(Get-Content $out).Count -eq 2 } | Should -BeTrue
+            Get-Content $out | Should -Be @('Answered', 'Answered')
+        } finally { if (-not $child.Process.HasExited) { $child.Process.Kill($true) } }
     }
 }

@@ -17,12 +17,25 @@ public sealed class GetFleetPromptCommand : PromptCmdlet
     [Alias("Agent")]
     public string[]? Name { get; set; }
 
+    private bool _read;
+
+    // Names (from the pipeline too) are read as they arrive, so a stream (Get-FleetEvent -Follow | Get-FleetPrompt)
+    // shows each prompt at once; without names, every agent is read at the end.
     protected override void ProcessRecord()
     {
-        if (Name is not null) Names.AddRange(Name);
+        if (Name is null) return;
+        Names.Clear();
+        Names.AddRange(Name);
+        _read = true;
+        Read();
     }
 
     protected override void EndProcessing()
+    {
+        if (!_read) Read();
+    }
+
+    private void Read()
     {
         var answerer = new PromptAnswerer(Context);
         var agents = ReadAgents().Where(a => a.Status == FleetAgentStatus.Running).ToList();

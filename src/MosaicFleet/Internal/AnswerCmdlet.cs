@@ -21,10 +21,12 @@ public abstract class AnswerCmdlet : PromptCmdlet
 
     protected abstract bool Approve { get; }
 
-    protected override void ProcessRecord() => Names.AddRange(Name);
-
-    protected override void EndProcessing()
+    // Each input is answered as it arrives, so a stream (Get-FleetEvent -Follow | ... | Approve-FleetAgent) is answered
+    // event by event.
+    protected override void ProcessRecord()
     {
+        Names.Clear();
+        Names.AddRange(Name);
         foreach (var agent in ReadAgents())
         {
             if (agent.Status != FleetAgentStatus.Running || agent.PaneId is null)
