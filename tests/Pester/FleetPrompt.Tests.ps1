@@ -101,11 +101,12 @@ Describe 'Get-FleetPrompt, Approve-FleetAgent and Deny-FleetAgent with fixture d
         Start-TestPane -Environment $envt -Session auto -Command @('python3', $fixture, '1')
         Wait-Until { (Get-PaneText $envt.Socket '=auto:') -match 'ready' } | Should -BeTrue
         $out = Join-Path $envt.Directory 'auto.out'
-        $cmd = "Import-Module `$env:MOSAIC_FLEET_MODULE; Get-FleetEvent auto -Follow -Property Activity -RosterPath '$roster' | Where-Object To -eq Waiting | Approve-FleetAgent -RosterPath '$roster' -Confirm:`$false | ForEach-Object { [IO.File]::AppendAllText('$out', `$_.Status + [char]10) }"
+        $ready = Join-Path $envt.Directory 'auto.ready'
+        $cmd = "Import-Module `$env:MOSAIC_FLEET_MODULE; Get-FleetEvent auto -Follow -Property Activity -RosterPath '$roster' -Verbose 4>'$ready' | Where-Object To -eq Waiting | Approve-FleetAgent -RosterPath '$roster' -Confirm:`$false | ForEach-Object { [IO.File]::AppendAllText('$out', `$_.Status + [char]10) }"
         $child = Start-ChildPwsh -Command $cmd
         try {
-            # The follower's start (module import, first readings) on a loaded machine; changes before it are its baseline.
-            Start-Sleep -Seconds 10
+            # Changes before the follower has its first readings are its baseline: wait for it to say it has them.
+            Wait-Until { (Test-Path $ready) -and (Get-Content $ready -Raw) -match 'Following 1 agent' } -TimeoutSeconds 60 | Should -BeTrue
             foreach ($round in 1..2) {
                 Send-PaneLine $envt.Socket '=auto:' 'ask'
                 Wait-Until { (Get-PaneText $envt.Socket '=auto:') -match "(?s)(answered: y.*){$round}" } -TimeoutSeconds 20 | Should -BeTrue -Because (Get-PaneText $envt.Socket '=auto:')
