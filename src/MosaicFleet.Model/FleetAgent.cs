@@ -56,6 +56,10 @@ public sealed class FleetAgent
     public string? WorkingDirectory { get; set; }
     /// <summary>Unknown unless asked for with Get-FleetAgent -Activity.</summary>
     public FleetAgentActivity Activity { get; set; }
+    /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
+    /// property name), so a pipeline acts on the roster it started from. After PowerShell remoting it names a file on the
+    /// remote machine.</summary>
+    public string RosterPath { get; set; } = "";
 
     public override string ToString() => Name;
 }
@@ -74,6 +78,10 @@ public sealed class FleetDriftResult
     public string[] Expected { get; set; } = [];
     public bool Drift { get; set; }
     public string? Reason { get; set; }
+    /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
+    /// property name), so a pipeline acts on the roster it started from. After PowerShell remoting it names a file on the
+    /// remote machine.</summary>
+    public string RosterPath { get; set; } = "";
 
     public override string ToString() => Name;
 }

@@ -10,6 +10,10 @@ public sealed class FleetPaneCapture
     public DateTimeOffset CapturedAt { get; set; }
     /// <summary>The pane's lines, oldest first (history, then the visible screen), trailing blank lines removed.</summary>
     public string[] Lines { get; set; } = [];
+    /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
+    /// property name), so a pipeline acts on the roster it started from. After PowerShell remoting it names a file on the
+    /// remote machine.</summary>
+    public string RosterPath { get; set; } = "";
 
     /// <summary>The lines joined with "\n".</summary>
     public string Text => string.Join('\n', Lines);

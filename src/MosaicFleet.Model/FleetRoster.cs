@@ -5,6 +5,8 @@ public sealed class FleetRoster
 {
     /// <summary>The file it was read from.</summary>
     public string Path { get; set; } = "";
+    /// <summary>The same as <see cref="Path"/>, under the name every cmdlet binds from the pipeline (Get-FleetRoster | Get-FleetAgent).</summary>
+    public string RosterPath { get => Path; set => Path = value; }
     public int Version { get; set; } = 1;
     public string Transport { get; set; } = "tmux";
     public string Tenant { get; set; } = "local";

@@ -37,7 +37,13 @@ public static class UnitRenderer
 
     // The holder starts the server only when its session is not already there (a server started by a direct
     // start, or a unit restart, must not fail the unit). The script is constant; the data are its arguments.
-    internal const string HolderScript = "\"$0\" -L \"$1\" has-session -t \"=$2\" 2>/dev/null || exec \"$0\" -L \"$1\" new-session -d -s \"$2\"";
+    // The server starts with no configuration file (-f /dev/null: never the user's ~/.tmux.conf), and the fleet's own
+    // options are set in the same call BEFORE the holder session is made: a server that was already running keeps its
+    // own options (a "destroy-unattached on" there would destroy the detached holder the moment it exists).
+    internal static readonly string HolderScript =
+        $"if \"$0\" -f {Tmux.ServerOptions.ConfigFile} -L \"$1\" has-session -t \"=$2\" 2>/dev/null; "
+        + $"then exec \"$0\" -f {Tmux.ServerOptions.ConfigFile} -L \"$1\" {Tmux.ServerOptions.ShellText()}; "
+        + $"else exec \"$0\" -f {Tmux.ServerOptions.ConfigFile} -L \"$1\" start-server \\; {Tmux.ServerOptions.ShellText()} \\; new-session -d -s \"$2\"; fi";
 
     /// <summary>The comment line that records which roster a holder unit or env file was installed from (see
     /// <see cref="RecordedRoster"/>). Control bytes in the path are written as '?', so the line stays one comment line.</summary>

@@ -37,8 +37,18 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     [Parameter]
     public SwitchParameter Activity { get; set; }
 
+    /// <summary>A roster from Get-FleetRoster: its agents are listed (Get-FleetRoster -RosterPath x | Get-FleetAgent).</summary>
+    [Parameter(ValueFromPipeline = true)]
+    public FleetRoster? InputRoster { get; set; }
+
     protected override void ProcessRecord()
     {
+        if (InputRoster is { Path.Length: > 0 } roster)
+        {
+            // The piped roster names the file, unless -RosterPath was given (that one wins, as explicit parameters do).
+            if (!MyInvocation.BoundParameters.ContainsKey(nameof(RosterPath))) RosterPath = roster.Path;
+            InputRoster = null;
+        }
         GatherNames(Name);
     }
 
@@ -46,11 +56,15 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     protected override void EndProcessing()
     {
         // No names: every agent (reading is harmless), unless fed by a pipeline that brought nothing.
-        var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true, Runtime, ClassName);
-        if (selected.Count == 0) return;
-        var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
-        WriteSnapshotDiagnostics(snapshot);
-        if (Activity) Await(new ActivityProbe(Context).ProbeAsync(snapshot.Agents, ActivityRules.SampleInterval, StopToken));
-        foreach (var agent in snapshot.Agents) WriteObject(Activity ? FleetCmdlet.WithActivityView(agent) : agent);
+        // Roster by roster (piped agents carry theirs): one query per roster.
+        foreach (var _ in EachRoster())
+        {
+            var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true, Runtime, ClassName);
+            if (selected.Count == 0) continue;
+            var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
+            WriteSnapshotDiagnostics(snapshot);
+            if (Activity) Await(new ActivityProbe(Context).ProbeAsync(snapshot.Agents, ActivityRules.SampleInterval, StopToken));
+            foreach (var agent in snapshot.Agents) WriteObject(Activity ? FleetCmdlet.WithActivityView(agent) : agent);
+        }
     }
 }

@@ -26,6 +26,11 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
 
     protected override void EndProcessing()
     {
+        foreach (var _ in EachRoster()) Read();
+    }
+
+    private void Read()
+    {
         var reader = new AgentOutput(Context);
         // Name is mandatory: with no names here, the call was fed by a pipeline that brought nothing.
         var agents = GatheredNames is { Count: > 0 } names ? SelectAgents(names) : [];
@@ -34,7 +39,11 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
         foreach (var t in tasks)
         {
             var (capture, error) = Await(t);
-            if (capture is not null) WriteObject(capture);
+            if (capture is not null)
+            {
+                capture.RosterPath = Roster.Path;
+                WriteObject(capture);
+            }
             if (error is { Status: FleetSendStatus.Unreachable })
             {
                 // One error per host per call, the host as target.
