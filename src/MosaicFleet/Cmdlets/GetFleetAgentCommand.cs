@@ -6,12 +6,12 @@ using MosaicFleet.Internal;
 namespace MosaicFleet.Cmdlets;
 
 /// <summary>Lists the roster's agents with their live tmux and systemd state.</summary>
-[Cmdlet(VerbsCommon.Get, "FleetAgent")]
+[Cmdlet(VerbsCommon.Get, "FleetAgent", DefaultParameterSetName = "ByName")]
 [OutputType(typeof(FleetAgent))]
 public sealed class GetFleetAgentCommand : FleetCmdlet
 {
     /// <summary>Agent names; wildcards allowed.</summary>
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = "ByName", Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AgentNameCompleter))]
@@ -38,16 +38,19 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     public SwitchParameter Activity { get; set; }
 
     /// <summary>A roster from Get-FleetRoster: its agents are listed (Get-FleetRoster -RosterPath x | Get-FleetAgent).</summary>
-    [Parameter(ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = "ByRoster", Mandatory = true, ValueFromPipeline = true)]
     public FleetRoster? InputRoster { get; set; }
 
     protected override void ProcessRecord()
     {
-        if (InputRoster is { Path.Length: > 0 } roster)
+        // A roster (piped, or -InputRoster): all its agents. PowerShell also coerces a piped roster to its path for -Name,
+        // so that name is ignored; the roster's RosterPath picks the file (FleetCmdlet.Rosters.cs), unless -RosterPath was given.
+        if ((InputRoster ?? PipelineObject?.BaseObject as FleetRoster) is { Path.Length: > 0 } roster)
         {
-            // The piped roster names the file, unless -RosterPath was given (that one wins, as explicit parameters do).
-            if (!MyInvocation.BoundParameters.ContainsKey(nameof(RosterPath))) RosterPath = roster.Path;
+            if (InputRoster is not null && !MyInvocation.BoundParameters.ContainsKey(nameof(RosterPath))) RosterPath = roster.Path;
             InputRoster = null;
+            GatherNames(null);
+            return;
         }
         GatherNames(Name);
     }
