@@ -30,7 +30,13 @@
         'Start-FleetAgent'
         'Stop-FleetAgent'
         'Restart-FleetAgent'
+        'Test-FleetHost'
+        'Get-FleetWorktree'
+        'Remove-FleetWorktree'
         'Get-FleetEvent'
+        'Get-FleetPrompt'
+        'Approve-FleetAgent'
+        'Deny-FleetAgent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -37,6 +37,10 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     [Parameter]
     public SwitchParameter Activity { get; set; }
 
+    /// <summary>Also read each agent's git worktree: adds Branch and Uncommitted (one process per host).</summary>
+    [Parameter]
+    public SwitchParameter Worktree { get; set; }
+
     /// <summary>A roster from Get-FleetRoster: its agents are listed (Get-FleetRoster -RosterPath x | Get-FleetAgent).</summary>
     [Parameter(ParameterSetName = "ByRoster", Mandatory = true, ValueFromPipeline = true)]
     public FleetRoster? InputRoster { get; set; }
@@ -57,6 +61,14 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     }
 
     // Names from the pipeline are gathered so the whole call costs one list-panes and one systemctl show.
+    /// <summary>Tagged "MosaicFleet.FleetAgent#Worktree": the table shows Branch and Uncommitted.</summary>
+    private static PSObject WithWorktreeView(FleetAgent agent)
+    {
+        var o = PSObject.AsPSObject(agent);
+        o.TypeNames.Insert(0, "MosaicFleet.FleetAgent#Worktree");
+        return o;
+    }
+
     protected override void EndProcessing()
     {
         // No names: every agent (reading is harmless), unless fed by a pipeline that brought nothing.
@@ -65,10 +77,19 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
         {
             var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true, Runtime, ClassName);
             if (selected.Count == 0) continue;
+            // The worktrees are read alongside the panes (one more process per host, in parallel).
+            var worktrees = Worktree ? new Engine.Worktrees.WorktreeService(Context).QueryAsync(selected, StopToken) : null;
             var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
             WriteSnapshotDiagnostics(snapshot);
             if (Activity) Await(new ActivityProbe(Context).ProbeAsync(snapshot.Agents, ActivityRules.SampleInterval, StopToken));
-            foreach (var agent in snapshot.Agents) WriteObject(Activity ? FleetCmdlet.WithActivityView(agent) : agent);
+            if (worktrees is not null)
+            {
+                var (list, failures) = Await(worktrees);
+                // An unreachable host is already reported once by the snapshot.
+                foreach (var f in failures) WriteVerbose($"Worktrees on {f.Host} not read: {f.Message}");
+                Engine.Worktrees.WorktreeAgentView.Add(snapshot.Agents, list);
+            }
+            foreach (var agent in snapshot.Agents) WriteObject(Worktree ? WithWorktreeView(agent) : Activity ? FleetCmdlet.WithActivityView(agent) : agent);
         }
     }
 }

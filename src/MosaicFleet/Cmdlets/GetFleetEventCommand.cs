@@ -181,7 +181,7 @@ public sealed class GetFleetEventCommand : FleetCmdlet
         {
             try
             {
-                await watcher.RunAsync(e => queue.Add(e), linked.Token, failures => queue.Add(failures)).ConfigureAwait(false);
+                await watcher.RunAsync(e => queue.Add(e), linked.Token, failures => queue.Add(failures), () => queue.Add(BaselineRead)).ConfigureAwait(false);
             }
             finally
             {
@@ -205,7 +205,11 @@ public sealed class GetFleetEventCommand : FleetCmdlet
                 {
                     break; // completed while waiting
                 }
-                if (item is FleetEvent e)
+                if (ReferenceEquals(item, BaselineRead))
+                {
+                    WriteVerbose($"Following {specs.Count} agent(s) from {DateTime.Now:HH:mm:ss}: the first readings are the baseline, changes from now on are events.");
+                }
+                else if (item is FleetEvent e)
                 {
                     if (recordTo is not null) AppendToRecord(recordTo, e);
                     else if (wanted(e)) WriteObject(e);
@@ -237,6 +241,8 @@ public sealed class GetFleetEventCommand : FleetCmdlet
             ThrowTerminatingError(new ErrorRecord(ex, "FleetEventFollowFailed", ErrorCategory.InvalidOperation, null));
         }
     }
+
+    private static readonly object BaselineRead = new();
 
     private void RunRecorder(EventRecord record)
     {
