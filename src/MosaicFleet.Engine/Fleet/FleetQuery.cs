@@ -85,7 +85,7 @@ public sealed class FleetQuery(FleetContext context)
         var snapshot = new FleetSnapshot();
         var wanted = agents.ToList();
         var byHost = wanted.GroupBy(a => a.Host, StringComparer.Ordinal).ToList();
-        var tasks = byHost.Select(g => ReadHostSafeAsync(g.Key, g.Select(a => SystemctlShow.AgentUnit(a.Name)).ToList(), cancellationToken)).ToList();
+        var tasks = byHost.Select(g => ReadHostSafeAsync(g.Key, g.Select(a => SystemctlShow.AgentUnit(context.Roster.Tenant, a.Name)).ToList(), cancellationToken)).ToList();
         var states = await Task.WhenAll(tasks).ConfigureAwait(false);
         var stateByHost = new Dictionary<string, HostState?>(StringComparer.Ordinal);
         for (var i = 0; i < byHost.Count; i++)
@@ -217,7 +217,7 @@ public sealed class FleetQuery(FleetContext context)
             return agent;
         }
         state.FirstPaneBySession.TryGetValue(spec.Name, out var pane);
-        if (state.Units is not null && state.Units.TryGetValue(SystemctlShow.AgentUnit(spec.Name), out var unit)) agent.ServiceState = unit.Display;
+        if (state.Units is not null && state.Units.TryGetValue(SystemctlShow.AgentUnit(context.Roster.Tenant, spec.Name), out var unit)) agent.ServiceState = unit.Display;
         if (pane is null)
         {
             agent.Status = FleetAgentStatus.Missing;

@@ -38,14 +38,14 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         var result = new List<AgentState>();
         foreach (var group in agents.GroupBy(a => a.Host, StringComparer.Ordinal))
         {
-            var state = await query.ReadHostAsync(group.Key, group.Select(a => SystemctlShow.AgentUnit(a.Name)).ToList(), ct).ConfigureAwait(false);
+            var state = await query.ReadHostAsync(group.Key, group.Select(a => SystemctlShow.AgentUnit(Context.Roster.Tenant, a.Name)).ToList(), ct).ConfigureAwait(false);
             var templateInstalled = group.Key == files.HostName && files.Exists(builder.Paths.AgentTemplate);
             foreach (var agent in group)
             {
                 var pane = state.Panes.Where(p => string.Equals(p.SessionName, agent.Name, StringComparison.Ordinal))
                     .OrderBy(p => p.WindowIndex).ThenBy(p => p.PaneIndex).FirstOrDefault();
                 UnitState? unit = null;
-                state.Units?.TryGetValue(SystemctlShow.AgentUnit(agent.Name), out unit);
+                state.Units?.TryGetValue(SystemctlShow.AgentUnit(Context.Roster.Tenant, agent.Name), out unit);
                 var installed = templateInstalled && files.Exists(builder.Paths.EnvFile(agent.Name));
                 result.Add(new AgentState(agent, pane, unit, installed));
             }
@@ -181,7 +181,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
 
     private async Task SystemctlAsync(string verb, FleetAgentSpec agent, List<string> notes, CancellationToken ct)
     {
-        var unit = SystemctlShow.AgentUnit(agent.Name);
+        var unit = SystemctlShow.AgentUnit(Context.Roster.Tenant, agent.Name);
         var spec = new CommandSpec([Context.SystemctlProgramOn(agent.Host), "--user", verb, unit], Context.CommandTimeout + TimeSpan.FromSeconds(30));
         notes.Add("Run: " + spec.Display);
         var result = await Context.Runner.RunAsync(Context.HostOf(agent.Host), spec, ct).ConfigureAwait(false);

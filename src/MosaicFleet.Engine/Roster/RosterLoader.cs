@@ -177,7 +177,13 @@ public static class RosterLoader
                 if (transport != "tmux") throw Error(RosterErrorIds.UnsupportedTransport, $"Unsupported transport '{transport}': only 'tmux' is supported.", transportNode);
                 roster.Transport = transport;
             }
-            if (Get(map, "tenant") is { } tenantNode) roster.Tenant = NonEmpty(tenantNode, "tenant");
+            if (Get(map, "tenant") is { } tenantNode)
+            {
+                roster.Tenant = NonEmpty(tenantNode, "tenant");
+                // The tenant keys unit and file names (Lifecycle.TenantNames): the agent-name rule, so it holds no '.'
+                // (the separator in those names), '/', '@' or anything systemd would have to escape.
+                if (!AgentNameRegex.IsMatch(roster.Tenant)) throw Error(RosterErrorIds.InvalidValue, $"tenant '{roster.Tenant}' must match {AgentNamePattern} (letters, digits, '_' and '-'; it names units and files).", tenantNode);
+            }
             if (Get(map, "tmux") is { } tmuxNode) roster.Tmux = ReadTmux(tmuxNode, "tmux");
             if (Get(map, "defaults") is { } defaultsNode)
             {

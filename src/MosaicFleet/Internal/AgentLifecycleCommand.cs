@@ -104,7 +104,7 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
     private void Act(AgentControl control, AgentState state, List<FleetAgentSpec> done, List<FleetAgentSpec> launched)
     {
         var mode = AgentControl.ModeFor(state, Direct);
-        var how = mode == LifecycleMode.Systemd ? $"through systemd ({Engine.Systemd.SystemctlShow.AgentUnit(state.Agent.Name)})" : "directly in tmux";
+        var how = mode == LifecycleMode.Systemd ? $"through systemd ({Engine.Systemd.SystemctlShow.AgentUnit(Roster.Tenant, state.Agent.Name)})" : "directly in tmux";
         var where = state.Agent.Host == Engine.Processes.FleetHost.LocalName ? "" : $" on host {state.Agent.Host}";
         if (!ShouldProcess(state.Agent.Name, $"{ActionName} {how}{where}")) return;
         try

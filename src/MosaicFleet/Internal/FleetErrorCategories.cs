@@ -22,7 +22,7 @@ public static class FleetErrorCategories
         "EnvFileWriteFailed" or "UnitFileWriteFailed" or "RosterWriteFailed" => ErrorCategory.WriteError,
         "UnitFileReadFailed" or AgentFileReadFailedId => ErrorCategory.ReadError,
         AgentFileAccessDeniedId => ErrorCategory.PermissionDenied,
-        Engine.Lifecycle.UnitInstaller.OtherRosterId => ErrorCategory.ResourceExists,
+        Engine.Lifecycle.UnitInstaller.OtherRosterId or Engine.Lifecycle.UnitInstaller.SocketInUseId => ErrorCategory.ResourceExists,
         _ => ErrorCategory.InvalidOperation,
     };
 

@@ -37,7 +37,7 @@ public abstract class FleetSendCmdlet : FleetCmdlet
             Verify = !NoVerify,
             Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
             ThrottleLimit = ThrottleLimit,
-        }, new MessageLog(MessageLog.DefaultPath(Context.GetEnv, Context.Home)))
+        }, new MessageLog(MessageLog.DefaultPath(Context.GetEnv, Context.Home, Roster.Tenant)))
         {
             Verbose = t => notes.Enqueue((false, t)),
             Warning = t => notes.Enqueue((true, t)),

@@ -35,7 +35,8 @@ public class FleetQueryTests
         Assert.Equal(2, runner.Calls.Count);
         Assert.Equal(["tmux", "-u", "-L", "sock", "list-panes", "-a", "-F"], runner.Calls.Single(c => c.Argv[0] == "tmux").Argv.Take(7));
         var show = runner.Calls.Single(c => c.Argv[0] == "systemctl");
-        Assert.Equal(50, show.Argv.Count(a => a.StartsWith("mosaic-agent@", StringComparison.Ordinal)));
+        // The roster's tenant (acme) keys the unit names.
+        Assert.Equal(50, show.Argv.Count(a => a.StartsWith("mosaic-agent.acme@", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -44,7 +45,7 @@ public class FleetQueryTests
         var runner = new FakeRunner(spec => spec.Argv[0] switch
         {
             "tmux" => FakeRunner.Ok(spec, Pane("a0", "%1", "pi") + Pane("a1", "%2", "bash") + Pane("a10", "%3", "pi") + Pane("other", "%4", "vim")),
-            _ => FakeRunner.Ok(spec, "Id=mosaic-agent@a0.service\nLoadState=loaded\nActiveState=active\nSubState=exited\n\nId=mosaic-agent@a2.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\n"),
+            _ => FakeRunner.Ok(spec, "Id=mosaic-agent.acme@a0.service\nLoadState=loaded\nActiveState=active\nSubState=exited\n\nId=mosaic-agent.acme@a2.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\n"),
         });
         var roster = Roster(3);
         var snap = await new FleetQuery(Context(roster, runner)).GetAgentsAsync(roster.Agents, default);
