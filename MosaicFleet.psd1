@@ -28,6 +28,7 @@
         'Start-FleetAgent'
         'Stop-FleetAgent'
         'Restart-FleetAgent'
+        'Get-FleetEvent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -59,7 +59,7 @@ hosts:
             $r.Source | Should -Be 'tester'
             $r.Message | Should -Be 'hello from the operator'
             $r.SentAt | Should -Not -BeNullOrEmpty
-            $r.Elapsed | Should -BeGreaterThan ([TimeSpan]::Zero)
+            $r.ElapsedSeconds | Should -BeGreaterThan 0
             $r.SubmitRetried | Should -BeFalse
             $got = @(Get-FixtureMessages -Environment $envt -Session tui)
             $got.Count | Should -Be ($before + 1)

@@ -153,15 +153,22 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
             foreach (var line in launch.AgentExec("ExecStop", builder.Paths)) await RunExecAsync(agent, line, "StopFailed", notes, ct).ConfigureAwait(false);
         }
         foreach (var line in launch.AgentExec("ExecStartPre", builder.Paths)) await RunExecAsync(agent, line, "StartFailed", notes, ct).ConfigureAwait(false);
-        foreach (var line in launch.AgentExec("ExecStart", builder.Paths)) await RunExecAsync(agent, line, "StartFailed", notes, ct).ConfigureAwait(false);
+        foreach (var line in launch.AgentExec("ExecStart", builder.Paths)) await RunExecAsync(agent, line, "StartFailed", notes, ct, startedElsewhere: true).ConfigureAwait(false);
     }
 
-    private async Task RunExecAsync(FleetAgentSpec agent, ExecLine line, string errorId, List<string> notes, CancellationToken ct)
+    private async Task RunExecAsync(FleetAgentSpec agent, ExecLine line, string errorId, List<string> notes, CancellationToken ct, bool startedElsewhere = false)
     {
         var spec = new CommandSpec(line.Argv, Context.CommandTimeout);
         notes.Add("Run: " + spec.Display);
         var result = await Context.Runner.RunAsync(Context.HostOf(agent.Host), spec, ct).ConfigureAwait(false);
         if (result.Success || line.IgnoreFailure) return;
+        // Another start of the same agent (a parallel Start-FleetAgent) created the session between our read and our
+        // new-session: the agent is started, as asked; like a second Start-Service, that is no error.
+        if (startedElsewhere && result.Stderr.Contains("duplicate session", StringComparison.Ordinal))
+        {
+            notes.Add($"{agent.Name} was started by another caller at the same moment; nothing more to do.");
+            return;
+        }
         HostFailure(agent.Host, result);
         throw new LifecycleException(errorId, $"Agent '{agent.Name}': {result.Describe()}", agent.Name);
     }

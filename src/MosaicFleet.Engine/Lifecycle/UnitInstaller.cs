@@ -155,6 +155,10 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         var agents = OurEnvFiles().Where(a => agentFilter is null || agentFilter(a)).ToList();
         var template = agentFilter is null && IsOurs(Paths.AgentTemplate);
         var holder = agentFilter is null && IsOurs(Paths.HolderUnit);
+        // Event recorder units (Install-FleetUnit -EventRecorder) that carry our marker: with the whole fleet only.
+        var recorders = agentFilter is not null ? [] : files.List(Paths.UnitDirectory, "*.service").Where(f => f.StartsWith(EventRecorderUnit.Prefix, StringComparison.Ordinal) && IsOurs(Path.Combine(Paths.UnitDirectory, f))).ToList();
+        foreach (var unit in recorders) plan.Before.Add(new([Systemctl, "--user", "disable", "--now", unit], "Stop and disable", unit));
+        foreach (var unit in recorders) plan.Files.Add(new PlannedFile(Path.Combine(Paths.UnitDirectory, unit), EventRecorderUnit.Kind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
         foreach (var name in agents)
         {
             var unit = SystemctlShow.AgentUnit(Tenant, name);
@@ -248,6 +252,13 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         return m.Success ? m.Groups[1].Value.Replace("%%", "%") : null;
     }
 
+    private bool SameButPaneCommand(string path, string text)
+    {
+        if (files.Read(path) is not { } installed) return false;
+        static IEnumerable<string> Lines(string t) => t.Split('\n').Where(l => !l.StartsWith(UnitRenderer.EnvPaneCommand + "=", StringComparison.Ordinal));
+        return Lines(System.Text.Encoding.UTF8.GetString(installed)).SequenceEqual(Lines(text), StringComparer.Ordinal);
+    }
+
     private bool IsOurs(string path)
     {
         var bytes = files.Read(path);
@@ -266,6 +277,13 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     {
         var bytes = LaunchBuilder.Bytes(text);
         var action = files.IsCurrent(path, bytes, mode) ? UnitFileAction.Unchanged : UnitFileAction.Write;
+        // -WhatIf did not ask npm for its prefix, so the pane command it renders lacks the npm bin directory: an env
+        // file that differs from the installed one only in that line would be rewritten with the same bytes by a real
+        // run. Reported Unchanged, so -WhatIf does not list a write (and a daemon-reload) that would not happen.
+        if (action == UnitFileAction.Write && kind == PlannedFile.EnvKind && builder.Bins.NpmNotProbed && SameButPaneCommand(path, text))
+        {
+            action = UnitFileAction.Unchanged;
+        }
         plan.Files.Add(new PlannedFile(path, kind, agent, bytes, mode, action));
     }
 }

@@ -37,8 +37,18 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     [Parameter]
     public SwitchParameter Activity { get; set; }
 
+    /// <summary>A roster from Get-FleetRoster: its agents are listed (Get-FleetRoster -RosterPath x | Get-FleetAgent).</summary>
+    [Parameter(ValueFromPipeline = true)]
+    public FleetRoster? InputRoster { get; set; }
+
     protected override void ProcessRecord()
     {
+        if (InputRoster is { Path.Length: > 0 } roster)
+        {
+            // The piped roster names the file, unless -RosterPath was given (that one wins, as explicit parameters do).
+            if (!MyInvocation.BoundParameters.ContainsKey(nameof(RosterPath))) RosterPath = roster.Path;
+            InputRoster = null;
+        }
         GatherNames(Name);
     }
 

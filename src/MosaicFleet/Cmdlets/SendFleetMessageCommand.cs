@@ -12,6 +12,7 @@ public sealed class SendFleetMessageCommand : FleetSendCmdlet
     /// <summary>The message, exactly as it must arrive (multi-line allowed).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ValidateInertText(What = "message")]
     public string Message { get; set; } = "";
 
     /// <summary>Agent names; wildcards allowed. Binds strings by value, and by property name (Get-FleetAgent output, FleetSendResult.Agent).</summary>
@@ -29,7 +30,7 @@ public sealed class SendFleetMessageCommand : FleetSendCmdlet
     /// <summary>The label put before the message's first line, in brackets. Default: operator:&lt;user&gt;@&lt;short host name&gt;.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    [ValidatePattern(@"^[^\r\n]+$")]
+    [ValidateInertText(What = "source label", SingleLine = true)]
     public string? Source { get; set; }
 
     protected override void ProcessRecord() => GatherNames(Name);

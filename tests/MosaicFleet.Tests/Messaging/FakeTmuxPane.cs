@@ -40,6 +40,8 @@ internal sealed class FakeTmux : IProcessRunner
         {
             if (NoCursor) return ("", "");
             if (Cursor is { } c) return (c.X.ToString(System.Globalization.CultureInfo.InvariantCulture), c.Y.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // A busy pane shows no input box: its cursor is where a program's output left it, on the row below.
+            if (Busy) return ("0", "1");
             var rows = Render().TrimEnd('\n').Split('\n');
             var y = rows.Length - 1;
             while (y > 0 && rows[y].Trim().Length == 0) y--;
