@@ -77,7 +77,7 @@ Describe 'Get-FleetAgent across ssh hosts' {
                 $remote | Should -Match '^exec |^sh -c '
                 $remote | Should -Match 'list-panes'
                 $remote | Should -Match 'systemctl --user show'
-                $remote | Should -Match 'mosaic-agent@(alpha1|beta1)'
+                $remote | Should -Match 'mosaic-agent\.acme@(alpha1|beta1)'
             }
         }
     }

@@ -218,7 +218,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         var socket = builder.Context.TmuxOf(files.HostName).SocketName;
         foreach (var name in files.List(Paths.UnitDirectory, "*.service"))
         {
-            if (TenantNames.TenantOfHolderUnit(name) is not { } tenant || tenant == Tenant) continue;
+            if (TenantNames.TenantOfHolderUnit(name) is not { } tenant || tenant == (TenantNames.IsDefault(Tenant) ? TenantNames.DefaultTenant : TenantNames.KeyOf(Tenant))) continue;
             var path = Path.Combine(Paths.UnitDirectory, name);
             if (!IsOurs(path) || files.Read(path) is not { } bytes) continue;
             if (HolderSocket(System.Text.Encoding.UTF8.GetString(bytes)) != socket) continue;

@@ -118,7 +118,7 @@ public static class UnitRenderer
         sb.Append("# default-shell (possibly fish). The pane command puts the runtime's bin directories on PATH and execs the\n");
         sb.Append("# runtime. remain-on-exit keeps a crashed runtime's pane, with its exit status, for Get-FleetAgent.\n");
         sb.Append("[Unit]\n");
-        sb.Append("Description=MosaicFleet agent %i").Append(TenantNames.IsDefault(tenant) ? "" : $" (tenant {tenant})").Append('\n');
+        sb.Append("Description=MosaicFleet agent %i").Append(TenantNames.IsDefault(tenant) ? "" : $" (tenant {SystemdSyntax.UnitText(tenant)})").Append('\n');
         sb.Append("Requires=").Append(holderUnit).Append('\n');
         sb.Append("BindsTo=").Append(holderUnit).Append('\n');
         sb.Append("After=").Append(holderUnit).Append('\n');

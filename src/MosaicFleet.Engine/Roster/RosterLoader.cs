@@ -180,10 +180,8 @@ public static class RosterLoader
             }
             if (Get(map, "tenant") is { } tenantNode)
             {
+                // Any text: unit and file names use its key (Lifecycle.TenantNames.KeyOf), never the raw name.
                 roster.Tenant = NonEmpty(tenantNode, "tenant");
-                // The tenant keys unit and file names (Lifecycle.TenantNames): the agent-name rule, so it holds no '.'
-                // (the separator in those names), '/', '@' or anything systemd would have to escape.
-                if (!AgentNameRegex.IsMatch(roster.Tenant)) throw Error(RosterErrorIds.InvalidValue, $"tenant '{roster.Tenant}' must match {AgentNamePattern} (letters, digits, '_' and '-'; it names units and files).", tenantNode);
             }
             if (Get(map, "tmux") is { } tmuxNode) roster.Tmux = ReadTmux(tmuxNode, "tmux");
             if (Get(map, "logs") is { } logsNode) roster.Logs = ReadLogs(logsNode);

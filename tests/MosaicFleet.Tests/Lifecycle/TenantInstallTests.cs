@@ -44,6 +44,21 @@ public class TenantInstallTests
         Assert.Null(TenantNames.TenantOfHolderUnit("mosaic-agent@.service"));
     }
 
+    [Theory]
+    [InlineData("night shift")]
+    [InlineData("a.b")]
+    [InlineData("équipe/1")]
+    [InlineData("-x")]
+    public void Any_tenant_gets_a_key_that_is_a_valid_unit_name_part_without_the_separator(string tenant)
+    {
+        var key = TenantNames.KeyOf(tenant);
+        Assert.Matches(Engine.Roster.RosterLoader.AgentNamePattern, key);
+        Assert.Equal(key, TenantNames.KeyOf(tenant));
+        Assert.NotEqual(key, TenantNames.KeyOf(tenant + " "));
+        Assert.Equal($"mosaic-agent.{key}@coder0.service", TenantNames.AgentUnit(tenant, "coder0"));
+        Assert.Equal(key, TenantNames.TenantOfHolderUnit(TenantNames.HolderUnit(tenant)));
+    }
+
     [Fact]
     public async Task Two_tenants_with_the_same_agent_names_install_side_by_side()
     {
