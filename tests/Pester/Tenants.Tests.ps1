@@ -55,10 +55,11 @@ Describe 'Two tenants with the same agent names on one host' {
             $envFile = Join-Path $env:XDG_CONFIG_HOME "mosaic/fleet/tenants/$t/agents/coder0.env"
             Get-Content -LiteralPath $envFile -Raw | Should -Match "TEAM=`"$t`""
         }
-        $calls = @(Get-RecordedCalls $sysLog | ForEach-Object { $_ -join ' ' })
-        $calls | Should -Contain '--user enable mosaic-agent.alpha@coder0.service'
-        $calls | Should -Contain '--user enable mosaic-agent.beta@coder0.service'
-        $calls | Should -Contain '--user enable mosaic-tmux-holder.beta.service'
+        $enables = @(Get-RecordedCalls $sysLog | Where-Object { $_ -contains 'enable' }) | ForEach-Object { $_ }
+        $enables | Should -Contain 'mosaic-agent.alpha@coder0.service'
+        $enables | Should -Contain 'mosaic-agent.beta@coder0.service'
+        $enables | Should -Contain 'mosaic-tmux-holder.beta.service'
+        $enables | Should -Not -Contain 'mosaic-agent@coder0.service'
     }
 
     It 'starts and lists each tenant''s agents on its own socket' {

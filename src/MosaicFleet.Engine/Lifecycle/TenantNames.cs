@@ -37,6 +37,12 @@ public static class TenantNames
     /// <summary>mosaic-agent@AGENT.service, or mosaic-agent.TENANT@AGENT.service.</summary>
     public static string AgentUnit(string tenant, string agent) => $"mosaic-agent{Key(tenant)}@{agent}.service";
 
+    /// <summary>The list-units pattern of the tenant's agent units: mosaic-agent@*, or mosaic-agent.TENANT@*.</summary>
+    public static string AgentPattern(string tenant) => $"mosaic-agent{Key(tenant)}@*";
+
+    /// <summary>The file-name glob of the tenant's agent template and its instances: mosaic-agent@*.service, or mosaic-agent.TENANT@*.service.</summary>
+    public static string AgentFileGlob(string tenant) => $"mosaic-agent{Key(tenant)}@*.service";
+
     /// <summary>The agents' environment files, relative to $XDG_CONFIG_HOME: mosaic/fleet/agents, or
     /// mosaic/fleet/tenants/TENANT/agents (a folder of its own: listing one tenant's files never finds another's).</summary>
     public static string EnvDirectory(string tenant)
