@@ -77,7 +77,7 @@ Describe 'Get-FleetAgent across ssh hosts' {
                 $remote | Should -Match '^exec |^sh -c '
                 $remote | Should -Match 'list-panes'
                 $remote | Should -Match 'systemctl --user list-units --all --plain'
-                $remote | Should -Match "'mosaic-agent@\*' 'mosaic-agent@\*\.service'$"
+                $remote | Should -Match "'mosaic-agent\.acme@\*' 'mosaic-agent\.acme@\*\.service'$"
             }
         }
     }
