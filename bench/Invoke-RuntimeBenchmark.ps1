@@ -11,7 +11,8 @@
         verification (load-buffer from stdin, paste-buffer, send-keys Enter) into one pane;
     and the cost of the cursor read: one `capture-pane -p` call against one call of `capture-pane -p` plus the
     display-message line the probe reads (marker, pane_dead, cursor_x, cursor_y), on a Claude pane; and the pure
-    input-area rule on a captured Claude screen, with and without the cursor.
+    input-area rule on a captured Claude screen, with and without the cursor. The same sends go to as many
+    bench/echo-tui.py panes in the same rounds: the fan-out's cost when the TUIs cost no CPU.
     Nothing here is a test: figures go to docs/benchmarks.md by hand.
 .EXAMPLE
     pwsh -NoProfile -File bench/Invoke-RuntimeBenchmark.ps1 -ModulePath out/MosaicFleet/MosaicFleet.psd1
@@ -79,8 +80,15 @@ try {
             ConvertTo-Json -Depth 5 | Set-Content (Join-Path $home_ '.claude.json')
         & tmux -L $socket new-session -d -s $n -x 120 -y 40 -c $dir -- env "HOME=$home_" "ANTHROPIC_BASE_URL=http://127.0.0.1:$port" "ANTHROPIC_API_KEY=$key" DISABLE_AUTOUPDATER=1 (Join-Path $claudeBin 'claude')
     }
+    # The same number of bench/echo-tui.py panes (a prompt that costs no CPU), for the same sends in the same rounds:
+    # what the fan-out costs when the TUIs themselves cost nothing.
+    $tui = Join-Path $PSScriptRoot 'echo-tui.py'
+    $echoNames = 1..$Agents | ForEach-Object { 'echo{0:d2}' -f $_ }
+    foreach ($n in $echoNames) { & tmux -L $socket new-session -d -s $n -x 120 -y 40 -- python3 $tui }
     $roster = Join-Path $work 'roster.yaml'
-    Set-Content $roster ((@('version: 1', "tmux: { socketName: $socket, holderSession: _holder }", 'agents:') + ($names | ForEach-Object { "  - { name: $_, runtime: claude }" })) -join "`n")
+    Set-Content $roster ((@('version: 1', "tmux: { socketName: $socket, holderSession: _holder }",
+                "runtimes:`n  bench: { command: python3 $tui, paneCommands: [python3], inputPattern: '^>(?: .*)?$' }", 'agents:') +
+            ($names | ForEach-Object { "  - { name: $_, runtime: claude }" }) + ($echoNames | ForEach-Object { "  - { name: $_, runtime: bench }" })) -join "`n")
     foreach ($n in $names) {
         $deadline = [DateTime]::UtcNow.AddSeconds(120)
         while ((Get-Screen $n) -notmatch '(?m)^❯\s*$' -or (Get-Screen $n) -match 'Enter to confirm') {
@@ -101,6 +109,9 @@ try {
     $one = [System.Collections.Generic.List[double]]::new(); $all = [System.Collections.Generic.List[double]]::new()
     $floor = [System.Collections.Generic.List[double]]::new()
     $statuses = [System.Collections.Generic.List[string]]::new()
+    $perAgent = [System.Collections.Generic.List[double]]::new()
+    $echoOne = [System.Collections.Generic.List[double]]::new(); $echoAll = [System.Collections.Generic.List[double]]::new()
+    $echoStatuses = [System.Collections.Generic.List[string]]::new()
     $floorPane = (& tmux -L $socket display-message -p -t "=$($names[0]):" '#{pane_id}')
     for ($i = 1; $i -le $Repeat; $i++) {
         $results = $null
@@ -108,17 +119,24 @@ try {
         $results | ForEach-Object { $statuses.Add("$($_.Status)") }
         $null = $results | Wait-FleetAgent -Activity Idle -TimeoutSeconds 60 -RosterPath $roster
         $all.Add((Measure-Ms { $script:results = @(Send-FleetMessage "bench all $i" -Name $names -RosterPath $roster -ErrorAction SilentlyContinue) }))
-        $results | ForEach-Object { $statuses.Add("$($_.Status)") }
+        $results | ForEach-Object { $statuses.Add("$($_.Status)"); $perAgent.Add($_.Elapsed.TotalMilliseconds) }
         $null = $results | Wait-FleetAgent -Activity Idle -TimeoutSeconds 90 -RosterPath $roster
         # The floor: type and submit with bare tmux calls, nothing verified (one tmux process, as the send's paste list).
         $floor.Add((Measure-Ms { "bench floor $i" | & tmux -L $socket load-buffer -b mfbench - `; paste-buffer -d -p -b mfbench -t $floorPane `; send-keys -t $floorPane Enter }))
         $null = Wait-FleetAgent $names[0] -Activity Idle -TimeoutSeconds 60 -RosterPath $roster
+        $echoOne.Add((Measure-Ms { $script:results = @(Send-FleetMessage "bench one $i" -Name $echoNames[0] -RosterPath $roster -ErrorAction SilentlyContinue) }))
+        $results | ForEach-Object { $echoStatuses.Add("$($_.Status)") }
+        $echoAll.Add((Measure-Ms { $script:results = @(Send-FleetMessage "bench all $i" -Name $echoNames -RosterPath $roster -ErrorAction SilentlyContinue) }))
+        $results | ForEach-Object { $echoStatuses.Add("$($_.Status)") }
     }
     $accepted = @($statuses | Where-Object { $_ -eq 'Accepted' }).Count
     Say "## Send-FleetMessage with verification ($accepted of $($statuses.Count) deliveries Accepted)"
     Say ("- To 1 agent: median {0:N1} ms (runs {1:N0} to {2:N0})." -f (Get-Median $one), ($one | Measure-Object -Minimum).Minimum, ($one | Measure-Object -Maximum).Maximum)
     Say ("- To {0} agents: median {1:N1} ms (runs {2:N0} to {3:N0}): {4:N2}x the single send." -f $Agents, (Get-Median $all), ($all | Measure-Object -Minimum).Minimum, ($all | Measure-Object -Maximum).Maximum, ((Get-Median $all) / (Get-Median $one)))
+    Say ("- Each delivery of the {0}-agent sends on its own (its result's Elapsed): median {1:N1} ms, slowest {2:N0} ms." -f $Agents, (Get-Median $perAgent), ($perAgent | Measure-Object -Maximum).Maximum)
     Say ("- Floor (same rounds): bare load-buffer + paste-buffer + send-keys into one pane, one tmux process: median {0:N1} ms." -f (Get-Median $floor))
+    $echoAccepted = @($echoStatuses | Where-Object { $_ -eq 'Accepted' }).Count
+    Say ("- The same sends to bench/echo-tui.py panes in the same rounds ({0} of {1} Accepted): 1 agent {2:N1} ms, {3} agents {4:N1} ms: {5:N2}x." -f $echoAccepted, $echoStatuses.Count, (Get-Median $echoOne), $Agents, (Get-Median $echoAll), ((Get-Median $echoAll) / (Get-Median $echoOne)))
     Say ''
 
     # The cursor read: the probe's one tmux call with and without its display-message line.

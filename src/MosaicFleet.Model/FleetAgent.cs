@@ -56,6 +56,10 @@ public sealed class FleetAgent
     public string? WorkingDirectory { get; set; }
     /// <summary>Unknown unless asked for with Get-FleetAgent -Activity.</summary>
     public FleetAgentActivity Activity { get; set; }
+    /// <summary>The branch checked out in the agent's worktree (Get-FleetAgent -Worktree), else null.</summary>
+    public string? Branch { get; set; }
+    /// <summary>Changed tracked files in the agent's worktree (Get-FleetAgent -Worktree), else null.</summary>
+    public int? Uncommitted { get; set; }
     /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
     /// property name), so a pipeline acts on the roster it started from. After PowerShell remoting it names a file on the
     /// remote machine.</summary>

@@ -34,8 +34,10 @@ public sealed class FleetDefaults
 {
     public string? WorkingDirectory { get; set; }
     public string? RuntimeBin { get; set; }
+    /// <summary>The worktree every agent gets unless it names its own (its keys are per-agent defaults).</summary>
+    public FleetWorktreeSpec? Worktree { get; set; }
 
-    public override string ToString() => string.Join(", ", new[] { WorkingDirectory is null ? null : $"workingDirectory {WorkingDirectory}", RuntimeBin is null ? null : $"runtimeBin {RuntimeBin}" }.OfType<string>());
+    public override string ToString() => string.Join(", ", new[] { WorkingDirectory is null ? null : $"workingDirectory {WorkingDirectory}", RuntimeBin is null ? null : $"runtimeBin {RuntimeBin}", Worktree is null ? null : $"worktree {Worktree.Repository}" }.OfType<string>());
 }
 
 /// <summary>How to run and recognise one kind of agent.</summary>
@@ -93,6 +95,9 @@ public sealed class FleetAgentSpec
     public string? Command { get; set; }
     public string? RuntimeBin { get; set; }
     public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
+    /// <summary>The agent's git worktree (its own keys over the defaults' ones), or null. When set, it is the agent's
+    /// working directory and workingDirectory is not used.</summary>
+    public FleetWorktreeSpec? Worktree { get; set; }
     /// <summary>1-based line of the agent's entry in the roster file.</summary>
     public int Line { get; set; }
 

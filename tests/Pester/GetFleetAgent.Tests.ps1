@@ -156,10 +156,10 @@ Describe 'Get-FleetAgent against a real tmux fleet' {
         $verbose[0].Message | Should -Match 'no systemd user manager answered.*Failed to connect to bus'
     }
 
-    It 'shows a default table with Name, Runtime, Status, Drift, Idle, PaneCommand, ServiceState and Host' {
-        $text = ($agents | Format-Table | Out-String -Width 120)
+    It 'shows a default table with Name, Runtime, Status, Drift, Idle, PaneCommand, Service and Host' {
+        $text = ($agents | Format-Table | Out-String -Width 80)
         $header = ($text -split "`n" | Where-Object { $_ -match '\bName\b' } | Select-Object -First 1)
-        foreach ($col in 'Name', 'Runtime', 'Status', 'Drift', 'Idle', 'PaneCommand', 'ServiceState', 'Host') { $header | Should -Match "\b$col\b" }
+        foreach ($col in 'Name', 'Runtime', 'Status', 'Drift', 'Idle', 'PaneCommand', 'Service', 'Host') { $header | Should -Match "\b$col\b" }
         $text | Should -Match 'python3'
     }
 }
@@ -187,8 +187,8 @@ Describe 'Get-FleetAgent costs one list-panes per call' {
         $tmuxCalls[0][0..3] | Should -Be @('-u', '-L', $envt.Socket, 'list-panes')
         $sysCalls = @(Get-RecordedCalls $sysLog)
         $sysCalls.Count | Should -Be 1
-        $sysCalls[0][0..1] | Should -Be @('--user', 'show')
-        ($sysCalls[0] | Where-Object { $_ -like 'mosaic-agent@*' }).Count | Should -Be $Count
+        # The same call whatever the number of agents: list-units with one pattern (no unit loaded one by one).
+        $sysCalls[0] | Should -Be @('--user', 'list-units', '--all', '--plain', '--no-legend', '--full', '--no-pager', '--', 'mosaic-agent@*')
     }
     AfterEach {
         & tmux -L $envt.Socket kill-session -t '=a1' 2>$null

@@ -81,7 +81,7 @@ Describe 'A working directory and a runtime command ending in '';'' (tmux''s com
             Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-tmux-holder.service') 'ExecStart' | ForEach-Object { , (Resolve-SystemdExecLine $_ @{} $specs) }
             Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-agent@.service') 'ExecStartPre' | ForEach-Object { , (Resolve-SystemdExecLine $_ $vars $specs) }
             Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-agent@.service') 'ExecStart' | ForEach-Object { , (Resolve-SystemdExecLine $_ $vars $specs) })
-        $lines.Count | Should -Be 3
+        $lines.Count | Should -Be 4 # holder ExecStart; has-session and the worktree script (ExecStartPre); new-session
         foreach ($argv in $lines) {
             $rest = @($argv | Select-Object -Skip 1)
             & $argv[0] @rest
@@ -141,8 +141,8 @@ Describe 'One agent''s settings or file problem is that agent''s error; the othe
         Join-Path $cfg 'mosaic/fleet/agents/good.env' | Should -Exist
         Join-Path $cfg 'mosaic/fleet/agents/bad.env' | Should -Not -Exist
         $calls = @(Get-RecordedCalls (Join-Path $e.Directory 'systemctl.calls') | ForEach-Object { $_ -join ' ' })
-        $calls | Should -Contain '--user enable mosaic-agent@good.service'
-        $calls | Should -Not -Contain '--user enable mosaic-agent@bad.service'
+        $calls | Should -Contain '--user enable --no-reload mosaic-tmux-holder.service mosaic-agent@good.service'
+        $calls | Where-Object { $_ -like '*mosaic-agent@bad.service*' } | Should -BeNullOrEmpty
     }
 }
 
@@ -210,12 +210,12 @@ Describe 'Initialize-Fleet and Install-FleetUnit under -WhatIf, and without tmux
             $out | Should -Match "What if: Performing the operation ""Write HolderUnit"" on target ""$units/mosaic-tmux-holder\.service"""
             $out | Should -Match "What if: Performing the operation ""Write AgentUnit"" on target ""$units/mosaic-agent@\.service"""
             $out | Should -Match 'What if: .*Reload \(.*systemctl --user daemon-reload\)'
-            $out | Should -Match 'What if: .*Enable \(.*systemctl --user enable mosaic-tmux-holder\.service\)'
+            $out | Should -Match 'What if: .*Enable \(.*systemctl --user enable --no-reload mosaic-tmux-holder\.service[ )]'
             $out | Should -Match 'What if: .*Enable linger \(.*loginctl enable-linger fleetop\)'
         }
         foreach ($agent in 'coder0', 'coder1') {
             $r2.Stdout | Should -Match "What if: Performing the operation ""Write EnvFile of agent $agent.*"" on target ""$envDir/$agent\.env"""
-            $r2.Stdout | Should -Match "What if: .*Enable \(.*systemctl --user enable mosaic-agent@$agent\.service\)"
+            $r2.Stdout | Should -Match "What if: .*Enable \(.*systemctl --user enable --no-reload mosaic-tmux-holder\.service .*mosaic-agent@$agent\.service[ )]"
         }
         $starter | Should -Not -Exist
         $fresh | Should -Not -Exist

@@ -120,8 +120,19 @@ public sealed class FleetContext
     /// <summary>The working directory with '~' expanded (local agents; a remote agent's '~' is expanded only once its
     /// host's $HOME is known, see <see cref="WorkingDirectoryOnHostAsync"/>).</summary>
     public string? WorkingDirectoryOf(FleetAgentSpec agent)
-        => agent.WorkingDirectory is null ? null
+        => agent.Worktree is { } worktree ? WorktreeDirectoryOf(agent, worktree)
+            : agent.WorkingDirectory is null ? null
             : KnownHomeOn(agent.Host) is { } home ? RosterLocator.ExpandHome(agent.WorkingDirectory, home) : agent.WorkingDirectory;
+
+    /// <summary>A worktree agent's directory (the worktree wins over workingDirectory): exact here; on a remote host when
+    /// the roster gives the path and that host's $HOME is known (the default path needs the host's $XDG_DATA_HOME).</summary>
+    private string? WorktreeDirectoryOf(FleetAgentSpec agent, FleetWorktreeSpec worktree)
+    {
+        if (agent.Host == FleetHost.LocalName) return Worktrees.WorktreeSpecs.LocalOf(agent, Roster.Tenant, GetEnv)!.Path;
+        var path = Worktrees.WorktreeSpecs.PathSpecFor(worktree, Roster.Tenant, agent.Name);
+        if (path.Length == 0) return null;
+        return path.StartsWith('/') ? path : KnownHomeOn(agent.Host) is { } home ? Worktrees.WorktreeSpecs.OnHost(path, home) : null;
+    }
 
     private string? SshControlDirectory()
     {

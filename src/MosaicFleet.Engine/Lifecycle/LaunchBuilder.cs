@@ -54,10 +54,18 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
     /// <summary>The working directory: the roster's (agent, else defaults) with '~' expanded, else home; relative paths are under home.</summary>
     public string WorkingDirectory(FleetAgentSpec agent)
     {
+        // The worktree wins over workingDirectory (the agent's and the defaults').
+        if (Worktree(agent) is { } worktree) return worktree.Path;
         var wd = context.WorkingDirectoryOf(agent);
         if (string.IsNullOrEmpty(wd)) return Home;
         return Path.IsPathRooted(wd) ? wd : Path.Combine(Home, wd);
     }
+
+    /// <summary>The agent's worktree with its defaults applied on this builder's host, or null.</summary>
+    public Worktrees.ResolvedWorktree? Worktree(FleetAgentSpec agent)
+        => agent.Worktree is { } spec
+            ? Worktrees.WorktreeSpecs.Resolve(spec, context.Roster.Tenant, agent.Name, Home, remote is null ? context.GetEnv("XDG_DATA_HOME") : remote.XdgDataHome)
+            : null;
 
     public async Task<AgentLaunch> BuildAsync(FleetAgentSpec agent, LaunchPrograms programs, CancellationToken ct)
     {
@@ -101,6 +109,12 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
             if (values[i].Key is UnitRenderer.EnvSocket or UnitRenderer.EnvRuntime) continue;
             values[i] = new(values[i].Key, TmuxArgument.Literal(values[i].Value));
         }
+        // Read by the worktree script (sh, not tmux): unescaped; empty for an agent without a worktree.
+        var worktree = Worktree(agent);
+        values.Add(new(UnitRenderer.EnvWorktreeRepository, worktree?.Repository ?? ""));
+        values.Add(new(UnitRenderer.EnvWorktreeBranch, worktree?.Branch ?? ""));
+        values.Add(new(UnitRenderer.EnvWorktreeBase, worktree?.Base ?? ""));
+        values.Add(new(UnitRenderer.EnvWorktreePath, worktree?.Path ?? ""));
         foreach (var (k, v) in agent.Environment.OrderBy(p => p.Key, StringComparer.Ordinal)) values.Add(new(k, v));
         return new AgentLaunch
         {

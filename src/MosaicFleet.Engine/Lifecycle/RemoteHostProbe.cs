@@ -17,7 +17,7 @@ public static class RemoteHostProbe
         "if [ -x /bin/sh ]; then s=/bin/sh; else s=$(command -v sh 2>/dev/null) || s=; fi;",
         "n=; if command -v npm >/dev/null 2>&1; then n=$(npm config get prefix 2>/dev/null </dev/null) || n=; fi;",
         $"printf '%s\\n' '{Marker}';",
-        "printf '%s\\0' \"$u\" \"$HOME\" \"${XDG_CONFIG_HOME:-}\" \"$t\" \"$s\" \"$n\" \"${MOSAIC_RUNTIME_BIN:-}\"");
+        "printf '%s\\0' \"$u\" \"$HOME\" \"${XDG_CONFIG_HOME:-}\" \"$t\" \"$s\" \"$n\" \"${MOSAIC_RUNTIME_BIN:-}\" \"${XDG_DATA_HOME:-}\"");
 
     public static CommandSpec Command(TimeSpan timeout) => new(["sh", "-c", Script, "mosaic-probe"], timeout + TimeSpan.FromSeconds(20));
 
@@ -30,7 +30,8 @@ public static class RemoteHostProbe
         if (fields.Length < 8) return null;
         var home = fields[1].TrimEnd('\n');
         if (home.Length == 0 || home[0] != '/') return null;
-        return new RemoteHostProfile(hostName, fields[0], home, NonEmpty(fields[2]), Absolute(fields[3]), Absolute(fields[4]), Absolute(fields[5].TrimEnd('\n')), NonEmpty(fields[6]));
+        return new RemoteHostProfile(hostName, fields[0], home, NonEmpty(fields[2]), Absolute(fields[3]), Absolute(fields[4]), Absolute(fields[5].TrimEnd('\n')), NonEmpty(fields[6]),
+            fields.Length > 8 ? Absolute(fields[7]) : null);
     }
 
     public static async Task<RemoteHostProfile> ReadAsync(FleetContext context, string hostName, CancellationToken ct)

@@ -29,10 +29,15 @@ public static class UnitRenderer
     public const string EnvWindowTarget = "MOSAIC_WINDOW_TARGET";
     public const string EnvWorkdir = "MOSAIC_AGENT_WORKDIR";
     public const string EnvPaneCommand = "MOSAIC_PANE_COMMAND";
+    public const string EnvWorktreeRepository = "MOSAIC_WORKTREE_REPOSITORY";
+    public const string EnvWorktreeBranch = "MOSAIC_WORKTREE_BRANCH";
+    public const string EnvWorktreeBase = "MOSAIC_WORKTREE_BASE";
+    public const string EnvWorktreePath = "MOSAIC_WORKTREE_PATH";
 
     public static readonly IReadOnlySet<string> ReservedKeys = new HashSet<string>(StringComparer.Ordinal)
     {
         EnvAgent, EnvRuntime, EnvSocket, EnvHolderSession, EnvHolderTarget, EnvSessionTarget, EnvWindowTarget, EnvWorkdir, EnvPaneCommand,
+        EnvWorktreeRepository, EnvWorktreeBranch, EnvWorktreeBase, EnvWorktreePath,
     };
 
     // The holder starts the server only when its session is not already there (a server started by a direct
@@ -128,6 +133,10 @@ public static class UnitRenderer
         sb.Append("KillMode=process\n");
         sb.Append("EnvironmentFile=%E/mosaic/fleet/agents/%i.env\n");
         sb.Append("ExecStartPre=").Append(string.Join(' ', tmux, "-L", V(EnvSocket), "has-session", "-t", V(EnvHolderTarget))).Append('\n');
+        // The agent's git worktree (Worktrees/WorktreeScripts.Ensure: made when missing, reused as it is; an agent
+        // without one has an empty repository and the script does nothing).
+        sb.Append("ExecStartPre=").Append(string.Join(' ', w(programs.Sh), "-c", w(Worktrees.WorktreeScripts.Ensure), w(Worktrees.WorktreeScripts.ArgZero),
+            V(EnvWorktreeRepository), V(EnvWorktreeBranch), V(EnvWorktreeBase), V(EnvWorktreePath))).Append('\n');
         sb.Append("ExecStart=").Append(string.Join(' ',
             tmux, "-L", V(EnvSocket), "new-session", "-d", "-s", V(EnvAgent), "-c", V(EnvWorkdir), "--",
             w(programs.Sh), "-c", V(EnvPaneCommand),

@@ -54,6 +54,10 @@ public sealed class SendOptions
     /// <summary>-WaitForIdle: before typing, wait (without the agent's lock) until the agent is Idle and shows no dialog.</summary>
     public bool WaitForIdle { get; init; }
 
+    /// <summary>Text found in the input area before typing is looked at again for this long: a message submitted just
+    /// before another sender let go of the lock leaves it; an operator's draft stays (DraftPresent).</summary>
+    public TimeSpan DraftSettle { get; init; } = TimeSpan.FromSeconds(3);
+
     /// <summary>How long -WaitForIdle waits.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
 }
@@ -235,16 +239,28 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                 var (baseline, failure) = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
                 if (baseline is null) { FailProbe(d, failure!, typed: false); return; }
                 if (baseline.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
-                if (LookBeforeTyping(d, baseline, idleScreen) is { } refused)
+                var refused = LookBeforeTyping(d, baseline, idleScreen);
+                // Text in the input area may be the previous sender's message on its way out (submitted right before
+                // that sender let go of the lock): it leaves within moments, while an operator's draft stays.
+                var settle = Stopwatch.StartNew();
+                while (refused is { Status: FleetSendStatus.DraftPresent } && settle.Elapsed < options.DraftSettle)
+                {
+                    await Task.Delay(100, ct).ConfigureAwait(false);
+                    (baseline, failure) = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
+                    if (baseline is null) { FailProbe(d, failure!, typed: false); return; }
+                    if (baseline.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
+                    refused = LookBeforeTyping(d, baseline, idleScreen);
+                }
+                if (refused is { } stop)
                 {
                     // With -WaitForIdle and time left, a pane that changed again (a dialog came up, the agent got busy)
                     // since the wait saw it idle is waited for again, the lock released meanwhile.
-                    if (wait is not null && refused.Status is FleetSendStatus.Blocked or FleetSendStatus.NotSent && wait.Elapsed < options.IdleTimeout)
+                    if (wait is not null && stop.Status is FleetSendStatus.Blocked or FleetSendStatus.NotSent && wait.Elapsed < options.IdleTimeout)
                     {
-                        Verbose?.Invoke($"{d.Request.Agent.Name}: {refused.Detail}; waiting again.");
+                        Verbose?.Invoke($"{d.Request.Agent.Name}: {stop.Detail}; waiting again.");
                         continue;
                     }
-                    d.Fail(refused.Status, refused.Detail);
+                    d.Fail(stop.Status, stop.Detail);
                     return;
                 }
                 if (options.Verify)

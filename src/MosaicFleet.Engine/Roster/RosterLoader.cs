@@ -156,10 +156,10 @@ public static class RosterLoader
         private static readonly string[] RootKeys = ["version", "transport", "tenant", "tmux", "defaults", "runtimes", "hosts", "agents", "logs"];
         private static readonly string[] LogsKeys = ["maxSize", "keep"];
         private static readonly string[] TmuxKeys = ["socketName", "holderSession"];
-        private static readonly string[] DefaultsKeys = ["workingDirectory", "runtimeBin"];
+        private static readonly string[] DefaultsKeys = ["workingDirectory", "runtimeBin", "worktree"];
         private static readonly string[] RuntimeKeys = ["command", "resetCommand", "paneCommands", "submitKeys", "inputPattern", "busyPattern", "waitingPattern", "idleAfterSeconds", "runtimeBin", "environment"];
         private static readonly string[] HostKeys = ["ssh", "port", "identityFile", "knownHostsFile", "sshOptions", "tmux"];
-        private static readonly string[] AgentKeys = ["name", "runtime", "className", "workingDirectory", "model", "effort", "host", "command", "runtimeBin", "environment"];
+        private static readonly string[] AgentKeys = ["name", "runtime", "className", "workingDirectory", "model", "effort", "host", "command", "runtimeBin", "environment", "worktree"];
 
         public FleetRoster ReadRoot(YamlNode root)
         {
@@ -189,6 +189,7 @@ public static class RosterLoader
                 {
                     WorkingDirectory = OptStr(d, "workingDirectory"),
                     RuntimeBin = OptStr(d, "runtimeBin"),
+                    Worktree = Get(d, "worktree") is { } dw ? ReadWorktree(dw, "defaults worktree", null) : null,
                 };
             }
 
@@ -246,6 +247,8 @@ public static class RosterLoader
                 agents.Add(agent);
             }
             roster.Agents = agents;
+            if (Worktrees.WorktreeSpecs.FindClash(agents, roster.Tenant) is { } clash)
+                throw new RosterException(RosterErrorIds.InvalidValue, clash.Message, path, clash.Agent.Line, 1);
             return roster;
         }
 
@@ -374,8 +377,16 @@ public static class RosterLoader
                 Effort = OptStr(m, "effort"),
                 Command = Get(m, "command") is { } commandNode ? NonEmpty(commandNode, "command") : null,
                 RuntimeBin = OptStr(m, "runtimeBin"),
+                // worktree: null opts an agent out of the defaults' worktree.
+                Worktree = Get(m, "worktree") is { } wt
+                    ? wt is YamlScalarNode { Value: null or "" or "~" or "null", Style: ScalarStyle.Plain } ? null : ReadWorktree(wt, $"{where} worktree", roster.Defaults.Worktree)
+                    : roster.Defaults.Worktree,
                 Line = Line(node),
             };
+            if (agent.Worktree is { } worktree && Worktrees.WorktreeSpecs.CheckBranch(Worktrees.WorktreeSpecs.BranchFor(worktree, roster.Tenant, name)) is { } badBranch)
+            {
+                throw Error(RosterErrorIds.InvalidValue, $"Agent '{name}': worktree branch '{Worktrees.WorktreeSpecs.BranchFor(worktree, roster.Tenant, name)}': {badBranch} (the default is fleet/<tenant>/<agent>; set worktree.branch).", node);
+            }
             if (Get(m, "host") is { } hostNode)
             {
                 var host = Str(hostNode, "host");
@@ -396,6 +407,28 @@ public static class RosterLoader
                 agent.Environment = env;
             }
             return agent;
+        }
+
+        private FleetWorktreeSpec ReadWorktree(YamlNode node, string where, FleetWorktreeSpec? defaults)
+        {
+            var m = Map(node, where);
+            CheckKeys(m, Worktrees.WorktreeSpecs.Keys, where);
+            var w = new FleetWorktreeSpec { Repository = defaults?.Repository ?? "", Branch = defaults?.Branch, Base = defaults?.Base, Path = defaults?.Path };
+            if (Get(m, "repository") is { } r) w.Repository = NonEmpty(r, "repository");
+            else if (defaults is null) throw Error(RosterErrorIds.MissingKey, $"Missing required key 'repository' in {where}.", m);
+            foreach (var (key, check) in new (string, Func<string, string?>)[] { ("branch", Worktrees.WorktreeSpecs.CheckBranch), ("base", Worktrees.WorktreeSpecs.CheckBase), ("path", _ => null) })
+            {
+                if (Get(m, key) is not { } v) continue;
+                var value = NonEmpty(v, key);
+                if (check(value) is { } problem) throw Error(RosterErrorIds.InvalidValue, $"worktree {key} '{value}': {problem}", v);
+                switch (key)
+                {
+                    case "branch": w.Branch = value; break;
+                    case "base": w.Base = value; break;
+                    default: w.Path = value; break;
+                }
+            }
+            return w;
         }
 
         private Dictionary<string, string> ReadEnvironment(YamlNode envNode)

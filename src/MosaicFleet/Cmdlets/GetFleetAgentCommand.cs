@@ -6,12 +6,12 @@ using MosaicFleet.Internal;
 namespace MosaicFleet.Cmdlets;
 
 /// <summary>Lists the roster's agents with their live tmux and systemd state.</summary>
-[Cmdlet(VerbsCommon.Get, "FleetAgent")]
+[Cmdlet(VerbsCommon.Get, "FleetAgent", DefaultParameterSetName = "ByName")]
 [OutputType(typeof(FleetAgent))]
 public sealed class GetFleetAgentCommand : FleetCmdlet
 {
     /// <summary>Agent names; wildcards allowed.</summary>
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = "ByName", Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AgentNameCompleter))]
@@ -37,22 +37,37 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     [Parameter]
     public SwitchParameter Activity { get; set; }
 
+    /// <summary>Also read each agent's git worktree: adds Branch and Uncommitted (one process per host).</summary>
+    [Parameter]
+    public SwitchParameter Worktree { get; set; }
+
     /// <summary>A roster from Get-FleetRoster: its agents are listed (Get-FleetRoster -RosterPath x | Get-FleetAgent).</summary>
-    [Parameter(ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = "ByRoster", Mandatory = true, ValueFromPipeline = true)]
     public FleetRoster? InputRoster { get; set; }
 
     protected override void ProcessRecord()
     {
-        if (InputRoster is { Path.Length: > 0 } roster)
+        // A roster (piped, or -InputRoster): all its agents. PowerShell also coerces a piped roster to its path for -Name,
+        // so that name is ignored; the roster's RosterPath picks the file (FleetCmdlet.Rosters.cs), unless -RosterPath was given.
+        if ((InputRoster ?? PipelineObject?.BaseObject as FleetRoster) is { Path.Length: > 0 } roster)
         {
-            // The piped roster names the file, unless -RosterPath was given (that one wins, as explicit parameters do).
-            if (!MyInvocation.BoundParameters.ContainsKey(nameof(RosterPath))) RosterPath = roster.Path;
+            if (InputRoster is not null && !MyInvocation.BoundParameters.ContainsKey(nameof(RosterPath))) RosterPath = roster.Path;
             InputRoster = null;
+            GatherNames(null);
+            return;
         }
         GatherNames(Name);
     }
 
     // Names from the pipeline are gathered so the whole call costs one list-panes and one systemctl show.
+    /// <summary>Tagged "MosaicFleet.FleetAgent#Worktree": the table shows Branch and Uncommitted.</summary>
+    private static PSObject WithWorktreeView(FleetAgent agent)
+    {
+        var o = PSObject.AsPSObject(agent);
+        o.TypeNames.Insert(0, "MosaicFleet.FleetAgent#Worktree");
+        return o;
+    }
+
     protected override void EndProcessing()
     {
         // No names: every agent (reading is harmless), unless fed by a pipeline that brought nothing.
@@ -61,10 +76,19 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
         {
             var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true, Runtime, ClassName);
             if (selected.Count == 0) continue;
+            // The worktrees are read alongside the panes (one more process per host, in parallel).
+            var worktrees = Worktree ? new Engine.Worktrees.WorktreeService(Context).QueryAsync(selected, StopToken) : null;
             var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
             WriteSnapshotDiagnostics(snapshot);
             if (Activity) Await(new ActivityProbe(Context).ProbeAsync(snapshot.Agents, ActivityRules.SampleInterval, StopToken));
-            foreach (var agent in snapshot.Agents) WriteObject(Activity ? FleetCmdlet.WithActivityView(agent) : agent);
+            if (worktrees is not null)
+            {
+                var (list, failures) = Await(worktrees);
+                // An unreachable host is already reported once by the snapshot.
+                foreach (var f in failures) WriteVerbose($"Worktrees on {f.Host} not read: {f.Message}");
+                Engine.Worktrees.WorktreeAgentView.Add(snapshot.Agents, list);
+            }
+            foreach (var agent in snapshot.Agents) WriteObject(Worktree ? WithWorktreeView(agent) : Activity ? FleetCmdlet.WithActivityView(agent) : agent);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Engine.Worktrees;
 
 namespace MosaicFleet.Internal;
 
@@ -22,6 +23,10 @@ public static class FleetErrorCategories
         "EnvFileWriteFailed" or "UnitFileWriteFailed" or "RosterWriteFailed" => ErrorCategory.WriteError,
         "UnitFileReadFailed" or AgentFileReadFailedId => ErrorCategory.ReadError,
         AgentFileAccessDeniedId => ErrorCategory.PermissionDenied,
+        WorktreeErrorIds.RepositoryNotFound or WorktreeErrorIds.NoWorktree => ErrorCategory.ObjectNotFound,
+        WorktreeErrorIds.BranchInUse or WorktreeErrorIds.PathInUse or WorktreeErrorIds.AgentRunning => ErrorCategory.ResourceBusy,
+        WorktreeErrorIds.LockTimeout => ErrorCategory.OperationTimeout,
+        WorktreeErrorIds.CreateFailed or WorktreeErrorIds.RemoveFailed or WorktreeErrorIds.QueryFailed => ErrorCategory.InvalidResult,
         Engine.Lifecycle.UnitInstaller.OtherRosterId => ErrorCategory.ResourceExists,
         _ => ErrorCategory.InvalidOperation,
     };

@@ -55,10 +55,9 @@ public class InstallerTests
         Assert.Equal(AtomicFile.PrivateMode, File.GetUnixFileMode(t.Paths.EnvFile("coder0")));
         Assert.Equal(
             [
+                // One enable for every unit (no reload of its own), then one reload: not a process per agent.
+                "systemctl --user enable --no-reload mosaic-tmux-holder.service mosaic-agent@coder0.service mosaic-agent@my-agent.service",
                 "systemctl --user daemon-reload",
-                "systemctl --user enable mosaic-tmux-holder.service",
-                "systemctl --user enable mosaic-agent@coder0.service",
-                "systemctl --user enable mosaic-agent@my-agent.service",
                 "loginctl enable-linger fleetop",
             ],
             calls.Select(c => string.Join(' ', c)));
@@ -69,8 +68,9 @@ public class InstallerTests
         var template = File.ReadAllText(t.Paths.AgentTemplate);
         Assert.Contains("EnvironmentFile=%E/mosaic/fleet/agents/%i.env", template);
         Assert.DoesNotContain("%I", string.Join('\n', template.Split('\n').Where(l => !l.StartsWith('#'))));
+        // Every Exec line starts with an absolute program: tmux, or sh for the worktree script.
         Assert.All(SystemdSyntax.UnitValues(template, "ExecStart").Concat(SystemdSyntax.UnitValues(template, "ExecStartPre")),
-            l => Assert.StartsWith(Path.Combine(t.Bin, "tmux") + " ", l));
+            l => Assert.True(l.StartsWith(Path.Combine(t.Bin, "tmux") + " ", StringComparison.Ordinal) || l.StartsWith("/bin/sh -c ", StringComparison.Ordinal), l));
     }
 
     [Fact]
@@ -79,7 +79,8 @@ public class InstallerTests
         var template = UnitRenderer.AgentTemplate(new LaunchPrograms("/usr/bin/tmux", "/bin/sh"));
         Assert.Equal(["process"], SystemdSyntax.UnitValues(template, "KillMode"));
         Assert.Equal(["-/usr/bin/tmux -L ${MOSAIC_TMUX_SOCKET} kill-session -t ${MOSAIC_SESSION_TARGET}"], SystemdSyntax.UnitValues(template, "ExecStop"));
-        Assert.Equal(["/usr/bin/tmux -L ${MOSAIC_TMUX_SOCKET} has-session -t ${MOSAIC_HOLDER_TARGET}"], SystemdSyntax.UnitValues(template, "ExecStartPre"));
+        Assert.Equal("/usr/bin/tmux -L ${MOSAIC_TMUX_SOCKET} has-session -t ${MOSAIC_HOLDER_TARGET}", SystemdSyntax.UnitValues(template, "ExecStartPre")[0]);
+        Assert.EndsWith(" mosaic-worktree ${MOSAIC_WORKTREE_REPOSITORY} ${MOSAIC_WORKTREE_BRANCH} ${MOSAIC_WORKTREE_BASE} ${MOSAIC_WORKTREE_PATH}", SystemdSyntax.UnitValues(template, "ExecStartPre")[1]);
         Assert.Equal(["mosaic-tmux-holder.service"], SystemdSyntax.UnitValues(template, "BindsTo"));
         Assert.Equal(["mosaic-tmux-holder.service"], SystemdSyntax.UnitValues(template, "After"));
         Assert.DoesNotContain("kill-server", template);
@@ -118,7 +119,7 @@ public class InstallerTests
         Assert.False(File.Exists(t.Paths.EnvFile("b")));
         Assert.True(File.Exists(foreign));
         Assert.Contains(files, f => f.Path == t.Paths.EnvFile("b") && f.Changed);
-        Assert.Equal(["systemctl --user daemon-reload", "systemctl --user disable mosaic-agent@b.service"], calls.Select(c => string.Join(' ', c)));
+        Assert.Equal(["systemctl --user disable --no-reload mosaic-agent@b.service", "systemctl --user daemon-reload"], calls.Select(c => string.Join(' ', c)));
     }
 
     [Fact]
@@ -136,9 +137,7 @@ public class InstallerTests
         foreach (var c in plan.After) await installer.RunAsync(c, CancellationToken.None);
         Assert.Equal(
             [
-                "systemctl --user disable --now mosaic-agent@a.service",
-                "systemctl --user disable --now mosaic-agent@b.service",
-                "systemctl --user disable --now mosaic-tmux-holder.service",
+                "systemctl --user disable --now --no-reload mosaic-agent@a.service mosaic-agent@b.service mosaic-tmux-holder.service",
                 "systemctl --user daemon-reload",
             ],
             runner.Calls.Select(c => string.Join(' ', c)));
@@ -159,6 +158,32 @@ public class InstallerTests
         var ex = Assert.Single(plan.AgentFailures);
         Assert.Equal(("ReservedEnvironmentName", "a"), (ex.ErrorId, ex.Target));
         Assert.DoesNotContain(plan.Files, f => f.Kind == PlannedFile.EnvKind);
+    }
+
+    [Fact]
+    public void A_call_for_many_units_falls_back_to_one_call_per_unit()
+    {
+        var c = PlannedCommand.ForUnits(["systemctl", "--user", "enable", "--no-reload"], "Enable", ["a.service", "b.service", "c.service"]);
+        Assert.Equal("systemctl --user enable --no-reload a.service b.service c.service", c.Display);
+        Assert.Equal("a.service and 2 more units", c.Target);
+        Assert.Equal(["systemctl --user enable --no-reload a.service", "systemctl --user enable --no-reload b.service", "systemctl --user enable --no-reload c.service"],
+            c.Singles().Select(x => x.Display));
+        Assert.Equal(["a.service", "b.service", "c.service"], c.Singles().Select(x => x.Target));
+        Assert.Equal("a.service", PlannedCommand.ForUnits(["x"], "Enable", ["a.service"]).Target);
+    }
+
+    [Fact]
+    public async Task A_reinstall_that_changes_no_file_plans_its_reload_only_if_enable_changes_a_link()
+    {
+        using var t = new TempFleet();
+        var roster = TempFleet.Roster(Agent("a"));
+        await InstallAsync(t, roster, enable: true);
+        var installer = new UnitInstaller(new LaunchBuilder(t.Context(roster, new LifecycleRecordingRunner()), t.Paths), LocalHostFiles.Instance);
+        var plan = await installer.PlanInstallAsync(roster.Agents, true, CancellationToken.None);
+        var reload = Assert.Single(plan.After, c => c.Action == "Reload");
+        Assert.True(reload.OnlyIfChanged);
+        var first = await installer.PlanInstallAsync(TempFleet.Roster(Agent("a"), Agent("b")).Agents, true, CancellationToken.None);
+        Assert.False(Assert.Single(first.After, c => c.Action == "Reload").OnlyIfChanged);
     }
 }
 

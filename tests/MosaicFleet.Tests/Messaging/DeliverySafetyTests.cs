@@ -365,6 +365,7 @@ public sealed class DraftSafetyTests : IDisposable
     {
         Timeout = TimeSpan.FromSeconds(3), PollInterval = TimeSpan.FromMilliseconds(10), RetryAfter = TimeSpan.FromMilliseconds(300),
         DraftWait = TimeSpan.FromMilliseconds(300), LockDirectory = Path.Combine(_dir, "locks"), Force = force, Verify = verify,
+        DraftSettle = TimeSpan.FromMilliseconds(400),
     }, log);
 
     [Theory]
@@ -388,6 +389,33 @@ public sealed class DraftSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task Text_that_leaves_the_input_area_within_the_settle_time_is_not_a_draft()
+    {
+        // The previous sender submitted and let go of the lock; its message is still in the box for a moment.
+        var (roster, tmux, pane, log) = One();
+        pane.Draft = "[other] previous message";
+        var looks = 0;
+        var runner = new Intercept(tmux, spec =>
+        {
+            if (spec.Argv.Contains("capture-pane") && Interlocked.Increment(ref looks) == 2) pane.Draft = "";
+            return null;
+        });
+        var sender = new MessageSender(new FleetContext(roster, runner, _ => null), new SendOptions
+        {
+            Timeout = TimeSpan.FromSeconds(3), PollInterval = TimeSpan.FromMilliseconds(10), DraftWait = TimeSpan.FromMilliseconds(300),
+            LockDirectory = Path.Combine(_dir, "locks"), DraftSettle = TimeSpan.FromSeconds(5),
+        }, log);
+        var r = (await sender.SendAsync([new SendRequest(roster.Agents[0], "hello", "op")], CancellationToken.None))[0];
+        Assert.Equal(FleetSendStatus.Accepted, r.Status);
+        Assert.Equal(["[op] hello"], pane.Received);
+    }
+
+    private sealed class Intercept(FakeTmux inner, Func<CommandSpec, CommandResult?> before) : IProcessRunner
+    {
+        public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken ct) => before(spec) is { } r ? Task.FromResult(r) : inner.RunAsync(spec, ct);
+    }
+
+    [Fact]
     public async Task Force_types_after_the_draft()
     {
         var (roster, tmux, pane, log) = One();
@@ -407,5 +435,19 @@ public sealed class DraftSafetyTests : IDisposable
         var r = (await Sender(roster, tmux, log, verify: false).SendAsync([new SendRequest(roster.Agents[0], "hello", "op")], CancellationToken.None))[0];
         Assert.Equal(FleetSendStatus.Submitted, r.Status);
         Assert.Equal(1, pane.Pastes);
+    }
+}
+
+/// <summary>The cursor cut of the input area against what tmux 3.3a reported in a real pane: "> [x] ship it 🚀 done ✅
+/// family 👨‍👩‍👧" put the cursor at cell 34 (✅ is two cells; the joiner sequence is one two-cell cluster).</summary>
+public sealed class CellWidthTests
+{
+    [Fact]
+    public void The_prefix_left_of_the_cursor_keeps_a_whole_emoji_joiner_sequence_and_wide_emoji()
+    {
+        const string row = "> [x] ship it 🚀 done ✅ family 👨‍👩‍👧";
+        Assert.Equal(row, InputArea.CellPrefix(row, 34));
+        Assert.Equal("> [x] ship it 🚀 done ✅", InputArea.CellPrefix(row, 24));
+        Assert.Equal("> [x] ship it 🚀 done ", InputArea.CellPrefix(row, 23));
     }
 }
