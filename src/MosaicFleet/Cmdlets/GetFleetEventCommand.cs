@@ -247,7 +247,17 @@ public sealed class GetFleetEventCommand : FleetCmdlet
 
     private void RunRecorder(EventRecord record)
     {
-        using var writer = record.TryTakeWriterLock();
+        FileStream? writer;
+        try
+        {
+            writer = record.TryTakeWriterLock();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, RecordWriteFailedId, ErrorCategory.WriteError, record.WriterLockPath) { ErrorDetails = new ErrorDetails(ex.Message) });
+            return;
+        }
+        using var held = writer;
         if (writer is null)
         {
             var message = $"Another event recorder already writes {record.Path} (it holds {record.WriterLockPath}).";
