@@ -110,7 +110,7 @@ public sealed class RemoteHostFiles(FleetContext context, string hostName, Cance
 
     public bool Delete(string path)
     {
-        var result = Run("remove", null, path, Lifecycle.LifecyclePaths.Marker);
+        var result = Run("remove", null, path, OwnedPath.Marker);
         Check(result, path);
         return LastLine(Answer(result, path)) == "removed";
     }

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Tmux;
 using System.Text;
 using System.Text.RegularExpressions;
 

@@ -1,4 +1,3 @@
-using MosaicFleet.Engine.Messaging;
 using MosaicFleet.Engine.Processes;
 
 namespace MosaicFleet.Engine.Tmux;
@@ -36,7 +35,7 @@ public static class PaneCaptures
                 var ran = Math.Min(probes.Count, rest.Count);
                 for (var k = 0; k < ran; k++) outcomes[rest[k]] = new CaptureOutcome(probes[k], null);
                 if (ran == rest.Count) break;
-                if (r.Success || IsTransportFailure(host, r) || SendCommands.Classify(r.Stderr) != TmuxFailure.PaneGone)
+                if (r.Success || IsTransportFailure(host, r) || TmuxFailures.Classify(r.Stderr) != TmuxFailure.PaneGone)
                 {
                     // Output that does not parse, no capture could run on this host, or a failure that is not about this
                     // one pane (the server went away): every pane left gets it, rather than one call per pane.

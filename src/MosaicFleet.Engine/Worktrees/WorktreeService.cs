@@ -1,6 +1,6 @@
+using MosaicFleet.Engine.Roster;
 using System.Globalization;
 using MosaicFleet.Engine.Fleet;
-using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Processes;
 
 namespace MosaicFleet.Engine.Worktrees;

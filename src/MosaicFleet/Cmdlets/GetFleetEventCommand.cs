@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.IO;
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using MosaicFleet.Engine.Events;

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Events;
 
 namespace MosaicFleet.Tests;

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Tmux;
 using System.Net;
 using System.Net.Sockets;
 using MosaicFleet.Engine.Fleet;
