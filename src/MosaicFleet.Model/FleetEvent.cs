@@ -16,6 +16,9 @@ public sealed class FleetEvent
     public string? To { get; set; }
     /// <summary>What else is known: a dead pane's exit status, the drift reason, the host's error, the message text.</summary>
     public string? Detail { get; set; }
+    /// <summary>The full path of the roster this event was read with: the next cmdlet in a pipeline binds it (-RosterPath
+    /// by property name). After PowerShell remoting it names a file on the remote machine.</summary>
+    public string RosterPath { get; set; } = "";
 
     public override string ToString() => $"{Time:u} {Agent} {Property} {From} -> {To}";
 }

@@ -77,7 +77,7 @@ Describe 'Pipelines keep their roster' {
         # piped beats $PSDefaultParameterValues
         $PSDefaultParameterValues['Get-FleetAgent:RosterPath'] = $B
         try {
-            (Get-FleetRoster -RosterPath $A | Get-FleetAgent -Name coder0).RosterPath | Should -Be $A
+            (Get-FleetAgent -RosterPath $A -Name coder0 | Get-FleetAgent).RosterPath | Should -Be $A
             # $PSDefaultParameterValues beats the environment
             (Get-FleetAgent -Name coder0).RosterPath | Should -Be $B
         } finally {

@@ -86,7 +86,7 @@ public sealed class FleetQuery(FleetContext context)
         var snapshot = new FleetSnapshot();
         var wanted = agents.ToList();
         var byHost = wanted.GroupBy(a => a.Host, StringComparer.Ordinal).ToList();
-        var tasks = byHost.Select(g => ReadHostSafeAsync(g.Key, g.Select(a => SystemctlShow.AgentUnit(a.Name)).ToList(), cancellationToken)).ToList();
+        var tasks = byHost.Select(g => ReadHostSafeAsync(g.Key, g.Select(a => SystemctlShow.AgentUnit(context.Roster.Tenant, a.Name)).ToList(), cancellationToken)).ToList();
         var states = await Task.WhenAll(tasks).ConfigureAwait(false);
         var stateByHost = new Dictionary<string, HostState?>(StringComparer.Ordinal);
         for (var i = 0; i < byHost.Count; i++)
@@ -129,9 +129,9 @@ public sealed class FleetQuery(FleetContext context)
         var nonce = ListPanes.NewNonce();
         var listTask = context.Runner.RunAsync(host, new CommandSpec(tmux.ListPanes(nonce), context.CommandTimeout), ct);
         Task<CommandResult>? unitsTask = units.Count == 0 ? null
-            : context.Runner.RunAsync(host, new CommandSpec([context.SystemctlProgram, .. UnitStates.ListArguments(UnitStates.AgentPattern)], context.CommandTimeout), ct);
+            : context.Runner.RunAsync(host, new CommandSpec([context.SystemctlProgram, .. UnitStates.ListArguments(Lifecycle.TenantNames.AgentPattern(context.Roster.Tenant))], context.CommandTimeout), ct);
         // The unit files, while the two commands run: one directory listing per search-path directory.
-        var files = units.Count == 0 ? null : UnitFileIndex.ScanLocal(UnitFileIndex.SearchPath(context.GetEnv), UnitStates.AgentFileGlob);
+        var files = units.Count == 0 ? null : UnitFileIndex.ScanLocal(UnitFileIndex.SearchPath(context.GetEnv), Lifecycle.TenantNames.AgentFileGlob(context.Roster.Tenant));
         var list = await listTask.ConfigureAwait(false);
         var listed = unitsTask is null ? null : await unitsTask.ConfigureAwait(false);
         return Interpret(host, tmux, nonce, list, listed, files, units);
@@ -140,8 +140,8 @@ public sealed class FleetQuery(FleetContext context)
     private async Task<HostState> ReadRemoteHostAsync(FleetHost host, TmuxCommand tmux, IReadOnlyList<string> units, CancellationToken ct)
     {
         var nonce = RemoteHostQuery.NewNonce();
-        var pattern = units.Count == 0 ? null : UnitStates.AgentPattern;
-        var result = await context.Runner.RunAsync(host, RemoteHostQuery.Command(nonce, tmux.SocketName, pattern, context.CommandTimeout), ct).ConfigureAwait(false);
+        var pattern = units.Count == 0 ? null : Lifecycle.TenantNames.AgentPattern(context.Roster.Tenant);
+        var result = await context.Runner.RunAsync(host, RemoteHostQuery.Command(nonce, tmux.SocketName, pattern, context.CommandTimeout, Lifecycle.TenantNames.AgentFileGlob(context.Roster.Tenant)), ct).ConfigureAwait(false);
         var report = RemoteHostQuery.Parse(result, nonce, tmux, pattern);
         if (report is null)
         {
@@ -221,7 +221,7 @@ public sealed class FleetQuery(FleetContext context)
             return agent;
         }
         state.FirstPaneBySession.TryGetValue(spec.Name, out var pane);
-        if (state.Units is not null && state.Units.TryGetValue(SystemctlShow.AgentUnit(spec.Name), out var unit)) agent.ServiceState = unit.Display;
+        if (state.Units is not null && state.Units.TryGetValue(SystemctlShow.AgentUnit(context.Roster.Tenant, spec.Name), out var unit)) agent.ServiceState = unit.Display;
         if (pane is null)
         {
             agent.Status = FleetAgentStatus.Missing;

@@ -47,10 +47,10 @@ public static class RemoteHostQuery
 
     /// <summary>The argv to run on the host (through <see cref="HostRunner"/>, which adds ssh). With
     /// <paramref name="unitPattern"/> null, no unit is asked about.</summary>
-    public static CommandSpec Command(string nonce, string socketName, string? unitPattern, TimeSpan timeout)
+    public static CommandSpec Command(string nonce, string socketName, string? unitPattern, TimeSpan timeout, string? fileGlob = null)
         => new(unitPattern is null
             ? ["sh", "-c", Script, "sh", nonce, socketName, ListPanes.FormatFor(nonce)]
-            : ["sh", "-c", Script, "sh", nonce, socketName, ListPanes.FormatFor(nonce), unitPattern, UnitStates.AgentFileGlob], timeout);
+            : ["sh", "-c", Script, "sh", nonce, socketName, ListPanes.FormatFor(nonce), unitPattern, fileGlob ?? UnitStates.AgentFileGlob], timeout);
 
     /// <summary>One nonce per call: it marks the script's sections and ends every list-panes record.</summary>
     public static string NewNonce() => ListPanes.NewNonce();

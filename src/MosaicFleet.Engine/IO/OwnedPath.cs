@@ -68,6 +68,14 @@ public static class OwnedPath
         }
         // Checked after creating too: another user may have made it first (CreateDirectory does not fail then).
         var s = LStat(path) ?? throw new UnsafePathException(errorId, path, $"The private directory {path} vanished after it was created.");
+        // Ours, no symlink, and nobody else could ever write in it (e.g. 0755, as an older version made it): made 0700.
+        // Group- or world-writable is refused: someone else may have put files or symlinks in it.
+        if (s is { IsSymlink: false, IsDirectory: true } && s.Uid == CurrentUid && s.Mode != AtomicFile.PrivateDirectoryMode
+            && (s.Mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0)
+        {
+            File.SetUnixFileMode(path, AtomicFile.PrivateDirectoryMode);
+            s = s with { Mode = AtomicFile.PrivateDirectoryMode };
+        }
         string? why = s.IsSymlink ? "it is a symbolic link"
             : !s.IsDirectory ? "it is not a directory"
             : s.Uid != CurrentUid ? $"it belongs to another user (uid {s.Uid})"

@@ -53,6 +53,7 @@ public static class RotatingJsonl
     public static async Task AppendAsync(string path, string text, long maxBytes, int keep, TimeSpan lockTimeout, CancellationToken ct)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
+        OwnedPath.RefuseSymlink(path);
         using var held = await FileLock.AcquireAsync(path, lockTimeout, ct).ConfigureAwait(false);
         var fs = held.Stream;
         RotateIfNeeded(path, fs, bytes.Length, maxBytes, keep);
@@ -76,6 +77,7 @@ public static class RotatingJsonl
         FileLock? held = null;
         try
         {
+            OwnedPath.RefuseSymlink(path);
             if (File.Exists(path)) held = await FileLock.AcquireAsync(path, lockTimeout, ct, FileAccess.Read).ConfigureAwait(false);
             foreach (var file in Files(path))
             {

@@ -47,14 +47,14 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         var result = new List<AgentState>();
         foreach (var group in agents.GroupBy(a => a.Host, StringComparer.Ordinal))
         {
-            var state = await query.ReadHostAsync(group.Key, group.Select(a => SystemctlShow.AgentUnit(a.Name)).ToList(), ct).ConfigureAwait(false);
+            var state = await query.ReadHostAsync(group.Key, group.Select(a => SystemctlShow.AgentUnit(Context.Roster.Tenant, a.Name)).ToList(), ct).ConfigureAwait(false);
             var templateInstalled = group.Key == files.HostName && files.Exists(builder.Paths.AgentTemplate);
             foreach (var agent in group)
             {
                 var pane = state.Panes.Where(p => string.Equals(p.SessionName, agent.Name, StringComparison.Ordinal))
                     .OrderBy(p => p.WindowIndex).ThenBy(p => p.PaneIndex).FirstOrDefault();
                 UnitState? unit = null;
-                state.Units?.TryGetValue(SystemctlShow.AgentUnit(agent.Name), out unit);
+                state.Units?.TryGetValue(SystemctlShow.AgentUnit(Context.Roster.Tenant, agent.Name), out unit);
                 var installed = templateInstalled && files.Exists(builder.Paths.EnvFile(agent.Name));
                 result.Add(new AgentState(agent, pane, unit, installed));
             }
@@ -211,18 +211,18 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         {
             var agents = queued.Where(q => q.Verb == verb).Select(q => q.Agent).ToList();
             var host = agents[0].Host;
-            var units = agents.Select(a => SystemctlShow.AgentUnit(a.Name)).ToList();
+            var units = agents.Select(a => SystemctlShow.AgentUnit(Context.Roster.Tenant, a.Name)).ToList();
             var result = await RunSystemctlAsync(verb, host, units, notes, ct).ConfigureAwait(false);
             if (result.Success) continue;
             HostFailure(host, result);
             var id = verb == "stop" ? "StopFailed" : "StartFailed";
             var text = result.Stderr.Replace("\r\n", "\n", StringComparison.Ordinal);
-            var named = agents.Where(a => text.Contains(SystemctlShow.AgentUnit(a.Name), StringComparison.Ordinal)).ToList();
+            var named = agents.Where(a => text.Contains(SystemctlShow.AgentUnit(Context.Roster.Tenant, a.Name), StringComparison.Ordinal)).ToList();
             if (agents.Count == 1 || named.Count > 0)
             {
                 foreach (var a in agents.Count == 1 ? agents : named)
                 {
-                    var unit = SystemctlShow.AgentUnit(a.Name);
+                    var unit = SystemctlShow.AgentUnit(Context.Roster.Tenant, a.Name);
                     var lines = string.Join(" ", text.Split('\n').Where(l => l.Contains(unit, StringComparison.Ordinal)).Select(l => l.Trim()));
                     var why = agents.Count == 1 || lines.Length == 0 ? result.Describe() : $"'{PosixShell.Join([Context.SystemctlProgramOn(host), "--user", verb, unit])}' failed: {lines}";
                     failures[a] = new LifecycleException(id, $"Agent '{a.Name}': {why}", a.Name);
@@ -232,7 +232,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
             notes.Add($"{verb} of {agents.Count} units failed ({result.Describe()}); trying each unit alone.");
             foreach (var a in agents)
             {
-                var single = await RunSystemctlAsync(verb, host, [SystemctlShow.AgentUnit(a.Name)], notes, ct).ConfigureAwait(false);
+                var single = await RunSystemctlAsync(verb, host, [SystemctlShow.AgentUnit(Context.Roster.Tenant, a.Name)], notes, ct).ConfigureAwait(false);
                 if (single.Success) continue;
                 HostFailure(host, single);
                 failures[a] = new LifecycleException(id, $"Agent '{a.Name}': {single.Describe()}", a.Name);
@@ -254,10 +254,10 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         if (Batch)
         {
             _queued.Add((verb, agent));
-            notes.Add($"Queued: systemctl --user {verb} {SystemctlShow.AgentUnit(agent.Name)} (one call for all queued units)");
+            notes.Add($"Queued: systemctl --user {verb} {SystemctlShow.AgentUnit(Context.Roster.Tenant, agent.Name)} (one call for all queued units)");
             return;
         }
-        var unit = SystemctlShow.AgentUnit(agent.Name);
+        var unit = SystemctlShow.AgentUnit(Context.Roster.Tenant, agent.Name);
         var spec = new CommandSpec([Context.SystemctlProgramOn(agent.Host), "--user", verb, unit], Context.CommandTimeout + TimeSpan.FromSeconds(30));
         notes.Add("Run: " + spec.Display);
         var result = await Context.Runner.RunAsync(Context.HostOf(agent.Host), spec, ct).ConfigureAwait(false);

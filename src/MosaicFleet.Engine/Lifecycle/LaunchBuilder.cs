@@ -16,7 +16,8 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
 
     public FleetContext Context => context;
 
-    public LifecyclePaths Paths => paths;
+    /// <summary>The builder's host's paths, for the files of the roster's tenant.</summary>
+    public LifecyclePaths Paths { get; } = paths.ForTenant(context.Roster.Tenant);
 
     public RuntimeBinResolver Bins => _bins;
 
@@ -79,7 +80,7 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
         var runtime = context.RuntimeOf(agent);
         var command = agent.Command ?? runtime.Command;
         var prefix = await _bins.ResolveAsync(agent, ct).ConfigureAwait(false);
-        var envPath = paths.EnvFile(agent.Name);
+        var envPath = Paths.EnvFile(agent.Name);
         string pane;
         try
         {
@@ -120,7 +121,7 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
         {
             Agent = agent,
             HolderUnit = UnitRenderer.Holder(programs, tmux.SocketName, tmux.HolderSession, context.Roster.Path),
-            AgentTemplate = UnitRenderer.AgentTemplate(programs),
+            AgentTemplate = UnitRenderer.AgentTemplate(programs, context.Roster.Tenant),
             EnvFilePath = envPath,
             EnvFileText = UnitRenderer.EnvFile(agent.Name, values, context.Roster.Path),
             Environment = values,

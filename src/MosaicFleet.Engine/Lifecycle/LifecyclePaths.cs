@@ -14,7 +14,17 @@ public sealed class LifecyclePaths
     /// <summary>First line of every file MosaicFleet writes here; uninstall removes only files that carry it.</summary>
     public const string Marker = IO.OwnedPath.Marker;
 
-    public LifecyclePaths(string configHome) => ConfigHome = configHome;
+    public LifecyclePaths(string configHome, string tenant = TenantNames.DefaultTenant)
+    {
+        ConfigHome = configHome;
+        Tenant = string.IsNullOrEmpty(tenant) ? TenantNames.DefaultTenant : tenant;
+    }
+
+    /// <summary>The tenant whose files these are (<see cref="TenantNames"/>).</summary>
+    public string Tenant { get; }
+
+    /// <summary>The same folders, for the files of <paramref name="tenant"/>.</summary>
+    public LifecyclePaths ForTenant(string tenant) => tenant == Tenant ? this : new LifecyclePaths(ConfigHome, tenant);
 
     public static LifecyclePaths FromEnvironment(Func<string, string?> getEnv)
     {
@@ -27,11 +37,11 @@ public sealed class LifecyclePaths
 
     public string UnitDirectory => Path.Combine(ConfigHome, "systemd", "user");
 
-    public string EnvDirectory => Path.Combine(ConfigHome, "mosaic", "fleet", "agents");
+    public string EnvDirectory => Path.Combine(ConfigHome, TenantNames.EnvDirectory(Tenant));
 
-    public string HolderUnit => Path.Combine(UnitDirectory, HolderUnitName);
+    public string HolderUnit => Path.Combine(UnitDirectory, TenantNames.HolderUnit(Tenant));
 
-    public string AgentTemplate => Path.Combine(UnitDirectory, AgentTemplateName);
+    public string AgentTemplate => Path.Combine(UnitDirectory, TenantNames.AgentTemplate(Tenant));
 
     public string EnvFile(string agentName) => Path.Combine(EnvDirectory, agentName + EnvFileSuffix);
 }

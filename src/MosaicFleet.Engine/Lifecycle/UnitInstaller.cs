@@ -80,6 +80,9 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
 
     private LifecyclePaths Paths => builder.Paths;
 
+    /// <summary>The roster's tenant: it keys every unit and env file name (<see cref="TenantNames"/>).</summary>
+    private string Tenant => builder.Context.Roster.Tenant;
+
     private bool IsLocal => files.HostName == FleetHost.LocalName;
 
     public bool IsRemote => !IsLocal;
@@ -105,7 +108,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         var programs = builder.Programs();
         plan.Notes.Add($"tmux: {programs.Tmux}; sh: {programs.Sh}");
         AddWrite(plan, Paths.HolderUnit, PlannedFile.HolderKind, null, builder.HolderUnit(programs, files.HostName), AtomicFile.PublicMode);
-        AddWrite(plan, Paths.AgentTemplate, PlannedFile.TemplateKind, null, UnitRenderer.AgentTemplate(programs), AtomicFile.PublicMode);
+        AddWrite(plan, Paths.AgentTemplate, PlannedFile.TemplateKind, null, UnitRenderer.AgentTemplate(programs, Tenant), AtomicFile.PublicMode);
         var names = new HashSet<string>(StringComparer.Ordinal);
         var planned = new List<FleetAgentSpec>();
         foreach (var agent in agents)
@@ -149,12 +152,12 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         // One call per action for all units (--no-reload), then one reload: not one systemctl (and one reload) per agent.
         if (removed.Count > 0)
         {
-            plan.After.Add(PlannedCommand.ForUnits([Systemctl, "--user", "disable", "--no-reload"], "Disable", removed.Select(SystemctlShow.AgentUnit).ToList()) with { Leftover = true });
+            plan.After.Add(PlannedCommand.ForUnits([Systemctl, "--user", "disable", "--no-reload"], "Disable", removed.Select(n => SystemctlShow.AgentUnit(Tenant, n)).ToList()) with { Leftover = true });
         }
         if (enable)
         {
             plan.After.Add(PlannedCommand.ForUnits([Systemctl, "--user", "enable", "--no-reload"], "Enable",
-                [SystemctlShow.HolderUnit, .. planned.Select(a => SystemctlShow.AgentUnit(a.Name))]));
+                [TenantNames.HolderUnit(Tenant), .. planned.Select(a => SystemctlShow.AgentUnit(Tenant, a.Name))]));
         }
         var filesChange = plan.Files.Any(f => f.Action != UnitFileAction.Unchanged);
         if (filesChange || plan.After.Count > 0)
@@ -179,7 +182,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         var recorders = agentFilter is not null ? [] : files.List(Paths.UnitDirectory, "*.service").Where(f => f.StartsWith(EventRecorderUnit.Prefix, StringComparison.Ordinal) && IsOurs(Path.Combine(Paths.UnitDirectory, f))).ToList();
         foreach (var unit in recorders) plan.Files.Add(new PlannedFile(Path.Combine(Paths.UnitDirectory, unit), EventRecorderUnit.Kind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
         // One call for every unit: the recorders, the agents, the holder last (its stop ends the tmux server).
-        List<string> units = [.. recorders, .. agents.Select(SystemctlShow.AgentUnit), .. holder ? [SystemctlShow.HolderUnit] : Array.Empty<string>()];
+        List<string> units = [.. recorders, .. agents.Select(n => SystemctlShow.AgentUnit(Tenant, n)), .. holder ? [TenantNames.HolderUnit(Tenant)] : Array.Empty<string>()];
         if (units.Count > 0) plan.Before.Add(PlannedCommand.ForUnits([Systemctl, "--user", "disable", "--now", "--no-reload"], "Stop and disable", units));
         foreach (var name in agents) plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove));
         if (template) plan.Files.Add(new PlannedFile(Paths.AgentTemplate, PlannedFile.TemplateKind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
@@ -212,10 +215,14 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
 
     public const string OtherRosterId = "FleetOtherRosterInstalled";
 
-    /// <summary>Until everything is keyed by tenant (issue 17), one roster per user and host: the holder unit is one file,
-    /// and two rosters may name the same agent. So an install refuses when the holder unit or an env file MosaicFleet wrote
-    /// belongs to another roster (<see cref="LifecycleException"/> <see cref="OtherRosterId"/>, the file as target).
-    /// Replace this check when tenant keying lands.</summary>
+    /// <summary>Two tenants on one tmux socket would share one server (and one holder would kill the other's panes).</summary>
+    public const string SocketInUseId = "FleetTmuxSocketInUse";
+
+    /// <summary>Everything of a roster is keyed by its tenant (<see cref="TenantNames"/>), so rosters of different tenants
+    /// install side by side. Two things stay a clear error, never a silent overwrite (<see cref="LifecycleException"/>,
+    /// the file as target): another roster of the SAME tenant already installed on this host (<see cref="OtherRosterId"/>:
+    /// its units and env files are this tenant's), and another tenant whose holder uses the same tmux socket
+    /// (<see cref="SocketInUseId"/>).</summary>
     private void RefuseOtherRoster()
     {
         var mine = builder.Context.Roster.Path;
@@ -224,10 +231,21 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         foreach (var path in candidates)
         {
             if (OwnerIfOther(path) is not { } other) continue;
-            var message = $"Host {files.HostName} already has the fleet of another roster installed ({other}; see {path}). " +
-                $"Until rosters are keyed by tenant, one roster per user and host: installing {mine} would rewrite that fleet's units and env files. " +
-                $"Uninstall that fleet first (Uninstall-FleetUnit -All), or install with the roster it came from.";
+            var message = $"Host {files.HostName} already has tenant '{Tenant}' installed from another roster ({other}; see {path}). " +
+                $"One roster per tenant and host: installing {mine} would rewrite that fleet's units and env files. " +
+                "Give this roster a tenant of its own (tenant: in the roster), uninstall that fleet first (Uninstall-FleetUnit -All with its roster), or install with the roster it came from.";
             throw new LifecycleException(OtherRosterId, message, path);
+        }
+        var socket = builder.Context.TmuxOf(files.HostName).SocketName;
+        foreach (var name in files.List(Paths.UnitDirectory, "*.service"))
+        {
+            if (TenantNames.TenantOfHolderUnit(name) is not { } tenant || tenant == (TenantNames.IsDefault(Tenant) ? TenantNames.DefaultTenant : TenantNames.KeyOf(Tenant))) continue;
+            var path = Path.Combine(Paths.UnitDirectory, name);
+            if (!IsOurs(path) || files.Read(path) is not { } bytes) continue;
+            if (HolderSocket(System.Text.Encoding.UTF8.GetString(bytes)) != socket) continue;
+            var message = $"Tenant '{tenant}' already uses tmux socket '{socket}' on host {files.HostName} (see {path}). " +
+                $"Two tenants on one socket would share one tmux server: give this roster (tenant '{Tenant}') a socketName of its own.";
+            throw new LifecycleException(SocketInUseId, message, path);
         }
     }
 

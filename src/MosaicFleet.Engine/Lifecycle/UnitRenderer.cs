@@ -99,8 +99,9 @@ public static class UnitRenderer
         return sb.ToString();
     }
 
-    public static string AgentTemplate(LaunchPrograms programs)
+    public static string AgentTemplate(LaunchPrograms programs, string tenant = TenantNames.DefaultTenant)
     {
+        var holderUnit = TenantNames.HolderUnit(tenant);
         var w = SystemdSyntax.ExecWord;
         string V(string name) => SystemdSyntax.ExecVariable(name);
         var tmux = w(programs.Tmux);
@@ -122,16 +123,16 @@ public static class UnitRenderer
         sb.Append("# default-shell (possibly fish). The pane command puts the runtime's bin directories on PATH and execs the\n");
         sb.Append("# runtime. remain-on-exit keeps a crashed runtime's pane, with its exit status, for Get-FleetAgent.\n");
         sb.Append("[Unit]\n");
-        sb.Append("Description=MosaicFleet agent %i\n");
-        sb.Append("Requires=").Append(LifecyclePaths.HolderUnitName).Append('\n');
-        sb.Append("BindsTo=").Append(LifecyclePaths.HolderUnitName).Append('\n');
-        sb.Append("After=").Append(LifecyclePaths.HolderUnitName).Append('\n');
+        sb.Append("Description=MosaicFleet agent %i").Append(TenantNames.IsDefault(tenant) ? "" : $" (tenant {SystemdSyntax.UnitText(tenant)})").Append('\n');
+        sb.Append("Requires=").Append(holderUnit).Append('\n');
+        sb.Append("BindsTo=").Append(holderUnit).Append('\n');
+        sb.Append("After=").Append(holderUnit).Append('\n');
         sb.Append('\n');
         sb.Append("[Service]\n");
         sb.Append("Type=oneshot\n");
         sb.Append("RemainAfterExit=yes\n");
         sb.Append("KillMode=process\n");
-        sb.Append("EnvironmentFile=%E/mosaic/fleet/agents/%i.env\n");
+        sb.Append("EnvironmentFile=%E/").Append(TenantNames.EnvDirectory(tenant).Replace('\\', '/')).Append("/%i.env\n");
         sb.Append("ExecStartPre=").Append(string.Join(' ', tmux, "-L", V(EnvSocket), "has-session", "-t", V(EnvHolderTarget))).Append('\n');
         // The agent's git worktree (Worktrees/WorktreeScripts.Ensure: made when missing, reused as it is; an agent
         // without one has an empty repository and the script does nothing).

@@ -34,11 +34,24 @@ public sealed class MessageLog
     /// <summary>How many rotated copies are kept (roster logs.keep).</summary>
     public int Keep { get; init; } = RotatingJsonl.DefaultKeep;
 
-    public static string DefaultPath(Func<string, string?> getEnv, string home)
+    /// <summary>The log of <paramref name="tenant"/>: $XDG_STATE_HOME/mosaic/fleet/messages.jsonl for the default tenant,
+    /// messages.TENANT.jsonl for another (<see cref="Lifecycle.TenantNames.MessageLog"/>).</summary>
+    public static string DefaultPath(Func<string, string?> getEnv, string home, string tenant = Lifecycle.TenantNames.DefaultTenant)
     {
         var state = getEnv("XDG_STATE_HOME");
         var root = !string.IsNullOrEmpty(state) && System.IO.Path.IsPathRooted(state) ? state : System.IO.Path.Combine(home, ".local", "state");
-        return System.IO.Path.Combine(root, "mosaic", "fleet", "messages.jsonl");
+        return System.IO.Path.Combine(root, "mosaic", "fleet", Lifecycle.TenantNames.MessageLog(tenant));
+    }
+
+    /// <summary>Every tenant's log in the folder of <see cref="DefaultPath"/>: the default tenant's first, then the others by name.</summary>
+    public static IReadOnlyList<string> AllPaths(Func<string, string?> getEnv, string home)
+    {
+        var first = DefaultPath(getEnv, home);
+        var dir = System.IO.Path.GetDirectoryName(first)!;
+        var others = Directory.Exists(dir)
+            ? Directory.GetFiles(dir, "messages.*.jsonl").Where(p => System.IO.Path.GetFileName(p).Count(c => c == '.') == 2).Order(StringComparer.Ordinal)
+            : Enumerable.Empty<string>();
+        return [first, .. others];
     }
 
     public static string Serialize(FleetMessageLogEntry entry) => JsonSerializer.Serialize(entry, Json);

@@ -178,7 +178,11 @@ public static class RosterLoader
                 if (transport != "tmux") throw Error(RosterErrorIds.UnsupportedTransport, $"Unsupported transport '{transport}': only 'tmux' is supported.", transportNode);
                 roster.Transport = transport;
             }
-            if (Get(map, "tenant") is { } tenantNode) roster.Tenant = NonEmpty(tenantNode, "tenant");
+            if (Get(map, "tenant") is { } tenantNode)
+            {
+                // Any text: unit and file names use its key (Lifecycle.TenantNames.KeyOf), never the raw name.
+                roster.Tenant = NonEmpty(tenantNode, "tenant");
+            }
             if (Get(map, "tmux") is { } tmuxNode) roster.Tmux = ReadTmux(tmuxNode, "tmux");
             if (Get(map, "logs") is { } logsNode) roster.Logs = ReadLogs(logsNode);
             if (Get(map, "defaults") is { } defaultsNode)

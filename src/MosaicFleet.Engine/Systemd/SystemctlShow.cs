@@ -45,7 +45,10 @@ public static class SystemctlShow
         return result;
     }
 
-    public static string AgentUnit(string agentName) => $"mosaic-agent@{agentName}.service";
+    /// <summary>The agent's unit for the default tenant (see <see cref="Lifecycle.TenantNames.AgentUnit"/> for any tenant).</summary>
+    public static string AgentUnit(string agentName) => Lifecycle.TenantNames.AgentUnit(Lifecycle.TenantNames.DefaultTenant, agentName);
+
+    public static string AgentUnit(string tenant, string agentName) => Lifecycle.TenantNames.AgentUnit(tenant, agentName);
 
     public const string HolderUnit = "mosaic-tmux-holder.service";
 }

@@ -80,7 +80,7 @@ public sealed class GetFleetEventCommand : FleetCmdlet
         {
             var list = ReadRecord(record).Where(Wanted).ToList();
             if (Last > 0 && list.Count > Last) list = list.GetRange(list.Count - Last, Last);
-            foreach (var e in list) WriteObject(e);
+            foreach (var e in list) WriteObject(WithRoster(e));
             return;
         }
 
@@ -92,14 +92,14 @@ public sealed class GetFleetEventCommand : FleetCmdlet
             WriteVerbose($"The event recorder runs: following {record.Path}.");
             var tail = record.Tail();
             tail.SkipToEnd();
-            if (Since is not null) foreach (var e in ReadRecord(record).Where(Wanted)) WriteObject(e);
+            if (Since is not null) foreach (var e in ReadRecord(record).Where(Wanted)) WriteObject(WithRoster(e));
             FollowRecord(record, tail, Wanted, out var recorderStopped);
             if (!recorderStopped) return;
             WriteWarning($"The event recorder stopped; following the fleet from here.");
         }
         else if (Since is not null)
         {
-            foreach (var e in ReadRecord(record).Where(Wanted)) WriteObject(e);
+            foreach (var e in ReadRecord(record).Where(Wanted)) WriteObject(WithRoster(e));
         }
         FollowFleet(specs, Wanted, null);
     }
@@ -110,10 +110,11 @@ public sealed class GetFleetEventCommand : FleetCmdlet
         return new EventRecord(EventRecord.DefaultPath(Environment.GetEnvironmentVariable, home, roster.Tenant)) { MaxBytes = roster.Logs.MaxBytes, Keep = roster.Logs.Keep };
     }
 
-    private static string MessageLogPath()
+    // The message log of the roster's tenant (each tenant logs apart: Lifecycle.TenantNames.MessageLog).
+    private static string MessageLogPath(FleetRoster roster)
     {
         var home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return MessageLog.DefaultPath(Environment.GetEnvironmentVariable, home);
+        return MessageLog.DefaultPath(Environment.GetEnvironmentVariable, home, roster.Tenant);
     }
 
     private IEnumerable<FleetEvent> ReadRecord(EventRecord record)
@@ -151,7 +152,7 @@ public sealed class GetFleetEventCommand : FleetCmdlet
         {
             foreach (var line in tail.ReadNew())
             {
-                if (EventRecord.Parse(line) is { } e && wanted(e)) WriteObject(e);
+                if (EventRecord.Parse(line) is { } e && wanted(e)) WriteObject(WithRoster(e));
             }
             if (DateTime.UtcNow - lastCheck > TimeSpan.FromSeconds(5))
             {
@@ -175,7 +176,7 @@ public sealed class GetFleetEventCommand : FleetCmdlet
             WriteVerbose("The roster has no agents to follow.");
         }
         var queue = new BlockingCollection<object>();
-        var watcher = new FleetEventWatcher(Context, specs, MessageLogPath());
+        var watcher = new FleetEventWatcher(Context, specs, MessageLogPath(Roster));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(StopToken);
         var reported = new HashSet<string>(StringComparer.Ordinal);
         var task = Task.Run(async () =>
@@ -213,7 +214,7 @@ public sealed class GetFleetEventCommand : FleetCmdlet
                 else if (item is FleetEvent e)
                 {
                     if (recordTo is not null) AppendToRecord(recordTo, e);
-                    else if (wanted(e)) WriteObject(e);
+                    else if (wanted(e)) WriteObject(WithRoster(e));
                 }
                 else if (item is IReadOnlyList<Engine.Fleet.HostFailure> failures)
                 {
@@ -247,7 +248,17 @@ public sealed class GetFleetEventCommand : FleetCmdlet
 
     private void RunRecorder(EventRecord record)
     {
-        using var writer = record.TryTakeWriterLock();
+        FileStream? writer;
+        try
+        {
+            writer = record.TryTakeWriterLock();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, RecordWriteFailedId, ErrorCategory.WriteError, record.WriterLockPath) { ErrorDetails = new ErrorDetails(ex.Message) });
+            return;
+        }
+        using var held = writer;
         if (writer is null)
         {
             var message = $"Another event recorder already writes {record.Path} (it holds {record.WriterLockPath}).";
@@ -271,5 +282,12 @@ public sealed class GetFleetEventCommand : FleetCmdlet
         {
             WriteError(new ErrorRecord(ex, RecordWriteFailedId, ErrorCategory.WriteError, record.Path));
         }
+    }
+
+    // Every event carries the path of the roster it was read with (issue 17).
+    private FleetEvent WithRoster(FleetEvent e)
+    {
+        e.RosterPath = Roster.Path;
+        return e;
     }
 }

@@ -40,7 +40,27 @@ public sealed class GetFleetMessageLogCommand : FleetCmdlet
         var names = GatheredNames;
         var patterns = names.Count > 0 ? Patterns(names, "Name") : null;
         var home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        var log = new MessageLog(MessageLog.DefaultPath(Environment.GetEnvironmentVariable, home));
+        // Every tenant's log (rosters of different tenants log apart), merged in time order.
+        var entries = new List<FleetMessageLogEntry>();
+        foreach (var path in MessageLog.AllPaths(Environment.GetEnvironmentVariable, home))
+        {
+            entries.AddRange(ReadLog(new MessageLog(path)));
+        }
+        entries = entries.OrderBy(e => e.Time).ToList();
+        IEnumerable<FleetMessageLogEntry> selected = entries;
+        if (patterns is not null) selected = selected.Where(e => patterns.Any(p => p.IsMatch(e.Agent)));
+        if (Since is { } since)
+        {
+            var s = since.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Local)) : new DateTimeOffset(since);
+            selected = selected.Where(e => e.Time >= s);
+        }
+        var list = selected.ToList();
+        if (Last is { } last && list.Count > last) list = list.GetRange(list.Count - last, last);
+        foreach (var e in list) WriteObject(e);
+    }
+
+    private List<FleetMessageLogEntry> ReadLog(MessageLog log)
+    {
         WriteVerbose($"Message log: {log.Path}");
         List<FleetMessageLogEntry> entries;
         int malformed;
@@ -57,18 +77,9 @@ public sealed class GetFleetMessageLogCommand : FleetCmdlet
                     RecommendedAction = "Check the file's permissions; if a sender holds its lock, try again.",
                 },
             });
-            return;
+            return [];
         }
         if (malformed > 0) WriteWarning($"{malformed} line(s) of {log.Path} are not log entries and were skipped.");
-        IEnumerable<FleetMessageLogEntry> selected = entries;
-        if (patterns is not null) selected = selected.Where(e => patterns.Any(p => p.IsMatch(e.Agent)));
-        if (Since is { } since)
-        {
-            var s = since.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Local)) : new DateTimeOffset(since);
-            selected = selected.Where(e => e.Time >= s);
-        }
-        var list = selected.ToList();
-        if (Last is { } last && list.Count > last) list = list.GetRange(list.Count - last, last);
-        foreach (var e in list) WriteObject(e);
+        return entries;
     }
 }

@@ -51,7 +51,8 @@ public sealed class UninstallFleetUnitCommand : LifecycleCmdlet
         if (!All && names.Count == 0) ThrowNameRequired();
         var patterns = All ? null : Patterns(names, "Name");
         // The roster is not needed: uninstall removes what MosaicFleet wrote (files carrying its marker), even after
-        // the roster is gone. A remote host is reached through its roster entry, its files read there.
+        // the roster is gone (then the default tenant's files). With a roster, the files of its tenant. A remote host is
+        // reached through its roster entry, its files read there.
         UnitInstaller installer;
         LifecyclePaths paths;
         InstallPlan plan;
@@ -59,8 +60,9 @@ public sealed class UninstallFleetUnitCommand : LifecycleCmdlet
         {
             if (HostName == FleetHost.LocalName)
             {
-                installer = new UnitInstaller(new LaunchBuilder(new Engine.Fleet.FleetContext(new FleetRoster()), Paths), Engine.IO.LocalHostFiles.Instance);
-                paths = Paths;
+                var builder = new LaunchBuilder(new Engine.Fleet.FleetContext(RosterIfAny() ?? new FleetRoster()), Paths);
+                installer = new UnitInstaller(builder, Engine.IO.LocalHostFiles.Instance);
+                paths = builder.Paths;
             }
             else
             {

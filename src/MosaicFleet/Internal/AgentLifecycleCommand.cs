@@ -130,7 +130,7 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
     private AgentState? Act(AgentControl control, AgentState state)
     {
         var mode = AgentControl.ModeFor(state, Direct);
-        var how = mode == LifecycleMode.Systemd ? $"through systemd ({Engine.Systemd.SystemctlShow.AgentUnit(state.Agent.Name)})" : "directly in tmux";
+        var how = mode == LifecycleMode.Systemd ? $"through systemd ({Engine.Systemd.SystemctlShow.AgentUnit(Roster.Tenant, state.Agent.Name)})" : "directly in tmux";
         var where = state.Agent.Host == Engine.Processes.FleetHost.LocalName ? "" : $" on host {state.Agent.Host}";
         if (!ShouldProcess(state.Agent.Name, $"{ActionName} {how}{where}")) return null;
         try

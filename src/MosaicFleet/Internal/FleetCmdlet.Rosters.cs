@@ -108,6 +108,23 @@ public abstract partial class FleetCmdlet
         }
     }
 
+    /// <summary>The roster, or null when there is none at all (RosterNotFound); any other roster problem ends the
+    /// command as usual. For cmdlets that can work without one (Uninstall-FleetUnit: the default tenant's files).</summary>
+    protected FleetRoster? RosterIfAny()
+    {
+        try
+        {
+            var given = RecordRosterPath();
+            var explicitPath = given is null ? null : GetUnresolvedProviderPathFromPSPath(given);
+            Engine.Roster.RosterLocator.Resolve(explicitPath, Environment.GetEnvironmentVariable);
+        }
+        catch (Engine.Roster.RosterException ex) when (ex.Kind == Engine.Roster.RosterErrorKind.NotFound)
+        {
+            return null;
+        }
+        return Roster;
+    }
+
     /// <summary>The names gathered for the roster being handled (inside <see cref="EachRoster"/>), else null.</summary>
     private List<string>? CurrentGroupNames() => _current is null ? null : _groups.FirstOrDefault(g => g.Key == _current).Names;
 

@@ -27,7 +27,7 @@ public static class FleetErrorCategories
         WorktreeErrorIds.BranchInUse or WorktreeErrorIds.PathInUse or WorktreeErrorIds.AgentRunning => ErrorCategory.ResourceBusy,
         WorktreeErrorIds.LockTimeout => ErrorCategory.OperationTimeout,
         WorktreeErrorIds.CreateFailed or WorktreeErrorIds.RemoveFailed or WorktreeErrorIds.QueryFailed => ErrorCategory.InvalidResult,
-        Engine.Lifecycle.UnitInstaller.OtherRosterId => ErrorCategory.ResourceExists,
+        Engine.Lifecycle.UnitInstaller.OtherRosterId or Engine.Lifecycle.UnitInstaller.SocketInUseId => ErrorCategory.ResourceExists,
         _ => ErrorCategory.InvalidOperation,
     };
 

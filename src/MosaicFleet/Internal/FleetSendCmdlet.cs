@@ -49,7 +49,7 @@ public abstract class FleetSendCmdlet : FleetCmdlet
             Force = Force,
             WaitForIdle = WaitForIdle,
             IdleTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
-        }, new MessageLog(MessageLog.DefaultPath(Context.GetEnv, Context.Home)) { MaxBytes = Roster.Logs.MaxBytes, Keep = Roster.Logs.Keep })
+        }, new MessageLog(MessageLog.DefaultPath(Context.GetEnv, Context.Home, Roster.Tenant)) { MaxBytes = Roster.Logs.MaxBytes, Keep = Roster.Logs.Keep })
         {
             Verbose = t => notes.Enqueue((false, t)),
             Warning = t => notes.Enqueue((true, t)),

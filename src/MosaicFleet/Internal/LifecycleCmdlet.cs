@@ -120,9 +120,9 @@ public abstract class LifecycleCmdlet : FleetCmdlet
     {
         foreach (var command in commands)
         {
-            if (command.OnlyIfChanged && !changed && !WhatIfMode)
+            if (command.OnlyIfChanged && !changed)
             {
-                WriteVerbose($"Skipped: {command.Display} (no file and no link changed)");
+                WriteVerbose(WhatIfMode ? $"{command.Display} would run only if the enable above creates a link (no file changes)." : $"Skipped: {command.Display} (no file and no link changed)");
                 continue;
             }
             var what = $"{command.Action} ({command.Display})";

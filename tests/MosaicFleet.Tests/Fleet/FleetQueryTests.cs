@@ -36,7 +36,7 @@ public class FleetQueryTests
         Assert.Equal(2, runner.Calls.Count);
         Assert.Equal(["tmux", "-u", "-L", "sock", "list-panes", "-a", "-F"], runner.Calls.Single(c => c.Argv[0] == "tmux").Argv.Take(7));
         var units = runner.Calls.Single(c => c.Argv[0] == "systemctl");
-        Assert.Equal(["systemctl", "--user", "list-units", "--all", "--plain", "--no-legend", "--full", "--no-pager", "--", "mosaic-agent@*"], units.Argv);
+        Assert.Equal(["systemctl", "--user", "list-units", "--all", "--plain", "--no-legend", "--full", "--no-pager", "--", "mosaic-agent.acme@*"], units.Argv);  // the roster's tenant (acme) keys the unit names
     }
 
     [Fact]
@@ -45,10 +45,10 @@ public class FleetQueryTests
         var dir = Directory.CreateTempSubdirectory("mft-fq-").FullName;
         try
         {
-            File.WriteAllText(Path.Combine(dir, "mosaic-agent@.service"), "[Service]\nExecStart=/bin/true\n");
-            File.CreateSymbolicLink(Path.Combine(dir, "mosaic-agent@a2.service"), "/dev/null");
+            File.WriteAllText(Path.Combine(dir, "mosaic-agent.acme@.service"), "[Service]\nExecStart=/bin/true\n");
+            File.CreateSymbolicLink(Path.Combine(dir, "mosaic-agent.acme@a2.service"), "/dev/null");
             var runner = new FakeRunner(spec => spec.Argv[0] == "tmux" ? FakeRunner.Ok(spec)
-                : FakeRunner.Ok(spec, "mosaic-agent@a0.service loaded failed failed Agent a0\n"));
+                : FakeRunner.Ok(spec, "mosaic-agent.acme@a0.service loaded failed failed Agent a0\n"));
             var roster = Roster(3);
             var snap = await new FleetQuery(Context(roster, runner, dir)).GetAgentsAsync(roster.Agents, default);
             Assert.Equal(["failed/failed", "inactive/dead", "masked"], snap.Agents.Select(a => a.ServiceState));
@@ -62,7 +62,7 @@ public class FleetQueryTests
         var runner = new FakeRunner(spec => spec.Argv[0] switch
         {
             "tmux" => FakeRunner.Ok(spec, Pane("a0", "%1", "pi") + Pane("a1", "%2", "bash") + Pane("a10", "%3", "pi") + Pane("other", "%4", "vim")),
-            _ => FakeRunner.Ok(spec, "mosaic-agent@a0.service loaded active exited Agent a0\n"),
+            _ => FakeRunner.Ok(spec, "mosaic-agent.acme@a0.service loaded active exited Agent a0\n"),
         });
         var roster = Roster(3);
         var snap = await new FleetQuery(Context(roster, runner)).GetAgentsAsync(roster.Agents, default);

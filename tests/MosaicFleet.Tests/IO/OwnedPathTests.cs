@@ -39,6 +39,15 @@ public sealed class OwnedPathTests : IDisposable
     }
 
     [Fact]
+    public void A_tmp_lock_folder_of_ours_that_only_we_can_write_is_made_0700()
+    {
+        Directory.CreateDirectory(Shared);
+        File.SetUnixFileMode(Shared, (UnixFileMode)0x1ED); // 0755, as an older version left it
+        Assert.Equal(Path.Combine(Shared, "locks"), AgentLocks.Directory(TmpOnly));
+        Assert.Equal(AtomicFile.PrivateDirectoryMode, Mode(Shared));
+    }
+
+    [Fact]
     public void A_tmp_lock_folder_that_is_a_symlink_is_refused()
     {
         var elsewhere = Directory.CreateDirectory(Path.Combine(_dir, "elsewhere")).FullName;
