@@ -194,7 +194,7 @@ public sealed class WorktreeService(FleetContext context)
 
     private static void HostFailure(string hostName, CommandResult result)
     {
-        if (hostName == FleetHost.LocalName || !SshHost.IsTransportFailure(result)) return;
+        if (hostName == FleetHost.LocalName || !result.Unreached(remote: true)) return;
         throw new FleetHostException(hostName, FleetQuery.UnreachableId, $"Cannot reach host {hostName}: {result.Describe()}");
     }
 }

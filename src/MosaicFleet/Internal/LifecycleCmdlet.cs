@@ -134,7 +134,7 @@ public abstract class LifecycleCmdlet : FleetCmdlet
                 changed |= (result.Stdout + result.Stderr).Trim().Length > 0;
                 continue;
             }
-            if (command.Units.Count > 1 && !(installer.IsRemote && SshHost.IsTransportFailure(result)))
+            if (command.Units.Count > 1 && !(installer.IsRemote && result.Unreached(remote: true)))
             {
                 // systemd refuses the whole call for one bad unit: each unit alone, so only the bad one is a warning.
                 WriteVerbose($"{command.Action} of {command.Units.Count} units failed ({result.Describe()}); trying each unit alone.");
