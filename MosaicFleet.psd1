@@ -34,6 +34,9 @@
         'Get-FleetWorktree'
         'Remove-FleetWorktree'
         'Get-FleetEvent'
+        'Get-FleetPrompt'
+        'Approve-FleetAgent'
+        'Deny-FleetAgent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

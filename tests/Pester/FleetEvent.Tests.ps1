@@ -17,7 +17,8 @@ Describe 'Get-FleetEvent -Follow with fixture agents on a real tmux server' {
         Start-TestPane -Environment $envt -Session 'dd' -Command @('python3', $fixture, '2') -RemainOnExit
         foreach ($s in 'fx', 'dd') { Wait-Until { (Get-PaneText $envt.Socket "=${s}:") -match 'fixture agent ready' } | Should -BeTrue }
         $script:events = Join-Path $envt.Directory 'events.out'
-        $cmd = "Import-Module `$env:MOSAIC_FLEET_MODULE; Get-FleetEvent -Follow -RosterPath '$($envt.RosterPath)' | ForEach-Object { [IO.File]::AppendAllText('$events', (ConvertTo-Json -Compress -InputObject `$_) + [char]10) }"
+        $script:ready = Join-Path $envt.Directory 'ready.out'
+        $cmd = "Import-Module `$env:MOSAIC_FLEET_MODULE; Get-FleetEvent -Follow -RosterPath '$($envt.RosterPath)' -Verbose 4>&1 | ForEach-Object { if (`$_ -is [System.Management.Automation.VerboseRecord]) { [IO.File]::AppendAllText('$ready', `$_.Message + [char]10) } else { [IO.File]::AppendAllText('$events', (ConvertTo-Json -Compress -InputObject `$_) + [char]10) } }"
         $script:child = Start-ChildPwsh -Command $cmd -Environment @{ XDG_STATE_HOME = $env:XDG_STATE_HOME; XDG_RUNTIME_DIR = $env:XDG_RUNTIME_DIR }
         function script:Get-Seen {
             if (-not (Test-Path -LiteralPath $events)) { return @() }
@@ -26,8 +27,8 @@ Describe 'Get-FleetEvent -Follow with fixture agents on a real tmux server' {
         function script:Wait-Event([string] $Agent, [string] $Property, [string] $To, [double] $TimeoutSeconds = 15) {
             Wait-Until { @(Get-Seen | Where-Object { $_.Agent -eq $Agent -and $_.Property -eq $Property -and $_.To -eq $To }).Count -gt 0 } -TimeoutSeconds $TimeoutSeconds
         }
-        # The baseline takes two readings; a marker file tells us the follower runs (its first poll has started tmux calls).
-        Start-Sleep -Seconds 3
+        # The baseline takes two readings; the follower says (-Verbose) when it has them.
+        Wait-Until { (Test-Path $ready) -and (Get-Content $ready -Raw) -match 'Following 2 agent' } -TimeoutSeconds 60 | Should -BeTrue
     }
     AfterAll {
         if ($child -and -not $child.Process.HasExited) { $child.Process.Kill($true) }
@@ -228,5 +229,23 @@ Describe 'The event recorder (Install-FleetUnit -EventRecorder, Get-FleetEvent -
         $numbers = $read | ForEach-Object { [int]($_.Message -split ' ')[1] }
         $numbers[-1] | Should -Be 12
         ($numbers | Sort-Object) | Should -Be $numbers
+    }
+}
+
+Describe 'The about_MosaicFleet recipe' {
+    It 'has an ExecStart line that systemd turns into one pwsh -Command that parses' {
+        $about = Join-Path (Get-RepoRoot) 'docs/help/about_MosaicFleet.md'
+        $line = @(Get-Content $about | Where-Object { $_ -like 'ExecStart=*pwsh*' })[0]
+        $line | Should -Not -BeNullOrEmpty
+        $argv = Resolve-SystemdExecLine -Line $line.Substring('ExecStart='.Length) -Environment @{}
+        $argv[1..3] | Should -Be @('-NoProfile', '-NonInteractive', '-Command')
+        $argv.Count | Should -Be 5
+        $errors = $null
+        $ast = [System.Management.Automation.Language.Parser]::ParseInput($argv[4], [ref]$null, [ref]$errors)
+        $errors | Should -BeNullOrEmpty
+        $commands = $ast.FindAll({ $args[0] -is [System.Management.Automation.Language.CommandAst] }, $true) | ForEach-Object { $_.GetCommandName() }
+        $commands | Should -Contain 'Get-FleetEvent'
+        $commands | Should -Contain 'notify-send'
+        $argv[4] | Should -Match '"\$\(\$_\.Agent\) waits"'
     }
 }

@@ -128,7 +128,7 @@ Describe 'FleetAgent output travels through PowerShell remoting serialization' {
         $backText = $back | Out-String -Width 160
         $backText | Should -Be $liveText
         # The view (not a generic list) applied: its Idle column formats seconds.
-        $backText | Should -Match 'coder4\s+codex\s+Running\s+True\s+1m15s\s+python3\s+active/running\s+dragon-lin'
+        $backText | Should -Match 'coder4\s+codex\s+Running\s+True\s+1m15s\s+python3\s+active\s+dragon-lin'
         $backText | Should -Match 'coder5\s+codex\s+Unreachable'
     }
 }

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.IO;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -90,6 +91,7 @@ public sealed class EventRecord(string path)
             if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dir);
             else Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
+        IO.OwnedPath.RefuseSymlink(WriterLockPath);
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Messaging;
 using MosaicFleet.Engine.Observation;
@@ -43,13 +44,14 @@ public sealed class FleetEventWatcher
 
     /// <summary>Polls until <paramref name="ct"/> is cancelled, handing each event to <paramref name="emit"/> (on the
     /// polling task). The first poll is the baseline and gives no events.</summary>
-    public async Task RunAsync(Action<FleetEvent> emit, CancellationToken ct, Action<IReadOnlyList<HostFailure>>? hostFailures = null)
+    public async Task RunAsync(Action<FleetEvent> emit, CancellationToken ct, Action<IReadOnlyList<HostFailure>>? hostFailures = null, Action? baselineRead = null)
     {
         _messages?.SkipToEnd();
         // The baseline: two readings a short interval apart (Activity needs two captures), no events.
         await PollAsync(ct, baseline: true).ConfigureAwait(false);
         await Task.Delay(ActivityRules.SampleInterval, _context.Clock, ct).ConfigureAwait(false);
         await PollAsync(ct, baseline: true).ConfigureAwait(false);
+        baselineRead?.Invoke();
         while (true)
         {
             var started = _context.Clock.GetTimestamp();

@@ -86,7 +86,7 @@ public sealed class FleetContext
         var result = await Runner.RunAsync(HostOf(hostName), new CommandSpec(["sh", "-c", "printf '%s' \"$HOME\""], CommandTimeout), cancellationToken).ConfigureAwait(false);
         if (!result.Success || result.Stdout.Length == 0 || result.Stdout[0] != '/')
         {
-            throw new FleetHostException(hostName, SshHost.IsTransportFailure(result) ? FleetQuery.UnreachableId : FleetQuery.RemoteCommandFailedId,
+            throw new FleetHostException(hostName, result.Unreached(remote: true) ? FleetQuery.UnreachableId : FleetQuery.RemoteCommandFailedId,
                 $"Cannot read $HOME on {hostName}: {result.Describe()}");
         }
         RecordHome(hostName, result.Stdout);
@@ -128,10 +128,10 @@ public sealed class FleetContext
     /// the roster gives the path and that host's $HOME is known (the default path needs the host's $XDG_DATA_HOME).</summary>
     private string? WorktreeDirectoryOf(FleetAgentSpec agent, FleetWorktreeSpec worktree)
     {
-        if (agent.Host == FleetHost.LocalName) return Worktrees.WorktreeSpecs.LocalOf(agent, Roster.Tenant, GetEnv)!.Path;
-        var path = Worktrees.WorktreeSpecs.PathSpecFor(worktree, Roster.Tenant, agent.Name);
+        if (agent.Host == FleetHost.LocalName) return WorktreeSpecs.LocalOf(agent, Roster.Tenant, GetEnv)!.Path;
+        var path = WorktreeSpecs.PathSpecFor(worktree, Roster.Tenant, agent.Name);
         if (path.Length == 0) return null;
-        return path.StartsWith('/') ? path : KnownHomeOn(agent.Host) is { } home ? Worktrees.WorktreeSpecs.OnHost(path, home) : null;
+        return path.StartsWith('/') ? path : KnownHomeOn(agent.Host) is { } home ? WorktreeSpecs.OnHost(path, home) : null;
     }
 
     private string? SshControlDirectory()

@@ -145,7 +145,7 @@ public sealed class FleetQuery(FleetContext context)
         var report = RemoteHostQuery.Parse(result, nonce, tmux, pattern);
         if (report is null)
         {
-            if (SshHost.IsTransportFailure(result))
+            if (result.Unreached(remote: true))
             {
                 var why = result.TimedOut ? $"no answer within {result.Spec.Timeout.TotalSeconds:0.#} s" : result.NotFound ? "ssh was not found" : FirstLines(result.Stderr);
                 throw new FleetHostException(host.Name, UnreachableId, $"Cannot reach host {host.Name}: {why}");
@@ -175,7 +175,7 @@ public sealed class FleetQuery(FleetContext context)
             panes = ListPanes.Parse(list.Stdout, nonce, out rejected);
             serverRunning = true;
         }
-        else if (!list.NotFound && !list.TimedOut && ListPanes.IsNoServer(list.Stderr))
+        else if (list.FailureOn(host) == CommandFailure.CommandFailed && ListPanes.IsNoServer(list.Stderr))
         {
             serverRunning = false;
         }

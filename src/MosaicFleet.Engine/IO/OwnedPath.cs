@@ -15,6 +15,9 @@ public sealed class UnsafePathException(string errorId, string path, string mess
 /// environment files): read with lstat (a symlink is seen as one, never followed), owner and mode compared with ours.</summary>
 public static class OwnedPath
 {
+    /// <summary>First line of every file MosaicFleet writes (units, env files); uninstall removes only files that carry it.</summary>
+    public const string Marker = "# Written by MosaicFleet";
+
     public const string LockDirectoryUnsafeId = "LockDirectoryUnsafe";
     public const string FileIsSymlinkId = "FileIsSymlink";
 

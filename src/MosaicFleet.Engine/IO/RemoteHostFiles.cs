@@ -110,7 +110,7 @@ public sealed class RemoteHostFiles(FleetContext context, string hostName, Cance
 
     public bool Delete(string path)
     {
-        var result = Run("remove", null, path, Lifecycle.LifecyclePaths.Marker);
+        var result = Run("remove", null, path, OwnedPath.Marker);
         Check(result, path);
         return LastLine(Answer(result, path)) == "removed";
     }
@@ -139,7 +139,7 @@ public sealed class RemoteHostFiles(FleetContext context, string hostName, Cance
         var spec = RemoteFileScript.Command(context.CommandTimeout, operation, args);
         if (stdin is not null) spec = spec.WithStdin(stdin);
         var result = context.Runner.RunAsync(context.HostOf(hostName), spec, cancellationToken).GetAwaiter().GetResult();
-        if (SshHost.IsTransportFailure(result))
+        if (result.Unreached(remote: true))
         {
             var why = result.TimedOut ? $"no answer within {spec.Timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s"
                 : result.NotFound ? "ssh was not found" : result.Stderr.Trim();

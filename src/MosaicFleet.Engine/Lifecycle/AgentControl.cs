@@ -281,7 +281,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
     /// <summary>Throws <see cref="FleetHostException"/> when a remote call failed because the host could not be reached.</summary>
     private static void HostFailure(string hostName, CommandResult result)
     {
-        if (hostName == FleetHost.LocalName || !SshHost.IsTransportFailure(result)) return;
+        if (hostName == FleetHost.LocalName || !result.Unreached(remote: true)) return;
         throw new FleetHostException(hostName, FleetQuery.UnreachableId, $"Cannot reach host {hostName}: {result.Describe()}");
     }
 }

@@ -63,9 +63,9 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
     }
 
     /// <summary>The agent's worktree with its defaults applied on this builder's host, or null.</summary>
-    public Worktrees.ResolvedWorktree? Worktree(FleetAgentSpec agent)
+    public ResolvedWorktree? Worktree(FleetAgentSpec agent)
         => agent.Worktree is { } spec
-            ? Worktrees.WorktreeSpecs.Resolve(spec, context.Roster.Tenant, agent.Name, Home, remote is null ? context.GetEnv("XDG_DATA_HOME") : remote.XdgDataHome)
+            ? WorktreeSpecs.Resolve(spec, context.Roster.Tenant, agent.Name, Home, remote is null ? context.GetEnv("XDG_DATA_HOME") : remote.XdgDataHome)
             : null;
 
     public async Task<AgentLaunch> BuildAsync(FleetAgentSpec agent, LaunchPrograms programs, CancellationToken ct)

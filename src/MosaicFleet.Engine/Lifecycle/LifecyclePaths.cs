@@ -12,7 +12,7 @@ public sealed class LifecyclePaths
     public const string EnvFileSuffix = ".env";
 
     /// <summary>First line of every file MosaicFleet writes here; uninstall removes only files that carry it.</summary>
-    public const string Marker = "# Written by MosaicFleet";
+    public const string Marker = IO.OwnedPath.Marker;
 
     public LifecyclePaths(string configHome, string tenant = TenantNames.DefaultTenant)
     {

@@ -37,7 +37,7 @@ public static class RemoteHostProbe
     public static async Task<RemoteHostProfile> ReadAsync(FleetContext context, string hostName, CancellationToken ct)
     {
         var result = await context.Runner.RunAsync(context.HostOf(hostName), Command(context.CommandTimeout), ct).ConfigureAwait(false);
-        if (SshHost.IsTransportFailure(result))
+        if (result.Unreached(remote: true))
         {
             var why = result.TimedOut ? $"no answer within {result.Spec.Timeout.TotalSeconds:0.#} s" : result.NotFound ? "ssh was not found" : result.Stderr.Trim();
             throw new FleetHostException(hostName, FleetQuery.UnreachableId, $"Cannot reach host {hostName}: {why}");

@@ -50,7 +50,7 @@ public sealed class AgentOutput(FleetContext context)
         {
             return new AgentOutputException(agent.Name, notRun.ErrorId == FleetQuery.TmuxNotFoundId ? FleetSendStatus.TmuxNotFound : FleetSendStatus.Unreachable, notRun.Message);
         }
-        var status = SendCommands.Classify(r.Stderr) != TmuxFailure.Other ? FleetSendStatus.NoSession : FleetSendStatus.NotAccepted;
+        var status = TmuxFailures.Classify(r.Stderr) != TmuxFailure.Other ? FleetSendStatus.NoSession : FleetSendStatus.NotAccepted;
         // No session is an everyday answer: say it plainly (tmux's own words in brackets), not as a failed command line.
         var message = status == FleetSendStatus.NoSession
             ? $"Cannot read the pane of {agent.Name}: the agent has no tmux session on socket {tmux.SocketName} ({agent.Host}; tmux: {r.Stderr.Trim()})."

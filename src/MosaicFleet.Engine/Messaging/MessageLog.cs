@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.IO;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -27,11 +28,11 @@ public sealed class MessageLog
 
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The size at which the log rotates (roster logs.maxSize); see <see cref="Events.RotatingJsonl"/>.</summary>
-    public long MaxBytes { get; init; } = Events.RotatingJsonl.DefaultMaxBytes;
+    /// <summary>The size at which the log rotates (roster logs.maxSize); see <see cref="RotatingJsonl"/>.</summary>
+    public long MaxBytes { get; init; } = RotatingJsonl.DefaultMaxBytes;
 
     /// <summary>How many rotated copies are kept (roster logs.keep).</summary>
-    public int Keep { get; init; } = Events.RotatingJsonl.DefaultKeep;
+    public int Keep { get; init; } = RotatingJsonl.DefaultKeep;
 
     /// <summary>The log of <paramref name="tenant"/>: $XDG_STATE_HOME/mosaic/fleet/messages.jsonl for the default tenant,
     /// messages.TENANT.jsonl for another (<see cref="Lifecycle.TenantNames.MessageLog"/>).</summary>
@@ -90,7 +91,7 @@ public sealed class MessageLog
         {
             File.SetUnixFileMode(fs.SafeFileHandle, IO.AtomicFile.PrivateMode);
         }
-        Events.RotatingJsonl.RotateIfNeeded(Path, fs, bytes.Length, MaxBytes, Keep);
+        RotatingJsonl.RotateIfNeeded(Path, fs, bytes.Length, MaxBytes, Keep);
         fs.Seek(0, SeekOrigin.End);
         // A line torn by a crash (no trailing newline) must not swallow ours.
         if (fs.Length > 0)
@@ -122,7 +123,7 @@ public sealed class MessageLog
         var bad = 0;
         IO.OwnedPath.RefuseSymlink(Path);
         // Across rotation: messages.jsonl.N ... .1, then the live file.
-        foreach (var line in await Events.RotatingJsonl.ReadLinesAsync(Path, LockTimeout, cancellationToken).ConfigureAwait(false))
+        foreach (var line in await RotatingJsonl.ReadLinesAsync(Path, LockTimeout, cancellationToken).ConfigureAwait(false))
         {
             if (Parse(line) is { } e) entries.Add(e);
             else bad++;

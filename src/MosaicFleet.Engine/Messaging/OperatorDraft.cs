@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Tmux;
 using System.Globalization;
 using System.Text;
 

@@ -69,7 +69,7 @@ public sealed class ViewerService(FleetContext context)
         if (!r.Success)
         {
             if (FleetQuery.NotRun(context.HostOf(hostName), r) is { } notRun) throw new WatchException(notRun.ErrorId, notRun.Message);
-            if (!r.NotFound && !r.TimedOut && ListPanes.IsNoServer(r.Stderr)) return ([], null);
+            if (r.FailureOn(context.HostOf(hostName)) == CommandFailure.CommandFailed && ListPanes.IsNoServer(r.Stderr)) return ([], null);
             throw new WatchException(ViewerFailedId, $"Cannot list the tmux sessions on {hostName}: {r.Describe()}");
         }
         var sessions = ParseSessions(r.Stdout, out var path);

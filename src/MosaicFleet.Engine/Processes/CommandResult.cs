@@ -16,14 +16,33 @@ public sealed record CommandResult(CommandSpec Spec, int ExitCode, string Stdout
     /// succeeded). On a remote host ssh's own failure (exit 255, no ssh) is <see cref="CommandFailure.TransportLost"/> and
     /// exit 127 (the remote shell's "command not found") is <see cref="CommandFailure.ProgramNotFound"/>; here a program
     /// the runner could not start is <see cref="CommandFailure.ProgramNotFound"/>.</summary>
-    public CommandFailure FailureOn(FleetHost host)
+    public CommandFailure FailureOn(FleetHost host) => FailureOn(remote: !host.IsLocal);
+
+    /// <summary>As <see cref="FailureOn(FleetHost)"/>, for a caller that knows only whether the host is remote.</summary>
+    public CommandFailure FailureOn(bool remote)
     {
         if (Success) return CommandFailure.None;
-        if (TimedOut || OutputIncomplete) return CommandFailure.TimedOut;
-        if (host.IsLocal) return NotFound ? CommandFailure.ProgramNotFound : CommandFailure.CommandFailed;
-        if (NotFound || ExitCode == SshHost.SshFailureExitCode) return CommandFailure.TransportLost;
+        if (TimedOut) return CommandFailure.TimedOut;
+        if (remote && (NotFound || ExitCode == SshHost.SshFailureExitCode)) return CommandFailure.TransportLost;
+        if (OutputIncomplete) return CommandFailure.TimedOut;
+        if (!remote) return NotFound ? CommandFailure.ProgramNotFound : CommandFailure.CommandFailed;
         return ExitCode == 127 ? CommandFailure.ProgramNotFound : CommandFailure.CommandFailed;
     }
+
+    /// <summary>The one "could not reach the host" rule: no answer came back from where the command was to run. On a
+    /// remote host: the transport failed (<see cref="CommandFailure.TransportLost"/>) or the call timed out; here: the
+    /// program could not be started or the call timed out. A command that ran and failed (or a program missing on the
+    /// remote host, exit 127) is not this.</summary>
+    public bool Unreached(FleetHost host) => Unreached(remote: !host.IsLocal);
+
+    /// <summary>As <see cref="Unreached(FleetHost)"/>, for a caller that knows only whether the host is remote.</summary>
+    public bool Unreached(bool remote) => FailureOn(remote) switch
+    {
+        CommandFailure.TransportLost => true,
+        CommandFailure.TimedOut => TimedOut,
+        CommandFailure.ProgramNotFound => !remote,
+        _ => false,
+    };
 
     /// <summary>A one-line description of a failure, with stderr.</summary>
     public string Describe()

@@ -38,10 +38,6 @@ public sealed class SshHost : FleetHost
     /// <summary>This machine's home, for a '~' in identityFile and knownHostsFile (they are local paths).</summary>
     public string? LocalHome { get; init; }
 
-    /// <summary>True when <paramref name="result"/> is ssh failing to reach or log in to the host (not the remote command failing).</summary>
-    public static bool IsTransportFailure(CommandResult result)
-        => result.TimedOut || result.NotFound || result.ExitCode == SshFailureExitCode;
-
     public override CommandSpec Wrap(CommandSpec spec)
     {
         var inv = System.Globalization.CultureInfo.InvariantCulture;

@@ -168,12 +168,11 @@ public static class PromptParser
 
     private static (int Index, string Yes, string No)? FindYesNo(List<Line> lines, int start)
     {
-        for (var i = lines.Count - 1; i >= start && i >= lines.Count - 3; i--)
-        {
-            var m = YesNo.Match(lines[i].Text);
-            if (m.Success) return (i, m.Groups["y"].Value, m.Groups["n"].Value);
-        }
-        return null;
+        // Only the last line of text: the question is still open there (once answered, the output goes on below it).
+        var i = lines.Count - 1;
+        if (i < start) return null;
+        var m = YesNo.Match(lines[i].Text);
+        return m.Success && lines[i].Text.TrimEnd().EndsWith(m.Value, StringComparison.Ordinal) ? (i, m.Groups["y"].Value, m.Groups["n"].Value) : null;
     }
 
     private static FleetPromptOption Option(int number, string text, bool selected)

@@ -251,7 +251,7 @@ public static class RosterLoader
                 agents.Add(agent);
             }
             roster.Agents = agents;
-            if (Worktrees.WorktreeSpecs.FindClash(agents, roster.Tenant) is { } clash)
+            if (WorktreeSpecs.FindClash(agents, roster.Tenant) is { } clash)
                 throw new RosterException(RosterErrorIds.InvalidValue, clash.Message, path, clash.Agent.Line, 1);
             return roster;
         }
@@ -387,9 +387,9 @@ public static class RosterLoader
                     : roster.Defaults.Worktree,
                 Line = Line(node),
             };
-            if (agent.Worktree is { } worktree && Worktrees.WorktreeSpecs.CheckBranch(Worktrees.WorktreeSpecs.BranchFor(worktree, roster.Tenant, name)) is { } badBranch)
+            if (agent.Worktree is { } worktree && WorktreeSpecs.CheckBranch(WorktreeSpecs.BranchFor(worktree, roster.Tenant, name)) is { } badBranch)
             {
-                throw Error(RosterErrorIds.InvalidValue, $"Agent '{name}': worktree branch '{Worktrees.WorktreeSpecs.BranchFor(worktree, roster.Tenant, name)}': {badBranch} (the default is fleet/<tenant>/<agent>; set worktree.branch).", node);
+                throw Error(RosterErrorIds.InvalidValue, $"Agent '{name}': worktree branch '{WorktreeSpecs.BranchFor(worktree, roster.Tenant, name)}': {badBranch} (the default is fleet/<tenant>/<agent>; set worktree.branch).", node);
             }
             if (Get(m, "host") is { } hostNode)
             {
@@ -416,11 +416,11 @@ public static class RosterLoader
         private FleetWorktreeSpec ReadWorktree(YamlNode node, string where, FleetWorktreeSpec? defaults)
         {
             var m = Map(node, where);
-            CheckKeys(m, Worktrees.WorktreeSpecs.Keys, where);
+            CheckKeys(m, WorktreeSpecs.Keys, where);
             var w = new FleetWorktreeSpec { Repository = defaults?.Repository ?? "", Branch = defaults?.Branch, Base = defaults?.Base, Path = defaults?.Path };
             if (Get(m, "repository") is { } r) w.Repository = NonEmpty(r, "repository");
             else if (defaults is null) throw Error(RosterErrorIds.MissingKey, $"Missing required key 'repository' in {where}.", m);
-            foreach (var (key, check) in new (string, Func<string, string?>)[] { ("branch", Worktrees.WorktreeSpecs.CheckBranch), ("base", Worktrees.WorktreeSpecs.CheckBase), ("path", _ => null) })
+            foreach (var (key, check) in new (string, Func<string, string?>)[] { ("branch", WorktreeSpecs.CheckBranch), ("base", WorktreeSpecs.CheckBase), ("path", _ => null) })
             {
                 if (Get(m, key) is not { } v) continue;
                 var value = NonEmpty(v, key);

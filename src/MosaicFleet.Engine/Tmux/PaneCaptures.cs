@@ -1,4 +1,3 @@
-using MosaicFleet.Engine.Messaging;
 using MosaicFleet.Engine.Processes;
 
 namespace MosaicFleet.Engine.Tmux;
@@ -36,7 +35,7 @@ public static class PaneCaptures
                 var ran = Math.Min(probes.Count, rest.Count);
                 for (var k = 0; k < ran; k++) outcomes[rest[k]] = new CaptureOutcome(probes[k], null);
                 if (ran == rest.Count) break;
-                if (r.Success || IsTransportFailure(host, r) || SendCommands.Classify(r.Stderr) != TmuxFailure.PaneGone)
+                if (r.Success || r.Unreached(host) || TmuxFailures.Classify(r.Stderr) != TmuxFailure.PaneGone)
                 {
                     // Output that does not parse, no capture could run on this host, or a failure that is not about this
                     // one pane (the server went away): every pane left gets it, rather than one call per pane.
@@ -49,9 +48,4 @@ public static class PaneCaptures
         })).ConfigureAwait(false);
         return outcomes.Select(o => o!).ToList();
     }
-
-    /// <summary>The call failed before tmux could answer for a pane: ssh exited 255, the program was not found, or the call
-    /// timed out.</summary>
-    public static bool IsTransportFailure(FleetHost host, CommandResult r)
-        => r.NotFound || r.TimedOut || (!host.IsLocal && r.ExitCode == 255);
 }

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Roster;
 using MosaicFleet.Engine.Processes;
 
 namespace MosaicFleet.Engine.Worktrees;

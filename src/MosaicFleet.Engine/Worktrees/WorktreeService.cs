@@ -1,6 +1,6 @@
+using MosaicFleet.Engine.Roster;
 using System.Globalization;
 using MosaicFleet.Engine.Fleet;
-using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Processes;
 
 namespace MosaicFleet.Engine.Worktrees;
@@ -194,7 +194,7 @@ public sealed class WorktreeService(FleetContext context)
 
     private static void HostFailure(string hostName, CommandResult result)
     {
-        if (hostName == FleetHost.LocalName || !SshHost.IsTransportFailure(result)) return;
+        if (hostName == FleetHost.LocalName || !result.Unreached(remote: true)) return;
         throw new FleetHostException(hostName, FleetQuery.UnreachableId, $"Cannot reach host {hostName}: {result.Describe()}");
     }
 }

@@ -53,7 +53,8 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
         {
             if (InputRoster is not null && !MyInvocation.BoundParameters.ContainsKey(nameof(RosterPath))) RosterPath = roster.Path;
             InputRoster = null;
-            GatherNames(null);
+            // Its agents: those named on the command line (Get-FleetRoster | Get-FleetAgent coder0), else all.
+            GatherNames(CommandLineNames);
             return;
         }
         GatherNames(Name);

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.IO;
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using MosaicFleet.Engine.Events;
@@ -182,7 +183,7 @@ public sealed class GetFleetEventCommand : FleetCmdlet
         {
             try
             {
-                await watcher.RunAsync(e => queue.Add(e), linked.Token, failures => queue.Add(failures)).ConfigureAwait(false);
+                await watcher.RunAsync(e => queue.Add(e), linked.Token, failures => queue.Add(failures), () => queue.Add(BaselineRead)).ConfigureAwait(false);
             }
             finally
             {
@@ -206,7 +207,11 @@ public sealed class GetFleetEventCommand : FleetCmdlet
                 {
                     break; // completed while waiting
                 }
-                if (item is FleetEvent e)
+                if (ReferenceEquals(item, BaselineRead))
+                {
+                    WriteVerbose($"Following {specs.Count} agent(s) from {DateTime.Now:HH:mm:ss}: the first readings are the baseline, changes from now on are events.");
+                }
+                else if (item is FleetEvent e)
                 {
                     if (recordTo is not null) AppendToRecord(recordTo, e);
                     else if (wanted(e)) WriteObject(WithRoster(e));
@@ -239,9 +244,21 @@ public sealed class GetFleetEventCommand : FleetCmdlet
         }
     }
 
+    private static readonly object BaselineRead = new();
+
     private void RunRecorder(EventRecord record)
     {
-        using var writer = record.TryTakeWriterLock();
+        FileStream? writer;
+        try
+        {
+            writer = record.TryTakeWriterLock();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, RecordWriteFailedId, ErrorCategory.WriteError, record.WriterLockPath) { ErrorDetails = new ErrorDetails(ex.Message) });
+            return;
+        }
+        using var held = writer;
         if (writer is null)
         {
             var message = $"Another event recorder already writes {record.Path} (it holds {record.WriterLockPath}).";

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Roster;
 using System.Management.Automation;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Lifecycle;

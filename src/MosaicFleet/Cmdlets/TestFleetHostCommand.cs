@@ -85,7 +85,7 @@ public sealed class TestFleetHostCommand : FleetCmdlet
         var result = await context.Runner.RunAsync(context.HostOf(host), spec, StopToken).ConfigureAwait(false);
         var values = HostCheck.Parse(result.Stdout);
         if (values is not null) return (HostCheck.Judge(host, values), null);
-        if (host != FleetHost.LocalName && SshHost.IsTransportFailure(result))
+        if (host != FleetHost.LocalName && result.Unreached(remote: true))
         {
             return (null, FleetErrorCategories.HostRecord(host, FleetQuery.UnreachableId, $"Cannot reach host {host}: {result.Describe()}"));
         }

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Fleet;
 using System.Management.Automation;
 using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Processes;

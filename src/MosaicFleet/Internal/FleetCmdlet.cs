@@ -104,6 +104,9 @@ public abstract partial class FleetCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>The -Name given on the command line (null when none).</summary>
+    protected IReadOnlyList<string>? CommandLineNames => _commandLineNames;
+
     /// <summary>Call from ProcessRecord with the names bound for this record (null when none).</summary>
     protected void GatherNames(IEnumerable<string>? names)
     {

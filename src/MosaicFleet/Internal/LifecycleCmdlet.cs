@@ -120,9 +120,9 @@ public abstract class LifecycleCmdlet : FleetCmdlet
     {
         foreach (var command in commands)
         {
-            if (command.OnlyIfChanged && !changed && !WhatIfMode)
+            if (command.OnlyIfChanged && !changed)
             {
-                WriteVerbose($"Skipped: {command.Display} (no file and no link changed)");
+                WriteVerbose(WhatIfMode ? $"{command.Display} would run only if the enable above creates a link (no file changes)." : $"Skipped: {command.Display} (no file and no link changed)");
                 continue;
             }
             var what = $"{command.Action} ({command.Display})";
@@ -134,7 +134,7 @@ public abstract class LifecycleCmdlet : FleetCmdlet
                 changed |= (result.Stdout + result.Stderr).Trim().Length > 0;
                 continue;
             }
-            if (command.Units.Count > 1 && !(installer.IsRemote && SshHost.IsTransportFailure(result)))
+            if (command.Units.Count > 1 && !(installer.IsRemote && result.Unreached(remote: true)))
             {
                 // systemd refuses the whole call for one bad unit: each unit alone, so only the bad one is a warning.
                 WriteVerbose($"{command.Action} of {command.Units.Count} units failed ({result.Describe()}); trying each unit alone.");

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Events;
 
 namespace MosaicFleet.Tests;
@@ -112,5 +113,19 @@ public sealed class RotationTests : IDisposable
         });
         Assert.Equal(("Message", null, "Submitted"), (e.Property, e.From, e.To));
         Assert.Equal("message from ops: run \uFFFD[31mtests …", e.Detail);
+    }
+
+    [Fact]
+    public async Task A_symlink_where_the_record_goes_is_refused_and_its_target_untouched()
+    {
+        var target = Path.Combine(_dir, "elsewhere.txt");
+        File.WriteAllText(target, "keep me\n");
+        var record = new EventRecord(Path.Combine(_dir, "s", "events.jsonl"));
+        Directory.CreateDirectory(Path.GetDirectoryName(record.Path)!);
+        File.CreateSymbolicLink(record.Path, target);
+        var ex = await Assert.ThrowsAsync<Engine.IO.UnsafePathException>(() => record.AppendAsync([Ev(1)], default));
+        Assert.Equal("FileIsSymlink", ex.ErrorId);
+        await Assert.ThrowsAsync<Engine.IO.UnsafePathException>(() => record.ReadAsync(default));
+        Assert.Equal("keep me\n", File.ReadAllText(target));
     }
 }

@@ -1,3 +1,5 @@
+using MosaicFleet.Engine.IO;
+using MosaicFleet.Engine.Tmux;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Messaging;
 using MosaicFleet.Engine.Processes;

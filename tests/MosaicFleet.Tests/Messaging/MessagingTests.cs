@@ -67,7 +67,7 @@ public class SendCommandsTests
     [InlineData("no server running on /tmp/tmux-0/x", TmuxFailure.NoSession)]
     [InlineData("can't find pane: %9", TmuxFailure.PaneGone)]
     [InlineData("something else", TmuxFailure.Other)]
-    public void Failures_are_classified(string stderr, TmuxFailure expected) => Assert.Equal(expected, SendCommands.Classify(stderr));
+    public void Failures_are_classified(string stderr, TmuxFailure expected) => Assert.Equal(expected, TmuxFailures.Classify(stderr));
 
     [Fact]
     public void Buffer_names_are_unique() => Assert.NotEqual(SendCommands.NewBufferName(), SendCommands.NewBufferName());

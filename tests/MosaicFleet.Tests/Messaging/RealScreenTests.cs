@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Tmux;
 using MosaicFleet.Engine.Messaging;
 using MosaicFleet.Engine.Observation;
 using MosaicFleet.Engine.Roster;

@@ -52,10 +52,23 @@ public class SshHostTests
     [InlineData(127, false, false, false)]
     [InlineData(-1, true, false, true)]
     [InlineData(127, false, true, true)]
-    public void IsTransportFailure_Is255TimeoutOrNoSsh(int exit, bool timedOut, bool notFound, bool expected)
+    public void Unreached_on_a_remote_host_is_255_timeout_or_no_ssh(int exit, bool timedOut, bool notFound, bool expected)
     {
         var r = new CommandResult(CommandSpec.Of("x"), exit, "", "", timedOut, notFound, TimeSpan.Zero);
-        Assert.Equal(expected, SshHost.IsTransportFailure(r));
+        Assert.Equal(expected, r.Unreached(remote: true));
+    }
+
+    [Theory]
+    [InlineData(255, false, false, false)]
+    [InlineData(0, false, false, false)]
+    [InlineData(1, false, false, false)]
+    [InlineData(-1, true, false, true)]
+    [InlineData(127, false, true, true)]
+    public void Unreached_here_is_a_missing_program_or_a_timeout(int exit, bool timedOut, bool notFound, bool expected)
+    {
+        var r = new CommandResult(CommandSpec.Of("x"), exit, "", "", timedOut, notFound, TimeSpan.Zero);
+        Assert.Equal(expected, r.Unreached(remote: false));
+        Assert.Equal(expected, r.Unreached(LocalHost.Instance));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Tmux;
 using System.Net;
 using System.Net.Sockets;
 using MosaicFleet.Engine.Fleet;
@@ -108,7 +109,7 @@ public sealed class SshTransportTests(SshdFixture sshd) : IDisposable
     {
         var r = await Runner.RunAsync(sshd.Host(port: sshd.DeadPort), Spec("true"), CancellationToken.None);
         Assert.Equal(255, r.ExitCode);
-        Assert.True(SshHost.IsTransportFailure(r));
+        Assert.True(r.Unreached(remote: true));
         var snap = await new FleetQuery(Context(("gone", sshd.HostSpec("gone", port: sshd.DeadPort)))).GetAgentsAsync([Agent("x", "gone")], CancellationToken.None);
         var f = Assert.Single(snap.HostFailures);
         Assert.Equal(FleetQuery.UnreachableId, f.ErrorId);
@@ -135,7 +136,7 @@ public sealed class SshTransportTests(SshdFixture sshd) : IDisposable
     {
         var r = await Runner.RunAsync(sshd.Host(), new CommandSpec(["sleep", "20"], TimeSpan.FromSeconds(1)), CancellationToken.None);
         Assert.True(r.TimedOut);
-        Assert.True(SshHost.IsTransportFailure(r));
+        Assert.True(r.Unreached(remote: true));
     }
 
     [Fact]

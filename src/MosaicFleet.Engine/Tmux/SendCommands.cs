@@ -1,26 +1,5 @@
 using System.Globalization;
-using MosaicFleet.Engine.Tmux;
-
-namespace MosaicFleet.Engine.Messaging;
-
-/// <summary>A pane as resolved once before typing.</summary>
-/// <param name="Pid">The pane's process id when resolved (pane ids restart at %0 with a new tmux server, so the pid tells
-/// a replaced pane from ours).</param>
-/// <param name="Command">The pane's current command (<c>#{pane_current_command}</c>) when resolved; null when not asked.</param>
-public sealed record PaneRef(string PaneId, bool Dead, int? Pid = null, string? Command = null);
-
-/// <summary>One look at a pane: is it dead, where is its cursor, what does its visible screen show.</summary>
-public sealed record PaneProbe(bool Dead, int? CursorX, int? CursorY, string Screen);
-
-/// <summary>How a tmux failure reads.</summary>
-public enum TmuxFailure
-{
-    Other,
-    /// <summary>No tmux server on the socket, or no session of that name.</summary>
-    NoSession,
-    /// <summary>The pane id no longer exists (the pane was closed).</summary>
-    PaneGone,
-}
+namespace MosaicFleet.Engine.Tmux;
 
 /// <summary>The tmux argv lists of a delivery. No user text ever appears in an argv: the message travels on
 /// load-buffer's stdin, and every other word is ours (buffer names, %pane_id, key names from the roster).</summary>
@@ -293,14 +272,6 @@ public static class SendCommands
     /// <summary>The pane's last <paramref name="lines"/> lines including history, wrapped lines joined.</summary>
     public static string[] CaptureHistory(TmuxCommand tmux, string paneId, int lines)
         => tmux.Build("capture-pane", "-p", "-J", "-S", "-" + lines.ToString(CultureInfo.InvariantCulture), "-t", TmuxTarget.Pane(paneId));
-
-    public static TmuxFailure Classify(string stderr)
-    {
-        if (Tmux.ListPanes.IsNoServer(stderr) || stderr.Contains("can't find session", StringComparison.Ordinal)
-            || stderr.Contains("can't find window", StringComparison.Ordinal)) return TmuxFailure.NoSession;
-        if (stderr.Contains("can't find pane", StringComparison.Ordinal)) return TmuxFailure.PaneGone;
-        return TmuxFailure.Other;
-    }
 
     /// <summary>The lines of a batched call's stderr that are about one pane ("can't find pane: %7"), as ": line; line",
     /// or "" when none is: one agent's detail does not carry the other agents' errors.</summary>

@@ -1,12 +1,10 @@
-using MosaicFleet.Engine.Roster;
-
-namespace MosaicFleet.Engine.Worktrees;
+namespace MosaicFleet.Engine.Roster;
 
 /// <summary>One agent's worktree with every default applied and every path absolute on the agent's host.</summary>
 public sealed record ResolvedWorktree(string Repository, string Branch, string? Base, string Path);
 
 /// <summary>The roster rules of <c>worktree:</c>: keys, name checks, defaults and path resolution. The same path rules
-/// are written in sh in <see cref="WorktreeScripts.Resolve"/> (a test holds both to the same answers).</summary>
+/// are written in sh in WorktreeScripts.Resolve (Worktrees/) (a test holds both to the same answers).</summary>
 public static class WorktreeSpecs
 {
     public static readonly string[] Keys = ["repository", "branch", "base", "path"];

@@ -1,11 +1,4 @@
-using MosaicFleet.Engine.IO;
-using System.Text;
-using MosaicFleet.Engine.Fleet;
-using MosaicFleet.Engine.Processes;
-using MosaicFleet.Engine.Roster;
-using MosaicFleet.Engine.Tmux;
-
-namespace MosaicFleet.Engine.Lifecycle;
+namespace MosaicFleet.Engine.Fleet;
 
 /// <summary>A lifecycle problem with a stable error id.</summary>
 public sealed class LifecycleException(string errorId, string message, string target, Exception? inner = null) : Exception(message, inner)

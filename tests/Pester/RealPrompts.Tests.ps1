@@ -1,0 +1,184 @@
+# Get-FleetPrompt, Approve-FleetAgent and Deny-FleetAgent on the real agent TUIs (issue 16), offline against
+# tests/fixtures/fake_model.py, set up as tests/Pester/RealRuntimes.Tests.ps1 sets them up (its helpers are copied here).
+# Claude Code: its trust and API-key dialogs at start, then a permission prompt; Codex, opencode: a permission prompt for
+# the fake model's tool call; pi asks nothing. Each answer is checked on the screen and by its effect (the tool's file).
+BeforeDiscovery {
+    $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $script:walks = @(
+        @{ Name = 'claude'; Dir = 'claude'; Command = 'claude --permission-mode default'; StartDialogs = 2; Ready = '(?m)^❯'; Permission = $true }
+        @{ Name = 'codex'; Dir = 'codex'; Command = 'codex --no-daemon -a on-request'; StartDialogs = 0; Ready = 'Ask Codex to do anything'; Permission = $true }
+        @{ Name = 'opencode'; Dir = 'opencode'; Command = 'opencode'; StartDialogs = 0; Ready = 'Ask anything'; Permission = $true }
+        @{ Name = 'pi'; Dir = 'pi'; Command = 'pi --provider fake --model fake-model'; StartDialogs = 0; Ready = '─{20}\n(.*\n)*─{20}'; Permission = $false }
+    ) | ForEach-Object { $_.Bin = Join-Path $root ".tools/$($_.Dir)/node_modules/.bin"; $_.Installed = Test-Path (Join-Path $_.Bin $_.Name); $_ }
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'FleetTestHelpers.psm1') -Force
+    Import-Module (Get-FleetModulePath) -Force
+
+    function script:Start-FakeModel([string] $Log, [double] $Delay) {
+        $psi = [System.Diagnostics.ProcessStartInfo]::new('python3')
+        foreach ($a in @((Join-Path (Get-RepoRoot) 'tests/fixtures/fake_model.py'), '--delay', "$Delay", '--log', $Log)) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true
+        $psi.UseShellExecute = $false
+        $p = [System.Diagnostics.Process]::Start($psi)
+        [pscustomobject]@{ Process = $p; Port = [int]$p.StandardOutput.ReadLine() }
+    }
+
+    function script:Initialize-RuntimeHome([string] $Runtime, [string] $HomeDir, [int] $Port) {
+        <# The runtime's own configuration in a private HOME, pointing at the fake model; returns the variables the
+           agent needs on top of the built-in profile's. #>
+        $url = "http://127.0.0.1:$Port"
+        $cfg = Join-Path $HomeDir '.config'
+        switch ($Runtime) {
+            'claude' {
+                # Without it Claude runs a connectivity check and exits.
+                Set-Content (Join-Path $HomeDir '.claude.json') '{"hasCompletedOnboarding": true}'
+                return @{ ANTHROPIC_BASE_URL = $url; ANTHROPIC_API_KEY = 'sk-fake-mosaic-test'; DISABLE_TELEMETRY = '1'; DISABLE_ERROR_REPORTING = '1' }
+            }
+            'codex' {
+                # A custom model provider skips the sign-in menu.
+                New-Item -ItemType Directory -Force (Join-Path $HomeDir '.codex') | Out-Null
+                Set-Content (Join-Path $HomeDir '.codex/config.toml') @"
+model = "fake-model"
+model_provider = "fake"
+check_for_update_on_startup = false
+
+[model_providers.fake]
+name = "fake"
+base_url = "$url/v1"
+env_key = "OPENAI_API_KEY"
+wire_api = "responses"
+
+[analytics]
+enabled = false
+"@
+                return @{ OPENAI_API_KEY = 'sk-fake-mosaic-test' }
+            }
+            'opencode' {
+                New-Item -ItemType Directory -Force (Join-Path $cfg 'opencode') | Out-Null
+                @{
+                    autoupdate = $false; share = 'disabled'; model = 'fake/fake-model'; small_model = 'fake/fake-model'
+                    provider = @{ fake = @{ npm = '@ai-sdk/openai-compatible'; name = 'Fake'; options = @{ baseURL = "$url/v1"; apiKey = 'sk-fake' }; models = @{ 'fake-model' = @{ name = 'Fake Model' } } } }
+                    # opencode runs shell commands without asking unless told to ask.
+                    permission = @{ bash = 'ask'; edit = 'ask' }
+                } | ConvertTo-Json -Depth 8 | Set-Content (Join-Path $cfg 'opencode/opencode.json')
+                return @{ XDG_CONFIG_HOME = $cfg; OPENCODE_DISABLE_MODELS_FETCH = '1'; OPENCODE_DISABLE_LSP_DOWNLOAD = '1'; OPENCODE_DISABLE_SHARE = '1' }
+            }
+            'pi' {
+                New-Item -ItemType Directory -Force (Join-Path $HomeDir '.pi/agent') | Out-Null
+                @{ providers = @{ fake = @{ baseUrl = "$url/v1"; api = 'openai-completions'; apiKey = 'x'; models = @(@{ id = 'fake-model' }) } } } |
+                    ConvertTo-Json -Depth 6 | Set-Content (Join-Path $HomeDir '.pi/agent/models.json')
+                # No download of fd/ripgrep from GitHub, no version check.
+                return @{ PI_OFFLINE = '1'; PI_SKIP_VERSION_CHECK = '1' }
+            }
+        }
+    }
+
+    function script:Get-Screen { Get-PaneText $e.Socket "=$agent`:" }
+}
+
+Describe 'Prompts of the real <Name> TUI, offline' -ForEach $walks {
+    BeforeAll {
+        $script:skipReason = if (-not $Installed) { "$Name is not installed in $Bin (.ci/run installs it from the npm registry)" }
+        if ($skipReason) { return }
+        $script:agent = "${Name}p"
+        $script:e = New-FleetTestEnvironment -Prefix "mfpr$Name"
+        $script:savedEnv = Enter-FleetTestStateDirs $e
+        $script:savedHome = @{ HOME = $env:HOME; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME }
+        $script:homeDir = Join-Path $e.Directory 'home'
+        $script:work = Join-Path $homeDir 'work'
+        New-Item -ItemType Directory -Force $work | Out-Null
+        $env:HOME = $homeDir
+        $env:XDG_CONFIG_HOME = Join-Path $homeDir '.config'
+        $script:model = Start-FakeModel -Log (Join-Path $e.Directory 'model.jsonl') -Delay 1
+        $vars = @{ HOME = $homeDir } + (Initialize-RuntimeHome $Name $homeDir $model.Port)
+        $bins = @($Bin) + @(Join-Path (Get-RepoRoot) '.tools/node/bin' | Where-Object { Test-Path $_ })
+        $envYaml = ($vars.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key): $(ConvertTo-YamlScalar $_.Value)" }) -join ', '
+        Set-Content -LiteralPath $e.RosterPath -NoNewline -Value @"
+version: 1
+transport: tmux
+tmux: { socketName: $($e.Socket), holderSession: _holder }
+agents:
+  - name: $agent
+    runtime: $Name
+    command: $(ConvertTo-YamlScalar $Command)
+    runtimeBin: $(ConvertTo-YamlScalar ($bins -join ':'))
+    workingDirectory: $(ConvertTo-YamlScalar $work)
+    environment: { $envYaml }
+"@
+        Start-FleetAgent $agent -Direct -RosterPath $e.RosterPath | Out-Null
+    }
+    AfterAll {
+        if ($skipReason) { return }
+        Remove-FleetTestEnvironment $e
+        Exit-FleetTestStateDirs $savedEnv
+        foreach ($k in $savedHome.Keys) { [Environment]::SetEnvironmentVariable($k, $savedHome[$k]) }
+        if ($model -and -not $model.Process.HasExited) { $model.Process.Kill($true) }
+    }
+
+    It 'answers its start-up dialogs with Approve-FleetAgent, each checked and followed by the next' {
+        if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
+        if ($StartDialogs -eq 0) { Set-ItResult -Skipped -Because "$Name shows no start-up dialog here"; return }
+        # Claude: "trust this folder?" (selection on "No, exit"), then "use this API key?" (selection on "No").
+        Wait-Until { @(Get-FleetPrompt $agent -RosterPath $e.RosterPath).Count -eq 1 } -TimeoutSeconds 90 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+        $trust = Get-FleetPrompt $agent -RosterPath $e.RosterPath
+        $trust.Options.Text | Should -Contain 'Yes, I trust this folder'
+        $trust.Selected.Text | Should -Be 'No, exit'
+        $a = Approve-FleetAgent $agent -RosterPath $e.RosterPath -Confirm:$false
+        $a.Option | Should -Be 'Yes, I trust this folder'
+        if ($a.Status -ne 'NextPrompt') {
+            Wait-Until { @(Get-FleetPrompt $agent -RosterPath $e.RosterPath).Count -eq 1 } -TimeoutSeconds 30 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+        }
+        $key = Get-FleetPrompt $agent -RosterPath $e.RosterPath
+        $key.Question | Should -Be 'Do you want to use this API key?'
+        $key.Selected.Text | Should -Match '^No'
+        (Approve-FleetAgent $agent -RosterPath $e.RosterPath -Confirm:$false).Option | Should -Be 'Yes'
+        Wait-Until { (Get-Screen) -match $Ready } -TimeoutSeconds 60 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+        Get-FleetPrompt $agent -RosterPath $e.RosterPath | Should -BeNullOrEmpty
+    }
+
+    It 'reads its permission prompt, refuses an option it does not show, and approves it once: the tool runs' {
+        if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
+        Wait-Until { (Get-Screen) -match $Ready } -TimeoutSeconds 90 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+        if ($Name -eq 'opencode') {
+            $plugin = Join-Path $homeDir '.config/opencode/node_modules/@opencode-ai/plugin/package.json'
+            Wait-Until { Test-Path $plugin } -TimeoutSeconds 180 -IntervalMs 500 | Should -BeTrue
+        }
+        Start-Sleep -Seconds 2
+        $r = Send-FleetMessage 'please RUN-TOOL now' -Name $agent -RosterPath $e.RosterPath -TimeoutSeconds 30
+        $r.Status | Should -Be 'Accepted' -Because "$($r.Detail)`n$(Get-Screen)"
+        if (-not $Permission) {
+            Wait-Until { Test-Path (Join-Path $work 'mosaic-fake-tool') } -TimeoutSeconds 60 | Should -BeTrue -Because "$Name runs tools without asking"
+            Get-FleetPrompt $agent -RosterPath $e.RosterPath | Should -BeNullOrEmpty
+            return
+        }
+        Wait-Until { @(Get-FleetPrompt $agent -RosterPath $e.RosterPath).Count -eq 1 } -TimeoutSeconds 60 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+        $p = Get-FleetPrompt $agent -RosterPath $e.RosterPath
+        $p.Options.Count | Should -BeGreaterOrEqual 2
+        $p.Selected | Should -Not -BeNullOrEmpty
+        { Approve-FleetAgent $agent -Option 'Launch the rockets' -RosterPath $e.RosterPath -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'PromptOptionNotFound,MosaicFleet.Cmdlets.ApproveFleetAgentCommand'
+        Test-Path (Join-Path $work 'mosaic-fake-tool') | Should -BeFalse
+        $a = Approve-FleetAgent $agent -RosterPath $e.RosterPath -Confirm:$false
+        $a.Option | Should -Not -Match 'always|don.t ask'
+        $a.Status | Should -BeIn @('Answered', 'NextPrompt')
+        Wait-Until { Test-Path (Join-Path $work 'mosaic-fake-tool') } -TimeoutSeconds 30 | Should -BeTrue -Because (Get-Screen)
+        (Get-FleetAgent $agent -RosterPath $e.RosterPath).Status | Should -Be 'Running'
+    }
+
+    It 'denies the next permission prompt: the tool does not run again' {
+        if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
+        if (-not $Permission) { Set-ItResult -Skipped -Because "$Name asks no permission"; return }
+        Wait-Until { @(Get-FleetPrompt $agent -RosterPath $e.RosterPath).Count -eq 0 } -TimeoutSeconds 60 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+        Remove-Item (Join-Path $work 'mosaic-fake-tool')
+        Start-Sleep -Seconds 3
+        $r = Send-FleetMessage 'again RUN-TOOL now' -Name $agent -RosterPath $e.RosterPath -TimeoutSeconds 30
+        $r.Status | Should -Be 'Accepted' -Because "$($r.Detail)`n$(Get-Screen)"
+        Wait-Until { @(Get-FleetPrompt $agent -RosterPath $e.RosterPath).Count -eq 1 } -TimeoutSeconds 60 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+        $d = Deny-FleetAgent $agent -RosterPath $e.RosterPath -Confirm:$false
+        $d.Option | Should -Match '^(No|Reject)'
+        Start-Sleep -Seconds 3
+        Test-Path (Join-Path $work 'mosaic-fake-tool') | Should -BeFalse -Because (Get-Screen)
+        (Get-FleetAgent $agent -RosterPath $e.RosterPath).Status | Should -Be 'Running'
+    }
+}
