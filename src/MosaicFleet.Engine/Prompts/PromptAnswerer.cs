@@ -179,15 +179,3 @@ public sealed class PromptAnswerer(FleetContext context)
         if (!r.Success) throw new PromptException(PromptException.CaptureFailedId, agent.Name, $"Cannot press {key} in agent '{agent.Name}': {r.Describe()}");
     }
 }
-
-/// <summary>Which option texts read as a one-time yes or a no (the defaults of Approve- and Deny-FleetAgent).</summary>
-public static class PromptChoices
-{
-    private static readonly System.Text.RegularExpressions.Regex Yes = new(@"^(yes|y|allow|approve|accept|proceed|trust|continue|ok|run)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-    private static readonly System.Text.RegularExpressions.Regex Lasting = new(@"\b(always|don'?t ask|never ask|every time|for this session|auto mode|from now on|all future)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-    private static readonly System.Text.RegularExpressions.Regex No = new(@"^(no|n|deny|reject|decline|cancel|abort|exit|don'?t)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
-
-    public static bool IsOneTimeYes(string text) => Yes.IsMatch(text.Trim()) && !Lasting.IsMatch(text);
-
-    public static bool IsNo(string text) => No.IsMatch(text.Trim());
-}

@@ -5,21 +5,6 @@ using MosaicFleet.Engine.Processes;
 
 namespace MosaicFleet.Engine.Worktrees;
 
-/// <summary>Stable error ids of worktree failures (each is that agent's own error; other agents go ahead).</summary>
-public static class WorktreeErrorIds
-{
-    public const string RepositoryNotFound = "WorktreeRepositoryNotFound";
-    public const string BranchInUse = "WorktreeBranchInUse";
-    public const string PathInUse = "WorktreePathInUse";
-    public const string LockTimeout = "WorktreeLockTimeout";
-    public const string CreateFailed = "WorktreeCreateFailed";
-    public const string HasChanges = "WorktreeHasChanges";
-    public const string RemoveFailed = "WorktreeRemoveFailed";
-    public const string AgentRunning = "WorktreeAgentRunning";
-    public const string NoWorktree = "AgentHasNoWorktree";
-    public const string QueryFailed = "WorktreeQueryFailed";
-}
-
 /// <summary>Makes, reads and removes agents' worktrees on their hosts with the scripts of <see cref="WorktreeScripts"/>,
 /// every call through the context's runner (a remote host's over ssh).</summary>
 public sealed class WorktreeService(FleetContext context)
@@ -196,20 +181,5 @@ public sealed class WorktreeService(FleetContext context)
     {
         if (hostName == FleetHost.LocalName || !result.Unreached(remote: true)) return;
         throw new FleetHostException(hostName, FleetQuery.UnreachableId, $"Cannot reach host {hostName}: {result.Describe()}");
-    }
-}
-
-/// <summary>Get-FleetAgent -Worktree: Branch and Uncommitted from the worktrees onto the agents.</summary>
-public static class WorktreeAgentView
-{
-    public static void Add(IEnumerable<FleetAgent> agents, IEnumerable<FleetWorktree> worktrees)
-    {
-        var byName = worktrees.ToDictionary(w => w.Agent, StringComparer.Ordinal);
-        foreach (var agent in agents)
-        {
-            if (!byName.TryGetValue(agent.Name, out var w)) continue;
-            agent.Branch = w.Branch;
-            agent.Uncommitted = w.Uncommitted;
-        }
     }
 }
