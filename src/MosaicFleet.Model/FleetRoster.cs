@@ -28,6 +28,38 @@ public sealed class FleetDefaults
 {
     public string? WorkingDirectory { get; set; }
     public string? RuntimeBin { get; set; }
+    /// <summary>How systemd restarts agents whose runtime ended (per agent settings override it field by field).</summary>
+    public FleetRestartPolicy Restart { get; set; } = new();
+    /// <summary>Limits of each runtime's own cgroup (per agent settings override it field by field).</summary>
+    public FleetResourceLimits Resources { get; set; } = new();
+    /// <summary>Seconds between agent starts after the tmux server (re)starts: agent i waits i times this.</summary>
+    public double StartSpacingSeconds { get; set; }
+}
+
+/// <summary>Roster `restart:`: systemd's Restart=, RestartSec=, StartLimitBurst= and StartLimitIntervalSec=.</summary>
+public sealed class FleetRestartPolicy
+{
+    /// <summary>on-failure (default), always or never.</summary>
+    public string Policy { get; set; } = "on-failure";
+    public double DelaySeconds { get; set; } = 10;
+    /// <summary>This many ends within <see cref="WindowSeconds"/> leave the unit failed (no more launches).</summary>
+    public int Limit { get; set; } = 5;
+    public double WindowSeconds { get; set; } = 600;
+
+    public FleetRestartPolicy Clone() => (FleetRestartPolicy)MemberwiseClone();
+}
+
+/// <summary>Roster `resources:`: limits of the runtime's own cgroup (systemd MemoryMax=, CPUWeight=, TasksMax=).</summary>
+public sealed class FleetResourceLimits
+{
+    /// <summary>Bytes with an optional K, M, G or T suffix, a percentage, or infinity.</summary>
+    public string? MemoryMax { get; set; }
+    /// <summary>1 to 10000 (systemd's default is 100).</summary>
+    public int? CpuWeight { get; set; }
+    /// <summary>A number, a percentage, or infinity.</summary>
+    public string? TasksMax { get; set; }
+
+    public FleetResourceLimits Clone() => (FleetResourceLimits)MemberwiseClone();
 }
 
 /// <summary>How to run and recognise one kind of agent.</summary>
@@ -82,6 +114,10 @@ public sealed class FleetAgentSpec
     public string? Command { get; set; }
     public string? RuntimeBin { get; set; }
     public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
+    /// <summary>The effective restart settings (defaults merged with the agent's own).</summary>
+    public FleetRestartPolicy Restart { get; set; } = new();
+    /// <summary>The effective cgroup limits (defaults merged with the agent's own).</summary>
+    public FleetResourceLimits Resources { get; set; } = new();
     /// <summary>1-based line of the agent's entry in the roster file.</summary>
     public int Line { get; set; }
 

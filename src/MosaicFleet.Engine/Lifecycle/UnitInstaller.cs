@@ -17,6 +17,7 @@ public sealed record PlannedFile(string Path, string Kind, string? Agent, byte[]
     public const string HolderKind = "HolderUnit";
     public const string TemplateKind = "AgentUnit";
     public const string EnvKind = "EnvFile";
+    public const string DropInKind = "AgentDropIn";
 
     public UnixFileMode? DirectoryMode => Kind == EnvKind ? AtomicFile.PrivateDirectoryMode : null;
 }
@@ -94,6 +95,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             try
             {
                 AddWrite(plan, launch.EnvFilePath, PlannedFile.EnvKind, agent.Name, launch.EnvFileText, AtomicFile.PrivateMode);
+                AddWrite(plan, launch.DropInPath, PlannedFile.DropInKind, agent.Name, launch.DropInText, AtomicFile.PublicMode);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -109,6 +111,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         foreach (var name in removed)
         {
             plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove));
+            AddRemoveDropIn(plan, name);
         }
         if (plan.Files.Any(f => f.Action != UnitFileAction.Unchanged)) plan.After.Add(new([Systemctl, "--user", "daemon-reload"], "Reload", "systemd user manager"));
         foreach (var name in removed)
@@ -144,7 +147,11 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             plan.Before.Add(new([Systemctl, "--user", "disable", "--now", unit], "Stop and disable", unit));
         }
         if (holder) plan.Before.Add(new([Systemctl, "--user", "disable", "--now", SystemctlShow.HolderUnit], "Stop and disable", SystemctlShow.HolderUnit));
-        foreach (var name in agents) plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove));
+        foreach (var name in agents)
+        {
+            plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove));
+            AddRemoveDropIn(plan, name);
+        }
         if (template) plan.Files.Add(new PlannedFile(Paths.AgentTemplate, PlannedFile.TemplateKind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
         if (holder) plan.Files.Add(new PlannedFile(Paths.HolderUnit, PlannedFile.HolderKind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
         if (plan.Files.Count > 0) plan.After.Add(new([Systemctl, "--user", "daemon-reload"], "Reload", "systemd user manager"));
@@ -181,6 +188,12 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     {
         if (files.HostName != builder.HostName)
             throw new InvalidOperationException($"The launch builder is for host '{builder.HostName}' but the files are of host '{files.HostName}'.");
+    }
+
+    private void AddRemoveDropIn(InstallPlan plan, string name)
+    {
+        var path = Paths.AgentDropIn(name);
+        if (IsOurs(path)) plan.Files.Add(new PlannedFile(path, PlannedFile.DropInKind, name, null, AtomicFile.PublicMode, UnitFileAction.Remove));
     }
 
     private void AddWrite(InstallPlan plan, string path, string kind, string? agent, string text, UnixFileMode mode)

@@ -39,6 +39,11 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     [Parameter]
     public SwitchParameter Activity { get; set; }
 
+    /// <summary>Also read each running agent's memory and CPU use from its runtime's own cgroup (one systemctl show
+    /// per host): MemoryBytes, MemoryMaxBytes, CpuSeconds.</summary>
+    [Parameter]
+    public SwitchParameter Resources { get; set; }
+
     protected override void ProcessRecord()
     {
         if (Name is not null) _names.AddRange(Name);
@@ -52,6 +57,10 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
         var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
         WriteSnapshotDiagnostics(snapshot);
         if (Activity) Await(new ActivityProbe(Context).ProbeAsync(snapshot.Agents, ActivityRules.SampleInterval, StopToken));
+        if (Resources)
+        {
+            foreach (var note in Await(new ResourceProbe(Context).ProbeAsync(snapshot.Agents, StopToken))) WriteVerbose(note);
+        }
         foreach (var agent in snapshot.Agents) WriteObject(Activity ? FleetCmdlet.WithActivityView(agent) : agent);
     }
 }

@@ -34,6 +34,9 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
     /// <summary>Whether acting on this agent launches its runtime (Start leaves a running agent alone).</summary>
     protected virtual bool LaunchesFor(AgentState state) => Launches;
 
+    /// <summary>The gap between one launch and the next (Start-FleetAgent -Spacing); zero for none.</summary>
+    protected virtual TimeSpan LaunchSpacing => TimeSpan.Zero;
+
     protected abstract Task<IReadOnlyList<string>> ActAsync(AgentControl control, AgentState state, LifecycleMode mode, CancellationToken ct);
 
     protected override void ProcessRecord() => _names.AddRange(Name);
@@ -102,6 +105,12 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
             if (mode == LifecycleMode.Systemd && Launches && !state.Running && Await(control.CheckInstalledAsync(state.Agent, StopToken)) is { } stale)
             {
                 WriteWarning(stale);
+            }
+            if (LaunchSpacing > TimeSpan.Zero && launched.Count > 0 && LaunchesFor(state))
+            {
+                // Runtimes sharing one login race to refresh it when they all start at once: one after another.
+                WriteVerbose($"Waiting {LaunchSpacing.TotalSeconds:0.###} s before starting {state.Agent.Name} (-Spacing).");
+                Await(Task.Delay(LaunchSpacing, StopToken));
             }
             foreach (var note in Await(ActAsync(control, state, mode, StopToken))) WriteVerbose(note);
             done.Add(state.Agent);
