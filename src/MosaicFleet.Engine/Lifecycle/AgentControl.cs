@@ -88,9 +88,10 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         if (mode == LifecycleMode.Systemd && (state.UnitActive || state.UnitFailed))
         {
             if (state.UnitActive) await SystemctlAsync("stop", state.Agent, notes, ct).ConfigureAwait(false);
-            // A stop clears the failed state too; a dead pane left by the last crash (or a restart wait) goes with it.
+            // A stop clears the failed state too; a dead pane left by the last crash (or a restart wait) goes with it
+            // (a live pane is ended by the unit's ExecStopPost).
             if (state.UnitFailed) await ResetFailedAsync(state, notes, ct).ConfigureAwait(false);
-            if (state.Present) await KillSessionAsync(state.Agent, notes, ct).ConfigureAwait(false);
+            if (state.Dead) await KillSessionAsync(state.Agent, notes, ct).ConfigureAwait(false);
             return notes;
         }
         if (!state.Present)

@@ -51,6 +51,10 @@ public static class SupervisionScripts
         + "set-hook -g 'pane-exited[42]' \"run-shell -b \\\"$w#{q:session_name}\\\"\" \\; "
         + "set-hook -g 'session-closed[42]' \"run-shell -b \\\"$w#{q:hook_session_name}\\\"\"";
 
+    // A non-negative whole number. Written without '!' (as in [!0-9]: a csh/tcsh login shell takes '!' in an ssh argv
+    // word for history expansion, and dash knows no [^0-9]): test's own integer check.
+    private const string IsNumFunction = "isnum() { [ -n \"$1\" ] && [ \"$1\" -ge 0 ] 2>/dev/null; }; ";
+
     // Keeps a dead pane's screen: up to 2000 lines of scrollback and its exit status, in <crash dir>/<UTC>.txt,
     // mode 0600 (umask before the first byte; noclobber so the temp file is never an existing file or symlink), then
     // keeps the newest 20. Needs t s a wt crash; $1 = exit status text.
@@ -68,10 +72,10 @@ public static class SupervisionScripts
     /// $7 pane command, $8 launch, $9 crash dir, then delay seconds and scope properties.</summary>
     public const string AgentPre =
         "t=$0 s=$1 a=$2 st=$3 wt=$4 wd=$5 sh=$6 cmd=$7 launch=$8 crash=$9; shift 9; delay=${1:-0} props=$2; "
-        + CaptureFunction
-        + "case $delay in ''|*[!0-9]*) delay=0;; esac; "
+        + CaptureFunction + IsNumFunction
+        + "isnum \"$delay\" || delay=0; "
         + "if [ \"$delay\" -gt 0 ] && up=$(\"$t\" -L \"$s\" display-message -p '#{start_time}' 2>/dev/null); then "
-        + "now=$(date +%s); case $up in ''|*[!0-9]*) up=$now;; esac; left=$((up + delay - now)); "
+        + "now=$(date +%s); isnum \"$up\" || up=$now; left=$((up + delay - now)); "
         + "if [ $left -gt 0 ] && [ $left -le \"$delay\" ]; then sleep $left; fi; fi; "
         + "n=0 last=; "
         + "if old=$(\"$t\" -L \"$s\" list-panes -t \"$wt\" -F '#{pane_dead}:#{" + AdoptOption + "}:#{" + RestartsOption + "}:#{pane_dead_status}:#{" + ExitOption + "}' 2>/dev/null | head -n 1); [ -n \"$old\" ]; then "
@@ -79,7 +83,7 @@ public static class SupervisionScripts
         + "if [ \"$dead\" = 0 ] && [ \"$adopt\" = 1 ]; then "
         + "exec \"$t\" -L \"$s\" set-option -t \"$wt\" -u " + AdoptOption + " \\; set-option -t \"$wt\" remain-on-exit on; fi; "
         + "if [ \"$dead\" = 1 ]; then [ -n \"$rec\" ] || capture \"${code:-unknown}\"; last=${rec:-$code}; "
-        + "if [ \"$launch\" = systemd ]; then case $r in ''|*[!0-9]*) r=0;; esac; n=$((r + 1)); fi; fi; "
+        + "if [ \"$launch\" = systemd ]; then isnum \"$r\" || r=0; n=$((r + 1)); fi; fi; "
         + "\"$t\" -L \"$s\" kill-session -t \"$st\" 2>/dev/null; fi; "
         + "set -- \"$sh\" -c \"$cmd\"; "
         + "if [ \"$launch\" = systemd ] && run=$(command -v systemd-run) && [ -S \"${XDG_RUNTIME_DIR:-/nonexistent}/systemd/private\" ]; then "
@@ -90,12 +94,12 @@ public static class SupervisionScripts
 
     /// <summary>Agent ExecStart: the waiter (see the class summary). Args: $0 tmux, $1 socket, $2 window target, $3 agent.</summary>
     public const string AgentWait =
-        "t=$0 s=$1 wt=$2 c=" + ChannelPrefix + "$3; "
+        "t=$0 s=$1 wt=$2 c=" + ChannelPrefix + "$3; " + IsNumFunction
         + "while :; do "
         + "st=$(\"$t\" -L \"$s\" list-panes -t \"$wt\" -F '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}' 2>/dev/null | head -n 1); [ -n \"$st\" ] || exit 70; "
         + "set -f; IFS=:; set -- $st; IFS=' '; dead=$1 code=$2 sig=$3 pid=$4; "
-        + "if [ \"$dead\" = 1 ]; then case $sig in ''|*[!0-9]*) ;; *) exit $((128 + sig));; esac; "
-        + "case $code in ''|*[!0-9]*) exit 1;; esac; [ \"$code\" -gt 255 ] && exit 1; exit \"$code\"; fi; "
+        + "if [ \"$dead\" = 1 ]; then isnum \"$sig\" && exit $((128 + sig)); "
+        + "isnum \"$code\" || exit 1; [ \"$code\" -gt 255 ] && exit 1; exit \"$code\"; fi; "
         + "timeout " + RecheckSecondsText + " \"$t\" -L \"$s\" wait-for \"$c\" && continue; "
         + "z=; if [ -r \"/proc/$pid/stat\" ]; then read -r z < \"/proc/$pid/stat\"; z=${z##*) }; fi; "
         + "case $z in ''|Z*|X*) \"$t\" -L \"$s\" run-shell true >/dev/null 2>&1;; esac; "
@@ -107,12 +111,12 @@ public static class SupervisionScripts
     /// $3 session target, $4 window target, $5 crash dir.</summary>
     public const string AgentPost =
         "t=$0 s=$1 a=$2 st=$3 wt=$4 crash=$5; "
-        + CaptureFunction
+        + CaptureFunction + IsNumFunction
         + "x=$(\"$t\" -L \"$s\" list-panes -t \"$wt\" -F '#{pane_dead}:#{" + AdoptOption + "}:#{pane_dead_status}:#{pane_dead_signal}' 2>/dev/null | head -n 1); [ -n \"$x\" ] || exit 0; "
         + "set -f; IFS=:; set -- $x; IFS=' '; dead=$1 adopt=$2 code=$3 sig=$4; "
         + "[ \"$adopt\" = 1 ] && exit 0; "
         + "if [ \"$EXIT_CODE\" = exited ] && [ \"$dead\" = 1 ]; then "
-        + "case $sig in ''|*[!0-9]*) ;; *) code=$((128 + sig));; esac; capture \"${code:-unknown}\"; "
+        + "isnum \"$sig\" && code=$((128 + sig)); capture \"${code:-unknown}\"; "
         + "\"$t\" -L \"$s\" set-option -t \"$wt\" " + ExitOption + " \"${code:-}\" 2>/dev/null; exit 0; fi; "
         + "\"$t\" -L \"$s\" kill-session -t \"$st\" 2>/dev/null; exit 0";
 }

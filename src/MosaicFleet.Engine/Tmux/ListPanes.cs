@@ -24,7 +24,7 @@ public static class ListPanes
         "#{pane_dead}",
         // The supervision options ride in the dead-status field as "/restarts/last exit", only where the agent unit
         // set them (so the field of any other pane, and every older record, reads as before).
-        "#{pane_dead_status}#{?#{!=:#{@mosaic_restarts},},/#{@mosaic_restarts}/#{@mosaic_last_exit},}",
+        "#{pane_dead_status}#{?#{==:#{@mosaic_restarts},},,/#{@mosaic_restarts}/#{@mosaic_last_exit}}",
         "#{window_activity}",
         "#{pane_current_path}") + "\x1e";
 

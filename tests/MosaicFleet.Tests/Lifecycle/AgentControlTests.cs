@@ -74,11 +74,13 @@ public class AgentControlTests
     {
         var (calls, _) = await RunAsync("start", "", Unit("a", "not-found", "inactive"), installed: false);
         Assert.Equal(3, calls.Count);
-        Assert.StartsWith("/bin/sh -c ", calls[0]); // the holder unit's ExecStart
-        Assert.EndsWith(" tmux sock _holder", calls[0]);
+        Assert.StartsWith("/bin/sh -c ", calls[0]); // the holder unit's ExecStartPost, told it is a direct launch
+        Assert.EndsWith(" tmux sock _holder direct", calls[0]);
         Assert.Equal("tmux -L sock has-session -t =_holder", calls[1]);
-        Assert.StartsWith("tmux -L sock new-session -d -s a -c ", calls[2]);
-        Assert.EndsWith("-- /bin/sh -c exec mosaic yolo pi ; set-option -t =a: remain-on-exit on", calls[2]);
+        Assert.StartsWith("/bin/sh -c ", calls[2]); // the agent unit's launch script (not its waiter)
+        Assert.Contains(" tmux sock a =a =a: ", calls[2]);
+        Assert.Contains(" /bin/sh exec mosaic yolo pi direct ", calls[2]);
+        Assert.DoesNotContain("wait-for", calls[2]);
     }
 
     [Fact]
