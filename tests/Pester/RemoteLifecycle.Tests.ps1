@@ -79,15 +79,20 @@ agents:
     It 'Install-FleetUnit -HostName writes the units and env file on the host under its XDG_CONFIG_HOME, then reloads, enables and lingers there' {
         $out = Install-FleetUnit -RosterPath $e.RosterPath -HostName far -PassThru -WarningVariable w
         $w | Should -BeNullOrEmpty
-        $out.Kind | Should -Be @('HolderUnit', 'AgentUnit', 'EnvFile')
-        $out.Host | Should -Be @('far', 'far', 'far')
-        $out.Changed | Should -Be @($true, $true, $true)
-        $out.Path | Should -Be @((Join-Path $unitDir 'mosaic-tmux-holder.service'), (Join-Path $unitDir 'mosaic-agent@.service'), $envFile)
+        $out.Kind | Should -Be @('HolderUnit', 'AgentUnit', 'EnvFile', 'AgentDropIn')
+        $out.Host | Should -Be @('far', 'far', 'far', 'far')
+        $out.Changed | Should -Be @($true, $true, $true, $true)
+        $dropIn = Join-Path $unitDir 'mosaic-agent@far1.service.d/50-mosaic-supervision.conf'
+        $out.Path | Should -Be @((Join-Path $unitDir 'mosaic-tmux-holder.service'), (Join-Path $unitDir 'mosaic-agent@.service'), $envFile, $dropIn)
+        Get-Content -Raw $dropIn | Should -Match 'Restart=on-failure'
+        # The crash directory is the host's: its $HOME/.local/state, keyed by tenant and agent.
+        (Read-SystemdEnvFile $envFile)['MOSAIC_CRASH_DIR'] | Should -BeLike '*/.local/state/mosaic/fleet/*/crashes/far1'
         Test-Path (Join-Path $d 'lcfg') | Should -BeFalse
         (Get-Item $envFile).UnixMode | Should -Be '-rw-------'
         (Get-Item (Split-Path $envFile)).UnixMode | Should -Be 'drwx------'
         # No temp file left beside them.
-        @(Get-ChildItem -Force $unitDir).Name | Should -Be @('mosaic-agent@.service', 'mosaic-tmux-holder.service')
+        @(Get-ChildItem -Force $unitDir).Name | Sort-Object | Should -Be @('mosaic-agent@.service', 'mosaic-agent@far1.service.d', 'mosaic-tmux-holder.service')
+        @(Get-ChildItem -Force (Split-Path $dropIn)).Name | Should -Be @('50-mosaic-supervision.conf')
         # tmux and sh found on the host, the host's socket, the host's '~' and runtime bin.
         $holder = Get-Content -Raw (Join-Path $unitDir 'mosaic-tmux-holder.service')
         $holder | Should -Match ([regex]::Escape((Get-Command tmux -CommandType Application)[0].Source))
@@ -107,7 +112,7 @@ agents:
         $before = (Get-ChildItem -Force $unitDir, (Split-Path $envFile)) | ForEach-Object { "$($_.Name) $($_.LastWriteTimeUtc.Ticks)" }
         Remove-Item $sysLog, $loginLog -ErrorAction Ignore
         $out = Install-FleetUnit -RosterPath $e.RosterPath -HostName far -PassThru -NoEnable
-        $out.Changed | Should -Be @($false, $false, $false)
+        $out.Changed | Should -Be @($false, $false, $false, $false)
         $after = (Get-ChildItem -Force $unitDir, (Split-Path $envFile)) | ForEach-Object { "$($_.Name) $($_.LastWriteTimeUtc.Ticks)" }
         $after | Should -Be $before
         Get-Calls $sysLog | Should -BeNullOrEmpty
