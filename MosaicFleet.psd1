@@ -8,6 +8,8 @@
     Copyright            = '(c) MosaicFleet contributors. MIT License.'
     Description          = 'Run a fleet of AI coding agents (Codex, pi, Claude Code, opencode) in tmux sessions supervised by systemd user units on Linux, with typed objects in the pipeline.'
     PowerShellVersion    = '7.4'
+    # Loaded before the types file, which names the output enums (TargetTypeForDeserialization).
+    RequiredAssemblies   = @('MosaicFleet.Model.dll')
     FormatsToProcess     = @('MosaicFleet.format.ps1xml')
     TypesToProcess       = @('MosaicFleet.types.ps1xml')
     CmdletsToExport      = @(

@@ -15,5 +15,6 @@ public sealed class FleetMessageLogEntry
     /// <summary>"message" for Send-FleetMessage, "reset" for Reset-FleetAgent.</summary>
     public string Kind { get; set; } = "message";
 
-    public override string ToString() => $"{Time:u} {Agent} {Status}";
+    /// <summary>The agent name, as on every per-agent object.</summary>
+    public override string ToString() => Agent;
 }

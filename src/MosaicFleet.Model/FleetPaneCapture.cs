@@ -19,5 +19,7 @@ public sealed class FleetPaneCapture
     /// <summary>The lines joined with "\n".</summary>
     public string Text => string.Join('\n', Lines);
 
-    public override string ToString() => Text;
+    /// <summary>The agent name, as on every per-agent object (so "$capture" and -Name binding by value name the agent;
+    /// the text is <see cref="Text"/>).</summary>
+    public override string ToString() => Agent;
 }

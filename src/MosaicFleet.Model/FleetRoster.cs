@@ -22,6 +22,8 @@ public sealed class FleetTmuxSettings
 {
     public string SocketName { get; set; } = "mosaic-factory";
     public string HolderSession { get; set; } = "_holder";
+
+    public override string ToString() => $"socket {SocketName}, holder {HolderSession}";
 }
 
 public sealed class FleetDefaults
@@ -34,6 +36,8 @@ public sealed class FleetDefaults
     public FleetResourceLimits Resources { get; set; } = new();
     /// <summary>Seconds between agent starts after the tmux server (re)starts: agent i waits i times this.</summary>
     public double StartSpacingSeconds { get; set; }
+
+    public override string ToString() => string.Join(", ", new[] { WorkingDirectory is null ? null : $"workingDirectory {WorkingDirectory}", RuntimeBin is null ? null : $"runtimeBin {RuntimeBin}" }.OfType<string>());
 }
 
 /// <summary>Roster `restart:`: systemd's Restart=, RestartSec=, StartLimitBurst= and StartLimitIntervalSec=.</summary>
@@ -78,6 +82,9 @@ public sealed class FleetRuntime
     public string? WaitingPattern { get; set; }
     public double? IdleAfterSeconds { get; set; }
     public string? RuntimeBin { get; set; }
+    /// <summary>Variables every agent of this runtime gets (e.g. DISABLE_AUTOUPDATER=1 so it runs unattended); an
+    /// agent's own <c>environment</c> overrides them name by name.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; set; } = new Dictionary<string, string>();
     /// <summary>True when the runtime comes from the built-in table unchanged.</summary>
     public bool BuiltIn { get; set; }
 

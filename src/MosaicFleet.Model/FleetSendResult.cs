@@ -20,6 +20,8 @@ public enum FleetSendStatus
     /// <summary>The agent's pane runs a shell instead of its runtime (drift, e.g. the runtime exited to the shell it ran
     /// in): nothing was typed, since the shell would run the text as a command.</summary>
     Drifted,
+    /// <summary>tmux was not found (on this machine, or on the agent's host): nothing was sent.</summary>
+    TmuxNotFound,
 }
 
 /// <summary>The outcome of one Send-FleetMessage or Reset-FleetAgent delivery to one agent.</summary>
@@ -39,5 +41,6 @@ public sealed class FleetSendResult
     /// <summary>What the verification saw, in words.</summary>
     public string? Detail { get; set; }
 
-    public override string ToString() => $"{Agent}: {Status}";
+    /// <summary>The agent name, as on every per-agent object: Wait-FleetAgent $result binds it by value.</summary>
+    public override string ToString() => Agent;
 }

@@ -141,14 +141,20 @@ Describe 'Install-FleetUnit' {
     }
 
     It 'removes the env file of an agent dropped from the roster and disables its unit' {
-        $roster2 = Join-Path $e.Directory 'roster2.yaml'
-        (Get-Content -Raw $e.RosterPath) -replace '(?s)  - name: coder1.*$', '' | Set-Content $roster2
-        Remove-Item $sysLog
-        $out = Use-ShimPath $e { Install-FleetUnit -RosterPath $roster2 -NoEnable -PassThru }
-        Join-Path $envDir 'coder1.env' | Should -Not -Exist
-        ($out | Where-Object Agent -eq 'coder1').Action | Should -Be @('Removed', 'Removed')
-        Join-Path $unitDir 'mosaic-agent@coder1.service.d/50-mosaic-supervision.conf' | Should -Not -Exist
-        Get-Calls $sysLog | Should -Be @('--user daemon-reload', '--user disable mosaic-agent@coder1.service')
+        # The same roster file, edited (another roster file would be another roster's fleet: refused).
+        $full = Get-Content -Raw $e.RosterPath
+        try {
+            $full -replace '(?s)  - name: coder1.*$', '' | Set-Content $e.RosterPath
+            Remove-Item $sysLog
+            # Removing a leftover is at High impact: -Confirm:$false, as a script would pass.
+            $out = Use-ShimPath $e { Install-FleetUnit -RosterPath $e.RosterPath -NoEnable -PassThru -Confirm:$false }
+            Join-Path $envDir 'coder1.env' | Should -Not -Exist
+            ($out | Where-Object Agent -eq 'coder1').Action | Should -Be @('Removed', 'Removed')
+            Join-Path $unitDir 'mosaic-agent@coder1.service.d/50-mosaic-supervision.conf' | Should -Not -Exist
+            Get-Calls $sysLog | Should -Be @('--user daemon-reload', '--user disable mosaic-agent@coder1.service')
+        } finally {
+            Set-Content -LiteralPath $e.RosterPath -Value $full -NoNewline
+        }
         Use-ShimPath $e { Install-FleetUnit -RosterPath $e.RosterPath -NoEnable }
     }
 
@@ -201,7 +207,7 @@ Describe 'Install-FleetUnit' {
 
     It 'Uninstall-FleetUnit -WhatIf removes nothing and runs nothing' {
         Remove-Item $sysLog -ErrorAction Ignore
-        Use-ShimPath $e { Uninstall-FleetUnit -WhatIf }
+        Use-ShimPath $e { Uninstall-FleetUnit -All -WhatIf }
         Test-Path $sysLog | Should -BeFalse
         Join-Path $unitDir 'mosaic-agent@.service' | Should -Exist
         Join-Path $envDir 'coder0.env' | Should -Exist
@@ -211,7 +217,7 @@ Describe 'Install-FleetUnit' {
         $foreign = Join-Path $envDir 'not-ours.env'
         Set-Content $foreign 'X=1'
         Remove-Item $sysLog -ErrorAction Ignore
-        $out = Use-ShimPath $e { Uninstall-FleetUnit -Force -PassThru }
+        $out = Use-ShimPath $e { Uninstall-FleetUnit -All -Force -PassThru }
         Get-Calls $sysLog | Should -Be @(
             '--user disable --now mosaic-agent@coder0.service'
             '--user disable --now mosaic-agent@coder1.service'
@@ -487,7 +493,12 @@ Describe 'Initialize-Fleet' {
     It 'warns for each runtime command missing, naming the PATH prefix it searched' {
         $roster = Join-Path $e.Directory 'missing.yaml'
         (Get-Content -Raw $e.RosterPath).Replace("command: 'fakert ", "command: 'no-such-runtime-xyz ") | Set-Content $roster
-        Use-ShimPath $e { Initialize-Fleet -RosterPath $roster -WarningVariable script:w -WarningAction SilentlyContinue } | Out-Null
+        # Another roster: a config folder of its own (this host already has the first roster's fleet installed).
+        $saved = $env:XDG_CONFIG_HOME
+        $env:XDG_CONFIG_HOME = Join-Path $e.Directory 'cfg-missing'
+        try {
+            Use-ShimPath $e { Initialize-Fleet -RosterPath $roster -WarningVariable script:w -WarningAction SilentlyContinue } | Out-Null
+        } finally { $env:XDG_CONFIG_HOME = $saved }
         $w.Count | Should -Be 1
         $w[0] | Should -Match "Runtime 'fakert'.*'no-such-runtime-xyz'.*$([regex]::Escape($e.BinDir))"
     }

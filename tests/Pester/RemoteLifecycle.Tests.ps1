@@ -172,7 +172,7 @@ agents:
 
     It 'Uninstall-FleetUnit -HostName stops, disables and removes the files on the host' {
         Remove-Item $sysLog -ErrorAction Ignore
-        Uninstall-FleetUnit -RosterPath $e.RosterPath -HostName far -Force
+        Uninstall-FleetUnit -All -RosterPath $e.RosterPath -HostName far -Force
         Test-Path $envFile | Should -BeFalse
         Test-Path (Join-Path $unitDir 'mosaic-tmux-holder.service') | Should -BeFalse
         Get-Calls $sysLog | Should -Be @(

@@ -64,6 +64,22 @@ public sealed class FleetQuery(FleetContext context)
     /// <summary>ssh connected but the remote shell could not run the query (not a tmux failure).</summary>
     public const string RemoteCommandFailedId = "FleetHostCommandFailed";
 
+    /// <summary>No tmux to run, on this machine or on a remote host: the one id for it, whichever cmdlet hit it.</summary>
+    public const string TmuxNotFoundId = "TmuxNotFound";
+
+    /// <summary>The error of a tmux call that never ran: tmux is missing (<see cref="TmuxNotFoundId"/>) or the host could
+    /// not be reached (<see cref="UnreachableId"/>; a remote call that timed out counts as that). Null when tmux ran,
+    /// whatever it answered. Every cmdlet classifies its tmux calls through this (and <see cref="CommandResult.FailureOn"/>).</summary>
+    public static FleetHostException? NotRun(FleetHost host, CommandResult result) => result.FailureOn(host) switch
+    {
+        CommandFailure.ProgramNotFound => new FleetHostException(host.Name, TmuxNotFoundId, host.IsLocal
+            ? $"tmux ('{result.Spec.Argv[0]}') was not found on this machine; install tmux or set $MOSAIC_TMUX to its absolute path."
+            : $"tmux was not found on the PATH of host {host.Name}; install tmux there."),
+        CommandFailure.TransportLost => new FleetHostException(host.Name, UnreachableId, $"Cannot reach host {host.Name}: {result.DescribeWithoutOutput()}"),
+        CommandFailure.TimedOut when !host.IsLocal => new FleetHostException(host.Name, UnreachableId, $"Cannot reach host {host.Name}: no answer within {result.Spec.Timeout.TotalSeconds:0.#} s"),
+        _ => null,
+    };
+
     public async Task<FleetSnapshot> GetAgentsAsync(IEnumerable<FleetAgentSpec> agents, CancellationToken cancellationToken)
     {
         var snapshot = new FleetSnapshot();
@@ -109,12 +125,13 @@ public sealed class FleetQuery(FleetContext context)
         var host = context.HostOf(hostName);
         var tmux = context.TmuxFor(hostName);
         if (!host.IsLocal) return await ReadRemoteHostAsync(host, tmux, units, ct).ConfigureAwait(false);
-        var listTask = context.Runner.RunAsync(host, new CommandSpec(tmux.ListPanes(), context.CommandTimeout), ct);
+        var nonce = ListPanes.NewNonce();
+        var listTask = context.Runner.RunAsync(host, new CommandSpec(tmux.ListPanes(nonce), context.CommandTimeout), ct);
         Task<CommandResult>? showTask = units.Count == 0 ? null
             : context.Runner.RunAsync(host, new CommandSpec([context.SystemctlProgram, .. SystemctlShow.Arguments(units)], context.CommandTimeout), ct);
         var list = await listTask.ConfigureAwait(false);
         var show = showTask is null ? null : await showTask.ConfigureAwait(false);
-        return Interpret(hostName, tmux, list, show);
+        return Interpret(host, tmux, nonce, list, show);
     }
 
     private async Task<HostState> ReadRemoteHostAsync(FleetHost host, TmuxCommand tmux, IReadOnlyList<string> units, CancellationToken ct)
@@ -132,7 +149,7 @@ public sealed class FleetQuery(FleetContext context)
             throw new FleetHostException(host.Name, RemoteCommandFailedId, $"The remote shell on {host.Name} did not run the fleet query: exit {result.ExitCode}: {FirstLines(result.Stderr.Trim().Length > 0 ? result.Stderr : result.Stdout)}");
         }
         context.RecordHome(host.Name, report.Home);
-        return Interpret(host.Name, tmux, report.ListPanes, report.SystemctlShow);
+        return Interpret(host, tmux, nonce, report.ListPanes, report.SystemctlShow);
     }
 
     private static string FirstLines(string text)
@@ -143,19 +160,24 @@ public sealed class FleetQuery(FleetContext context)
         return string.Join(" ", lines.Take(3).Select(l => l.Trim()));
     }
 
-    private static HostState Interpret(string hostName, TmuxCommand tmux, CommandResult list, CommandResult? show)
+    private static HostState Interpret(FleetHost host, TmuxCommand tmux, string nonce, CommandResult list, CommandResult? show)
     {
+        var hostName = host.Name;
         IReadOnlyList<TmuxPane> panes = [];
         IReadOnlyList<string> rejected = [];
         var serverRunning = false;
         if (list.Success)
         {
-            panes = ListPanes.Parse(list.Stdout, out rejected);
+            panes = ListPanes.Parse(list.Stdout, nonce, out rejected);
             serverRunning = true;
         }
         else if (!list.NotFound && !list.TimedOut && ListPanes.IsNoServer(list.Stderr))
         {
             serverRunning = false;
+        }
+        else if (list.FailureOn(host) == CommandFailure.ProgramNotFound)
+        {
+            throw NotRun(host, list)!;
         }
         else
         {

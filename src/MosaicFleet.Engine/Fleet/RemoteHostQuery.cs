@@ -33,9 +33,10 @@ public static class RemoteHostQuery
 
     /// <summary>The argv to run on the host (through <see cref="HostRunner"/>, which adds ssh).</summary>
     public static CommandSpec Command(string nonce, string socketName, IReadOnlyCollection<string> units, TimeSpan timeout)
-        => new(["sh", "-c", Script, "sh", nonce, socketName, ListPanes.Format, .. units], timeout);
+        => new(["sh", "-c", Script, "sh", nonce, socketName, ListPanes.FormatFor(nonce), .. units], timeout);
 
-    public static string NewNonce() => Guid.NewGuid().ToString("N");
+    /// <summary>One nonce per call: it marks the script's sections and ends every list-panes record.</summary>
+    public static string NewNonce() => ListPanes.NewNonce();
 
     /// <summary>Splits the script's output into the two commands' results. Null when the script did not run to its end
     /// (ssh failed, the connection dropped, or the remote shell could not run it): the caller reads <paramref name="result"/>.</summary>
@@ -73,7 +74,7 @@ public static class RemoteHostQuery
         var scErr = Section(stderr, m + "systemctl\n", m + "end\n");
         if (lpErr is null || scErr is null) return null;
 
-        var listSpec = new CommandSpec(tmux.ListPanes(), result.Spec.Timeout);
+        var listSpec = new CommandSpec(tmux.ListPanes(nonce), result.Spec.Timeout);
         var list = new CommandResult(listSpec, lpCode, lpOut, lpErr, false, false, result.Elapsed);
         CommandResult? show = null;
         if (scOut is not null)

@@ -18,6 +18,8 @@ public static class AtomicFile
     public static bool IsCurrent(string path, ReadOnlySpan<byte> content, UnixFileMode mode)
     {
         if (!File.Exists(path)) return false;
+        // A symlink is never "current", even to a file with these bytes: the write replaces the link itself.
+        if (new FileInfo(path).LinkTarget is not null) return false;
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode)0xFFF) != mode) return false;
         var info = new FileInfo(path);
         if (info.Length != content.Length) return false;
@@ -30,8 +32,10 @@ public static class AtomicFile
     public static bool Write(string path, ReadOnlySpan<byte> content, UnixFileMode mode, UnixFileMode? directoryMode = null)
     {
         path = Path.GetFullPath(path);
-        if (IsCurrent(path, content, mode)) return false;
         var dir = Path.GetDirectoryName(path)!;
+        // A folder of ours left at 0777 (or 0755 for secrets) is tightened, even when the file itself is current.
+        if (directoryMode is { } tight && !OperatingSystem.IsWindows() && Directory.Exists(dir)) OwnedPath.Tighten(dir, tight);
+        if (IsCurrent(path, content, mode)) return false;
         if (!Directory.Exists(dir))
         {
             if (directoryMode is { } dm && !OperatingSystem.IsWindows()) Directory.CreateDirectory(dir, dm);

@@ -188,7 +188,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         var spec = new CommandSpec(tmux.Build("kill-session", "-t", TmuxArgument.Literal(TmuxTarget.Session(agent.Name))), Context.CommandTimeout);
         notes.Add("Run: " + spec.Display);
         var result = await Context.Runner.RunAsync(Context.HostOf(agent.Host), spec, ct).ConfigureAwait(false);
-        if (!result.Success) HostFailure(agent.Host, result);
+        if (FleetQuery.NotRun(Context.HostOf(agent.Host), result) is { } notRun) throw notRun;
         if (!result.Success && !result.Stderr.Contains("can't find session", StringComparison.Ordinal) && !ListPanes.IsNoServer(result.Stderr))
         {
             throw new LifecycleException("StopFailed", $"Agent '{agent.Name}': {result.Describe()}", agent.Name);

@@ -48,7 +48,7 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
     public string HolderUnit(LaunchPrograms programs, string hostName = FleetHost.LocalName)
     {
         var t = context.TmuxOf(hostName);
-        return UnitRenderer.Holder(programs, t.SocketName, t.HolderSession);
+        return UnitRenderer.Holder(programs, t.SocketName, t.HolderSession, context.Roster.Path);
     }
 
     /// <summary>The working directory: the roster's (agent, else defaults) with '~' expanded, else home; relative paths are under home.</summary>
@@ -110,10 +110,10 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
         return new AgentLaunch
         {
             Agent = agent,
-            HolderUnit = UnitRenderer.Holder(programs, tmux.SocketName, tmux.HolderSession),
+            HolderUnit = UnitRenderer.Holder(programs, tmux.SocketName, tmux.HolderSession, context.Roster.Path),
             AgentTemplate = UnitRenderer.AgentTemplate(programs),
             EnvFilePath = envPath,
-            EnvFileText = UnitRenderer.EnvFile(agent.Name, values),
+            EnvFileText = UnitRenderer.EnvFile(agent.Name, values, context.Roster.Path),
             Environment = values,
             PathPrefix = prefix,
             PaneCommand = pane,

@@ -20,12 +20,18 @@ public sealed record PlannedFile(string Path, string Kind, string? Agent, byte[]
     public const string DropInKind = "AgentDropIn";
 
     public UnixFileMode? DirectoryMode => Kind == EnvKind ? AtomicFile.PrivateDirectoryMode : null;
+
+    /// <summary>An env file this roster installed for an agent it no longer has: removing it asks at High impact.</summary>
+    public bool Leftover { get; init; }
 }
 
 /// <summary>One systemctl/loginctl call of a plan. A failure is a warning naming <see cref="Target"/>, never fatal.</summary>
 public sealed record PlannedCommand(IReadOnlyList<string> Argv, string Action, string Target)
 {
     public string Display => PosixShell.Join(Argv);
+
+    /// <summary>Disabling the unit of an agent this roster no longer has: asks at High impact.</summary>
+    public bool Leftover { get; init; }
 }
 
 /// <summary>What an install or uninstall will do, in order: <see cref="Before"/>, then <see cref="Files"/>, then <see cref="After"/>.
@@ -64,9 +70,12 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         : builder.Context.GetEnv("USER") is { Length: > 0 } u ? u
         : builder.Context.GetEnv("LOGNAME") is { Length: > 0 } l ? l : Environment.UserName;
 
-    public async Task<InstallPlan> PlanInstallAsync(IReadOnlyList<FleetAgentSpec> agents, bool enable, CancellationToken ct)
+    /// <summary>Plans the install of <paramref name="agents"/>. <paramref name="removeLeftovers"/>: also remove the env
+    /// files (and disable the units) of installed agents that are not among them (the whole roster was given).</summary>
+    public async Task<InstallPlan> PlanInstallAsync(IReadOnlyList<FleetAgentSpec> agents, bool enable, CancellationToken ct, bool removeLeftovers = true)
     {
         RequireSameHost();
+        RefuseOtherRoster();
         var plan = new InstallPlan { HostName = files.HostName };
         var programs = builder.Programs();
         plan.Notes.Add($"tmux: {programs.Tmux}; sh: {programs.Sh}");
@@ -107,17 +116,18 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             plan.Notes.Add($"{agent.Name}: PATH prefix {(launch.PathPrefix.Count == 0 ? "(none found)" : string.Join(':', launch.PathPrefix))}");
         }
         if (builder.Bins.NpmNotProbed) plan.SkippedProbes.Add("the npm prefix was not probed (-WhatIf runs nothing), so its bin directory is not shown in the PATH prefix");
-        var removed = OurEnvFiles().Where(n => !names.Contains(n)).ToList();
+        // Leftovers: env files THIS roster installed for agents it no longer has (never another roster's).
+        var removed = removeLeftovers ? OurEnvFiles().Where(n => !names.Contains(n) && IsThisRosters(Paths.EnvFile(n))).ToList() : [];
         foreach (var name in removed)
         {
-            plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove));
-            AddRemoveDropIn(plan, name);
+            plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove) { Leftover = true });
+            AddRemoveDropIn(plan, name, leftover: true);
         }
         if (plan.Files.Any(f => f.Action != UnitFileAction.Unchanged)) plan.After.Add(new([Systemctl, "--user", "daemon-reload"], "Reload", "systemd user manager"));
         foreach (var name in removed)
         {
             var unit = SystemctlShow.AgentUnit(name);
-            plan.After.Add(new([Systemctl, "--user", "disable", unit], "Disable", unit));
+            plan.After.Add(new([Systemctl, "--user", "disable", unit], "Disable", unit) { Leftover = true });
         }
         if (enable)
         {
@@ -133,14 +143,15 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     }
 
     /// <summary>Stops and disables every unit MosaicFleet installed, then removes the files it wrote (those that carry
-    /// its marker) and nothing else.</summary>
-    public InstallPlan PlanUninstall()
+    /// its marker) and nothing else. With <paramref name="agentFilter"/>, only the agents it accepts: their units and env
+    /// files; the holder and the agent template stay.</summary>
+    public InstallPlan PlanUninstall(Func<string, bool>? agentFilter = null)
     {
         RequireSameHost();
         var plan = new InstallPlan { HostName = files.HostName };
-        var agents = OurEnvFiles();
-        var template = IsOurs(Paths.AgentTemplate);
-        var holder = IsOurs(Paths.HolderUnit);
+        var agents = OurEnvFiles().Where(a => agentFilter is null || agentFilter(a)).ToList();
+        var template = agentFilter is null && IsOurs(Paths.AgentTemplate);
+        var holder = agentFilter is null && IsOurs(Paths.HolderUnit);
         foreach (var name in agents)
         {
             var unit = SystemctlShow.AgentUnit(name);
@@ -163,6 +174,8 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     {
         UnitFileAction.Write => files.WriteAtomic(file.Path, file.Content!, file.Mode, file.DirectoryMode),
         UnitFileAction.Remove => files.Delete(file.Path),
+        // An unchanged env file still gets its folder's mode checked (a 0777 agents folder is made 0700).
+        UnitFileAction.Unchanged when file.DirectoryMode is not null && files is LocalHostFiles => files.WriteAtomic(file.Path, file.Content!, file.Mode, file.DirectoryMode),
         _ => false,
     };
 
@@ -175,6 +188,51 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             .Where(f => IsOurs(Path.Combine(Paths.EnvDirectory, f)))
             .Select(f => f[..^LifecyclePaths.EnvFileSuffix.Length])
             .ToList();
+
+    public const string OtherRosterId = "FleetOtherRosterInstalled";
+
+    /// <summary>Until everything is keyed by tenant (issue 17), one roster per user and host: the holder unit is one file,
+    /// and two rosters may name the same agent. So an install refuses when the holder unit or an env file MosaicFleet wrote
+    /// belongs to another roster (<see cref="LifecycleException"/> <see cref="OtherRosterId"/>, the file as target).
+    /// Replace this check when tenant keying lands.</summary>
+    private void RefuseOtherRoster()
+    {
+        var mine = builder.Context.Roster.Path;
+        if (string.IsNullOrEmpty(mine)) return;
+        var candidates = new[] { Paths.HolderUnit }.Concat(OurEnvFiles().Select(Paths.EnvFile));
+        foreach (var path in candidates)
+        {
+            if (OwnerIfOther(path) is not { } other) continue;
+            var message = $"Host {files.HostName} already has the fleet of another roster installed ({other}; see {path}). " +
+                $"Until rosters are keyed by tenant, one roster per user and host: installing {mine} would rewrite that fleet's units and env files. " +
+                $"Uninstall that fleet first (Uninstall-FleetUnit -All), or install with the roster it came from.";
+            throw new LifecycleException(OtherRosterId, message, path);
+        }
+    }
+
+    private bool IsThisRosters(string path) => IsOurs(path) && OwnerIfOther(path) is null;
+
+    /// <summary>Who installed a file we wrote, when that is not this roster: the roster recorded in it, or (written
+    /// before rosters were recorded) "a roster with tmux socket X" when its socket is not this roster's. Null: this
+    /// roster's, or not a file of ours.</summary>
+    private string? OwnerIfOther(string path)
+    {
+        var bytes = files.Read(path);
+        if (bytes is null || !bytes.AsSpan().StartsWith(LaunchBuilder.Bytes(LifecyclePaths.Marker))) return null;
+        var text = System.Text.Encoding.UTF8.GetString(bytes);
+        var mine = UnitRenderer.RosterLine(builder.Context.Roster.Path)[UnitRenderer.RosterLinePrefix.Length..];
+        if (UnitRenderer.RecordedRoster(text) is { } recorded) return recorded == mine ? null : $"roster {recorded}";
+        var socket = builder.Context.TmuxOf(files.HostName).SocketName;
+        var theirs = path == Paths.HolderUnit ? HolderSocket(text) : SystemdSyntax.ParseEnvFile(text).GetValueOrDefault(UnitRenderer.EnvSocket);
+        return theirs is null || theirs == socket ? null : $"a roster with tmux socket {theirs}";
+    }
+
+    // The socket of a holder unit written before rosters were recorded: its Description names it.
+    private static string? HolderSocket(string text)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(text, @"^Description=MosaicFleet tmux server holder \(socket (.*)\)$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        return m.Success ? m.Groups[1].Value.Replace("%%", "%") : null;
+    }
 
     private bool IsOurs(string path)
     {
@@ -190,10 +248,10 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             throw new InvalidOperationException($"The launch builder is for host '{builder.HostName}' but the files are of host '{files.HostName}'.");
     }
 
-    private void AddRemoveDropIn(InstallPlan plan, string name)
+    private void AddRemoveDropIn(InstallPlan plan, string name, bool leftover = false)
     {
         var path = Paths.AgentDropIn(name);
-        if (IsOurs(path)) plan.Files.Add(new PlannedFile(path, PlannedFile.DropInKind, name, null, AtomicFile.PublicMode, UnitFileAction.Remove));
+        if (IsOurs(path)) plan.Files.Add(new PlannedFile(path, PlannedFile.DropInKind, name, null, AtomicFile.PublicMode, UnitFileAction.Remove) { Leftover = leftover });
     }
 
     private void AddWrite(InstallPlan plan, string path, string kind, string? agent, string text, UnixFileMode mode)

@@ -45,11 +45,35 @@ public static class UnitRenderer
     public const string LaunchSystemd = "systemd";
     public const string LaunchDirect = "direct";
 
-    public static string Holder(LaunchPrograms programs, string socket, string holderSession)
+    /// <summary>The comment line that records which roster a holder unit or env file was installed from (see
+    /// <see cref="RecordedRoster"/>). Control bytes in the path are written as '?', so the line stays one comment line.</summary>
+    public const string RosterLinePrefix = "# Roster: ";
+
+    public static string RosterLine(string rosterPath)
+        => RosterLinePrefix + new string(rosterPath.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+
+    /// <summary>The roster a file we wrote records (as <see cref="RosterLine"/> wrote it), or null when it records none
+    /// (written before rosters were recorded).</summary>
+    public static string? RecordedRoster(string text)
+    {
+        foreach (var line in text.Split('\n').Take(8))
+        {
+            if (line.StartsWith(RosterLinePrefix, StringComparison.Ordinal)) return line[RosterLinePrefix.Length..];
+        }
+        return null;
+    }
+
+    private static void AppendRoster(StringBuilder sb, string? rosterPath)
+    {
+        if (!string.IsNullOrEmpty(rosterPath)) sb.Append(RosterLine(rosterPath)).Append('\n');
+    }
+
+    public static string Holder(LaunchPrograms programs, string socket, string holderSession, string? rosterPath = null)
     {
         var w = SystemdSyntax.ExecWord;
         var sb = new StringBuilder();
         sb.Append(LifecyclePaths.Marker).Append(" (Install-FleetUnit). Rewritten on every install; do not edit.\n");
+        AppendRoster(sb, rosterPath);
         sb.Append("#\n");
         sb.Append("# Keeps the fleet's tmux server alive with its holder session. Panes belong to whatever started the tmux\n");
         sb.Append("# server, so ONLY this unit starts it: the server (tmux -D, this unit's main process) and every agent pane\n");
@@ -153,10 +177,11 @@ public static class UnitRenderer
     private static string Seconds(double s) => Math.Round(s, 3).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + "s";
 
     /// <summary>An agent's environment file: the launch data, then the agent's own variables.</summary>
-    public static string EnvFile(string agentName, IEnumerable<KeyValuePair<string, string>> values)
+    public static string EnvFile(string agentName, IEnumerable<KeyValuePair<string, string>> values, string? rosterPath = null)
     {
         var sb = new StringBuilder();
         sb.Append(LifecyclePaths.Marker).Append(" (Install-FleetUnit) for agent ").Append(agentName).Append(". Rewritten on install; do not edit.\n");
+        AppendRoster(sb, rosterPath);
         sb.Append("# Read by mosaic-agent@").Append(agentName).Append(".service (EnvironmentFile=: no expansion in values) and by the\n");
         sb.Append("# agent's pane (sh '.': the same values, every value is double-quoted with \\\" \\\\ \\$ \\` escaped).\n");
         foreach (var (k, v) in values) sb.Append(SystemdSyntax.EnvLine(k, v)).Append('\n');

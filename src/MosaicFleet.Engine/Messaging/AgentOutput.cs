@@ -46,8 +46,11 @@ public sealed class AgentOutput(FleetContext context)
 
     private static AgentOutputException Failure(FleetAgentSpec agent, FleetHost host, TmuxCommand tmux, CommandResult r)
     {
-        var status = !host.IsLocal && (r.ExitCode == 255 || r.TimedOut) || r.NotFound ? FleetSendStatus.Unreachable
-            : SendCommands.Classify(r.Stderr) != TmuxFailure.Other ? FleetSendStatus.NoSession : FleetSendStatus.NotAccepted;
+        if (FleetQuery.NotRun(host, r) is { } notRun)
+        {
+            return new AgentOutputException(agent.Name, notRun.ErrorId == FleetQuery.TmuxNotFoundId ? FleetSendStatus.TmuxNotFound : FleetSendStatus.Unreachable, notRun.Message);
+        }
+        var status = SendCommands.Classify(r.Stderr) != TmuxFailure.Other ? FleetSendStatus.NoSession : FleetSendStatus.NotAccepted;
         // No session is an everyday answer: say it plainly (tmux's own words in brackets), not as a failed command line.
         var message = status == FleetSendStatus.NoSession
             ? $"Cannot read the pane of {agent.Name}: the agent has no tmux session on socket {tmux.SocketName} ({agent.Host}; tmux: {r.Stderr.Trim()})."

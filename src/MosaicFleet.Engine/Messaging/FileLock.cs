@@ -56,11 +56,19 @@ public sealed class FileLock : IDisposable
 /// <summary>Where per-agent send locks live: $XDG_RUNTIME_DIR/mosaic-fleet/locks (else a private folder in /tmp).</summary>
 public static class AgentLocks
 {
+    /// <summary>The lock directory. Without $XDG_RUNTIME_DIR it is $TMPDIR/mosaic-fleet-&lt;user&gt;/locks, and the
+    /// mosaic-fleet-&lt;user&gt; folder is used only when this user owns it, it is 0700 and no symlink (another user could
+    /// have made it first, to plant symlinks or hold our locks): else <see cref="IO.UnsafePathException"/>
+    /// (<see cref="IO.OwnedPath.LockDirectoryUnsafeId"/>) says why.</summary>
     public static string Directory(Func<string, string?> getEnv)
     {
         var runtime = getEnv("XDG_RUNTIME_DIR");
         if (!string.IsNullOrEmpty(runtime) && System.IO.Directory.Exists(runtime)) return Path.Combine(runtime, "mosaic-fleet", "locks");
-        return Path.Combine(Path.GetTempPath(), $"mosaic-fleet-{Environment.UserName}", "locks");
+        var tmp = getEnv("TMPDIR") is { Length: > 0 } t && Path.IsPathRooted(t) ? t : "/tmp";
+        if (OperatingSystem.IsWindows()) tmp = Path.GetTempPath();
+        var shared = Path.Combine(tmp, $"mosaic-fleet-{Environment.UserName}");
+        IO.OwnedPath.EnsurePrivateDirectory(shared, IO.OwnedPath.LockDirectoryUnsafeId);
+        return Path.Combine(shared, "locks");
     }
 
     public static string PathFor(string directory, string tenant, string host, string agent)

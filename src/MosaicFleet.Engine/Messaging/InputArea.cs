@@ -11,13 +11,23 @@ public readonly record struct DraftCount(int Needles, int Markers)
 
 /// <summary>
 /// The verification rules, pure functions over captured screen text.
-/// <para>The INPUT AREA is the part of the visible screen where the runtime shows what is being typed:</para>
+/// <para>The INPUT AREA is the part of the visible screen where the runtime shows what is being typed. It is anchored at
+/// the terminal CURSOR (tmux's cursor_x/cursor_y, read in the same tmux call as the screen), which a TUI keeps at the
+/// end of the text being typed, even when it hides the cursor (Claude Code does):</para>
 /// <list type="bullet">
-/// <item>with the runtime's <c>inputPattern</c>: the LAST match of that regular expression on the screen (multi-line mode;
-/// the named group <c>input</c> if the pattern has one, else the whole match);</item>
-/// <item>without one: the screen's last paragraph, i.e. the non-blank lines after the last blank line (trailing blank
-/// lines ignored). An input box that sits mid-screen, with blank rows below it and the history above a blank line,
-/// is found wherever it moves.</item>
+/// <item>the area ENDS at the cursor: the cursor's row up to the cursor's column (counted in terminal cells, so wide
+/// characters count twice). Text right of the cursor (a placeholder such as "Ask anything…", a ghost suggestion) and
+/// every row below it (a footer, a status line, a session title) is never part of the area;</item>
+/// <item>without an <c>inputPattern</c> the area STARTS after the nearest boundary row above the cursor: a blank row
+/// (blank once vertical box borders are removed) or a horizontal rule (a row drawn only with box-drawing or block
+/// characters, or with at least three of '-', '=', '_' and nothing else). So an input box framed by rules, a box
+/// mid-screen, a box that moves, and sent text staying in the history above the box are all read right;</item>
+/// <item>with the runtime's <c>inputPattern</c> (multi-line mode; the named group <c>input</c> if the pattern has one,
+/// else the whole match): the match that holds the cursor, cut at the cursor; when no match holds it, the LAST match
+/// uncut;</item>
+/// <item>only where the cursor gives no position (tmux printed none, or it lies outside the captured rows) does the
+/// old rule apply: the pattern's last match, or without a pattern the screen's last paragraph (the non-blank lines
+/// after the last blank line, trailing blank lines ignored).</item>
 /// </list>
 /// <para>The DRAFT's evidence in that area is counted, not just seen: the number of times the draft's NEEDLE occurs
 /// (the last <see cref="NeedleLength"/> characters of the typed text's last non-blank line, with all whitespace and box-drawing borders
@@ -41,6 +51,107 @@ public static class InputArea
     /// <summary>The input area's text, or null when the runtime's pattern finds none (no evidence).</summary>
     public static string? Find(string screen, string? inputPattern) => Find(screen, inputPattern, out _);
 
+    /// <summary>The input area of a probe, anchored at its cursor (see the class remarks).</summary>
+    public static string? Find(PaneProbe probe, string? inputPattern) => Find(probe.Screen, inputPattern, probe.CursorX, probe.CursorY, out _);
+
+    /// <summary>The input area of a probe, anchored at its cursor, or null with <paramref name="missing"/> saying why.</summary>
+    public static string? Find(PaneProbe probe, string? inputPattern, out string missing) => Find(probe.Screen, inputPattern, probe.CursorX, probe.CursorY, out missing);
+
+    /// <summary>The input area anchored at the cursor (<paramref name="cursorX"/>, <paramref name="cursorY"/>: tmux's
+    /// cursor_x/cursor_y, 0-based cells and rows of the visible screen); the old rule where the cursor gives no position.</summary>
+    public static string? Find(string screen, string? inputPattern, int? cursorX, int? cursorY, out string missing)
+    {
+        var text = screen.Replace("\r\n", "\n", StringComparison.Ordinal);
+        var lines = text.Split('\n');
+        // capture-pane ends its last row with a newline: the split leaves one empty entry that is no screen row.
+        var rows = text.EndsWith('\n') ? lines.Length - 1 : lines.Length;
+        if (cursorX is not { } x || cursorY is not { } y || x < 0 || y < 0 || y >= rows) return Find(screen, inputPattern, out missing);
+        missing = "the input area was not found on the screen";
+        var left = CellPrefix(lines[y], x);
+        var offset = 0;
+        for (var i = 0; i < y; i++) offset += lines[i].Length + 1;
+        var cursorOffset = offset + left.Length;
+        if (!string.IsNullOrEmpty(inputPattern))
+        {
+            if (!TryMatches(text, inputPattern, out var matches, out missing)) return null;
+            if (matches.Count == 0) return null;
+            foreach (var m in Enumerable.Reverse(matches))
+            {
+                var g = m.Groups["input"].Success ? m.Groups["input"] : m.Groups[0];
+                if (g.Index <= cursorOffset && cursorOffset <= g.Index + g.Length) return text[g.Index..cursorOffset];
+            }
+            var last = matches[^1];
+            return last.Groups["input"].Success ? last.Groups["input"].Value : last.Value;
+        }
+        var start = y;
+        while (start > 0 && !IsBoundaryRow(lines[start - 1])) start--;
+        var above = start < y ? string.Join('\n', lines, start, y - start) + "\n" : "";
+        return above + left;
+    }
+
+    /// <summary>The part of a screen row left of cell column <paramref name="column"/> (wide characters take two cells,
+    /// combining marks none). A column past the row's text gives the whole row.</summary>
+    public static string CellPrefix(string row, int column)
+    {
+        var cells = 0;
+        var i = 0;
+        foreach (var rune in row.EnumerateRunes())
+        {
+            var w = CellWidth(rune);
+            if (cells + w > column && w > 0) break;
+            cells += w;
+            i += rune.Utf16SequenceLength;
+        }
+        return row[..i];
+    }
+
+    /// <summary>A row that bounds an input area from above: blank once whitespace and vertical box borders are removed,
+    /// or a horizontal rule (only box-drawing/block characters U+2500-U+259F, or three or more of '-', '=', '_').</summary>
+    public static bool IsBoundaryRow(string row)
+    {
+        var norm = Normalize(row);
+        if (norm.Length == 0) return true;
+        if (norm.All(c => c is >= '\u2500' and <= '\u259F')) return true;
+        return norm.Length >= 3 && norm.All(c => c is '-' or '=' or '_');
+    }
+
+    /// <summary>Terminal cells of one character, as tmux counts them (close enough for locating the cursor):
+    /// 0 for combining marks and format characters, 2 for East Asian wide/full-width characters and emoji, else 1.</summary>
+    public static int CellWidth(Rune r)
+    {
+        var v = r.Value;
+        if (v < 0x300) return 1;
+        var cat = Rune.GetUnicodeCategory(r);
+        if (cat is System.Globalization.UnicodeCategory.NonSpacingMark or System.Globalization.UnicodeCategory.EnclosingMark or System.Globalization.UnicodeCategory.Format) return 0;
+        if (v is (>= 0x1100 and <= 0x115F) or (>= 0x2E80 and <= 0x303E) or (>= 0x3041 and <= 0x33FF) or (>= 0x3400 and <= 0x4DBF)
+            or (>= 0x4E00 and <= 0x9FFF) or (>= 0xA000 and <= 0xA4CF) or (>= 0xAC00 and <= 0xD7A3) or (>= 0xF900 and <= 0xFAFF)
+            or (>= 0xFE30 and <= 0xFE4F) or (>= 0xFF00 and <= 0xFF60) or (>= 0xFFE0 and <= 0xFFE6) or (>= 0x1F300 and <= 0x1F64F)
+            or (>= 0x1F680 and <= 0x1F6FF) or (>= 0x1F900 and <= 0x1F9FF) or (>= 0x1FA70 and <= 0x1FAFF) or (>= 0x20000 and <= 0x3FFFD)) return 2;
+        return 1;
+    }
+
+    private static bool TryMatches(string text, string inputPattern, out List<Match> matches, out string missing)
+    {
+        missing = "the input area was not found on the screen";
+        matches = [];
+        var regex = new Regex(inputPattern, RegexOptions.Multiline | RegexOptions.CultureInvariant, PatternTimeout);
+        try
+        {
+            // Every match, overlapping ones included: a divider that closes one box may open the next.
+            for (var m = regex.Match(text); m.Success; m = regex.Match(text, m.Index + 1))
+            {
+                matches.Add(m);
+                if (m.Index + 1 > text.Length) break;
+            }
+            return true;
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            missing = $"the runtime's inputPattern timed out ({PatternTimeout.TotalSeconds:0.#} s) on the screen, so the input area was not found";
+            return false;
+        }
+    }
+
     /// <summary>The input area's text, or null (no evidence) with <paramref name="missing"/> saying why: the pattern
     /// matched nothing, or it ran past its time limit on this screen (that look counts as no evidence).</summary>
     public static string? Find(string screen, string? inputPattern, out string missing)
@@ -49,23 +160,9 @@ public static class InputArea
         var text = screen.Replace("\r\n", "\n", StringComparison.Ordinal);
         if (!string.IsNullOrEmpty(inputPattern))
         {
-            var regex = new Regex(inputPattern, RegexOptions.Multiline | RegexOptions.CultureInvariant, PatternTimeout);
-            // The last match, overlapping ones included: a divider that closes one box may open the next.
-            Match? last = null;
-            try
-            {
-                for (var m = regex.Match(text); m.Success; m = regex.Match(text, m.Index + 1))
-                {
-                    last = m;
-                    if (m.Index + 1 > text.Length) break;
-                }
-            }
-            catch (RegexMatchTimeoutException)
-            {
-                missing = $"the runtime's inputPattern timed out ({PatternTimeout.TotalSeconds:0.#} s) on the screen, so the input area was not found";
-                return null;
-            }
-            if (last is null) return null;
+            if (!TryMatches(text, inputPattern, out var matches, out missing)) return null;
+            if (matches.Count == 0) return null;
+            var last = matches[^1];
             var group = last.Groups["input"];
             return group.Success ? group.Value : last.Value;
         }

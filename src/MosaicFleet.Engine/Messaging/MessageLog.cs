@@ -62,8 +62,15 @@ public sealed class MessageLog
     private async Task<IReadOnlyList<bool>> AppendLinesAsync(string path, IReadOnlyList<string> lines, CancellationToken cancellationToken)
     {
         var bytes = Encoding.UTF8.GetBytes(string.Concat(lines));
+        PrepareDirectory(path);
+        IO.OwnedPath.RefuseSymlink(path);
         using var held = await FileLock.AcquireAsync(path, LockTimeout, cancellationToken).ConfigureAwait(false);
         var fs = held.Stream;
+        // Messages may hold secrets: a log left at 0644 (by an older version, a copy, a restore) is made 0600 again.
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(fs.SafeFileHandle) & (UnixFileMode)0xFFF) != IO.AtomicFile.PrivateMode)
+        {
+            File.SetUnixFileMode(fs.SafeFileHandle, IO.AtomicFile.PrivateMode);
+        }
         fs.Seek(0, SeekOrigin.End);
         // A line torn by a crash (no trailing newline) must not swallow ours.
         if (fs.Length > 0)
@@ -78,11 +85,22 @@ public sealed class MessageLog
         return lines.Select(_ => true).ToList();
     }
 
+    /// <summary>The log's folder ($XDG_STATE_HOME/mosaic/fleet) is ours: created 0700, and tightened to 0700 when it is not.</summary>
+    private static void PrepareDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var dir = System.IO.Path.GetDirectoryName(path);
+        if (string.IsNullOrEmpty(dir)) return;
+        if (!Directory.Exists(dir)) Directory.CreateDirectory(dir, IO.AtomicFile.PrivateDirectoryMode);
+        else IO.OwnedPath.Tighten(dir, IO.AtomicFile.PrivateDirectoryMode);
+    }
+
     /// <summary>Every entry in file order; <paramref name="malformed"/> counts lines that do not parse.</summary>
     public async Task<(List<FleetMessageLogEntry> Entries, int Malformed)> ReadAsync(CancellationToken cancellationToken)
     {
         var entries = new List<FleetMessageLogEntry>();
         var bad = 0;
+        IO.OwnedPath.RefuseSymlink(Path);
         if (!File.Exists(Path)) return (entries, 0);
         string text;
         using (var held = await FileLock.AcquireAsync(Path, LockTimeout, cancellationToken, FileAccess.Read).ConfigureAwait(false))

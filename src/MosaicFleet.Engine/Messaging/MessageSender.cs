@@ -242,7 +242,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                 var (baseline, failure) = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
                 if (baseline is null) { FailProbe(d, failure!); return; }
                 if (baseline.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
-                var area = InputArea.Find(baseline.Screen, d.Runtime.InputPattern);
+                var area = InputArea.Find(baseline, d.Runtime.InputPattern);
                 var needle = InputArea.Needle(d.Request.TypedText);
                 var count = InputArea.Count(area, needle);
                 d.Verification = new DraftVerification(needle, count, provable: count.Needles == 0 && needle.Length > 0);
@@ -266,7 +266,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                         break;
                     }
                     if (probe.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
-                    if (v.ObserveDraft(InputArea.Find(probe.Screen, d.Runtime.InputPattern))) break;
+                    if (v.ObserveDraft(InputArea.Find(probe, d.Runtime.InputPattern))) break;
                     await Task.Delay(50, ct).ConfigureAwait(false);
                 }
                 if (!v.DraftSeen) Verbose?.Invoke($"{d.Request.Agent.Name}: the draft did not show in the input area within {options.DraftWait.TotalSeconds:0.#} s; submitting anyway.");
@@ -283,7 +283,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             {
                 if (before is null) { d.Fail(FleetSendStatus.NotAccepted, "could not read the pane before the submit key"); return; }
                 if (before.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
-                seen.ObserveDraft(InputArea.Find(before.Screen, d.Runtime.InputPattern));
+                seen.ObserveDraft(InputArea.Find(before, d.Runtime.InputPattern));
             }
             if (!await SubmitAsync(d, ct, first: 1).ConfigureAwait(false)) return;
             d.SentAt = context.Clock.GetUtcNow();
@@ -488,7 +488,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                         await LogAsync(d).ConfigureAwait(false);
                         return;
                     }
-                    var area = InputArea.Find(probe.Screen, d.Runtime.InputPattern, out var missing);
+                    var area = InputArea.Find(probe, d.Runtime.InputPattern, out var missing);
                     var step = d.Verification!.Step(area, d.SinceSubmit!.Elapsed, options.RetryAfter, options.Timeout, missing);
                     switch (step)
                     {
@@ -577,10 +577,16 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         }
     }
 
-    /// <summary>Unreachable when the transport itself failed (ssh exits 255; a command that never ran).</summary>
+    /// <summary>Unreachable when the transport itself failed (ssh exits 255, or a remote call timed out); TmuxNotFound when
+    /// there is no tmux to run (here or on the host): either way the command never ran (<see cref="CommandResult.FailureOn"/>).</summary>
     private static FleetSendStatus? Unreached(Delivery d, CommandResult r)
-        => !d.Host.IsLocal && (r.ExitCode == 255 || r.TimedOut || r.NotFound) ? FleetSendStatus.Unreachable
-        : d.Host.IsLocal && r.NotFound ? FleetSendStatus.Unreachable : null;
+        => r.FailureOn(d.Host) switch
+        {
+            CommandFailure.ProgramNotFound => FleetSendStatus.TmuxNotFound,
+            CommandFailure.TransportLost => FleetSendStatus.Unreachable,
+            CommandFailure.TimedOut when !d.Host.IsLocal => FleetSendStatus.Unreachable,
+            _ => null,
+        };
 
     private sealed class Delivery
     {

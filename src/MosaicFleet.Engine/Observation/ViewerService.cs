@@ -68,6 +68,7 @@ public sealed class ViewerService(FleetContext context)
         var r = await Run(hostName, tmux.Build("list-sessions", "-F", SessionFormat), ct).ConfigureAwait(false);
         if (!r.Success)
         {
+            if (FleetQuery.NotRun(context.HostOf(hostName), r) is { } notRun) throw new WatchException(notRun.ErrorId, notRun.Message);
             if (!r.NotFound && !r.TimedOut && ListPanes.IsNoServer(r.Stderr)) return ([], null);
             throw new WatchException(ViewerFailedId, $"Cannot list the tmux sessions on {hostName}: {r.Describe()}");
         }

@@ -48,8 +48,8 @@ public sealed class ProcessRunner : IProcessRunner
             return new CommandResult(spec, 127, "", $"{spec.Argv[0]}: command not found", false, true, sw.Elapsed);
         }
 
-        var stdoutTask = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderrTask = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        var stdout = new PipeText(process.StandardOutput);
+        var stderr = new PipeText(process.StandardError);
         using var timeoutCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutCts.CancelAfter(spec.Timeout);
         var timedOut = false;
@@ -73,14 +73,63 @@ public sealed class ProcessRunner : IProcessRunner
             timedOut = true;
         }
 
-        // Once the process is gone its pipes close; a grandchild holding them open must not hang us.
-        var drained = Task.WhenAll(stdoutTask, stderrTask);
-        if (await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false) != drained)
-        {
-            return new CommandResult(spec, timedOut ? -1 : process.ExitCode, "", "output pipes were held open by another process", timedOut, false, sw.Elapsed);
-        }
+        // After the exit, read both pipes to their end: a process the child left behind (a daemon, a background job)
+        // may still hold them open and write more. The wait is bounded by what is left of the timeout (at least
+        // MinDrain); output that did not end by then is kept, and the result says so instead of passing for a success.
+        var drained = Task.WhenAll(stdout.Completion, stderr.Completion);
+        var left = spec.Timeout - sw.Elapsed;
+        if (left < MinDrain) left = MinDrain;
+        var complete = await Task.WhenAny(drained, Task.Delay(left, cancellationToken)).ConfigureAwait(false) == drained;
+        cancellationToken.ThrowIfCancellationRequested();
         var exit = timedOut ? -1 : process.ExitCode;
-        return new CommandResult(spec, exit, stdoutTask.Result, stderrTask.Result, timedOut, false, sw.Elapsed);
+        if (!complete)
+        {
+            var err = stderr.Text;
+            if (err.Length > 0 && !err.EndsWith('\n')) err += "\n";
+            return new CommandResult(spec, exit, stdout.Text, err + "(output pipes were still held open by another process)", timedOut, false, sw.Elapsed)
+            {
+                OutputIncomplete = !timedOut,
+            };
+        }
+        return new CommandResult(spec, exit, stdout.Text, stderr.Text, timedOut, false, sw.Elapsed);
+    }
+
+    /// <summary>The least time given to a pipe to reach its end after the process exited (or was killed).</summary>
+    private static readonly TimeSpan MinDrain = TimeSpan.FromSeconds(1);
+
+    /// <summary>Reads a pipe to its end, keeping what has arrived so far readable at any time.</summary>
+    private sealed class PipeText
+    {
+        private readonly StringBuilder _text = new();
+
+        public PipeText(StreamReader reader) => Completion = Task.Run(() => PumpAsync(reader));
+
+        public Task Completion { get; }
+
+        public string Text
+        {
+            get
+            {
+                lock (_text) return _text.ToString();
+            }
+        }
+
+        private async Task PumpAsync(StreamReader reader)
+        {
+            var buffer = new char[8192];
+            try
+            {
+                int n;
+                while ((n = await reader.ReadAsync(buffer.AsMemory(), CancellationToken.None).ConfigureAwait(false)) > 0)
+                {
+                    lock (_text) _text.Append(buffer, 0, n);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                // The pipe was closed under us; what was read is kept.
+            }
+        }
     }
 
     private static void Kill(Process process)

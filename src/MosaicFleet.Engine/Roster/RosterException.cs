@@ -59,4 +59,8 @@ public static class RosterErrorIds
     public const string UnknownRuntime = "RosterUnknownRuntime";
     public const string UnknownHost = "RosterUnknownHost";
     public const string InvalidPattern = "RosterInvalidPattern";
+    /// <summary>Mappings and lists nested deeper than <see cref="RosterLoader.MaxDepth"/>.</summary>
+    public const string TooDeep = "RosterTooDeep";
+    /// <summary>An agent named like the tmux holder session of its socket.</summary>
+    public const string HolderNameConflict = "RosterHolderNameConflict";
 }

@@ -42,13 +42,18 @@ public static class RosterLoader
         }
     }
 
+    /// <summary>The deepest nesting of mappings and sequences a roster may have (a real one needs about 6). YamlDotNet
+    /// builds its node tree by recursion, so a 60,000-deep document would overflow the stack and kill the host process:
+    /// the limit is checked on the parser's events, before any node is built.</summary>
+    public const int MaxDepth = 64;
+
     public static FleetRoster Parse(string text, string path)
     {
         CheckTabIndentation(text, path);
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(new DepthLimitedParser(new Parser(new StringReader(text)), MaxDepth, path));
         }
         catch (YamlException ex)
         {
@@ -93,6 +98,34 @@ public static class RosterLoader
         }
     }
 
+    /// <summary>Passes the parser's events through, counting open mappings and sequences; one level too deep is a
+    /// <see cref="RosterException"/> (<see cref="RosterErrorIds.TooDeep"/>) at that event, before YamlStream recurses into it.</summary>
+    private sealed class DepthLimitedParser(IParser inner, int maxDepth, string path) : IParser
+    {
+        private int _depth;
+
+        public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            if (!inner.MoveNext()) return false;
+            switch (inner.Current)
+            {
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
+                    if (++_depth > maxDepth)
+                    {
+                        var at = inner.Current.Start;
+                        throw new RosterException(RosterErrorIds.TooDeep, $"The roster nests mappings and lists more than {maxDepth} levels deep.", path, (int)at.Line, (int)at.Column);
+                    }
+                    break;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    _depth--;
+                    break;
+            }
+            return true;
+        }
+    }
+
     private static (int Line, int Column) LastGoodPosition(string text)
     {
         var parser = new Parser(new StringReader(text));
@@ -125,7 +158,7 @@ public static class RosterLoader
         private static readonly string[] DefaultsKeys = ["workingDirectory", "runtimeBin", "restart", "resources", "startSpacingSeconds"];
         private static readonly string[] RestartKeys = ["policy", "delaySeconds", "limit", "windowSeconds"];
         private static readonly string[] ResourceKeys = ["memoryMax", "cpuWeight", "tasksMax"];
-        private static readonly string[] RuntimeKeys = ["command", "resetCommand", "paneCommands", "submitKeys", "inputPattern", "busyPattern", "waitingPattern", "idleAfterSeconds", "runtimeBin"];
+        private static readonly string[] RuntimeKeys = ["command", "resetCommand", "paneCommands", "submitKeys", "inputPattern", "busyPattern", "waitingPattern", "idleAfterSeconds", "runtimeBin", "environment"];
         private static readonly string[] HostKeys = ["ssh", "port", "identityFile", "knownHostsFile", "sshOptions", "tmux"];
         private static readonly string[] AgentKeys = ["name", "runtime", "className", "workingDirectory", "model", "effort", "host", "command", "runtimeBin", "environment", "restart", "resources"];
 
@@ -211,6 +244,13 @@ public static class RosterLoader
                     throw Error(RosterErrorIds.DuplicateAgent, $"Duplicate agent name '{agent.Name}'{how} (first declared at line {Line(first.Node)}).", nameNode);
                 }
                 seen[agent.Name] = (agent.Name, nameNode);
+                // The holder session keeps the tmux server alive; an agent of that name would be the holder (killed,
+                // restarted and typed into as an agent) on its host's socket.
+                var holder = (agent.Host != "local" && hosts.TryGetValue(agent.Host, out var hs) && hs.Tmux is { } ht ? ht : roster.Tmux).HolderSession;
+                if (string.Equals(agent.Name, holder, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw Error(RosterErrorIds.HolderNameConflict, $"Agent '{agent.Name}' has the name of the tmux holder session ('{holder}') on its socket; rename the agent or set another holderSession.", nameNode);
+                }
                 agents.Add(agent);
             }
             roster.Agents = agents;
@@ -252,6 +292,7 @@ public static class RosterLoader
                 WaitingPattern = baseRuntime?.WaitingPattern,
                 IdleAfterSeconds = baseRuntime?.IdleAfterSeconds,
                 RuntimeBin = baseRuntime?.RuntimeBin,
+                Environment = baseRuntime?.Environment ?? new Dictionary<string, string>(),
                 BuiltIn = false,
             };
             if (Get(m, "command") is { } c) r.Command = NonEmpty(c, "command");
@@ -284,6 +325,13 @@ public static class RosterLoader
                 r.IdleAfterSeconds = v;
             }
             if (Get(m, "runtimeBin") is { } rb) r.RuntimeBin = NonEmpty(rb, "runtimeBin");
+            if (Get(m, "environment") is { } re)
+            {
+                // The roster's keys are added to (or replace) the built-in ones of the same runtime.
+                var env = new Dictionary<string, string>(r.Environment, StringComparer.Ordinal);
+                foreach (var (k, v) in ReadEnvironment(re)) env[k] = v;
+                r.Environment = env;
+            }
             return r;
         }
 
@@ -350,17 +398,13 @@ public static class RosterLoader
                 }
                 agent.Host = host;
             }
-            if (Get(m, "environment") is { } envNode)
+            // The runtime's variables first, the agent's own over them.
+            var runtimeEnv = runtimes[runtime].Environment;
+            var agentEnv = Get(m, "environment") is { } envNode ? ReadEnvironment(envNode) : null;
+            if (runtimeEnv.Count > 0 || agentEnv is not null)
             {
-                var env = new Dictionary<string, string>(StringComparer.Ordinal);
-                foreach (var (k, v) in Map(envNode, "environment").Children)
-                {
-                    var key = Str(k, "environment variable name");
-                    if (!EnvNameRegex.IsMatch(key)) throw Error(RosterErrorIds.InvalidValue, $"'{key}' is not a valid environment variable name.", k);
-                    var value = v is YamlScalarNode s ? s.Value ?? "" : throw Error(RosterErrorIds.InvalidValue, $"environment.{key} must be a single value.", v);
-                    if (value.Contains('\n') || value.Contains('\r') || value.Contains('\0')) throw Error(RosterErrorIds.InvalidValue, $"environment.{key} cannot hold a line break or NUL.", v);
-                    env[key] = value;
-                }
+                var env = new Dictionary<string, string>(runtimeEnv, StringComparer.Ordinal);
+                foreach (var (k, v) in agentEnv ?? []) env[k] = v;
                 agent.Environment = env;
             }
             return agent;
@@ -422,6 +466,20 @@ public static class RosterLoader
                 if (!CountRegex.IsMatch(v)) throw Error(RosterErrorIds.InvalidValue, $"tasksMax '{v}' must be a number, a percentage or infinity.", tm);
                 into.TasksMax = v;
             }
+        }
+
+        private Dictionary<string, string> ReadEnvironment(YamlNode envNode)
+        {
+            var env = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (k, v) in Map(envNode, "environment").Children)
+            {
+                var key = Str(k, "environment variable name");
+                if (!EnvNameRegex.IsMatch(key)) throw Error(RosterErrorIds.InvalidValue, $"'{key}' is not a valid environment variable name.", k);
+                var value = v is YamlScalarNode s ? s.Value ?? "" : throw Error(RosterErrorIds.InvalidValue, $"environment.{key} must be a single value.", v);
+                if (value.Contains('\n') || value.Contains('\r') || value.Contains('\0')) throw Error(RosterErrorIds.InvalidValue, $"environment.{key} cannot hold a line break or NUL.", v);
+                env[key] = value;
+            }
+            return env;
         }
 
         // ---- node helpers ----

@@ -8,13 +8,26 @@ public static class ListPanes
     // Why US (0x1f) and a trailing RS (0x1e): no delimiter is safe for every field. A path may hold any byte
     // but NUL, and tmux prints tabs and newlines raw (checked on tmux 3.3a). So fields are split on US, the
     // only free-text field (the pane path) goes LAST and takes whatever remains (a US inside a path survives),
-    // each record ends with RS + newline (a newline inside a path does not end the record), and every record's
+    // each record ends with RS + a random nonce + newline, new for every call (a path may hold RS and newlines, but
+    // it cannot know the nonce, so it cannot end its record early and forge the next one), and every record's
     // fixed fields are checked (count, %pane_id, numbers), so a fragment is rejected instead of shifting fields.
     public const char FieldSeparator = '\x1f';
-    public const string RecordTerminator = "\x1e\n";
     private const int FixedFields = 9;
 
-    public static readonly string Format = string.Join(FieldSeparator,
+    /// <summary>A fresh record nonce: 32 hex digits (plain text in a tmux format, unguessable by a pane path).</summary>
+    public static string NewNonce() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+
+    /// <summary>The format whose records end with RS + <paramref name="nonce"/> (and tmux's newline).</summary>
+    public static string FormatFor(string nonce)
+    {
+        if (nonce.Any(c => !char.IsAsciiLetterOrDigit(c))) throw new ArgumentException("A record nonce is letters and digits only.", nameof(nonce));
+        return FieldsFormat + "\x1e" + nonce;
+    }
+
+    /// <summary>What ends each record of <see cref="FormatFor"/>.</summary>
+    public static string RecordTerminatorFor(string nonce) => "\x1e" + nonce + "\n";
+
+    private static readonly string FieldsFormat = string.Join(FieldSeparator,
         "#{session_name}",
         "#{window_index}",
         "#{pane_index}",
@@ -26,18 +39,19 @@ public static class ListPanes
         // set them (so the field of any other pane, and every older record, reads as before).
         "#{pane_dead_status}#{?#{==:#{@mosaic_restarts},},,/#{@mosaic_restarts}/#{@mosaic_last_exit}}",
         "#{window_activity}",
-        "#{pane_current_path}") + "\x1e";
+        "#{pane_current_path}");
 
-    /// <summary>The argv after `tmux -L socket`.</summary>
-    public static string[] Arguments => ["list-panes", "-a", "-F", Format];
+    /// <summary>The argv after `tmux -L socket`, for records ending with <paramref name="nonce"/>.</summary>
+    public static string[] Arguments(string nonce) => ["list-panes", "-a", "-F", FormatFor(nonce)];
 
-    /// <summary>Parses list-panes output. Records that fail validation go to <paramref name="rejected"/>.</summary>
-    public static IReadOnlyList<TmuxPane> Parse(string output, out IReadOnlyList<string> rejected)
+    /// <summary>Parses list-panes output of <see cref="FormatFor"/>(<paramref name="nonce"/>). Records that fail
+    /// validation go to <paramref name="rejected"/>.</summary>
+    public static IReadOnlyList<TmuxPane> Parse(string output, string nonce, out IReadOnlyList<string> rejected)
     {
         var panes = new List<TmuxPane>();
         var bad = new List<string>();
         var text = output.Replace("\r\n", "\n", StringComparison.Ordinal);
-        var records = text.Split(RecordTerminator);
+        var records = text.Split(RecordTerminatorFor(nonce));
         for (var i = 0; i < records.Length; i++)
         {
             var record = records[i];

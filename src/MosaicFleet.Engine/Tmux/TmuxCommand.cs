@@ -23,5 +23,6 @@ public sealed class TmuxCommand(string socketName, string tmuxProgram = "tmux", 
         return argv;
     }
 
-    public string[] ListPanes() => Build(Tmux.ListPanes.Arguments);
+    /// <summary>list-panes -a whose records end with <paramref name="nonce"/> (<see cref="Tmux.ListPanes.NewNonce"/>).</summary>
+    public string[] ListPanes(string nonce) => Build(Tmux.ListPanes.Arguments(nonce));
 }

@@ -10,8 +10,6 @@ namespace MosaicFleet.Cmdlets;
 [OutputType(typeof(FleetAgent))]
 public sealed class GetFleetAgentCommand : FleetCmdlet
 {
-    private readonly List<string> _names = [];
-
     /// <summary>Agent names; wildcards allowed.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -46,13 +44,14 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
 
     protected override void ProcessRecord()
     {
-        if (Name is not null) _names.AddRange(Name);
+        GatherNames(Name);
     }
 
     // Names from the pipeline are gathered so the whole call costs one list-panes and one systemctl show.
     protected override void EndProcessing()
     {
-        var selected = SelectAgents(_names, Runtime, ClassName);
+        // No names: every agent (reading is harmless), unless fed by a pipeline that brought nothing.
+        var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true, Runtime, ClassName);
         if (selected.Count == 0) return;
         var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
         WriteSnapshotDiagnostics(snapshot);

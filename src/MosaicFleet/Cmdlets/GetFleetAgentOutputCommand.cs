@@ -11,8 +11,6 @@ namespace MosaicFleet.Cmdlets;
 [OutputType(typeof(FleetPaneCapture))]
 public sealed class GetFleetAgentOutputCommand : FleetCmdlet
 {
-    private readonly List<string> _names = [];
-
     /// <summary>Agent names; wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -32,7 +30,7 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
     [Parameter]
     public SwitchParameter Crash { get; set; }
 
-    protected override void ProcessRecord() => _names.AddRange(Name);
+    protected override void ProcessRecord() => GatherNames(Name);
 
     protected override void EndProcessing()
     {
@@ -42,7 +40,8 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
             return;
         }
         var reader = new AgentOutput(Context);
-        var agents = SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList());
+        // Name is mandatory: with no names here, the call was fed by a pipeline that brought nothing.
+        var agents = GatheredNames is { Count: > 0 } names ? SelectAgents(names) : [];
         var tasks = agents.Select(a => Capture(reader, a)).ToList();
         var unreachable = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var t in tasks)
@@ -54,6 +53,11 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
                 // One error per host per call, the host as target.
                 var host = agents.First(a => a.Name == error.Agent).Host;
                 if (unreachable.Add(host)) WriteError(FleetSendCmdlet.HostUnreachable(host, error.Message));
+            }
+            else if (error is { Status: FleetSendStatus.TmuxNotFound })
+            {
+                var host = agents.First(a => a.Name == error.Agent).Host;
+                if (unreachable.Add(host)) WriteError(FleetSendCmdlet.TmuxNotFound(host, error.Message));
             }
             else if (error is not null)
             {
@@ -69,7 +73,7 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
 
     private void WriteCrashes()
     {
-        var agents = SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList());
+        var agents = GatheredNames is { Count: > 0 } names ? SelectAgents(names) : [];
         var paths = LifecyclePaths.FromEnvironment(Environment.GetEnvironmentVariable);
         foreach (var group in agents.GroupBy(a => a.Host, StringComparer.Ordinal))
         {

@@ -9,8 +9,6 @@ namespace MosaicFleet.Cmdlets;
 [OutputType(typeof(FleetMessageLogEntry))]
 public sealed class GetFleetMessageLogCommand : FleetCmdlet
 {
-    private readonly List<string> _names = [];
-
     /// <summary>Only entries for these agents; wildcards allowed.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
@@ -21,8 +19,8 @@ public sealed class GetFleetMessageLogCommand : FleetCmdlet
 
     /// <summary>Only the last N matching entries.</summary>
     [Parameter]
-    [ValidateRange(1, int.MaxValue)]
-    public int Last { get; set; }
+    [ValidateRange(0, int.MaxValue)]
+    public int? Last { get; set; }
 
     /// <summary>Only entries at or after this time.</summary>
     [Parameter]
@@ -30,14 +28,17 @@ public sealed class GetFleetMessageLogCommand : FleetCmdlet
 
     protected override void ProcessRecord()
     {
-        if (Name is not null) _names.AddRange(Name);
+        GatherNames(Name);
     }
 
     // The log is read without a roster: it outlives agents that were removed from it.
     protected override void EndProcessing()
     {
+        // Fed by a pipeline that brought nothing: no entries (never the whole log).
+        if (EmptyPipeline) return;
         // A malformed pattern is refused before the log is read.
-        var patterns = _names.Count > 0 ? Patterns(_names, "Name") : null;
+        var names = GatheredNames;
+        var patterns = names.Count > 0 ? Patterns(names, "Name") : null;
         var home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var log = new MessageLog(MessageLog.DefaultPath(Environment.GetEnvironmentVariable, home));
         WriteVerbose($"Message log: {log.Path}");
@@ -67,7 +68,7 @@ public sealed class GetFleetMessageLogCommand : FleetCmdlet
             selected = selected.Where(e => e.Time >= s);
         }
         var list = selected.ToList();
-        if (Last > 0 && list.Count > Last) list = list.GetRange(list.Count - Last, Last);
+        if (Last is { } last && list.Count > last) list = list.GetRange(list.Count - last, last);
         foreach (var e in list) WriteObject(e);
     }
 }

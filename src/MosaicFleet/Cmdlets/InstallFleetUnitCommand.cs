@@ -10,6 +10,15 @@ namespace MosaicFleet.Cmdlets;
 [OutputType(typeof(FleetUnitFile))]
 public sealed class InstallFleetUnitCommand : LifecycleCmdlet
 {
+    /// <summary>Only these agents of the host (wildcards allowed): their env files are written and their units enabled;
+    /// no other agent's files are touched, and nothing is removed. Default: every agent of the host.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AgentNameCompleter))]
+    [Alias("Agent")]
+    public string[]? Name { get; set; }
+
     /// <summary>The host to install on; default this machine.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -24,14 +33,20 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    protected override void ProcessRecord() => GatherNames(Name);
+
     protected override void EndProcessing()
     {
+        // Fed by a pipeline that brought nothing: install nothing (no names otherwise means the whole roster of the host).
+        if (EmptyPipeline) return;
+        var named = GatheredNames.Count > 0;
         if (HostName != FleetHost.LocalName && !Roster.Hosts.ContainsKey(HostName))
         {
             ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"No host named '{HostName}' in the roster {Roster.Path}."), "HostNotFound", ErrorCategory.ObjectNotFound, HostName));
         }
-        var agents = Roster.Agents.Where(a => a.Host == HostName).ToList();
-        foreach (var other in Roster.Agents.Where(a => a.Host != HostName))
+        var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true);
+        var agents = selected.Where(a => a.Host == HostName).ToList();
+        foreach (var other in selected.Where(a => a.Host != HostName))
         {
             WriteVerbose($"Skipping {other.Name}: it runs on host '{other.Host}' (install there with -HostName {other.Host}).");
         }
@@ -44,7 +59,7 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
             var setup = HostSetup(HostName);
             installer = new UnitInstaller(setup.Builder, setup.Files);
             setup.Builder.Bins.NoExternalProbes = WhatIfMode;
-            plan = Await(installer.PlanInstallAsync(agents, enable: !NoEnable, StopToken));
+            plan = Await(installer.PlanInstallAsync(agents, enable: !NoEnable, StopToken, removeLeftovers: !named));
         }
         catch (LifecycleException ex)
         {
@@ -59,6 +74,11 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
         catch (IOException ex)
         {
             ThrowTerminatingError(new ErrorRecord(ex, "UnitFileReadFailed", ErrorCategory.ReadError, HostName));
+            return;
+        }
+        if (named && agents.Count == 0)
+        {
+            WriteVerbose($"None of the agents named runs on host {HostName}; nothing to install.");
             return;
         }
         var files = ApplyPlan(installer, plan);

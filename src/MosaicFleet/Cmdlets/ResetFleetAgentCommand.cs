@@ -5,27 +5,29 @@ using MosaicFleet.Internal;
 namespace MosaicFleet.Cmdlets;
 
 /// <summary>Sends each agent's runtime resetCommand (e.g. /clear), with the same delivery and verification as Send-FleetMessage.</summary>
-[Cmdlet(VerbsCommon.Reset, "FleetAgent", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Reset, "FleetAgent", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByNameSet)]
 [OutputType(typeof(FleetSendResult))]
 public sealed class ResetFleetAgentCommand : FleetSendCmdlet
 {
-    private readonly List<string> _names = [];
-
     /// <summary>Agent names; wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ByNameSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AgentNameCompleter))]
     [Alias("Agent")]
-    public string[] Name { get; set; } = [];
+    public string[]? Name { get; set; }
 
-    protected override void ProcessRecord() => _names.AddRange(Name);
+    /// <summary>Every agent of the roster. Without it, only the agents named or piped.</summary>
+    [Parameter(ParameterSetName = AllSet, Mandatory = true)]
+    public SwitchParameter All { get; set; }
+
+    protected override void ProcessRecord() => GatherNames(Name);
 
     protected override void EndProcessing()
     {
         var source = MessageText.DefaultSource(Environment.UserName, Environment.MachineName);
         var requests = new List<SendRequest>();
-        foreach (var agent in SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList()))
+        foreach (var agent in ResolveAgents(All, wholeRosterWhenUnnamed: false))
         {
             var runtime = Context.RuntimeOf(agent);
             if (string.IsNullOrEmpty(runtime.ResetCommand))

@@ -6,7 +6,7 @@ using MosaicFleet.Internal;
 namespace MosaicFleet.Cmdlets;
 
 /// <summary>Restarts agents with a new pane.</summary>
-[Cmdlet(VerbsLifecycle.Restart, "FleetAgent", SupportsShouldProcess = true)]
+[Cmdlet(VerbsLifecycle.Restart, "FleetAgent", SupportsShouldProcess = true, DefaultParameterSetName = ByNameSet)]
 [OutputType(typeof(FleetAgent))]
 public sealed class RestartFleetAgentCommand : AgentLifecycleCommand
 {

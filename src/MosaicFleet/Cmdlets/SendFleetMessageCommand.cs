@@ -5,24 +5,26 @@ using MosaicFleet.Internal;
 namespace MosaicFleet.Cmdlets;
 
 /// <summary>Types a message into agents' panes (paste buffer, submit key) and verifies that each agent took it.</summary>
-[Cmdlet(VerbsCommunications.Send, "FleetMessage", SupportsShouldProcess = true)]
+[Cmdlet(VerbsCommunications.Send, "FleetMessage", SupportsShouldProcess = true, DefaultParameterSetName = ByNameSet)]
 [OutputType(typeof(FleetSendResult))]
 public sealed class SendFleetMessageCommand : FleetSendCmdlet
 {
-    private readonly List<string> _names = [];
-
     /// <summary>The message, exactly as it must arrive (multi-line allowed).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Message { get; set; } = "";
 
-    /// <summary>Agent names; wildcards allowed. Binds by property name (Get-FleetAgent output, FleetSendResult.Agent).</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    /// <summary>Agent names; wildcards allowed. Binds strings by value, and by property name (Get-FleetAgent output, FleetSendResult.Agent).</summary>
+    [Parameter(ParameterSetName = ByNameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AgentNameCompleter))]
     [Alias("Agent")]
-    public string[] Name { get; set; } = [];
+    public string[]? Name { get; set; }
+
+    /// <summary>Every agent of the roster. Without it, only the agents named or piped.</summary>
+    [Parameter(ParameterSetName = AllSet, Mandatory = true)]
+    public SwitchParameter All { get; set; }
 
     /// <summary>The label put before the message's first line, in brackets. Default: operator:&lt;user&gt;@&lt;short host name&gt;.</summary>
     [Parameter]
@@ -30,13 +32,13 @@ public sealed class SendFleetMessageCommand : FleetSendCmdlet
     [ValidatePattern(@"^[^\r\n]+$")]
     public string? Source { get; set; }
 
-    protected override void ProcessRecord() => _names.AddRange(Name);
+    protected override void ProcessRecord() => GatherNames(Name);
 
     protected override void EndProcessing()
     {
         var source = Source ?? MessageText.DefaultSource(Environment.UserName, Environment.MachineName);
         var requests = new List<SendRequest>();
-        foreach (var agent in SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList()))
+        foreach (var agent in ResolveAgents(All, wholeRosterWhenUnnamed: false))
         {
             if (!ShouldProcess(agent.Name, $"Send message '{Preview(Message)}'")) continue;
             requests.Add(new SendRequest(agent, Message, source));

@@ -6,7 +6,7 @@ using MosaicFleet.Internal;
 namespace MosaicFleet.Cmdlets;
 
 /// <summary>Starts agents: through systemd where the units are installed and a user manager answers, else directly in tmux.</summary>
-[Cmdlet(VerbsLifecycle.Start, "FleetAgent", SupportsShouldProcess = true)]
+[Cmdlet(VerbsLifecycle.Start, "FleetAgent", SupportsShouldProcess = true, DefaultParameterSetName = ByNameSet)]
 [OutputType(typeof(FleetAgent))]
 public sealed class StartFleetAgentCommand : AgentLifecycleCommand
 {

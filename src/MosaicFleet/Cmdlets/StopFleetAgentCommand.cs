@@ -6,7 +6,7 @@ using MosaicFleet.Internal;
 namespace MosaicFleet.Cmdlets;
 
 /// <summary>Stops agents: their unit, or their tmux session. Never another agent's session or the tmux server.</summary>
-[Cmdlet(VerbsLifecycle.Stop, "FleetAgent", SupportsShouldProcess = true)]
+[Cmdlet(VerbsLifecycle.Stop, "FleetAgent", SupportsShouldProcess = true, DefaultParameterSetName = ByNameSet)]
 [OutputType(typeof(FleetAgent))]
 public sealed class StopFleetAgentCommand : AgentLifecycleCommand
 {

@@ -13,10 +13,7 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
     private const string ByNameSet = "ByName";
     private const string ByAgentSet = "ByAgent";
 
-    private readonly List<string> _names = [];
     private readonly List<FleetAgent> _agents = [];
-    private string[]? _commandLineNames;
-    private bool _processed;
 
     /// <summary>Agent names; wildcards allowed. Default: every agent.</summary>
     [Parameter(ParameterSetName = ByNameSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -34,22 +31,23 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    protected override void BeginProcessing() => _commandLineNames = Name;
-
     protected override void ProcessRecord()
     {
-        _processed = true;
-        if (ParameterSetName == ByAgentSet && InputObject is not null) _agents.AddRange(InputObject);
-        else if (Name is not null) _names.AddRange(Name);
+        if (ParameterSetName == ByAgentSet && InputObject is not null)
+        {
+            GatherNames(null);
+            _agents.AddRange(InputObject);
+        }
+        else
+        {
+            GatherNames(Name);
+        }
     }
 
     protected override void EndProcessing()
     {
-        // Every pipeline object failed to bind (agents piped with -Name given): the -Name of the command line still
-        // counts, never "every agent".
-        if (!_processed && _commandLineNames is not null) _names.AddRange(_commandLineNames);
         // An empty pipeline (an empty file, a filter that matched nothing) checks nothing: never "every agent".
-        if (MyInvocation.ExpectingInput && !_processed && _commandLineNames is null)
+        if (EmptyPipeline)
         {
             if (Quiet) WriteObject(false);
             return;
@@ -57,7 +55,7 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
         var agents = _agents;
         if (ParameterSetName == ByNameSet)
         {
-            var selected = SelectAgents(_names);
+            var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true);
             if (selected.Count > 0)
             {
                 var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));

@@ -6,10 +6,27 @@ using MosaicFleet.Internal;
 namespace MosaicFleet.Cmdlets;
 
 /// <summary>Stops and disables the fleet's units and removes the unit and environment files MosaicFleet wrote.</summary>
-[Cmdlet(VerbsLifecycle.Uninstall, "FleetUnit", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsLifecycle.Uninstall, "FleetUnit", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ByNameSet)]
 [OutputType(typeof(FleetUnitFile))]
 public sealed class UninstallFleetUnitCommand : LifecycleCmdlet
 {
+    private const string ByNameSet = "ByName";
+    private const string AllSet = "All";
+
+    /// <summary>Agents whose units and environment files to remove (wildcards allowed), matched against what is
+    /// installed on the host. The holder unit and the agent template stay.</summary>
+    [Parameter(ParameterSetName = ByNameSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(AgentNameCompleter))]
+    [Alias("Agent")]
+    public string[]? Name { get; set; }
+
+    /// <summary>Everything MosaicFleet installed on the host: every agent's unit and env file, the agent template and
+    /// the holder unit.</summary>
+    [Parameter(ParameterSetName = AllSet, Mandatory = true)]
+    public SwitchParameter All { get; set; }
+
     /// <summary>The host to uninstall from; default this machine.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -24,8 +41,14 @@ public sealed class UninstallFleetUnitCommand : LifecycleCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    protected override void ProcessRecord() => GatherNames(Name);
+
     protected override void EndProcessing()
     {
+        if (EmptyPipeline) return;
+        var names = GatheredNames;
+        if (!All && names.Count == 0) ThrowNameRequired();
+        var patterns = All ? null : Patterns(names, "Name");
         // The roster is not needed: uninstall removes what MosaicFleet wrote (files carrying its marker), even after
         // the roster is gone. A remote host is reached through its roster entry, its files read there.
         UnitInstaller installer;
@@ -48,7 +71,15 @@ public sealed class UninstallFleetUnitCommand : LifecycleCmdlet
                 installer = new UnitInstaller(setup.Builder, setup.Files);
                 paths = setup.Builder.Paths;
             }
-            plan = installer.PlanUninstall();
+            plan = installer.PlanUninstall(patterns is null ? null : a => patterns.Any(p => p.IsMatch(a)));
+            if (patterns is not null)
+            {
+                var installed = installer.OurEnvFiles();
+                foreach (var n in names.Where(n => !WildcardPattern.ContainsWildcardCharacters(n) && !installed.Contains(n, StringComparer.OrdinalIgnoreCase)))
+                {
+                    WriteError(new ErrorRecord(new ItemNotFoundException($"Agent '{n}' has no units installed on host {HostName}."), "AgentNotInstalled", ErrorCategory.ObjectNotFound, n));
+                }
+            }
         }
         catch (LifecycleException ex)
         {

@@ -28,13 +28,13 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
 
     /// <summary>The state to wait for: Idle (default) or Busy.</summary>
     [Parameter]
-    [ValidateSet("Idle", "Busy")]
-    public string Activity { get; set; } = "Idle";
+    [ValidateSet("Idle", "Busy", IgnoreCase = true)]
+    public FleetAgentActivity Activity { get; set; } = FleetAgentActivity.Idle;
 
     /// <summary>How long to wait, in seconds. Default 600.</summary>
     [Parameter]
-    [ValidateRange(1, 86400)]
-    public int TimeoutSeconds { get; set; } = 600;
+    [ValidateRange(0.1, 86400)]
+    public double TimeoutSeconds { get; set; } = 600;
 
     /// <summary>From a send result: when the message was submitted. Idle counts only once Busy was seen or the runtime's
     /// idleAfterSeconds have passed since then.</summary>
@@ -50,7 +50,7 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
         // Only a send status counts here; a FleetAgent's Status (Running, Dead, Missing) is no send status. Unreachable is
         // both: from a send result or from Get-FleetAgent, there is nothing to wait for on a host that cannot be reached.
         if (Status is { Length: > 0 } status && Enum.TryParse<FleetSendStatus>(status, ignoreCase: true, out var sendStatus)
-            && sendStatus != FleetSendStatus.Accepted)
+            && sendStatus is not (FleetSendStatus.Accepted or FleetSendStatus.Submitted))
         {
             var why = sendStatus == FleetSendStatus.Unreachable ? "its host is unreachable" : $"the message was not accepted (Status {sendStatus})";
             WriteWarning($"Not waiting for {string.Join(", ", Name)}: {why}.");
@@ -71,7 +71,7 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
                 .Select(r => r.SentAt).Max();
             return new WaitTarget(spec, sent);
         }).ToList();
-        var target = Activity == "Busy" ? FleetAgentActivity.Busy : FleetAgentActivity.Idle;
+        var target = Activity;
         var waiter = new ActivityWaiter(Context, targets, target);
         var clock = Stopwatch.StartNew();
         var timeout = TimeSpan.FromSeconds(TimeoutSeconds);

@@ -14,7 +14,7 @@ public sealed class WatchFleetAgentCommand : FleetCmdlet
     public const string NotRunningId = "WatchAgentNotRunning";
 
     /// <summary>The agent to watch (one; no wildcards).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AgentNameCompleter))]
     [Alias("Agent")]
@@ -50,8 +50,7 @@ public sealed class WatchFleetAgentCommand : FleetCmdlet
             // Watching read-only changes nothing the agent sees, so only -Takeover asks (ConfirmImpact High);
             // -WhatIf is honoured either way.
             if (Takeover && !ShouldProcess($"agent {agent.Name} on {agent.Host}", "Take over (keys typed in this terminal reach the agent)")) return;
-            if (!Takeover && MyInvocation.BoundParameters.TryGetValue("WhatIf", out var whatIf) && whatIf is SwitchParameter { IsPresent: true }
-                && !ShouldProcess($"agent {agent.Name} on {agent.Host}", "Watch read-only")) return;
+            if (!Takeover && WhatIfRequested && !ShouldProcess($"agent {agent.Name} on {agent.Host}", "Watch read-only")) return;
             if (mode == WatchMode.Attach && (Console.IsInputRedirected || Console.IsOutputRedirected))
             {
                 var record = new ErrorRecord(new InvalidOperationException($"Watch-FleetAgent needs a terminal: standard input or output is redirected, so there is nothing to show agent '{agent.Name}' on."),
@@ -91,7 +90,7 @@ public sealed class WatchFleetAgentCommand : FleetCmdlet
         }
         catch (WatchException ex)
         {
-            WriteError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidOperation, agent.Name));
+            WriteError(new ErrorRecord(ex, ex.ErrorId, FleetErrorCategories.For(ex.ErrorId), agent.Name));
         }
     }
 }

@@ -8,15 +8,20 @@ namespace MosaicFleet.Cmdlets;
 /// <summary>Start-, Stop- and Restart-FleetAgent: the same parameters and flow, a different action.</summary>
 public abstract class AgentLifecycleCommand : LifecycleCmdlet
 {
-    private readonly List<string> _names = [];
+    protected const string ByNameSet = "ByName";
+    protected const string AllSet = "All";
 
     /// <summary>Agent names; wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ByNameSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AgentNameCompleter))]
     [Alias("Agent")]
-    public string[] Name { get; set; } = [];
+    public string[]? Name { get; set; }
+
+    /// <summary>Every agent of the roster. Without it, the cmdlet acts only on the agents named or piped to it.</summary>
+    [Parameter(ParameterSetName = AllSet, Mandatory = true)]
+    public SwitchParameter All { get; set; }
 
     /// <summary>Act directly in tmux even where the systemd units are installed.</summary>
     [Parameter]
@@ -39,12 +44,12 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
 
     protected abstract Task<IReadOnlyList<string>> ActAsync(AgentControl control, AgentState state, LifecycleMode mode, CancellationToken ct);
 
-    protected override void ProcessRecord() => _names.AddRange(Name);
+    protected override void ProcessRecord() => GatherNames(Name);
 
     // Names from the pipeline are gathered so the whole call reads the fleet once.
     protected override void EndProcessing()
     {
-        var selected = SelectAgents(_names.Distinct(StringComparer.OrdinalIgnoreCase).ToList());
+        var selected = ResolveAgents(All, wholeRosterWhenUnnamed: false);
         if (selected.Count == 0) return;
         var done = new List<FleetAgentSpec>();
         var launched = new List<FleetAgentSpec>();

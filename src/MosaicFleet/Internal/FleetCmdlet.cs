@@ -90,6 +90,65 @@ public abstract class FleetCmdlet : PSCmdlet
         }
     }
 
+    // ---- Which agents a call acts on (issue 20): shared by every cmdlet that takes agent names. ----
+    private readonly List<string> _gatheredNames = [];
+    private bool _recordSeen;
+    private string[]? _commandLineNames;
+
+    protected override void BeginProcessing()
+    {
+        // Parameters of the command line are bound before BeginProcessing; pipeline values only later.
+        if (MyInvocation.BoundParameters.TryGetValue("Name", out var v) && v is not null)
+        {
+            _commandLineNames = LanguagePrimitives.ConvertTo<string[]>(v);
+        }
+    }
+
+    /// <summary>Call from ProcessRecord with the names bound for this record (null when none).</summary>
+    protected void GatherNames(IEnumerable<string>? names)
+    {
+        _recordSeen = true;
+        if (names is not null) _gatheredNames.AddRange(names);
+    }
+
+    /// <summary>The names gathered so far, each once (first spelling kept), in the order they came. When every piped
+    /// object failed to bind (agents piped while -Name was given), the -Name of the command line still counts.</summary>
+    protected List<string> GatheredNames => (_recordSeen ? _gatheredNames : _commandLineNames?.ToList() ?? [])
+        .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+
+    /// <summary>Fed by a pipeline (<c>MyInvocation.ExpectingInput</c>) from which no object arrived, and no -Name on the
+    /// command line: the call acts on no agent (an empty file, a Where-Object that matched nothing), never on "every agent".</summary>
+    protected bool EmptyPipeline => MyInvocation.ExpectingInput && !_recordSeen && _commandLineNames is null;
+
+    /// <summary>The agents a call acts on: none for an empty pipeline; every agent for -All; the gathered names (wildcards)
+    /// otherwise. With no names at all, <paramref name="wholeRosterWhenUnnamed"/> decides: true (reading, idempotent
+    /// set-up) means every agent; false (state changes) is the terminating parameter error <see cref="NameRequiredId"/>.</summary>
+    protected List<FleetAgentSpec> ResolveAgents(bool all, bool wholeRosterWhenUnnamed, IReadOnlyCollection<string>? runtimes = null, IReadOnlyCollection<string>? classNames = null)
+    {
+        if (EmptyPipeline && !all) return [];
+        var names = all ? new List<string>() : GatheredNames;
+        if (!all && names.Count == 0 && !wholeRosterWhenUnnamed) ThrowNameRequired();
+        return SelectAgents(names, runtimes, classNames);
+    }
+
+    public const string NameRequiredId = "AgentNameRequired";
+
+    /// <summary>The parameter error of a state-changing cmdlet called with no -Name, no pipeline input and no -All.</summary>
+    protected void ThrowNameRequired()
+    {
+        var verb = MyInvocation.MyCommand.Name;
+        var message = $"{verb} acts on the agents you name: give -Name (wildcards allowed), pipe agents or names to it, or pass -All for every agent.";
+        ThrowTerminatingError(new ErrorRecord(new ParameterBindingException(message), NameRequiredId, ErrorCategory.InvalidArgument, null)
+        {
+            ErrorDetails = new ErrorDetails(message) { RecommendedAction = $"{verb} -Name <name>, or {verb} -All." },
+        });
+    }
+
+    /// <summary>-WhatIf, or $WhatIfPreference set (as -WhatIf:$false overrides it).</summary>
+    protected bool WhatIfRequested => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var v)
+        ? v is SwitchParameter { IsPresent: true } || v is true
+        : GetVariableValue("WhatIfPreference") is { } p && LanguagePrimitives.IsTrue(p);
+
     /// <summary>Roster agents whose names match any of <paramref name="names"/> (wildcards). A name without wildcards
     /// that matches nothing gets an ObjectNotFound error of its own; the other names still go ahead.</summary>
     protected List<FleetAgentSpec> SelectAgents(IReadOnlyCollection<string>? names, IReadOnlyCollection<string>? runtimes = null, IReadOnlyCollection<string>? classNames = null)

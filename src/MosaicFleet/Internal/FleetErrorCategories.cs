@@ -17,11 +17,12 @@ public static class FleetErrorCategories
         FleetQuery.TmuxFailedId => ErrorCategory.ResourceUnavailable,
         FleetQuery.RemoteCommandFailedId => ErrorCategory.InvalidResult,
         "RemoteInstallNotSupported" or "RemoteLifecycleNotSupported" => ErrorCategory.NotImplemented,
-        "TmuxNotFound" or "ShellNotFound" => ErrorCategory.ObjectNotFound,
+        FleetQuery.TmuxNotFoundId or "ShellNotFound" => ErrorCategory.ObjectNotFound,
         "ReservedEnvironmentName" or "InvalidRuntimeCommand" or InvalidAgentSettingsId => ErrorCategory.InvalidData,
         "EnvFileWriteFailed" or "UnitFileWriteFailed" or "RosterWriteFailed" => ErrorCategory.WriteError,
         "UnitFileReadFailed" or AgentFileReadFailedId => ErrorCategory.ReadError,
         AgentFileAccessDeniedId => ErrorCategory.PermissionDenied,
+        Engine.Lifecycle.UnitInstaller.OtherRosterId => ErrorCategory.ResourceExists,
         _ => ErrorCategory.InvalidOperation,
     };
 

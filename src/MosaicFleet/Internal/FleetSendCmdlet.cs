@@ -8,6 +8,9 @@ namespace MosaicFleet.Internal;
 /// <summary>Shared by Send-FleetMessage and Reset-FleetAgent: delivery options, the send, results and ErrorRecords.</summary>
 public abstract class FleetSendCmdlet : FleetCmdlet
 {
+    protected const string ByNameSet = "ByName";
+    protected const string AllSet = "All";
+
     private static readonly TimeSpan ProgressAfter = TimeSpan.FromSeconds(1), ProgressInterval = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Submit without verifying: Status is Submitted.</summary>
@@ -61,19 +64,34 @@ public abstract class FleetSendCmdlet : FleetCmdlet
             progress.RecordType = ProgressRecordType.Completed;
             WriteProgress(progress);
         }
-        var results = Await(send);
+        IReadOnlyList<FleetSendResult> results;
+        try
+        {
+            results = Await(send);
+        }
+        catch (Engine.IO.UnsafePathException ex)
+        {
+            ThrowTerminatingError(UnsafePath(ex));
+            return;
+        }
         foreach (var (warning, text) in notes)
         {
             if (warning) WriteWarning(text); else WriteVerbose(text);
         }
+        // Every result first, then the errors: every agent was typed to already, so -ErrorAction Stop (which ends the
+        // command at the first error) must not hide a result from the pipeline.
+        foreach (var r in results) WriteObject(r);
         var unreachable = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var r in results)
         {
-            WriteObject(r);
             if (r.Status == FleetSendStatus.Unreachable)
             {
                 // One error per host per call, the host as target (as everywhere in the module).
                 if (unreachable.Add(r.Host)) WriteError(HostUnreachable(r.Host, $"Cannot reach host {r.Host}: the message to {r.Agent} was not sent ({r.Detail})."));
+            }
+            else if (r.Status == FleetSendStatus.TmuxNotFound)
+            {
+                if (unreachable.Add(r.Host)) WriteError(TmuxNotFound(r.Host, $"The message to {r.Agent} was not sent: {r.Detail}"));
             }
             else if (ErrorFor(r) is { } error)
             {
@@ -89,6 +107,25 @@ public abstract class FleetSendCmdlet : FleetCmdlet
             ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Check the host's ssh connection, then try again." },
         };
 
+    /// <summary>A lock folder or file of ours that is not safe to use (another user's, not 0700, a symlink): the path as target.</summary>
+    public static ErrorRecord UnsafePath(Engine.IO.UnsafePathException ex)
+        => new(ex, ex.ErrorId, ErrorCategory.SecurityError, ex.Path)
+        {
+            ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = $"Remove {ex.Path} (or set $env:XDG_RUNTIME_DIR to a private directory), then try again." },
+        };
+
+    /// <summary>The module's one error for a missing tmux (here or on a host): TmuxNotFound, ObjectNotFound, the host as target.</summary>
+    public static ErrorRecord TmuxNotFound(string host, string message)
+        => new(new InvalidOperationException(message), FleetQuery.TmuxNotFoundId, ErrorCategory.ObjectNotFound, host)
+        {
+            ErrorDetails = new ErrorDetails(message)
+            {
+                RecommendedAction = host == Engine.Processes.FleetHost.LocalName
+                    ? "Install tmux, or set $env:MOSAIC_TMUX to its absolute path."
+                    : $"Install tmux on {host}.",
+            },
+        };
+
     /// <summary>The ErrorRecord for a result that is neither Accepted nor Submitted.</summary>
     public static ErrorRecord? ErrorFor(FleetSendResult r)
     {
@@ -100,11 +137,12 @@ public abstract class FleetSendCmdlet : FleetCmdlet
             FleetSendStatus.PaneDead => ("AgentPaneDead", ErrorCategory.ResourceUnavailable, "was not delivered: the agent's pane is dead"),
             FleetSendStatus.Drifted => ("AgentDrifted", ErrorCategory.InvalidOperation, "was not sent: the agent's pane runs a shell, not its runtime"),
             FleetSendStatus.Unreachable => (FleetQuery.UnreachableId, ErrorCategory.ConnectionError, $"was not sent: host {r.Host} could not be reached"),
+            FleetSendStatus.TmuxNotFound => (FleetQuery.TmuxNotFoundId, ErrorCategory.ObjectNotFound, "was not sent: tmux was not found"),
             _ => null,
         };
         if (e is not { } x) return null;
         var message = $"The message to {r.Agent} {x.What} ({r.Detail}).";
-        return new ErrorRecord(new InvalidOperationException(message), x.Id, x.Category, r.Status == FleetSendStatus.Unreachable ? r.Host : r.Agent)
+        return new ErrorRecord(new InvalidOperationException(message), x.Id, x.Category, r.Status is FleetSendStatus.Unreachable or FleetSendStatus.TmuxNotFound ? r.Host : r.Agent)
         {
             ErrorDetails = new ErrorDetails(message)
             {
@@ -113,6 +151,7 @@ public abstract class FleetSendCmdlet : FleetCmdlet
                     FleetSendStatus.NotSubmitted => "Look at the pane (Get-FleetAgentOutput): a menu or dialog may have taken the submit key. Do not send the message again; submit it in the pane.",
                     FleetSendStatus.NotAccepted => "Look at the pane (Get-FleetAgentOutput) before sending again: the agent may be busy, and the message may still arrive.",
                     FleetSendStatus.NoSession or FleetSendStatus.PaneDead => "Start or restart the agent, then send again.",
+                    FleetSendStatus.TmuxNotFound => "Install tmux (or set $env:MOSAIC_TMUX to its absolute path), then send again.",
                     FleetSendStatus.Drifted => "Look at the pane (Get-FleetAgentOutput, Test-FleetDrift). If the runtime exited, restart the agent (Restart-FleetAgent) and send again; if that shell IS how the runtime runs, add it to the runtime's paneCommands in the roster.",
                     _ => "Check the host's ssh connection, then send again.",
                 },

@@ -58,7 +58,9 @@ public abstract class LifecycleCmdlet : FleetCmdlet
             }
             var verb = file.Action == UnitFileAction.Write ? "Write" : "Remove";
             var caveat = file.Kind == PlannedFile.EnvKind && file.Action == UnitFileAction.Write && plan.SkippedProbes.Count > 0 ? $" ({string.Join("; ", plan.SkippedProbes)})" : "";
-            if (!Proceed(file.Path, $"{verb} {file.Kind}{(file.Agent is null ? "" : $" of agent {file.Agent}")}{caveat}")) continue;
+            if (file.Leftover) caveat = " (left over: the roster no longer has this agent)";
+            var what = $"{verb} {file.Kind}{(file.Agent is null ? "" : $" of agent {file.Agent}")}{caveat}";
+            if (!(file.Leftover ? ProceedHigh(file.Path, what) : Proceed(file.Path, what))) continue;
             try
             {
                 unitFile.Changed = installer.Apply(file);
@@ -89,6 +91,18 @@ public abstract class LifecycleCmdlet : FleetCmdlet
         return ShouldProcess(target, action);
     }
 
+    /// <summary>A change at High impact inside a cmdlet of lower impact (removing what this roster left over): like
+    /// Uninstall-FleetUnit, it asks unless -Force, -Confirm:$false or $ConfirmPreference = None.</summary>
+    protected bool ProceedHigh(string target, string action)
+    {
+        if (!Proceed(target, action)) return false;
+        if (_force || WhatIfMode || MyInvocation.BoundParameters.ContainsKey("Confirm")) return true;
+        var preference = LanguagePrimitives.TryConvertTo<ConfirmImpact>(GetVariableValue("ConfirmPreference"), out var p) ? p : ConfirmImpact.High;
+        // None: never ask; Low or Medium: ShouldProcess has just asked (the cmdlet's impact is at least Medium).
+        if (preference != ConfirmImpact.High) return true;
+        return ShouldContinue($"{action}: {target}", "Remove what this roster left over (High impact)");
+    }
+
     /// <summary>-WhatIf (or $WhatIfPreference): planning must run no external program either.</summary>
     protected bool WhatIfMode => IsSwitchOn("WhatIf");
 
@@ -102,7 +116,8 @@ public abstract class LifecycleCmdlet : FleetCmdlet
     {
         foreach (var command in commands)
         {
-            if (!Proceed(command.Target, $"{command.Action} ({command.Display})")) continue;
+            var what = $"{command.Action} ({command.Display})";
+            if (!(command.Leftover ? ProceedHigh(command.Target, what) : Proceed(command.Target, what))) continue;
             WriteVerbose("Run: " + command.Display);
             var result = Await(installer.RunAsync(command, StopToken));
             if (result.Success) continue;

@@ -66,7 +66,9 @@ public sealed class RemoteHostQueryTests : IDisposable
             printf 'noise on stderr\n' >&2
             printf 'Id=mosaic-agent@a.service\nLoadState=loaded\nActiveState=active\nSubState=running\n\nId=mosaic-agent@b.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\n'
             """);
-        var forged = Path.Combine(_dir, "@@mosaic-fleet:0123:list-panes-exit:0", "日本 é");
+        // The path also holds a whole list-panes record after RS + newline (the old terminator): with the call's nonce
+        // ending each record, it stays part of the path instead of reading as a pane of its own.
+        var forged = Path.Combine(_dir, "@@mosaic-fleet:0123:list-panes-exit:0", "日本 é\x1e\nstopped\x1f0\x1f0\x1f%9\x1f9\x1fpi\x1f0\x1f\x1f1\x1fx\x1e\n");
         await StartPane("a", forged);
         var nonce = RemoteHostQuery.NewNonce();
         var units = new[] { SystemctlShow.AgentUnit("a"), SystemctlShow.AgentUnit("b") };
@@ -77,7 +79,7 @@ public sealed class RemoteHostQueryTests : IDisposable
         Assert.NotNull(report);
         Assert.Equal(Environment.GetEnvironmentVariable("HOME"), report.Home);
         Assert.True(report.ListPanes.Success, report.ListPanes.Describe());
-        var panes = ListPanes.Parse(report.ListPanes.Stdout, out var rejected);
+        var panes = ListPanes.Parse(report.ListPanes.Stdout, nonce, out var rejected);
         Assert.Empty(rejected);
         var pane = Assert.Single(panes);
         Assert.Equal("a", pane.SessionName);
@@ -127,7 +129,7 @@ public sealed class RemoteHostQueryTests : IDisposable
         Assert.Equal(a.Argv[2], b.Argv[2]);
         Assert.DoesNotContain('\n', a.Argv[2]);
         Assert.Equal(["sh", "-c"], a.Argv.Take(2));
-        Assert.Equal(["sh", "n1", "sock'; rm -rf /", ListPanes.Format, "u@x.service"], a.Argv.Skip(3));
+        Assert.Equal(["sh", "n1", "sock'; rm -rf /", ListPanes.FormatFor("n1"), "u@x.service"], a.Argv.Skip(3));
     }
 
     private static CommandResult Result(int exit, string stdout, string stderr = "", bool timedOut = false)

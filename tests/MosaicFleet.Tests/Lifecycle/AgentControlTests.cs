@@ -22,7 +22,8 @@ public class AgentControlTests
         {
             Answer = argv => argv switch
             {
-                [_, "-u", "-L", _, "list-panes", ..] => (0, panes, ""),
+                // Like tmux, end each record with the call's nonce (the end of its -F format).
+                [_, "-u", "-L", _, "list-panes", "-a", "-F", var f] => (0, panes.Replace("\x1e\n", f[f.LastIndexOf('\x1e')..] + "\n", StringComparison.Ordinal), ""),
                 ["systemctl", "--user", "show", ..] => (0, units, ""),
                 _ => (0, "", ""),
             },

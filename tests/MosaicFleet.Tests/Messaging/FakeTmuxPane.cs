@@ -28,6 +28,24 @@ internal sealed class FakeTmux : IProcessRunner
         public int Pid { get; set; } = 4000 + int.Parse(id.AsSpan(1));
         /// <summary>#{pane_current_command}: empty by default (no drift is judged on an empty command).</summary>
         public string Command { get; set; } = "";
+        /// <summary>#{cursor_x}/#{cursor_y} when set; otherwise the cursor sits where a prompt TUI keeps it: right after
+        /// the text of the screen's last non-blank row.</summary>
+        public (int X, int Y)? Cursor { get; set; }
+        /// <summary>True: #{cursor_x}/#{cursor_y} expand to nothing (a tmux that gives no cursor position).</summary>
+        public bool NoCursor { get; set; }
+
+        public string Render() => Screen ?? (Busy ? "working...\n" : "ready\n" + string.Concat(History.Select(h => "you said: " + h + "\n")) + "\n> " + Draft + "\n");
+
+        public (string X, string Y) CursorFormat()
+        {
+            if (NoCursor) return ("", "");
+            if (Cursor is { } c) return (c.X.ToString(System.Globalization.CultureInfo.InvariantCulture), c.Y.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var rows = Render().TrimEnd('\n').Split('\n');
+            var y = rows.Length - 1;
+            while (y > 0 && rows[y].Trim().Length == 0) y--;
+            var x = rows[y].TrimEnd().EnumerateRunes().Sum(MosaicFleet.Engine.Messaging.InputArea.CellWidth);
+            return (x.ToString(System.Globalization.CultureInfo.InvariantCulture), y.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 
     private readonly Dictionary<string, Pane> _sessions = new(StringComparer.Ordinal);
@@ -122,7 +140,7 @@ internal sealed class FakeTmux : IProcessRunner
 
     private static string Expand(string format, Pane p, string? session = null) => format
         .Replace("#{session_name}", session ?? "").Replace("#{window_active}", "1").Replace("#{pane_active}", "1").Replace("#{pane_id}", p.Id).Replace("#{pane_pid}", p.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).Replace("#{pane_dead}", p.Dead ? "1" : "0")
-        .Replace("#{pane_current_command}", p.Command).Replace("#{cursor_x}", "0").Replace("#{cursor_y}", "0") + "\n";
+        .Replace("#{pane_current_command}", p.Command).Replace("#{cursor_x}", p.CursorFormat().X).Replace("#{cursor_y}", p.CursorFormat().Y) + "\n";
 
     private CommandResult RunOne(CommandSpec spec, List<string> a)
     {
@@ -188,8 +206,7 @@ internal sealed class FakeTmux : IProcessRunner
             {
                 var p = ByTarget(a[3]);
                 if (p is null) return fail($"can't find pane: {a[3]}");
-                var screen = p.Screen ?? (p.Busy ? "working...\n" : "ready\n" + string.Concat(p.History.Select(h => "you said: " + h + "\n")) + "\n> " + p.Draft + "\n");
-                return ok(screen);
+                return ok(p.Render());
             }
             default:
                 return fail("unknown command " + a[0]);

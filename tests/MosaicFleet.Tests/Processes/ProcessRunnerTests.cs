@@ -70,6 +70,45 @@ public class ProcessRunnerTests
     }
 
     [Fact]
+    public async Task Output_is_read_to_its_end_after_the_exit_when_a_left_behind_child_holds_the_pipes()
+    {
+        // The shell exits at once; its background child keeps stdout open for 2 s and writes more before closing it.
+        var r = await Run(new CommandSpec(["sh", "-c", "echo first; (sleep 2; echo second) &"], TimeSpan.FromSeconds(10)));
+        Assert.True(r.Success, r.Describe());
+        Assert.Equal("first\nsecond\n", r.Stdout);
+    }
+
+    [Fact]
+    public async Task Pipes_held_open_past_the_timeout_are_not_a_silent_success()
+    {
+        var r = await Run(new CommandSpec(["sh", "-c", "echo partial; sleep 30 &"], TimeSpan.FromMilliseconds(1500)));
+        Assert.False(r.Success);
+        Assert.True(r.OutputIncomplete);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("partial\n", r.Stdout);           // what did arrive is kept
+        Assert.Equal(CommandFailure.TimedOut, r.FailureOn(LocalHost.Instance));
+        Assert.Contains("output did not end", r.Describe());
+    }
+
+    [Fact]
+    public void Failures_are_classified_per_host()
+    {
+        var spec = CommandSpec.Of("tmux", "ls");
+        var remote = new SshHost(new FleetHostSpec { Name = "r", Ssh = "r" }, null);
+        CommandResult R(int exit, bool timedOut = false, bool notFound = false) => new(spec, exit, "", "", timedOut, notFound, TimeSpan.Zero);
+        Assert.Equal(CommandFailure.None, R(0).FailureOn(LocalHost.Instance));
+        Assert.Equal(CommandFailure.ProgramNotFound, R(127, notFound: true).FailureOn(LocalHost.Instance));
+        Assert.Equal(CommandFailure.CommandFailed, R(255).FailureOn(LocalHost.Instance));   // a local 255 is the program's own
+        Assert.Equal(CommandFailure.CommandFailed, R(1).FailureOn(LocalHost.Instance));
+        Assert.Equal(CommandFailure.TimedOut, R(-1, timedOut: true).FailureOn(LocalHost.Instance));
+        Assert.Equal(CommandFailure.TransportLost, R(255).FailureOn(remote));
+        Assert.Equal(CommandFailure.TransportLost, R(127, notFound: true).FailureOn(remote)); // no ssh here
+        Assert.Equal(CommandFailure.ProgramNotFound, R(127).FailureOn(remote));               // the remote shell's "not found"
+        Assert.Equal(CommandFailure.CommandFailed, R(1).FailureOn(remote));
+        Assert.Equal(CommandFailure.TimedOut, R(-1, timedOut: true).FailureOn(remote));
+    }
+
+    [Fact]
     public async Task Cancellation_kills_the_process_and_throws()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));

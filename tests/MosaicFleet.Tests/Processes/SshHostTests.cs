@@ -72,8 +72,8 @@ public class SshHostTests
         Assert.Equal("tmux", ctx.TmuxProgramOn("r"));
         Assert.Equal("systemctl", ctx.SystemctlProgramOn("r"));
         Assert.Equal("remote-sock", ctx.TmuxFor("r").SocketName);
-        Assert.Equal(["tmux", "-u", "-L", "remote-sock", "list-panes"], ctx.TmuxFor("r").ListPanes().Take(5));
-        Assert.Equal(["/opt/tmux", "-u", "-L", "mosaic-factory", "list-panes"], ctx.TmuxFor("local").ListPanes().Take(5));
+        Assert.Equal(["tmux", "-u", "-L", "remote-sock", "list-panes"], ctx.TmuxFor("r").ListPanes("n").Take(5));
+        Assert.Equal(["/opt/tmux", "-u", "-L", "mosaic-factory", "list-panes"], ctx.TmuxFor("local").ListPanes("n").Take(5));
         Assert.IsType<SshHost>(ctx.HostOf("r"));
         Assert.Same(LocalHost.Instance, ctx.HostOf("local"));
     }

@@ -253,6 +253,20 @@ public class RosterLoaderTests
     }
 
     [Fact]
+    public void A_runtime_environment_reaches_its_agents_and_an_agent_overrides_it_by_name()
+    {
+        var r = Parse("version: 1\nruntimes:\n  claude: { environment: { EXTRA: x } }\n  mine: { command: mine, environment: { A: '1', B: '2' } }\n"
+            + "agents:\n  - { name: c, runtime: claude }\n  - { name: m, runtime: mine, environment: { B: over, C: '3' } }\n  - { name: p, runtime: pi }\n");
+        // The built-in claude variables stay; the roster's are added.
+        Assert.Equal("1", r.Runtimes["claude"].Environment["DISABLE_AUTOUPDATER"]);
+        Assert.Equal(new Dictionary<string, string> { ["DISABLE_AUTOUPDATER"] = "1", ["EXTRA"] = "x" }, r.Agents[0].Environment);
+        Assert.Equal(new Dictionary<string, string> { ["A"] = "1", ["B"] = "over", ["C"] = "3" }, r.Agents[1].Environment);
+        Assert.Empty(r.Agents[2].Environment);
+        Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nruntimes:\n  x: { environment: { 'A-B': y } }\nagents: []\n").ErrorId);
+        Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nruntimes:\n  x: { environment: [a] }\nagents: []\n").ErrorId);
+    }
+
+    [Fact]
     public void Invalid_regular_expressions_are_errors()
     {
         var ex = Fails("version: 1\nruntimes:\n  pi: { busyPattern: '([a-' }\nagents: []\n");
@@ -303,4 +317,44 @@ public class RosterLoaderTests
     [InlineData("\"Escape \\n\"")]
     public void Submit_keys_must_be_key_names_not_flags(string keys)
         => Assert.Equal(RosterErrorIds.InvalidValue, Fails($"version: 1\nruntimes:\n  pi: {{ submitKeys: {keys} }}\nagents: []\n").ErrorId);
+
+    [Theory]
+    [InlineData("flow")]
+    [InlineData("block")]
+    public void A_deeply_nested_roster_is_a_roster_error_not_a_stack_overflow(string style)
+    {
+        // 60,000 levels: YamlStream alone recurses once per level and overflows the stack (the whole process dies).
+        const int depth = 60_000;
+        var yaml = style == "flow"
+            ? "version: 1\nagents: []\nx: " + new string('[', depth) + new string(']', depth) + "\n"
+            : "version: 1\nagents: []\nx:\n" + string.Concat(Enumerable.Range(0, depth).Select(_ => "- ")) + "1\n";
+        var ex = Fails(yaml);
+        Assert.Equal(RosterErrorIds.TooDeep, ex.ErrorId);
+        Assert.Equal(style == "flow" ? 3 : 4, ex.Line);
+        Assert.Contains("64 levels", ex.Message);
+    }
+
+    [Fact]
+    public void Nesting_up_to_the_limit_still_reads()
+    {
+        // The root mapping is level 1; 63 lists inside it reach the limit exactly and are only an unknown key.
+        var ex = Fails("version: 1\nagents: []\nx: " + new string('[', 63) + new string(']', 63) + "\n");
+        Assert.Equal(RosterErrorIds.UnknownKey, ex.ErrorId);
+        Assert.Equal(RosterErrorIds.TooDeep, Fails("version: 1\nagents: []\nx: " + new string('[', 64) + new string(']', 64) + "\n").ErrorId);
+    }
+
+    [Theory]
+    [InlineData("tmux: { holderSession: coder0 }\nagents:\n  - { name: coder0, runtime: pi }\n")]
+    [InlineData("tmux: { holderSession: Coder0 }\nagents:\n  - { name: coder0, runtime: pi }\n")]   // matched without case
+    [InlineData("hosts:\n  r: { ssh: r, tmux: { socketName: s, holderSession: keep } }\nagents:\n  - { name: keep, runtime: pi, host: r }\n")]
+    public void An_agent_named_like_its_holder_session_is_refused(string rest)
+    {
+        var ex = Fails("version: 1\n" + rest);
+        Assert.Equal(RosterErrorIds.HolderNameConflict, ex.ErrorId);
+        Assert.Contains("holder session", ex.Message);
+    }
+
+    [Fact]
+    public void The_holder_name_of_another_host_is_a_fine_agent_name()
+        => Assert.Single(Parse("version: 1\nhosts:\n  r: { ssh: r, tmux: { socketName: s, holderSession: keep } }\nagents:\n  - { name: keep, runtime: pi }\n").Agents);
 }

@@ -6,10 +6,10 @@ public class ListPanesTests
 {
     private static string Fixture(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", name));
 
-    // Captured from tmux 3.3a with ListPanes.Format: sessions whose pane paths hold a tab, a newline, the US delimiter,
+    // Captured from tmux 3.3a with ListPanes.FormatFor("") (records end with RS + newline): sessions whose pane paths hold a tab, a newline, the US delimiter,
     // spaces and non-ASCII; a second pane in coder0; a dead pane (exit 7) with remain-on-exit.
     private static IReadOnlyList<TmuxPane> Captured(out IReadOnlyList<string> rejected)
-        => ListPanes.Parse(Fixture("list-panes-tmux3.3a.bin"), out rejected);
+        => ListPanes.Parse(Fixture("list-panes-tmux3.3a.bin"), "", out rejected);
 
     [Fact]
     public void Parses_every_record_of_real_output()
@@ -60,11 +60,13 @@ public class ListPanesTests
     [Fact]
     public void Empty_output_is_no_panes()
     {
-        Assert.Empty(ListPanes.Parse("", out var rejected));
+        Assert.Empty(ListPanes.Parse("", Nonce, out var rejected));
         Assert.Empty(rejected);
     }
 
-    private static string Record(params string[] fields) => string.Join('\x1f', fields) + "\x1e\n";
+    private const string Nonce = "0123456789abcdef0123456789abcdef";
+
+    private static string Record(params string[] fields) => string.Join('\x1f', fields) + ListPanes.RecordTerminatorFor(Nonce);
 
     [Fact]
     public void A_record_with_too_few_fields_is_rejected_not_shifted()
@@ -72,7 +74,7 @@ public class ListPanesTests
         var text = Record("a", "0", "0", "%1", "100", "pi", "0", "", "1700000000", "/x")
                  + Record("b", "0", "0", "%2", "pi", "0", "", "1700000000", "/y") // pid missing
                  + Record("c", "0", "0", "%3", "300", "pi", "0", "", "1700000000", "/z");
-        var panes = ListPanes.Parse(text, out var rejected);
+        var panes = ListPanes.Parse(text, Nonce, out var rejected);
         Assert.Equal(["a", "c"], panes.Select(p => p.SessionName));
         Assert.Single(rejected);
     }
@@ -85,27 +87,38 @@ public class ListPanesTests
     [InlineData("", "0", "0", "%1", "1", "pi", "0", "", "1", "/p")]       // no session name
     public void Malformed_fixed_fields_are_rejected(params string[] fields)
     {
-        Assert.Empty(ListPanes.Parse(Record(fields), out var rejected));
+        Assert.Empty(ListPanes.Parse(Record(fields), Nonce, out var rejected));
         Assert.Single(rejected);
     }
 
     [Fact]
-    public void A_path_holding_the_record_terminator_cannot_shift_the_next_record()
+    public void A_path_cannot_forge_a_record()
     {
-        // The one byte sequence that can break a record: RS + newline inside a path. The fragment after it fails
-        // validation and is rejected; the next real record still parses.
-        var text = Record("a", "0", "0", "%1", "1", "pi", "0", "", "1", "/evil\x1e\nb\x1f0\x1f0\x1f%9")
+        // A pane path may hold RS, newlines and a whole well-formed record, even with the old terminator: without the
+        // call's nonce it cannot end its own record, so the forged one stays part of the path.
+        var forged = "\x1e\n" + string.Join('\x1f', "stopped", "0", "0", "%9", "9", "pi", "0", "", "1", "/f") + "\x1e\n"
+                   + string.Join('\x1f', "other", "0", "0", "%8", "8", "pi", "0", "", "1", "/g") + "\x1e" + "deadbeef" + "\n";
+        var text = Record("a", "0", "0", "%1", "1", "pi", "0", "", "1", "/evil" + forged)
                  + Record("c", "0", "0", "%3", "3", "pi", "0", "", "1", "/z");
-        var panes = ListPanes.Parse(text, out var rejected);
-        Assert.Contains(panes, p => p.SessionName == "c" && p.PaneId == "%3" && p.PanePath == "/z");
-        Assert.DoesNotContain(panes, p => p.PaneId == "%9");
-        Assert.NotEmpty(rejected);
+        var panes = ListPanes.Parse(text, Nonce, out var rejected);
+        Assert.Equal(["a", "c"], panes.Select(p => p.SessionName));
+        Assert.Equal("/evil" + forged, panes[0].PanePath);
+        Assert.Empty(rejected);
+    }
+
+    [Fact]
+    public void Every_call_gets_its_own_nonce()
+    {
+        var a = ListPanes.NewNonce();
+        Assert.Matches("^[0-9a-f]{32}$", a);
+        Assert.NotEqual(a, ListPanes.NewNonce());
+        Assert.Throws<ArgumentException>(() => ListPanes.FormatFor("x}#{pane_id"));
     }
 
     [Fact]
     public void Trailing_garbage_without_terminator_is_rejected()
     {
-        var panes = ListPanes.Parse(Record("a", "0", "0", "%1", "1", "pi", "0", "", "1", "/p") + "partial\x1fline", out var rejected);
+        var panes = ListPanes.Parse(Record("a", "0", "0", "%1", "1", "pi", "0", "", "1", "/p") + "partial\x1fline", Nonce, out var rejected);
         Assert.Single(panes);
         Assert.Single(rejected);
     }
@@ -121,8 +134,8 @@ public class ListPanesTests
     [Fact]
     public void Format_puts_the_path_last_and_ends_records_with_RS()
     {
-        Assert.EndsWith("#{pane_current_path}\x1e", ListPanes.Format);
-        Assert.Equal(9, ListPanes.Format.Count(c => c == '\x1f'));
-        Assert.Equal(["list-panes", "-a", "-F", ListPanes.Format], ListPanes.Arguments);
+        Assert.EndsWith("#{pane_current_path}\x1e" + Nonce, ListPanes.FormatFor(Nonce));
+        Assert.Equal(9, ListPanes.FormatFor(Nonce).Count(c => c == '\x1f'));
+        Assert.Equal(["list-panes", "-a", "-F", ListPanes.FormatFor(Nonce)], ListPanes.Arguments(Nonce));
     }
 }
