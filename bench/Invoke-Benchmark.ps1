@@ -7,7 +7,13 @@
     generated source file), reports the median of -Repeat runs of:
       - Get-FleetAgent wall time (in this process, after one warm-up call);
       - the bare `tmux list-panes -a` it rests on (same format string), and that call paired with the
-        `systemctl --user show` for N units, run concurrently as Get-FleetAgent runs them;
+        `systemctl --user list-units --all --plain --no-legend 'mosaic-agent@*'`, run concurrently as Get-FleetAgent runs them;
+      - the same Get-FleetAgent with no user manager answering (the figure beside);
+      - `systemctl --user show` for the N units (what Get-FleetAgent used to call) for reference.
+    Everything runs against a REAL systemd user manager started for the run (tests/fixtures/systemd, needs root; without
+    one the report says so), with the N agents' units enabled and loaded.
+    Then the lifecycle through that manager for -LifecycleCounts agents: Install-FleetUnit (first and second run),
+    Start-FleetAgent, Get-FleetAgent with N active units, Stop-FleetAgent, Uninstall-FleetUnit, with process spawns.
       - the per-agent approach upstream used: one `tmux display-message` per agent;
       - process spawns per Get-FleetAgent call (MosaicFleet.Engine.Processes.ProcessRunner.SpawnCount).
     Then Import-Module time in fresh pwsh processes, and Send-FleetMessage with verification to 1 and to 50 agents
@@ -27,13 +33,18 @@ param(
     # Fewer repeats for the slow per-agent approach at large N.
     [int] $PerAgentRepeat = 3,
     [int] $SendAgents = 50,
+    # Agent counts for the lifecycle through systemd (install, start, stop, uninstall).
+    [string[]] $LifecycleCounts = @('1', '50', '500'),
     [string] $OutFile
 )
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 $ModulePath = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
 [int[]] $Counts = @($Counts -split ',' | Where-Object { $_ } | ForEach-Object { [int]$_ })
+[int[]] $LifecycleCounts = @($LifecycleCounts -split ',' | Where-Object { $_ } | ForEach-Object { [int]$_ })
 Import-Module $ModulePath -Force
+# The test suite's real user manager (systemd --user in a cgroup subtree of its own; root only).
+Import-Module (Join-Path $PSScriptRoot '../tests/Pester/UserManagerHelpers.psm1') -Force
 
 $id = [guid]::NewGuid().ToString('N').Substring(0, 8)
 $socket = $null
@@ -80,9 +91,40 @@ Say ("- Date: {0:yyyy-MM-dd HH:mm} UTC; machine: {1} cores ({2}), {3}; pwsh {4};
 $load = (Get-Content /proc/loadavg) -split ' ' | Select-Object -First 3
 Say "- Load average when the run started: $($load -join ', ') (the machine is shared)."
 Say "- Median of $Repeat runs (per-agent approach: $PerAgentRepeat runs at N >= 100); times in milliseconds."
-$systemdNote = & systemctl --user show -p Id -- bench-probe.service 2>&1
-Say ("- systemctl --user show here: exit {0} ({1})" -f $LASTEXITCODE, (($systemdNote | Select-Object -First 1) -as [string]))
+$manager = $null
+$noManagerWhy = Get-TestUserManagerSkipReason
+$realSystemctl = (Get-Command systemctl -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
+$noBusDir = Join-Path $work 'no-bus'
+New-Item -ItemType Directory -Force $noBusDir | Out-Null
+& chmod 700 $noBusDir
+if ($noManagerWhy) {
+    Say "- NO user manager: $noManagerWhy. Every systemctl call fails at once; the figures are the no-manager figures only."
+} else {
+    $manager = Start-TestUserManager -Directory (Join-Path $work 'manager')
+    $null = Enter-TestUserManager $manager
+    Say ("- A real systemd user manager ({0}, in its own cgroup subtree) answers every systemctl call, unless a column says 'no manager'." -f ((& $realSystemctl --version | Select-Object -First 1) -as [string]))
+}
 Say ''
+# The same calls with no user manager answering: the real systemctl, outside the manager's namespace, with a runtime
+# directory that has no bus: it fails at once ("Failed to connect to bus"), as on a host without a user manager.
+function Use-NoManager([scriptblock] $Action) {
+    $saved = $env:MOSAIC_SYSTEMCTL, $env:XDG_RUNTIME_DIR
+    try { $env:MOSAIC_SYSTEMCTL = $realSystemctl; $env:XDG_RUNTIME_DIR = $noBusDir; & $Action }
+    finally { $env:MOSAIC_SYSTEMCTL, $env:XDG_RUNTIME_DIR = $saved }
+}
+function Invoke-Systemctl { $out = & ($manager ? $manager.Systemctl : $realSystemctl) --user @args 2>&1; if ($LASTEXITCODE -ne 0) { throw "systemctl --user $args failed: $out" } }
+# N enabled and loaded units for the agents (a template with the agent unit's shape; nothing started).
+function Set-BenchUnits([string[]] $Names) {
+    if (-not $manager) { return }
+    Get-ChildItem $manager.UnitDirectory -Recurse -Filter 'mosaic-*' | Remove-Item -Recurse -Force
+    Set-Content (Join-Path $manager.UnitDirectory 'mosaic-agent@.service') "[Unit]`nDescription=bench agent %i`n[Service]`nType=oneshot`nRemainAfterExit=yes`nExecStart=/bin/true`n[Install]`nWantedBy=default.target`n"
+    Invoke-Systemctl daemon-reload
+    for ($i = 0; $i -lt $Names.Count; $i += 200) {
+        $chunk = @($Names[$i..([math]::Min($i + 199, $Names.Count - 1))] | ForEach-Object { "mosaic-agent@$_.service" })
+        Invoke-Systemctl enable --no-reload @chunk
+    }
+    Invoke-Systemctl daemon-reload
+}
 
 $sockets = [System.Collections.Generic.List[string]]::new()
 function New-Fleet([int] $N, [string[]] $Command, [string] $RosterExtra) {
@@ -111,12 +153,18 @@ try {
         $fleet = New-Fleet -N $n -Command @('sleep', '100000') -RosterExtra '  bench: { command: sleep 100000, paneCommands: [sleep] }'
         Write-Host ("N={0}: {1} sessions created in {2:N0} ms" -f $n, $n, $fleet.SetupMs)
         $units = $fleet.Names | ForEach-Object { "mosaic-agent@$_.service" }
+        Set-BenchUnits $fleet.Names
+        if ($manager) {
+            $loaded = @(& $manager.Systemctl --user list-units --all --plain --no-legend 'mosaic-agent@*').Count
+            if ($loaded -ne $n) { throw "the manager holds $loaded of $n agent units" }
+        }
+        $sysctl = if ($manager) { $manager.Systemctl } else { $realSystemctl }
 
         $warm = @(Get-FleetAgent -RosterPath $fleet.Roster)
         $running = @($warm | Where-Object Status -eq 'Running').Count
         if ($running -ne $n) { throw "Get-FleetAgent saw $running of $n agents running." }
         # The Engine loads on the first cmdlet call; from here its types are reachable.
-        if (-not $format) { $format = (Get-EngineType 'MosaicFleet.Engine.Tmux.ListPanes').GetField('Format').GetValue($null) }
+        if (-not $format) { $format = (Get-EngineType 'MosaicFleet.Engine.Tmux.ListPanes').GetMethod('FormatFor').Invoke($null, @([guid]::NewGuid().ToString('N'))) }
 
         $before = Get-SpawnCount
         $null = Get-FleetAgent -RosterPath $fleet.Roster
@@ -124,14 +172,18 @@ try {
 
         # Interleaved (one of each per round), so a change in the shared machine's load hits all three alike.
         $get = [System.Collections.Generic.List[double]]::new(); $list = [System.Collections.Generic.List[double]]::new(); $pair = [System.Collections.Generic.List[double]]::new()
+        $bare = [System.Collections.Generic.List[double]]::new(); $show = [System.Collections.Generic.List[double]]::new()
+        $states = @(Get-FleetAgent -RosterPath $fleet.Roster | Group-Object ServiceState | ForEach-Object { "$($_.Name) x$($_.Count)" }) -join ', '
         foreach ($round in 1..$Repeat) {
             $get.Add((Measure-Ms { Get-FleetAgent -RosterPath $fleet.Roster }))
             $list.Add((Measure-Ms { $h = Start-Proc @('tmux', '-L', $socket, 'list-panes', '-a', '-F', $format); if ((Wait-Proc $h) -ne 0) { throw 'list-panes failed' } }))
             $pair.Add((Measure-Ms {
                 $a = Start-Proc @('tmux', '-L', $socket, 'list-panes', '-a', '-F', $format)
-                $b = Start-Proc (@('systemctl', '--user', 'show', '-p', 'Id,LoadState,ActiveState,SubState', '--') + $units)
+                $b = Start-Proc @($sysctl, '--user', 'list-units', '--all', '--plain', '--no-legend', '--full', '--no-pager', '--', 'mosaic-agent@*')
                 $null = Wait-Proc $a; $null = Wait-Proc $b
             }))
+            $bare.Add((Use-NoManager { Measure-Ms { Get-FleetAgent -RosterPath $fleet.Roster } }))
+            $show.Add((Measure-Ms { $h = Start-Proc (@($sysctl, '--user', 'show', '-p', 'Id,LoadState,ActiveState,SubState', '--') + $units); $null = Wait-Proc $h }))
         }
         $reps = if ($n -ge 100) { $PerAgentRepeat } else { $Repeat }
         $per = 1..$reps | ForEach-Object {
@@ -144,7 +196,7 @@ try {
         }
         $row = [pscustomobject]@{
             N = $n; SetupMs = $fleet.SetupMs; GetFleetAgent = Get-Median $get; ListPanes = Get-Median $list; Pair = Get-Median $pair
-            PerAgent = Get-Median $per; Spawns = $spawns
+            PerAgent = Get-Median $per; Spawns = $spawns; NoManager = Get-Median $bare; Show = Get-Median $show; States = $states
         }
         $rows.Add($row)
         & tmux -L $socket kill-server 2>$null
@@ -154,12 +206,56 @@ try {
 
     Say '## Get-FleetAgent against N sessions'
     Say ''
-    Say '| N | Get-FleetAgent | bare list-panes | list-panes + systemctl show (concurrent) | ratio to the pair | one tmux call per agent | spawns per call | setup (one tmux command) |'
-    Say '|---:|---:|---:|---:|---:|---:|---:|---:|'
+    Say '| N | Get-FleetAgent | no manager | bare list-panes | list-panes + list-units (concurrent) | ratio to the pair | systemctl show of N units | one tmux call per agent | spawns per call | setup (one tmux command) |'
+    Say '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
     foreach ($r in $rows) {
-        Say ('| {0} | {1:N1} | {2:N1} | {3:N1} | {4:N2}x | {5:N1} | {6} | {7:N0} |' -f $r.N, $r.GetFleetAgent, $r.ListPanes, $r.Pair, ($r.GetFleetAgent / $r.Pair), $r.PerAgent, $r.Spawns, $r.SetupMs)
+        Say ('| {0} | {1:N1} | {2:N1} | {3:N1} | {4:N1} | {5:N2}x | {6:N1} | {7:N1} | {8} | {9:N0} |' -f $r.N, $r.GetFleetAgent, $r.NoManager, $r.ListPanes, $r.Pair, ($r.GetFleetAgent / $r.Pair), $r.Show, $r.PerAgent, $r.Spawns, $r.SetupMs)
     }
     Say ''
+    foreach ($r in $rows) { Say ("- N = {0}: ServiceState {1}" -f $r.N, $r.States) }
+    Say ''
+
+    if ($manager) {
+        # The lifecycle through the manager: each action is one systemctl call for all units (plus one reload).
+        Say '## Lifecycle through the user manager'
+        Say ''
+        Say '| N | Install-FleetUnit (first) | Install-FleetUnit (again) | Start-FleetAgent | Get-FleetAgent (N active) | list-panes + list-units | Stop-FleetAgent | Uninstall-FleetUnit | spawns: install / again / start / stop / uninstall |'
+        Say '|---:|---:|---:|---:|---:|---:|---:|---:|---|'
+        foreach ($n in $LifecycleCounts) {
+            Get-ChildItem $manager.UnitDirectory -Recurse -Filter 'mosaic-*' | Remove-Item -Recurse -Force
+            Invoke-Systemctl daemon-reload
+            $lsock = "mfbench-$id-l$n"
+            $sockets.Add($lsock)
+            $names = 1..$n | ForEach-Object { 'agent{0:d4}' -f $_ }
+            $lroster = Join-Path $work "lifecycle-$n.yaml"
+            $lines = @('version: 1', "tmux: { socketName: $lsock, holderSession: _holder }", 'runtimes:', '  bench: { command: sleep 100000, paneCommands: [sleep] }', 'agents:')
+            $lines += $names | ForEach-Object { "  - { name: $_, runtime: bench }" }
+            Set-Content -LiteralPath $lroster -Value $lines
+            $env:MOSAIC_LOGINCTL = '/bin/true'   # linger needs logind; not measured
+            $sp = @()
+            $t = @()
+            foreach ($step in @(
+                    { Install-FleetUnit -RosterPath $lroster -WarningAction SilentlyContinue },
+                    { Install-FleetUnit -RosterPath $lroster -WarningAction SilentlyContinue },
+                    { Start-FleetAgent -All -RosterPath $lroster })) {
+                $b = Get-SpawnCount; $t += Measure-Ms $step; $sp += (Get-SpawnCount) - $b
+            }
+            $active = @(& $manager.Systemctl --user list-units --state=active --plain --no-legend 'mosaic-agent@*').Count
+            if ($active -ne $n) { throw "$active of $n agent units are active after Start-FleetAgent" }
+            $lget = 1..$Repeat | ForEach-Object { Measure-Ms { Get-FleetAgent -RosterPath $lroster } }
+            $lpair = 1..$Repeat | ForEach-Object { Measure-Ms {
+                    $a = Start-Proc @('tmux', '-L', $lsock, 'list-panes', '-a', '-F', $format)
+                    $c = Start-Proc @($manager.Systemctl, '--user', 'list-units', '--all', '--plain', '--no-legend', '--full', '--no-pager', '--', 'mosaic-agent@*')
+                    $null = Wait-Proc $a; $null = Wait-Proc $c } }
+            foreach ($step in @({ Stop-FleetAgent -All -RosterPath $lroster }, { Uninstall-FleetUnit -All -Force })) {
+                $b = Get-SpawnCount; $t += Measure-Ms $step; $sp += (Get-SpawnCount) - $b
+            }
+            Remove-Item Env:MOSAIC_LOGINCTL
+            & tmux -L $lsock kill-server 2>$null
+            Say ('| {0} | {1:N0} | {2:N0} | {3:N0} | {4:N1} | {5:N1} | {6:N0} | {7:N0} | {8} |' -f $n, $t[0], $t[1], $t[2], (Get-Median $lget), (Get-Median $lpair), $t[3], $t[4], ($sp -join ' / '))
+        }
+        Say ''
+    }
 
     # Import-Module in fresh processes.
     $pwsh = Join-Path $PSHOME 'pwsh'
@@ -224,6 +320,7 @@ try {
     }
 } finally {
     foreach ($s in $sockets) { & tmux -L $s kill-server 2>$null }
+    if ($manager) { Stop-TestUserManager $manager }
     Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
 }
 if ($OutFile) { New-Item -ItemType Directory -Force (Split-Path $OutFile) | Out-Null; Set-Content -LiteralPath $OutFile -Value $report; Write-Host "Written: $OutFile" }

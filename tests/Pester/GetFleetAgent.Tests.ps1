@@ -187,8 +187,8 @@ Describe 'Get-FleetAgent costs one list-panes per call' {
         $tmuxCalls[0][0..3] | Should -Be @('-u', '-L', $envt.Socket, 'list-panes')
         $sysCalls = @(Get-RecordedCalls $sysLog)
         $sysCalls.Count | Should -Be 1
-        $sysCalls[0][0..1] | Should -Be @('--user', 'show')
-        ($sysCalls[0] | Where-Object { $_ -like 'mosaic-agent@*' }).Count | Should -Be $Count
+        # The same call whatever the number of agents: list-units with one pattern (no unit loaded one by one).
+        $sysCalls[0] | Should -Be @('--user', 'list-units', '--all', '--plain', '--no-legend', '--full', '--no-pager', '--', 'mosaic-agent@*')
     }
     AfterEach {
         & tmux -L $envt.Socket kill-session -t '=a1' 2>$null

@@ -1,6 +1,8 @@
 # Lifecycle: Install-/Uninstall-FleetUnit, Initialize-Fleet, Start-/Stop-/Restart-FleetAgent.
-# systemd has no user manager here: units are checked with systemd-analyze verify, systemctl/loginctl calls with
-# recording shims first on PATH, and the launch path with real tmux on a private socket.
+# Here the exact systemctl/loginctl calls and their failure paths are checked with recording shims first on PATH, units
+# with systemd-analyze verify, and the launch path with real tmux on a private socket. What systemd itself does with
+# them (loaded, enabled, panes in the holder's cgroup, nothing cycled) is proven on a real user manager in
+# SystemdLifecycle.Tests.ps1.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'FleetTestHelpers.psm1') -Force
     Import-Module (Get-FleetModulePath) -Force
@@ -57,8 +59,9 @@ agents:
 
     function script:Get-Calls($log) { @(Get-RecordedCalls $log | ForEach-Object { $_ -join ' ' }) }
 
+    # What `systemctl --user list-units --all --plain --no-legend` prints for these agents' units.
     function script:Get-ShowOutput([string[]] $Agents, [string] $Active) {
-        ($Agents | ForEach-Object { "Id=mosaic-agent@$_.service`nLoadState=loaded`nActiveState=$Active`nSubState=exited`n" }) -join "`n"
+        ($Agents | ForEach-Object { "mosaic-agent@$_.service loaded $Active exited MosaicFleet agent $_`n" }) -join ''
     }
 }
 
@@ -88,11 +91,10 @@ Describe 'Install-FleetUnit' {
         $out[0].Path | Should -Be (Join-Path $unitDir 'mosaic-tmux-holder.service')
         $out[1].Path | Should -Be (Join-Path $unitDir 'mosaic-agent@.service')
         (Get-Item (Join-Path $envDir 'coder0.env')).UnixMode | Should -Be '-rw-------'
+        # One enable for all units (no reload of its own), then one reload.
         Get-Calls $sysLog | Should -Be @(
-            '--user daemon-reload'
-            '--user enable mosaic-tmux-holder.service'
-            '--user enable mosaic-agent@coder0.service'
-            '--user enable mosaic-agent@coder1.service')
+            '--user enable --no-reload mosaic-tmux-holder.service mosaic-agent@coder0.service mosaic-agent@coder1.service'
+            '--user daemon-reload')
         Get-Calls $loginLog | Should -Be @('enable-linger fleetop')
     }
 
@@ -128,8 +130,8 @@ Describe 'Install-FleetUnit' {
         $out = Use-ShimPath $e { Install-FleetUnit -RosterPath $e.RosterPath -PassThru }
         $out.Changed | Should -Be @($false, $false, $false, $false, $false, $false)
         Get-ChildItem $unitDir, $envDir -File -Recurse | ForEach-Object { $_.LastWriteTimeUtc | Should -Be $stamp }
-        Get-Calls $sysLog | Should -Not -Contain '--user daemon-reload'
-        Get-Calls $sysLog | Should -Contain '--user enable mosaic-agent@coder0.service'
+        # enable printed no link it created, and no file changed: no reload.
+        Get-Calls $sysLog | Should -Be @('--user enable --no-reload mosaic-tmux-holder.service mosaic-agent@coder0.service mosaic-agent@coder1.service')
     }
 
     It '-NoEnable reloads but enables nothing and leaves linger alone' {
@@ -151,7 +153,7 @@ Describe 'Install-FleetUnit' {
             Join-Path $envDir 'coder1.env' | Should -Not -Exist
             ($out | Where-Object Agent -eq 'coder1').Action | Should -Be @('Removed', 'Removed')
             Join-Path $unitDir 'mosaic-agent@coder1.service.d/50-mosaic-supervision.conf' | Should -Not -Exist
-            Get-Calls $sysLog | Should -Be @('--user daemon-reload', '--user disable mosaic-agent@coder1.service')
+            Get-Calls $sysLog | Should -Be @('--user disable --no-reload mosaic-agent@coder1.service', '--user daemon-reload')
         } finally {
             Set-Content -LiteralPath $e.RosterPath -Value $full -NoNewline
         }
@@ -167,10 +169,19 @@ Describe 'Install-FleetUnit' {
             $out = Use-ShimPath $e { Install-FleetUnit -RosterPath $e.RosterPath -PassThru -WarningVariable script:w -WarningAction SilentlyContinue -ErrorVariable script:errs }
             $errs | Should -BeNullOrEmpty
             $out.Count | Should -Be 6
+            # The enable for all units fails, so each unit is tried alone: one warning per unit, then the reload's, then linger's.
             $w.Count | Should -Be 5
-            $w[1] | Should -Match 'mosaic-tmux-holder\.service.*Failed to connect to bus: No medium found'
-            $w[2] | Should -Match 'mosaic-agent@coder0\.service.*No medium found'
+            $w[0] | Should -Match 'mosaic-tmux-holder\.service.*Failed to connect to bus: No medium found'
+            $w[1] | Should -Match 'mosaic-agent@coder0\.service.*No medium found'
+            $w[2] | Should -Match 'mosaic-agent@coder1\.service.*No medium found'
+            $w[3] | Should -Match 'Reload.*No medium found'
             $w[4] | Should -Match 'fleetop.*Access denied'
+            Get-Calls (Join-Path $e.Directory 'systemctl.calls') | Select-Object -Last 5 | Should -Be @(
+                '--user enable --no-reload mosaic-tmux-holder.service mosaic-agent@coder0.service mosaic-agent@coder1.service'
+                '--user enable --no-reload mosaic-tmux-holder.service'
+                '--user enable --no-reload mosaic-agent@coder0.service'
+                '--user enable --no-reload mosaic-agent@coder1.service'
+                '--user daemon-reload')
             Join-Path $fresh 'mosaic/fleet/agents/coder1.env' | Should -Exist
         } finally {
             $env:XDG_CONFIG_HOME = $e.Config
@@ -186,7 +197,7 @@ Describe 'Install-FleetUnit' {
             XDG_CONFIG_HOME = $fresh; HOME = $e.Home; PATH = "$($e.ShimDir):$env:PATH"; USER = 'fleetop' }
         $r.Stderr | Should -BeNullOrEmpty
         $r.Stdout | Should -Match 'What if: Performing the operation "Write AgentUnit" on target ".*mosaic-agent@\.service"'
-        $r.Stdout | Should -Match 'What if: .*systemctl --user enable mosaic-agent@coder1\.service'
+        $r.Stdout | Should -Match 'What if: .*systemctl --user enable --no-reload mosaic-tmux-holder\.service mosaic-agent@coder0\.service mosaic-agent@coder1\.service'
         $r.Stdout | Should -Match 'What if: .*loginctl enable-linger fleetop'
         Test-Path $fresh | Should -BeFalse
         Test-Path $sysLog | Should -BeFalse
@@ -219,9 +230,7 @@ Describe 'Install-FleetUnit' {
         Remove-Item $sysLog -ErrorAction Ignore
         $out = Use-ShimPath $e { Uninstall-FleetUnit -All -Force -PassThru }
         Get-Calls $sysLog | Should -Be @(
-            '--user disable --now mosaic-agent@coder0.service'
-            '--user disable --now mosaic-agent@coder1.service'
-            '--user disable --now mosaic-tmux-holder.service'
+            '--user disable --now --no-reload mosaic-agent@coder0.service mosaic-agent@coder1.service mosaic-tmux-holder.service'
             '--user daemon-reload')
         $out.Action | Should -Be @('Removed', 'Removed', 'Removed', 'Removed', 'Removed', 'Removed')
         Get-ChildItem $unitDir -Filter 'mosaic-*' -File -Recurse | Should -BeNullOrEmpty
@@ -239,34 +248,33 @@ Describe 'Start-, Stop-, Restart-FleetAgent through systemd (recording systemctl
     }
     AfterAll { Remove-FleetTestEnvironment $e }
 
-    It 'start: one show for the selected units, then systemctl --user start for each' {
+    It 'start: one list-units, then ONE systemctl --user start for all selected units' {
         New-RecordingShim -Environment $e -Program 'systemctl' -Fail -ExitCode 0 -Stderr '' -Stdout (Get-ShowOutput 'coder0', 'coder1' 'inactive') | Out-Null
         Remove-Item $sysLog -ErrorAction Ignore
         Use-ShimPath $e { Start-FleetAgent 'coder*' -RosterPath $e.RosterPath }
         Get-Calls $sysLog | Should -Be @(
-            '--user show -p Id,LoadState,ActiveState,SubState -- mosaic-agent@coder0.service mosaic-agent@coder1.service'
-            '--user start mosaic-agent@coder0.service'
-            '--user start mosaic-agent@coder1.service'
+            '--user list-units --all --plain --no-legend --full --no-pager -- mosaic-agent@*'
+            '--user start mosaic-agent@coder0.service mosaic-agent@coder1.service'
             # Half a second later, one read of the started agents (did one die at once?).
-            '--user show -p Id,LoadState,ActiveState,SubState -- mosaic-agent@coder0.service mosaic-agent@coder1.service')
+            '--user list-units --all --plain --no-legend --full --no-pager -- mosaic-agent@*')
     }
 
     It 'stop and restart of active units: systemctl --user stop / restart' {
         New-RecordingShim -Environment $e -Program 'systemctl' -Fail -ExitCode 0 -Stderr '' -Stdout (Get-ShowOutput 'coder0' 'active') | Out-Null
         Remove-Item $sysLog -ErrorAction Ignore
         Use-ShimPath $e { Stop-FleetAgent coder0 -RosterPath $e.RosterPath; Restart-FleetAgent coder0 -RosterPath $e.RosterPath }
-        Get-Calls $sysLog | Where-Object { $_ -notlike '--user show *' } | Should -Be @(
+        Get-Calls $sysLog | Where-Object { $_ -notlike '--user list-units *' } | Should -Be @(
             '--user stop mosaic-agent@coder0.service'
             '--user restart mosaic-agent@coder0.service')
     }
 
     It 'a failed start and an unknown name are errors for those names; the other names still go ahead' {
-        # systemctl answers show, and fails every start.
+        # systemctl answers list-units, and fails every start, naming each unit as systemctl does.
         $show = Get-ShowOutput 'coder0', 'coder1' 'inactive'
         Set-Content (Join-Path $e.ShimDir 'systemctl') @"
 #!/bin/sh
 printf '%s\n' "`$*" >> $(ConvertTo-ShQuote "$sysLog.failing")
-case "`$2" in show) printf '%s' $(ConvertTo-ShQuote $show) ;; *) echo "Job for `$3 failed because the control process exited with error code." >&2; exit 1 ;; esac
+case "`$2" in list-units) printf '%s' $(ConvertTo-ShQuote $show) ;; *) shift 2; for u in "`$@"; do echo "Job for `$u failed because the control process exited with error code." >&2; done; exit 1 ;; esac
 "@
         Use-ShimPath $e { Start-FleetAgent coder0, nobody, coder1 -RosterPath $e.RosterPath -ErrorVariable script:errs -ErrorAction SilentlyContinue }
         $errs.Count | Should -Be 3
@@ -277,15 +285,17 @@ case "`$2" in show) printf '%s' $(ConvertTo-ShQuote $show) ;; *) echo "Job for `
         $errs[1].TargetObject | Should -Be 'coder0'
         $errs[1].ToString() | Should -Match 'Job for mosaic-agent@coder0\.service failed'
         $errs[2].TargetObject | Should -Be 'coder1'
-        Get-Content "$sysLog.failing" | Select-Object -Last 2 | Should -Be @('--user start mosaic-agent@coder0.service', '--user start mosaic-agent@coder1.service')
+        # One call for both; each failure is named by systemctl, so no unit is tried again.
+        Get-Content "$sysLog.failing" | Where-Object { $_ -notlike '--user list-units *' } | Should -Be @('--user start mosaic-agent@coder0.service mosaic-agent@coder1.service')
+        "$($errs[1])" | Should -Not -Match 'coder1'
     }
 
-    It 'without a user manager (show fails) it starts directly in tmux instead' {
+    It 'without a user manager (list-units fails) it starts directly in tmux instead' {
         New-RecordingShim -Environment $e -Program 'systemctl' -Fail -Stderr 'Failed to connect to bus: No medium found' | Out-Null
         Remove-Item $sysLog -ErrorAction Ignore
         $a = Use-ShimPath $e { Start-FleetAgent coder0 -RosterPath $e.RosterPath -PassThru }
         $a.Status | Should -Be 'Running'
-        Get-Calls $sysLog | Where-Object { $_ -notlike '--user show *' } | Should -BeNullOrEmpty
+        Get-Calls $sysLog | Where-Object { $_ -notlike '--user list-units *' } | Should -BeNullOrEmpty
         Wait-Until -TimeoutSeconds 30 { @(Get-Records $e 'coder0').Count -ge 1 } | Should -BeTrue
     }
 }

@@ -144,8 +144,8 @@ Describe 'One agent''s settings or file problem is that agent''s error; the othe
         Join-Path $cfg 'mosaic/fleet/agents/good.env' | Should -Exist
         Join-Path $cfg 'mosaic/fleet/agents/bad.env' | Should -Not -Exist
         $calls = @(Get-RecordedCalls (Join-Path $e.Directory 'systemctl.calls') | ForEach-Object { $_ -join ' ' })
-        $calls | Should -Contain '--user enable mosaic-agent@good.service'
-        $calls | Should -Not -Contain '--user enable mosaic-agent@bad.service'
+        $calls | Should -Contain '--user enable --no-reload mosaic-tmux-holder.service mosaic-agent@good.service'
+        $calls | Where-Object { $_ -like '*mosaic-agent@bad.service*' } | Should -BeNullOrEmpty
     }
 }
 
@@ -213,12 +213,12 @@ Describe 'Initialize-Fleet and Install-FleetUnit under -WhatIf, and without tmux
             $out | Should -Match "What if: Performing the operation ""Write HolderUnit"" on target ""$units/mosaic-tmux-holder\.service"""
             $out | Should -Match "What if: Performing the operation ""Write AgentUnit"" on target ""$units/mosaic-agent@\.service"""
             $out | Should -Match 'What if: .*Reload \(.*systemctl --user daemon-reload\)'
-            $out | Should -Match 'What if: .*Enable \(.*systemctl --user enable mosaic-tmux-holder\.service\)'
+            $out | Should -Match 'What if: .*Enable \(.*systemctl --user enable --no-reload mosaic-tmux-holder\.service[ )]'
             $out | Should -Match 'What if: .*Enable linger \(.*loginctl enable-linger fleetop\)'
         }
         foreach ($agent in 'coder0', 'coder1') {
             $r2.Stdout | Should -Match "What if: Performing the operation ""Write EnvFile of agent $agent.*"" on target ""$envDir/$agent\.env"""
-            $r2.Stdout | Should -Match "What if: .*Enable \(.*systemctl --user enable mosaic-agent@$agent\.service\)"
+            $r2.Stdout | Should -Match "What if: .*Enable \(.*systemctl --user enable --no-reload mosaic-tmux-holder\.service .*mosaic-agent@$agent\.service[ )]"
         }
         $starter | Should -Not -Exist
         $fresh | Should -Not -Exist

@@ -76,8 +76,8 @@ Describe 'Get-FleetAgent across ssh hosts' {
                 $remote = ($c[([array]::IndexOf($c, 'root@127.0.0.1') + 1)..($c.Count - 1)] -join ' ') -replace '[\x00-\x1f]', '?'
                 $remote | Should -Match '^exec |^sh -c '
                 $remote | Should -Match 'list-panes'
-                $remote | Should -Match 'systemctl --user show'
-                $remote | Should -Match 'mosaic-agent@(alpha1|beta1)'
+                $remote | Should -Match 'systemctl --user list-units --all --plain'
+                $remote | Should -Match "'mosaic-agent@\*' 'mosaic-agent@\*\.service'$"
             }
         }
     }

@@ -102,9 +102,8 @@ agents:
         # MOSAIC_RUNTIME_BIN of the host first (this pwsh has none), then what else exists there (npm prefix, ~/.local/bin).
         $vals['MOSAIC_PANE_COMMAND'] | Should -BeLike "*; export PATH=$($e.BinDir):*; exec fakert *"
         Get-Calls $sysLog | Should -Be @(
-            '--user daemon-reload'
-            '--user enable mosaic-tmux-holder.service'
-            '--user enable mosaic-agent@far1.service')
+            '--user enable --no-reload mosaic-tmux-holder.service mosaic-agent@far1.service'
+            '--user daemon-reload')
         Get-Calls $loginLog | Should -Be @('enable-linger root')
     }
 
@@ -158,16 +157,16 @@ agents:
     }
 
     It 'starts through systemd on the host when its units are installed and its user manager answers' {
-        $show = "Id=mosaic-agent@far1.service`nLoadState=loaded`nActiveState=inactive`nSubState=dead`n"
+        $show = "mosaic-agent@far1.service loaded inactive dead MosaicFleet agent far1`n"
         $script:sysLog = New-RecordingShim -Environment $e -Program 'systemctl' -Fail -ExitCode 0 -Stderr '' -Stdout $show
         Remove-Item $sysLog -ErrorAction Ignore
         Start-FleetAgent far1 -RosterPath $e.RosterPath -WarningVariable w
         $w | Should -BeNullOrEmpty
         $calls = Get-Calls $sysLog
-        $calls[0] | Should -BeLike '--user show *mosaic-agent@far1.service'
+        $calls[0] | Should -Be '--user list-units --all --plain --no-legend --full --no-pager -- mosaic-agent@*'
         $calls | Should -Contain '--user start mosaic-agent@far1.service'
         # After the start, only reads (the look at whether the agent died at once).
-        $calls[([array]::IndexOf(@($calls), '--user start mosaic-agent@far1.service') + 1)..($calls.Count)] | Where-Object { $_ -notlike '--user show *' } | Should -BeNullOrEmpty
+        $calls[([array]::IndexOf(@($calls), '--user start mosaic-agent@far1.service') + 1)..($calls.Count)] | Where-Object { $_ -notlike '--user list-units *' } | Should -BeNullOrEmpty
     }
 
     It 'Uninstall-FleetUnit -HostName stops, disables and removes the files on the host' {
@@ -176,8 +175,7 @@ agents:
         Test-Path $envFile | Should -BeFalse
         Test-Path (Join-Path $unitDir 'mosaic-tmux-holder.service') | Should -BeFalse
         Get-Calls $sysLog | Should -Be @(
-            '--user disable --now mosaic-agent@far1.service'
-            '--user disable --now mosaic-tmux-holder.service'
+            '--user disable --now --no-reload mosaic-agent@far1.service mosaic-tmux-holder.service'
             '--user daemon-reload')
     }
 

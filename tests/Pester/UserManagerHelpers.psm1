@@ -91,7 +91,8 @@ function Exit-TestUserManager {
 function Invoke-TestSystemctl {
     <# Invoke-TestSystemctl $manager <systemctl arguments>: systemctl --user against the manager; returns stdout lines
        (exit code in $LASTEXITCODE). Plain $args, so arguments like -p reach systemctl. #>
-    $manager, $rest = $args
+    $manager = $args[0]
+    $rest = @(if ($args.Count -gt 1) { $args[1..($args.Count - 1)] })
     & $manager.Systemctl --user @rest
 }
 

@@ -52,7 +52,8 @@ public sealed class FleetHostException(string host, string errorId, string messa
     public string ErrorId { get; } = errorId;
 }
 
-/// <summary>Reads the fleet's state: per host, ONE tmux list-panes and ONE systemctl show, whatever the number of agents;
+/// <summary>Reads the fleet's state: per host, ONE tmux list-panes and ONE systemctl list-units (plus the unit files of the
+/// search path, read in-process here or in the same script there: <see cref="UnitStates"/>), whatever the number of agents;
 /// a remote host gets both in ONE ssh process (<see cref="RemoteHostQuery"/>); hosts are queried in parallel.</summary>
 public sealed class FleetQuery(FleetContext context)
 {
@@ -127,18 +128,21 @@ public sealed class FleetQuery(FleetContext context)
         if (!host.IsLocal) return await ReadRemoteHostAsync(host, tmux, units, ct).ConfigureAwait(false);
         var nonce = ListPanes.NewNonce();
         var listTask = context.Runner.RunAsync(host, new CommandSpec(tmux.ListPanes(nonce), context.CommandTimeout), ct);
-        Task<CommandResult>? showTask = units.Count == 0 ? null
-            : context.Runner.RunAsync(host, new CommandSpec([context.SystemctlProgram, .. SystemctlShow.Arguments(units)], context.CommandTimeout), ct);
+        Task<CommandResult>? unitsTask = units.Count == 0 ? null
+            : context.Runner.RunAsync(host, new CommandSpec([context.SystemctlProgram, .. UnitStates.ListArguments(UnitStates.AgentPattern)], context.CommandTimeout), ct);
+        // The unit files, while the two commands run: one directory listing per search-path directory.
+        var files = units.Count == 0 ? null : UnitFileIndex.ScanLocal(UnitFileIndex.SearchPath(context.GetEnv), UnitStates.AgentFileGlob);
         var list = await listTask.ConfigureAwait(false);
-        var show = showTask is null ? null : await showTask.ConfigureAwait(false);
-        return Interpret(host, tmux, nonce, list, show);
+        var listed = unitsTask is null ? null : await unitsTask.ConfigureAwait(false);
+        return Interpret(host, tmux, nonce, list, listed, files, units);
     }
 
     private async Task<HostState> ReadRemoteHostAsync(FleetHost host, TmuxCommand tmux, IReadOnlyList<string> units, CancellationToken ct)
     {
         var nonce = RemoteHostQuery.NewNonce();
-        var result = await context.Runner.RunAsync(host, RemoteHostQuery.Command(nonce, tmux.SocketName, units, context.CommandTimeout), ct).ConfigureAwait(false);
-        var report = RemoteHostQuery.Parse(result, nonce, tmux, units);
+        var pattern = units.Count == 0 ? null : UnitStates.AgentPattern;
+        var result = await context.Runner.RunAsync(host, RemoteHostQuery.Command(nonce, tmux.SocketName, pattern, context.CommandTimeout), ct).ConfigureAwait(false);
+        var report = RemoteHostQuery.Parse(result, nonce, tmux, pattern);
         if (report is null)
         {
             if (SshHost.IsTransportFailure(result))
@@ -149,7 +153,7 @@ public sealed class FleetQuery(FleetContext context)
             throw new FleetHostException(host.Name, RemoteCommandFailedId, $"The remote shell on {host.Name} did not run the fleet query: exit {result.ExitCode}: {FirstLines(result.Stderr.Trim().Length > 0 ? result.Stderr : result.Stdout)}");
         }
         context.RecordHome(host.Name, report.Home);
-        return Interpret(host, tmux, nonce, report.ListPanes, report.SystemctlShow);
+        return Interpret(host, tmux, nonce, report.ListPanes, report.ListUnits, report.UnitFiles, units);
     }
 
     private static string FirstLines(string text)
@@ -160,7 +164,7 @@ public sealed class FleetQuery(FleetContext context)
         return string.Join(" ", lines.Take(3).Select(l => l.Trim()));
     }
 
-    private static HostState Interpret(FleetHost host, TmuxCommand tmux, string nonce, CommandResult list, CommandResult? show)
+    private static HostState Interpret(FleetHost host, TmuxCommand tmux, string nonce, CommandResult list, CommandResult? listUnits, UnitFileIndex? files, IReadOnlyList<string> units)
     {
         var hostName = host.Name;
         IReadOnlyList<TmuxPane> panes = [];
@@ -186,10 +190,10 @@ public sealed class FleetQuery(FleetContext context)
 
         IReadOnlyDictionary<string, UnitState>? unitStates = null;
         string? unavailable = null;
-        if (show is not null)
+        if (listUnits is not null)
         {
-            if (show.Success) unitStates = SystemctlShow.Parse(show.Stdout);
-            else unavailable = show.Describe();
+            if (listUnits.Success) unitStates = UnitStates.Complete(UnitStates.ParseList(listUnits.Stdout), units, (files ?? new UnitFileIndex()).Kind);
+            else unavailable = listUnits.Describe();
         }
         return new HostState(panes, serverRunning, unitStates, unavailable, rejected);
     }

@@ -31,6 +31,15 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
 {
     public const string EnvFileWriteFailedId = "EnvFileWriteFailed";
 
+    private readonly List<(string Verb, FleetAgentSpec Agent)> _queued = [];
+
+    /// <summary>When set, start/stop/restart through systemd are queued and <see cref="FlushAsync"/> runs ONE systemctl
+    /// call per verb for all queued units of this host (not one process per agent). Unset: each runs at once.</summary>
+    public bool Batch { get; init; }
+
+    /// <summary>Whether the agent's systemctl call waits in the queue.</summary>
+    public bool IsQueued(FleetAgentSpec agent) => _queued.Any(q => ReferenceEquals(q.Agent, agent));
+
     private FleetContext Context => builder.Context;
 
     /// <summary>Reads the agents' panes and units: one list-panes and one systemctl show per host.</summary>
@@ -195,8 +204,66 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         }
     }
 
+    /// <summary>Runs the queued calls: one <c>systemctl --user VERB unit...</c> per verb, in the order the verbs were first
+    /// queued. systemctl acts on every unit it is given and names each unit that failed in its message, so a failed call
+    /// is that named agent's error and the rest went ahead; a failure that names none of them (e.g. no bus) is followed
+    /// by one call per unit, so each agent gets its own answer. Returns the notes and the failed agents' errors.</summary>
+    public async Task<(IReadOnlyList<string> Notes, IReadOnlyDictionary<FleetAgentSpec, LifecycleException> Failures)> FlushAsync(CancellationToken ct)
+    {
+        var notes = new List<string>();
+        var failures = new Dictionary<FleetAgentSpec, LifecycleException>(ReferenceEqualityComparer.Instance);
+        var queued = _queued.ToList();
+        _queued.Clear();
+        foreach (var verb in queued.Select(q => q.Verb).Distinct(StringComparer.Ordinal).ToList())
+        {
+            var agents = queued.Where(q => q.Verb == verb).Select(q => q.Agent).ToList();
+            var host = agents[0].Host;
+            var units = agents.Select(a => SystemctlShow.AgentUnit(a.Name)).ToList();
+            var result = await RunSystemctlAsync(verb, host, units, notes, ct).ConfigureAwait(false);
+            if (result.Success) continue;
+            HostFailure(host, result);
+            var id = verb == "stop" ? "StopFailed" : "StartFailed";
+            var text = result.Stderr.Replace("\r\n", "\n", StringComparison.Ordinal);
+            var named = agents.Where(a => text.Contains(SystemctlShow.AgentUnit(a.Name), StringComparison.Ordinal)).ToList();
+            if (agents.Count == 1 || named.Count > 0)
+            {
+                foreach (var a in agents.Count == 1 ? agents : named)
+                {
+                    var unit = SystemctlShow.AgentUnit(a.Name);
+                    var lines = string.Join(" ", text.Split('\n').Where(l => l.Contains(unit, StringComparison.Ordinal)).Select(l => l.Trim()));
+                    var why = agents.Count == 1 || lines.Length == 0 ? result.Describe() : $"'{PosixShell.Join([Context.SystemctlProgramOn(host), "--user", verb, unit])}' failed: {lines}";
+                    failures[a] = new LifecycleException(id, $"Agent '{a.Name}': {why}", a.Name);
+                }
+                continue;
+            }
+            notes.Add($"{verb} of {agents.Count} units failed ({result.Describe()}); trying each unit alone.");
+            foreach (var a in agents)
+            {
+                var single = await RunSystemctlAsync(verb, host, [SystemctlShow.AgentUnit(a.Name)], notes, ct).ConfigureAwait(false);
+                if (single.Success) continue;
+                HostFailure(host, single);
+                failures[a] = new LifecycleException(id, $"Agent '{a.Name}': {single.Describe()}", a.Name);
+            }
+        }
+        return (notes, failures);
+    }
+
+    private async Task<CommandResult> RunSystemctlAsync(string verb, string host, IReadOnlyList<string> units, List<string> notes, CancellationToken ct)
+    {
+        var spec = new CommandSpec([Context.SystemctlProgramOn(host), "--user", verb, .. units],
+            Context.CommandTimeout + TimeSpan.FromSeconds(30) + TimeSpan.FromMilliseconds(100 * units.Count));
+        notes.Add("Run: " + spec.Display);
+        return await Context.Runner.RunAsync(Context.HostOf(host), spec, ct).ConfigureAwait(false);
+    }
+
     private async Task SystemctlAsync(string verb, FleetAgentSpec agent, List<string> notes, CancellationToken ct)
     {
+        if (Batch)
+        {
+            _queued.Add((verb, agent));
+            notes.Add($"Queued: systemctl --user {verb} {SystemctlShow.AgentUnit(agent.Name)} (one call for all queued units)");
+            return;
+        }
         var unit = SystemctlShow.AgentUnit(agent.Name);
         var spec = new CommandSpec([Context.SystemctlProgramOn(agent.Host), "--user", verb, unit], Context.CommandTimeout + TimeSpan.FromSeconds(30));
         notes.Add("Run: " + spec.Display);

@@ -25,13 +25,33 @@ public sealed record PlannedFile(string Path, string Kind, string? Agent, byte[]
     public bool Leftover { get; init; }
 }
 
-/// <summary>One systemctl/loginctl call of a plan. A failure is a warning naming <see cref="Target"/>, never fatal.</summary>
+/// <summary>One systemctl/loginctl call of a plan. A failure is a warning naming <see cref="Target"/>, never fatal.
+/// A call for several units (its last <see cref="Units"/>.Count words) is all-or-nothing for systemd (`enable a missing b`
+/// enables none): when it fails, each unit gets a call of its own (<see cref="Singles"/>), so one unit's failure is a
+/// warning for that unit and the others go ahead. <see cref="OnlyIfChanged"/>: run only if a file or an earlier call of
+/// the plan changed something (a reload after enables that found every link in place is skipped).</summary>
 public sealed record PlannedCommand(IReadOnlyList<string> Argv, string Action, string Target)
 {
     public string Display => PosixShell.Join(Argv);
 
     /// <summary>Disabling the unit of an agent this roster no longer has: asks at High impact.</summary>
     public bool Leftover { get; init; }
+
+    /// <summary>The units this call acts on (its last words), or empty for a call that is not per unit.</summary>
+    public IReadOnlyList<string> Units { get; init; } = [];
+
+    public bool OnlyIfChanged { get; init; }
+
+    /// <summary>One call for many units: <paramref name="prefix"/> followed by the units.</summary>
+    public static PlannedCommand ForUnits(IReadOnlyList<string> prefix, string action, IReadOnlyList<string> units)
+        => new([.. prefix, .. units], action, units.Count == 1 ? units[0] : $"{units[0]} and {units.Count - 1} more unit{(units.Count == 2 ? "" : "s")}") { Units = units };
+
+    /// <summary>The same call, one per unit (the fallback after a failed call for several units).</summary>
+    public IEnumerable<PlannedCommand> Singles()
+    {
+        var prefix = Argv.Take(Argv.Count - Units.Count).ToList();
+        return Units.Select(u => new PlannedCommand([.. prefix, u], Action, u) { Units = [u], Leftover = Leftover });
+    }
 }
 
 /// <summary>What an install or uninstall will do, in order: <see cref="Before"/>, then <see cref="Files"/>, then <see cref="After"/>.
@@ -58,6 +78,8 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     private LifecyclePaths Paths => builder.Paths;
 
     private bool IsLocal => files.HostName == FleetHost.LocalName;
+
+    public bool IsRemote => !IsLocal;
 
     private string Systemctl => builder.Context.SystemctlProgramOn(files.HostName);
 
@@ -123,22 +145,22 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove) { Leftover = true });
             AddRemoveDropIn(plan, name, leftover: true);
         }
-        if (plan.Files.Any(f => f.Action != UnitFileAction.Unchanged)) plan.After.Add(new([Systemctl, "--user", "daemon-reload"], "Reload", "systemd user manager"));
-        foreach (var name in removed)
+        // One call per action for all units (--no-reload), then one reload: not one systemctl (and one reload) per agent.
+        if (removed.Count > 0)
         {
-            var unit = SystemctlShow.AgentUnit(name);
-            plan.After.Add(new([Systemctl, "--user", "disable", unit], "Disable", unit) { Leftover = true });
+            plan.After.Add(PlannedCommand.ForUnits([Systemctl, "--user", "disable", "--no-reload"], "Disable", removed.Select(SystemctlShow.AgentUnit).ToList()) with { Leftover = true });
         }
         if (enable)
         {
-            plan.After.Add(new([Systemctl, "--user", "enable", SystemctlShow.HolderUnit], "Enable", SystemctlShow.HolderUnit));
-            foreach (var agent in planned)
-            {
-                var unit = SystemctlShow.AgentUnit(agent.Name);
-                plan.After.Add(new([Systemctl, "--user", "enable", unit], "Enable", unit));
-            }
-            plan.After.Add(new([Loginctl, "enable-linger", UserName], "Enable linger", UserName));
+            plan.After.Add(PlannedCommand.ForUnits([Systemctl, "--user", "enable", "--no-reload"], "Enable",
+                [SystemctlShow.HolderUnit, .. planned.Select(a => SystemctlShow.AgentUnit(a.Name))]));
         }
+        var filesChange = plan.Files.Any(f => f.Action != UnitFileAction.Unchanged);
+        if (filesChange || plan.After.Count > 0)
+        {
+            plan.After.Add(new([Systemctl, "--user", "daemon-reload"], "Reload", "systemd user manager") { OnlyIfChanged = !filesChange });
+        }
+        if (enable) plan.After.Add(new([Loginctl, "enable-linger", UserName], "Enable linger", UserName));
         return plan;
     }
 
@@ -152,12 +174,9 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         var agents = OurEnvFiles().Where(a => agentFilter is null || agentFilter(a)).ToList();
         var template = agentFilter is null && IsOurs(Paths.AgentTemplate);
         var holder = agentFilter is null && IsOurs(Paths.HolderUnit);
-        foreach (var name in agents)
-        {
-            var unit = SystemctlShow.AgentUnit(name);
-            plan.Before.Add(new([Systemctl, "--user", "disable", "--now", unit], "Stop and disable", unit));
-        }
-        if (holder) plan.Before.Add(new([Systemctl, "--user", "disable", "--now", SystemctlShow.HolderUnit], "Stop and disable", SystemctlShow.HolderUnit));
+        // One call for every unit, the holder last (systemd stops them all, then the holder's session goes).
+        List<string> units = [.. agents.Select(SystemctlShow.AgentUnit), .. holder ? [SystemctlShow.HolderUnit] : Array.Empty<string>()];
+        if (units.Count > 0) plan.Before.Add(PlannedCommand.ForUnits([Systemctl, "--user", "disable", "--now", "--no-reload"], "Stop and disable", units));
         foreach (var name in agents)
         {
             plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove));
@@ -179,8 +198,10 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         _ => false,
     };
 
+    /// <summary>Runs one planned call. Its timeout grows with the number of units (starting or stopping 500 takes seconds).</summary>
     public Task<CommandResult> RunAsync(PlannedCommand command, CancellationToken ct)
-        => builder.Context.Runner.RunAsync(builder.Context.HostOf(files.HostName), new CommandSpec(command.Argv, builder.Context.CommandTimeout), ct);
+        => builder.Context.Runner.RunAsync(builder.Context.HostOf(files.HostName),
+            new CommandSpec(command.Argv, builder.Context.CommandTimeout + TimeSpan.FromMilliseconds(100 * command.Units.Count)), ct);
 
     /// <summary>Agent names of the environment files MosaicFleet wrote.</summary>
     public IReadOnlyList<string> OurEnvFiles()

@@ -3,8 +3,11 @@ namespace MosaicFleet.Engine.Systemd;
 /// <summary>The state of one unit as `systemctl show` reports it.</summary>
 public sealed record UnitState(string Id, string LoadState, string ActiveState, string SubState)
 {
-    /// <summary>ActiveState/SubState, or "not-found" for a unit systemd does not know.</summary>
-    public string Display => LoadState == "not-found" ? "not-found" : $"{ActiveState}/{SubState}";
+    /// <summary>ActiveState/SubState; "not-found" for a unit systemd does not know, "masked" for a masked unit that
+    /// does not run.</summary>
+    public string Display => LoadState == "not-found" ? "not-found"
+        : LoadState == "masked" && ActiveState is "inactive" or "failed" ? "masked"
+        : $"{ActiveState}/{SubState}";
 }
 
 /// <summary>`systemctl --user show -p ...` for many units in one call, and its parser.</summary>

@@ -60,9 +60,23 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
             try
             {
                 var setup = HostSetup(group.Key);
-                var control = new AgentControl(setup.Builder, setup.Files);
+                // Start/stop/restart through systemd are queued, then run as ONE systemctl call per verb for the host.
+                var control = new AgentControl(setup.Builder, setup.Files) { Batch = true };
                 var states = Await(control.ReadAsync(group.ToList(), StopToken));
-                foreach (var state in states) Act(control, state, done, launched);
+                var queued = new List<AgentState>();
+                foreach (var state in states)
+                {
+                    if (Act(control, state) is not { } acted) continue;
+                    if (control.IsQueued(state.Agent)) queued.Add(acted);
+                    else Done(acted, done, launched);
+                }
+                var (notes, failures) = Await(control.FlushAsync(StopToken));
+                foreach (var note in notes) WriteVerbose(note);
+                foreach (var state in queued)
+                {
+                    if (failures.TryGetValue(state.Agent, out var failure)) WriteError(LifecycleError(failure));
+                    else Done(state, done, launched);
+                }
             }
             catch (FleetHostException ex)
             {
@@ -74,6 +88,11 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
                 WriteError(new ErrorRecord(ex, "UnitFileReadFailed", ErrorCategory.ReadError, group.Key));
             }
         }
+        // In the order the agents were selected, whichever way each was acted on.
+        var order = new Dictionary<FleetAgentSpec, int>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < selected.Count; i++) order.TryAdd(selected[i], i);
+        done.Sort((x, y) => order[x].CompareTo(order[y]));
+        launched.Sort((x, y) => order[x].CompareTo(order[y]));
         // One more read: of every agent acted on for -PassThru, else of the launched ones only. After a launch it comes a
         // moment later, so a runtime that is not installed, or crashes at once, is an error, not a start.
         var read = PassThru ? done : launched;
@@ -99,12 +118,19 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
 
     public const string ExitedAtStartId = "AgentExitedAtStart";
 
-    private void Act(AgentControl control, AgentState state, List<FleetAgentSpec> done, List<FleetAgentSpec> launched)
+    private void Done(AgentState state, List<FleetAgentSpec> done, List<FleetAgentSpec> launched)
+    {
+        done.Add(state.Agent);
+        if (LaunchesFor(state)) launched.Add(state.Agent);
+    }
+
+    /// <summary>Acts on one agent (its systemctl call may wait in the control's queue); null when it was not acted on.</summary>
+    private AgentState? Act(AgentControl control, AgentState state)
     {
         var mode = AgentControl.ModeFor(state, Direct);
         var how = mode == LifecycleMode.Systemd ? $"through systemd ({Engine.Systemd.SystemctlShow.AgentUnit(state.Agent.Name)})" : "directly in tmux";
         var where = state.Agent.Host == Engine.Processes.FleetHost.LocalName ? "" : $" on host {state.Agent.Host}";
-        if (!ShouldProcess(state.Agent.Name, $"{ActionName} {how}{where}")) return;
+        if (!ShouldProcess(state.Agent.Name, $"{ActionName} {how}{where}")) return null;
         try
         {
             if (mode == LifecycleMode.Systemd && Launches && !state.Running && Await(control.CheckInstalledAsync(state.Agent, StopToken)) is { } stale)
@@ -118,13 +144,13 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
                 Await(Task.Delay(LaunchSpacing, StopToken));
             }
             foreach (var note in Await(ActAsync(control, state, mode, StopToken))) WriteVerbose(note);
-            done.Add(state.Agent);
-            if (LaunchesFor(state)) launched.Add(state.Agent);
+            return state;
         }
         catch (Exception ex) when (AgentError(ex, state.Agent.Name) is { } record)
         {
             // This agent's problem (its settings, its env file): its error; the other agents still go ahead.
             WriteError(record);
+            return null;
         }
     }
 }

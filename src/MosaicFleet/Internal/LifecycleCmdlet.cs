@@ -2,6 +2,7 @@ using System.Management.Automation;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Lifecycle;
+using MosaicFleet.Engine.Processes;
 
 namespace MosaicFleet.Internal;
 
@@ -45,7 +46,7 @@ public abstract class LifecycleCmdlet : FleetCmdlet
         foreach (var note in plan.Notes) WriteVerbose(note);
         // An agent whose settings could not be rendered: its own error; its files and unit are left as they are.
         foreach (var failure in plan.AgentFailures) WriteError(LifecycleError(failure));
-        RunCommands(installer, plan.Before);
+        var changed = RunCommands(installer, plan.Before, false);
         foreach (var file in plan.Files)
         {
             var unitFile = new FleetUnitFile { Path = file.Path, Kind = file.Kind, Agent = file.Agent, Host = plan.HostName };
@@ -64,6 +65,7 @@ public abstract class LifecycleCmdlet : FleetCmdlet
             try
             {
                 unitFile.Changed = installer.Apply(file);
+                changed |= unitFile.Changed;
                 unitFile.Action = !unitFile.Changed ? "Unchanged" : file.Action == UnitFileAction.Write ? "Written" : "Removed";
                 output.Add(unitFile);
             }
@@ -78,7 +80,7 @@ public abstract class LifecycleCmdlet : FleetCmdlet
                 return output;
             }
         }
-        RunCommands(installer, plan.After);
+        RunCommands(installer, plan.After, changed);
         return output;
     }
 
@@ -112,17 +114,47 @@ public abstract class LifecycleCmdlet : FleetCmdlet
         return name == "WhatIf" && GetVariableValue("WhatIfPreference") is { } p && LanguagePrimitives.IsTrue(p);
     }
 
-    private void RunCommands(UnitInstaller installer, IEnumerable<PlannedCommand> commands)
+    /// <summary>Runs planned calls in order; returns whether anything changed (<paramref name="changed"/> on entry, or
+    /// a call that printed what it did: enable/disable print each link they create or remove, and nothing otherwise).</summary>
+    private bool RunCommands(UnitInstaller installer, IEnumerable<PlannedCommand> commands, bool changed)
     {
         foreach (var command in commands)
         {
+            if (command.OnlyIfChanged && !changed && !WhatIfMode)
+            {
+                WriteVerbose($"Skipped: {command.Display} (no file and no link changed)");
+                continue;
+            }
             var what = $"{command.Action} ({command.Display})";
             if (!(command.Leftover ? ProceedHigh(command.Target, what) : Proceed(command.Target, what))) continue;
             WriteVerbose("Run: " + command.Display);
             var result = Await(installer.RunAsync(command, StopToken));
-            if (result.Success) continue;
-            var hint = command.Action == "Enable linger" ? $" Run 'loginctl enable-linger {command.Target}' as root so agents survive logout." : "";
-            WriteWarning($"{command.Action} {command.Target} failed: {result.Describe()}.{hint}");
+            if (result.Success)
+            {
+                changed |= (result.Stdout + result.Stderr).Trim().Length > 0;
+                continue;
+            }
+            if (command.Units.Count > 1 && !(installer.IsRemote && SshHost.IsTransportFailure(result)))
+            {
+                // systemd refuses the whole call for one bad unit: each unit alone, so only the bad one is a warning.
+                WriteVerbose($"{command.Action} of {command.Units.Count} units failed ({result.Describe()}); trying each unit alone.");
+                foreach (var single in command.Singles())
+                {
+                    WriteVerbose("Run: " + single.Display);
+                    var r = Await(installer.RunAsync(single, StopToken));
+                    if (r.Success) changed |= (r.Stdout + r.Stderr).Trim().Length > 0;
+                    else Warn(single, r);
+                }
+                continue;
+            }
+            Warn(command, result);
         }
+        return changed;
+    }
+
+    private void Warn(PlannedCommand command, CommandResult result)
+    {
+        var hint = command.Action == "Enable linger" ? $" Run 'loginctl enable-linger {command.Target}' as root so agents survive logout." : "";
+        WriteWarning($"{command.Action} {command.Target} failed: {result.Describe()}.{hint}");
     }
 }

@@ -56,7 +56,7 @@ public class FleetQueryRemoteTests
     }
 
     [Fact]
-    public async Task RemoteCommand_CarriesBothCommandsAndAllUnitNames()
+    public async Task RemoteCommand_CarriesBothCommands_AndAskForUnitsByPattern()
     {
         var runner = new GateRunner();
         var ctx = new FleetContext(Roster(), runner, k => k == "HOME" ? "/home/me" : null);
@@ -64,7 +64,8 @@ public class FleetQueryRemoteTests
         var remote = Assert.Single(runner.Calls)[^1];
         Assert.StartsWith("sh -c '", remote, StringComparison.Ordinal);
         Assert.Contains("tmux -u -L", remote, StringComparison.Ordinal);
-        Assert.Contains("systemctl --user show", remote, StringComparison.Ordinal);
-        Assert.EndsWith(" mosaic-agent@f1.service mosaic-agent@f2.service", remote, StringComparison.Ordinal);
+        Assert.Contains("systemctl --user list-units --all --plain", remote, StringComparison.Ordinal);
+        // One pattern, not one argument per agent: the command stays the same size for 500 agents.
+        Assert.EndsWith(" " + PosixShell.Quote(Engine.Systemd.UnitStates.AgentPattern) + " " + PosixShell.Quote(Engine.Systemd.UnitStates.AgentFileGlob), remote, StringComparison.Ordinal);
     }
 }

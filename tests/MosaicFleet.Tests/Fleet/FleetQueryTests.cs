@@ -23,19 +23,37 @@ public class FleetQueryTests
     private static string Pane(string session, string id, string cmd, bool dead = false, int? status = null, long activity = 1_800_000_000 - 65, int window = 0, int pane = 0)
         => string.Join('\x1f', session, window.ToString(), pane.ToString(), id, "4242", cmd, dead ? "1" : "0", status?.ToString() ?? "", activity.ToString(), "/work/" + session) + "\x1e\n";
 
-    private static FleetContext Context(FleetRoster roster, FakeRunner runner)
-        => new(roster, runner, k => k switch { "HOME" => "/home/op", _ => null }, new FixedClock(Now));
+    // SYSTEMD_UNIT_PATH: the unit files of this machine's real search path do not take part.
+    private static FleetContext Context(FleetRoster roster, FakeRunner runner, string unitPath = "/nonexistent/mft-units")
+        => new(roster, runner, k => k switch { "HOME" => "/home/op", "SYSTEMD_UNIT_PATH" => unitPath, _ => null }, new FixedClock(Now));
 
     [Fact]
-    public async Task One_list_panes_and_one_systemctl_show_for_any_number_of_agents()
+    public async Task One_list_panes_and_one_systemctl_list_units_for_any_number_of_agents()
     {
         var runner = new FakeRunner();
         var roster = Roster(50);
         await new FleetQuery(Context(roster, runner)).GetAgentsAsync(roster.Agents, default);
         Assert.Equal(2, runner.Calls.Count);
         Assert.Equal(["tmux", "-u", "-L", "sock", "list-panes", "-a", "-F"], runner.Calls.Single(c => c.Argv[0] == "tmux").Argv.Take(7));
-        var show = runner.Calls.Single(c => c.Argv[0] == "systemctl");
-        Assert.Equal(50, show.Argv.Count(a => a.StartsWith("mosaic-agent@", StringComparison.Ordinal)));
+        var units = runner.Calls.Single(c => c.Argv[0] == "systemctl");
+        Assert.Equal(["systemctl", "--user", "list-units", "--all", "--plain", "--no-legend", "--full", "--no-pager", "--", "mosaic-agent@*"], units.Argv);
+    }
+
+    [Fact]
+    public async Task A_unit_the_manager_does_not_hold_is_inactive_when_its_template_is_installed()
+    {
+        var dir = Directory.CreateTempSubdirectory("mft-fq-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "mosaic-agent@.service"), "[Service]\nExecStart=/bin/true\n");
+            File.CreateSymbolicLink(Path.Combine(dir, "mosaic-agent@a2.service"), "/dev/null");
+            var runner = new FakeRunner(spec => spec.Argv[0] == "tmux" ? FakeRunner.Ok(spec)
+                : FakeRunner.Ok(spec, "mosaic-agent@a0.service loaded failed failed Agent a0\n"));
+            var roster = Roster(3);
+            var snap = await new FleetQuery(Context(roster, runner, dir)).GetAgentsAsync(roster.Agents, default);
+            Assert.Equal(["failed/failed", "inactive/dead", "masked"], snap.Agents.Select(a => a.ServiceState));
+        }
+        finally { Directory.Delete(dir, true); }
     }
 
     [Fact]
@@ -44,7 +62,7 @@ public class FleetQueryTests
         var runner = new FakeRunner(spec => spec.Argv[0] switch
         {
             "tmux" => FakeRunner.Ok(spec, Pane("a0", "%1", "pi") + Pane("a1", "%2", "bash") + Pane("a10", "%3", "pi") + Pane("other", "%4", "vim")),
-            _ => FakeRunner.Ok(spec, "Id=mosaic-agent@a0.service\nLoadState=loaded\nActiveState=active\nSubState=exited\n\nId=mosaic-agent@a2.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\n"),
+            _ => FakeRunner.Ok(spec, "mosaic-agent@a0.service loaded active exited Agent a0\n"),
         });
         var roster = Roster(3);
         var snap = await new FleetQuery(Context(roster, runner)).GetAgentsAsync(roster.Agents, default);

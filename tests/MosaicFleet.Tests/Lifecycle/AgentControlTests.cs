@@ -9,8 +9,9 @@ public class AgentControlTests
     private static string Pane(string session, bool dead) =>
         string.Join('\x1f', session, "0", "0", "%7", "4242", dead ? "pi" : "pi", dead ? "1" : "0", dead ? "3" : "", "1700000000", "/w") + "\x1e\n";
 
+    // A line of `systemctl --user list-units --all --plain --no-legend`.
     private static string Unit(string name, string load, string active) =>
-        $"Id=mosaic-agent@{name}.service\nLoadState={load}\nActiveState={active}\nSubState=x\n\n";
+        $"mosaic-agent@{name}.service {load} {active} x MosaicFleet agent {name}\n";
 
     private static async Task<(List<string> Calls, IReadOnlyList<string> Notes)> RunAsync(
         string verb, string panes, string units, bool installed, bool direct = false)
@@ -24,7 +25,7 @@ public class AgentControlTests
             {
                 // Like tmux, end each record with the call's nonce (the end of its -F format).
                 [_, "-u", "-L", _, "list-panes", "-a", "-F", var f] => (0, panes.Replace("\x1e\n", f[f.LastIndexOf('\x1e')..] + "\n", StringComparison.Ordinal), ""),
-                ["systemctl", "--user", "show", ..] => (0, units, ""),
+                ["systemctl", "--user", "list-units", ..] => (0, units, ""),
                 _ => (0, "", ""),
             },
         };
@@ -124,5 +125,79 @@ public class AgentControlTests
         Assert.NotNull(message);
         Assert.Contains(t.Paths.EnvFile("a"), message);
         Assert.Contains("Install-FleetUnit", message);
+    }
+
+    /// <summary>Three installed, inactive agents started with <see cref="AgentControl.Batch"/>; systemctl answers
+    /// <paramref name="answer"/> to every start.</summary>
+    private static async Task<(List<string> Calls, IReadOnlyDictionary<FleetAgentSpec, LifecycleException> Failures, IReadOnlyList<string> Notes)> BatchStartAsync(
+        Func<string[], (int, string, string)> answer)
+    {
+        using var t = new TempFleet();
+        var agents = new[] { "a", "b", "c" }.Select(n => new FleetAgentSpec { Name = n, Runtime = "pi" }).ToArray();
+        var roster = TempFleet.Roster(agents);
+        var runner = new LifecycleRecordingRunner
+        {
+            Answer = argv => argv switch
+            {
+                ["systemctl", "--user", "list-units", ..] => (0, Unit("a", "loaded", "inactive"), ""),
+                ["systemctl", "--user", "start", ..] => answer(argv),
+                _ => (0, "", ""),
+            },
+        };
+        var builder = new LaunchBuilder(t.Context(roster, runner), t.Paths);
+        var installer = new UnitInstaller(builder, LocalHostFiles.Instance);
+        foreach (var f in (await installer.PlanInstallAsync(roster.Agents, false, CancellationToken.None)).Files) installer.Apply(f);
+        var control = new AgentControl(builder, LocalHostFiles.Instance) { Batch = true };
+        var states = await control.ReadAsync(roster.Agents, CancellationToken.None);
+        runner.Calls.Clear();
+        foreach (var s in states)
+        {
+            Assert.Equal(LifecycleMode.Systemd, AgentControl.ModeFor(s, false));
+            await control.StartAsync(s, LifecycleMode.Systemd, CancellationToken.None);
+            Assert.True(control.IsQueued(s.Agent));
+        }
+        Assert.Empty(runner.Calls);
+        var (notes, failures) = await control.FlushAsync(CancellationToken.None);
+        return (runner.Calls.Select(c => string.Join(' ', c)).ToList(), failures, notes);
+    }
+
+    [Fact]
+    public async Task Batch_starts_every_queued_agent_in_one_systemctl_call()
+    {
+        var (calls, failures, notes) = await BatchStartAsync(_ => (0, "", ""));
+        Assert.Equal(["systemctl --user start mosaic-agent@a.service mosaic-agent@b.service mosaic-agent@c.service"], calls);
+        Assert.Empty(failures);
+        Assert.Contains("Run: systemctl --user start mosaic-agent@a.service mosaic-agent@b.service mosaic-agent@c.service", notes);
+    }
+
+    [Fact]
+    public async Task Batch_a_failure_that_names_a_unit_is_that_agents_error_only_with_no_second_call()
+    {
+        var (calls, failures, _) = await BatchStartAsync(_ => (1, "",
+            "Job for mosaic-agent@b.service failed because the control process exited with error code.\nSee \"systemctl --user status mosaic-agent@b.service\" for details.\n"));
+        Assert.Single(calls);
+        var (agent, error) = Assert.Single(failures);
+        Assert.Equal("b", agent.Name);
+        Assert.Equal("StartFailed", error.ErrorId);
+        Assert.Equal("b", error.Target);
+        Assert.Contains("Job for mosaic-agent@b.service failed", error.Message);
+        Assert.DoesNotContain("mosaic-agent@a.service", error.Message);
+    }
+
+    [Fact]
+    public async Task Batch_a_failure_that_names_no_unit_is_retried_one_unit_at_a_time()
+    {
+        var (calls, failures, notes) = await BatchStartAsync(argv => argv.Length > 4
+            ? (1, "", "Failed to connect to bus: Connection refused\n")
+            : argv[3] == "mosaic-agent@c.service" ? (1, "", "Unit mosaic-agent@c.service is masked.\n") : (0, "", ""));
+        Assert.Equal([
+            "systemctl --user start mosaic-agent@a.service mosaic-agent@b.service mosaic-agent@c.service",
+            "systemctl --user start mosaic-agent@a.service",
+            "systemctl --user start mosaic-agent@b.service",
+            "systemctl --user start mosaic-agent@c.service"], calls);
+        var (agent, error) = Assert.Single(failures);
+        Assert.Equal("c", agent.Name);
+        Assert.Contains("is masked", error.Message);
+        Assert.Contains(notes, n => n.Contains("trying each unit alone", StringComparison.Ordinal));
     }
 }

@@ -55,10 +55,9 @@ public class InstallerTests
         Assert.Equal(AtomicFile.PrivateMode, File.GetUnixFileMode(t.Paths.EnvFile("coder0")));
         Assert.Equal(
             [
+                // One enable for every unit (no reload of its own), then one reload: not a process per agent.
+                "systemctl --user enable --no-reload mosaic-tmux-holder.service mosaic-agent@coder0.service mosaic-agent@my-agent.service",
                 "systemctl --user daemon-reload",
-                "systemctl --user enable mosaic-tmux-holder.service",
-                "systemctl --user enable mosaic-agent@coder0.service",
-                "systemctl --user enable mosaic-agent@my-agent.service",
                 "loginctl enable-linger fleetop",
             ],
             calls.Select(c => string.Join(' ', c)));
@@ -153,7 +152,7 @@ public class InstallerTests
         Assert.False(File.Exists(t.Paths.EnvFile("b")));
         Assert.True(File.Exists(foreign));
         Assert.Contains(files, f => f.Path == t.Paths.EnvFile("b") && f.Changed);
-        Assert.Equal(["systemctl --user daemon-reload", "systemctl --user disable mosaic-agent@b.service"], calls.Select(c => string.Join(' ', c)));
+        Assert.Equal(["systemctl --user disable --no-reload mosaic-agent@b.service", "systemctl --user daemon-reload"], calls.Select(c => string.Join(' ', c)));
     }
 
     [Fact]
@@ -171,9 +170,7 @@ public class InstallerTests
         foreach (var c in plan.After) await installer.RunAsync(c, CancellationToken.None);
         Assert.Equal(
             [
-                "systemctl --user disable --now mosaic-agent@a.service",
-                "systemctl --user disable --now mosaic-agent@b.service",
-                "systemctl --user disable --now mosaic-tmux-holder.service",
+                "systemctl --user disable --now --no-reload mosaic-agent@a.service mosaic-agent@b.service mosaic-tmux-holder.service",
                 "systemctl --user daemon-reload",
             ],
             runner.Calls.Select(c => string.Join(' ', c)));
@@ -194,6 +191,32 @@ public class InstallerTests
         var ex = Assert.Single(plan.AgentFailures);
         Assert.Equal(("ReservedEnvironmentName", "a"), (ex.ErrorId, ex.Target));
         Assert.DoesNotContain(plan.Files, f => f.Kind == PlannedFile.EnvKind);
+    }
+
+    [Fact]
+    public void A_call_for_many_units_falls_back_to_one_call_per_unit()
+    {
+        var c = PlannedCommand.ForUnits(["systemctl", "--user", "enable", "--no-reload"], "Enable", ["a.service", "b.service", "c.service"]);
+        Assert.Equal("systemctl --user enable --no-reload a.service b.service c.service", c.Display);
+        Assert.Equal("a.service and 2 more units", c.Target);
+        Assert.Equal(["systemctl --user enable --no-reload a.service", "systemctl --user enable --no-reload b.service", "systemctl --user enable --no-reload c.service"],
+            c.Singles().Select(x => x.Display));
+        Assert.Equal(["a.service", "b.service", "c.service"], c.Singles().Select(x => x.Target));
+        Assert.Equal("a.service", PlannedCommand.ForUnits(["x"], "Enable", ["a.service"]).Target);
+    }
+
+    [Fact]
+    public async Task A_reinstall_that_changes_no_file_plans_its_reload_only_if_enable_changes_a_link()
+    {
+        using var t = new TempFleet();
+        var roster = TempFleet.Roster(Agent("a"));
+        await InstallAsync(t, roster, enable: true);
+        var installer = new UnitInstaller(new LaunchBuilder(t.Context(roster, new LifecycleRecordingRunner()), t.Paths), LocalHostFiles.Instance);
+        var plan = await installer.PlanInstallAsync(roster.Agents, true, CancellationToken.None);
+        var reload = Assert.Single(plan.After, c => c.Action == "Reload");
+        Assert.True(reload.OnlyIfChanged);
+        var first = await installer.PlanInstallAsync(TempFleet.Roster(Agent("a"), Agent("b")).Agents, true, CancellationToken.None);
+        Assert.False(Assert.Single(first.After, c => c.Action == "Reload").OnlyIfChanged);
     }
 }
 

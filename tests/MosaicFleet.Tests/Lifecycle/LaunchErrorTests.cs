@@ -62,8 +62,8 @@ public class LaunchErrorTests
         var failure = Assert.Single(plan.AgentFailures);
         Assert.Equal(("InvalidRuntimeCommand", "bad"), (failure.ErrorId, failure.Target));
         Assert.Equal(["good"], plan.Files.Where(f => f.Kind == PlannedFile.EnvKind).Select(f => f.Agent));
-        Assert.Contains(plan.After, c => c.Target == "mosaic-agent@good.service");
-        Assert.DoesNotContain(plan.After, c => c.Target == "mosaic-agent@bad.service");
+        Assert.Contains(plan.After, c => c.Units.Contains("mosaic-agent@good.service"));
+        Assert.DoesNotContain(plan.After, c => c.Units.Contains("mosaic-agent@bad.service"));
     }
 
     [Fact]

@@ -241,7 +241,7 @@ public class RemoteInstallTests : IDisposable
         Assert.Contains(Path.Combine(_remote.Home, ".local", "bin"), env);
         Assert.DoesNotContain(".npm-global", env);
         Assert.Equal(
-            ["systemctl --user daemon-reload", "systemctl --user enable mosaic-tmux-holder.service", "systemctl --user enable mosaic-agent@far1.service", "loginctl enable-linger remoteop"],
+            ["systemctl --user enable --no-reload mosaic-tmux-holder.service mosaic-agent@far1.service", "systemctl --user daemon-reload", "loginctl enable-linger remoteop"],
             plan.After.Select(c => c.Display));
 
         var again = await new UnitInstaller(setup.Builder, setup.Files).PlanInstallAsync([agent], enable: false, CancellationToken.None);
@@ -250,7 +250,7 @@ public class RemoteInstallTests : IDisposable
 
         // The commands run on the host, through the same transport.
         _runner.RemoteCommands.Clear();
-        await installer.RunAsync(plan.After[0], CancellationToken.None);
+        await installer.RunAsync(plan.After[1], CancellationToken.None);
         Assert.Equal("systemctl --user daemon-reload", Assert.Single(_runner.RemoteCommands));
     }
 
@@ -266,7 +266,7 @@ public class RemoteInstallTests : IDisposable
         var foreign = Path.Combine(paths.EnvDirectory, "hand.env");
         File.WriteAllText(foreign, "X=1\n");
         var plan = installer.PlanUninstall();
-        Assert.Equal(["systemctl --user disable --now mosaic-agent@far1.service", "systemctl --user disable --now mosaic-tmux-holder.service"], plan.Before.Select(c => c.Display));
+        Assert.Equal(["systemctl --user disable --now --no-reload mosaic-agent@far1.service mosaic-tmux-holder.service"], plan.Before.Select(c => c.Display));
         foreach (var f in plan.Files) Assert.True(installer.Apply(f));
         Assert.True(File.Exists(foreign));
         Assert.False(File.Exists(paths.HolderUnit));
