@@ -61,7 +61,8 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
             {
                 var setup = HostSetup(group.Key);
                 // Start/stop/restart through systemd are queued, then run as ONE systemctl call per verb for the host.
-                var control = new AgentControl(setup.Builder, setup.Files) { Batch = true };
+                // With -Spacing each start is its own call, the gap between them.
+                var control = new AgentControl(setup.Builder, setup.Files) { Batch = LaunchSpacing == TimeSpan.Zero };
                 var states = Await(control.ReadAsync(group.ToList(), StopToken));
                 var queued = new List<AgentState>();
                 foreach (var state in states)
@@ -118,6 +119,8 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
 
     public const string ExitedAtStartId = "AgentExitedAtStart";
 
+    private int _launching;
+
     private void Done(AgentState state, List<FleetAgentSpec> done, List<FleetAgentSpec> launched)
     {
         done.Add(state.Agent);
@@ -137,7 +140,7 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
             {
                 WriteWarning(stale);
             }
-            if (LaunchSpacing > TimeSpan.Zero && launched.Count > 0 && LaunchesFor(state))
+            if (LaunchSpacing > TimeSpan.Zero && LaunchesFor(state) && _launching++ > 0)
             {
                 // Runtimes sharing one login race to refresh it when they all start at once: one after another.
                 WriteVerbose($"Waiting {LaunchSpacing.TotalSeconds:0.###} s before starting {state.Agent.Name} (-Spacing).");
