@@ -178,7 +178,13 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
     private async Task ResetFailedAsync(AgentState state, List<string> notes, CancellationToken ct)
     {
         notes.Add($"{state.Agent.Name}: its unit was failed ({state.Unit?.Display}); clearing that (reset-failed).");
-        await SystemctlAsync("reset-failed", state.Agent, notes, ct).ConfigureAwait(false);
+        // Never queued: it must come before the (possibly queued) start, which a unit past its start limit refuses.
+        var result = await RunSystemctlAsync("reset-failed", state.Agent.Host, [SystemctlShow.AgentUnit(state.Agent.Name)], notes, ct).ConfigureAwait(false);
+        if (!result.Success)
+        {
+            HostFailure(state.Agent.Host, result);
+            throw new LifecycleException("StartFailed", $"Agent '{state.Agent.Name}': {result.Describe()}", state.Agent.Name);
+        }
     }
 
     private async Task RunExecAsync(FleetAgentSpec agent, ExecLine line, string errorId, List<string> notes, CancellationToken ct)
