@@ -171,3 +171,78 @@ agents:
         $now.Dead | Should -BeFalse
     }
 }
+
+Describe 'Upgrade from 0.1''s oneshot units on a real user manager' -Skip:([bool]$NoManager) {
+    BeforeAll {
+        $script:m = Start-TestUserManager
+        $script:savedManager = Enter-TestUserManager $m
+        $script:e = New-FleetTestEnvironment
+        $script:savedState = Enter-FleetTestStateDirs $e
+        $env:XDG_RUNTIME_DIR = $m.XdgRuntimeDir
+        Set-Content -LiteralPath $e.RosterPath -NoNewline -Value @"
+version: 1
+tmux: { socketName: $($e.Socket), holderSession: _holder }
+defaults:
+  restart: { delaySeconds: 1 }
+runtimes:
+  steady: { command: 'sleep 600', paneCommands: [sleep] }
+agents:
+  - { name: old, runtime: steady }
+"@
+        Install-FleetUnit -RosterPath $e.RosterPath -NoEnable
+        # 0.1's units, as 0.1 rendered them (oneshot, RemainAfterExit, BindsTo, ExecStop kill-session/kill-server).
+        $tmux = (Get-Command tmux -CommandType Application)[0].Source
+        Set-Content -LiteralPath (Join-Path $m.UnitDirectory 'mosaic-tmux-holder.service') -Value @"
+# Written by MosaicFleet (0.1)
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c '"`$`$0" -L "`$`$1" has-session -t "=`$`$2" 2>/dev/null || exec "`$`$0" -L "`$`$1" new-session -d -s "`$`$2"' $tmux $($e.Socket) _holder
+ExecStop=-$tmux -L $($e.Socket) kill-server
+"@
+        Set-Content -LiteralPath (Join-Path $m.UnitDirectory 'mosaic-agent@.service') -Value @"
+# Written by MosaicFleet (0.1)
+[Unit]
+Requires=mosaic-tmux-holder.service
+BindsTo=mosaic-tmux-holder.service
+After=mosaic-tmux-holder.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+KillMode=process
+EnvironmentFile=%E/mosaic/fleet/agents/%i.env
+ExecStartPre=$tmux -L `${MOSAIC_TMUX_SOCKET} has-session -t `${MOSAIC_HOLDER_TARGET}
+ExecStart=$tmux -L `${MOSAIC_TMUX_SOCKET} new-session -d -s `${MOSAIC_AGENT} -c `${MOSAIC_AGENT_WORKDIR} -- /bin/sh -c `${MOSAIC_PANE_COMMAND} ";" set-option -t `${MOSAIC_WINDOW_TARGET} remain-on-exit on
+ExecStop=-$tmux -L `${MOSAIC_TMUX_SOCKET} kill-session -t `${MOSAIC_SESSION_TARGET}
+"@
+        Remove-Item -LiteralPath (Join-Path $m.UnitDirectory 'mosaic-agent@old.service.d') -Recurse -Force
+        Invoke-TestSystemctl $m daemon-reload
+        Invoke-TestSystemctl $m start mosaic-agent@old.service
+    }
+    AfterAll {
+        Invoke-TestSystemctl $m stop mosaic-tmux-holder.service 2>$null
+        Remove-FleetTestEnvironment $e
+        Exit-FleetTestStateDirs $savedState
+        Exit-TestUserManager $savedManager
+        Stop-TestUserManager $m
+    }
+
+    It 'adopts a running agent without ending its runtime, then restarts it when it dies; the holder needs -Force' {
+        $before = Get-PaneInfo $e old
+        $before.Dead | Should -BeFalse
+        "$(Invoke-TestSystemctl $m show -p SubState --value mosaic-agent@old.service)" | Should -Be 'exited' -Because '0.1 left it active (exited)'
+        Install-FleetUnit -RosterPath $e.RosterPath -NoEnable -WarningVariable w -WarningAction SilentlyContinue
+        $w | Should -HaveCount 1
+        "$($w[0])" | Should -Match 'mosaic-tmux-holder\.service.*-Force'
+        (Get-PaneInfo $e old).Pid | Should -Be $before.Pid -Because 'adoption keeps the runtime'
+        $a = Get-Agent old
+        $a.ServiceState | Should -Be 'active/running'
+        $a.Supervised | Should -BeTrue
+        & tmux -L $e.Socket show-options -t '=old:' -v '@mosaic_adopt' 2>$null | Should -BeNullOrEmpty
+        $global:LASTEXITCODE = 0
+        # Supervised now: the runtime's death brings a new one (the hooks were set on the running server).
+        Stop-Process -Id $before.Pid -Force
+        Wait-Until { $p = Get-PaneInfo $e old; $p -and -not $p.Dead -and $p.Pid -ne $before.Pid } -TimeoutSeconds 15 | Should -BeTrue
+        (Get-Agent old).Restarts | Should -Be 1
+    }
+}

@@ -100,7 +100,8 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
             // A stop clears the failed state too; a dead pane left by the last crash (or a restart wait) goes with it
             // (a live pane is ended by the unit's ExecStopPost).
             if (state.UnitFailed) await ResetFailedAsync(state, notes, ct).ConfigureAwait(false);
-            if (state.Dead) await KillSessionAsync(state.Agent, notes, ct).ConfigureAwait(false);
+            if (state.UnitActive && !Batch) await EndLeftoverPanesAsync([state.Agent], notes, ct).ConfigureAwait(false);
+            else if (state.Dead) await KillSessionAsync(state.Agent, notes, ct).ConfigureAwait(false);
             return notes;
         }
         if (!state.Present)
@@ -251,7 +252,23 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
                 failures[a] = new LifecycleException(id, $"Agent '{a.Name}': {single.Describe()}", a.Name);
             }
         }
+        var stopped = queued.Where(q => q.Verb == "stop" && !failures.ContainsKey(q.Agent)).Select(q => q.Agent).ToList();
+        if (stopped.Count > 0) await EndLeftoverPanesAsync(stopped, notes, ct).ConfigureAwait(false);
         return (notes, failures);
+    }
+
+    /// <summary>After a stop: a pane that died while its unit waited to restart (or ran out of restarts) stays dead,
+    /// since no ExecStopPost runs for a unit that is not running; stopped means no session, so those go too.</summary>
+    private async Task EndLeftoverPanesAsync(IReadOnlyList<FleetAgentSpec> stopped, List<string> notes, CancellationToken ct)
+    {
+        foreach (var group in stopped.GroupBy(a => a.Host, StringComparer.Ordinal))
+        {
+            var tmux = Context.TmuxFor(group.Key);
+            var list = await Context.Runner.RunAsync(Context.HostOf(group.Key), new CommandSpec(tmux.Build("list-sessions", "-F", "#{session_name}"), Context.CommandTimeout), ct).ConfigureAwait(false);
+            if (!list.Success) continue;
+            var sessions = list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+            foreach (var agent in group.Where(a => sessions.Contains(a.Name))) await KillSessionAsync(agent, notes, ct).ConfigureAwait(false);
+        }
     }
 
     private async Task<CommandResult> RunSystemctlAsync(string verb, string host, IReadOnlyList<string> units, List<string> notes, CancellationToken ct)

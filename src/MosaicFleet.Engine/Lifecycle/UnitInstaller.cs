@@ -75,6 +75,8 @@ public sealed class InstallPlan
 /// <summary>Plans and applies the install and uninstall of the fleet's systemd user units and agent environment files.</summary>
 public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
 {
+    public LaunchBuilder Builder => builder;
+
     private LifecyclePaths Paths => builder.Paths;
 
     private bool IsLocal => files.HostName == FleetHost.LocalName;
