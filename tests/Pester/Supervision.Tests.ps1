@@ -48,6 +48,8 @@ agents:
   - { name: steady, runtime: steady }
   - { name: clean, runtime: clean }
   - { name: hog, runtime: hog, restart: { policy: never }, resources: { memoryMax: 64M, tasksMax: 50, cpuWeight: 50 } }
+  - { name: sp1, runtime: steady }
+  - { name: sp2, runtime: steady }
 "@
         Set-Content -LiteralPath $e.RosterPath -Value $yaml -NoNewline
         Install-FleetUnit -RosterPath $e.RosterPath -NoEnable
@@ -154,6 +156,16 @@ agents:
         Get-ProcessCgroup $p.Pid | Should -Be "$($m.CgroupPath)/app.slice/mosaic-pane-steady.scope"
         $r = Get-FleetAgent -Name steady -Resources -RosterPath $e.RosterPath
         $r.CpuSeconds | Should -Not -BeNullOrEmpty
+        $r.PSObject.TypeNames[0] | Should -Be 'MosaicFleet.FleetAgent#Resources'
+        $widths = ($r | Format-Table | Out-String -Width 300) -split "`n" | ForEach-Object { $_.TrimEnd().Length }
+        ($widths | Measure-Object -Maximum).Maximum | Should -BeLessOrEqual 80
+    }
+
+    It 'Start-FleetAgent -Spacing starts one agent after another with that gap' {
+        Start-FleetAgent -Name sp1, sp2 -Spacing 2 -RosterPath $e.RosterPath
+        $created = foreach ($n in 'sp1', 'sp2') { [long] "$(& tmux -L $e.Socket display-message -p -t "=${n}:" '#{session_created}')" }
+        ($created[1] - $created[0]) | Should -BeGreaterOrEqual 2
+        (Get-Agent sp2).Supervised | Should -BeTrue
     }
 
     It 'kills alone a runtime that allocates past memoryMax' {

@@ -26,9 +26,14 @@ public static class SupervisionScripts
     public const string LastExitOption = "@mosaic_last_exit";
     public const string ExitOption = "@mosaic_exit";
 
-    /// <summary>Seconds between the waiter's timed re-checks (the hooks wake it at once; this bounds a missed hook).</summary>
+    /// <summary>Seconds between the waiter's timed re-checks (the hooks wake it at once; this bounds a missed hook).
+    /// A missed hook is a fast exit's (tmux 3.3a leaves the pane an unreaped zombie): the first minute after a launch
+    /// is re-checked every <see cref="EarlyRecheckSeconds"/> s, later every <see cref="RecheckSeconds"/> s, so a
+    /// fleet of idle waiters costs one tmux client per agent per half minute.</summary>
     public const int RecheckSeconds = 30;
+    public const int EarlyRecheckSeconds = 3;
     private const string RecheckSecondsText = "30";
+    private const string EarlyRecheckSecondsText = "3";
 
     /// <summary>Holder ExecStart: `tmux -D` is the unit's main process, so systemd sees the server die and restarts it.
     /// A server already on the socket (a -Direct start) would make `tmux -D` exit 1 in a loop, so wait until it is
@@ -94,13 +99,14 @@ public static class SupervisionScripts
 
     /// <summary>Agent ExecStart: the waiter (see the class summary). Args: $0 tmux, $1 socket, $2 window target, $3 agent.</summary>
     public const string AgentWait =
-        "t=$0 s=$1 wt=$2 c=" + ChannelPrefix + "$3; " + IsNumFunction
+        "t=$0 s=$1 wt=$2 c=" + ChannelPrefix + "$3 n=0; " + IsNumFunction
         + "while :; do "
         + "st=$(\"$t\" -L \"$s\" list-panes -t \"$wt\" -F '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}' 2>/dev/null | head -n 1); [ -n \"$st\" ] || exit 70; "
         + "set -f; IFS=:; set -- $st; IFS=' '; dead=$1 code=$2 sig=$3 pid=$4; "
         + "if [ \"$dead\" = 1 ]; then isnum \"$sig\" && exit $((128 + sig)); "
         + "isnum \"$code\" || exit 1; [ \"$code\" -gt 255 ] && exit 1; exit \"$code\"; fi; "
-        + "timeout " + RecheckSecondsText + " \"$t\" -L \"$s\" wait-for \"$c\" && continue; "
+        + "n=$((n + 1)); if [ $n -le 20 ]; then w=" + EarlyRecheckSecondsText + "; else w=" + RecheckSecondsText + "; fi; "
+        + "timeout $w \"$t\" -L \"$s\" wait-for \"$c\" && continue; "
         + "z=; if [ -r \"/proc/$pid/stat\" ]; then read -r z < \"/proc/$pid/stat\"; z=${z##*) }; fi; "
         + "case $z in ''|Z*|X*) \"$t\" -L \"$s\" run-shell true >/dev/null 2>&1;; esac; "
         + "done";

@@ -60,6 +60,19 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
         {
             foreach (var note in Await(new ResourceProbe(Context).ProbeAsync(snapshot.Agents, StopToken))) WriteVerbose(note);
         }
-        foreach (var agent in snapshot.Agents) WriteObject(Activity ? FleetCmdlet.WithActivityView(agent) : agent);
+        foreach (var agent in snapshot.Agents)
+        {
+            if (Activity) WriteObject(FleetCmdlet.WithActivityView(agent));
+            else if (Resources) WriteObject(WithResourcesView(agent));
+            else WriteObject(agent);
+        }
+    }
+
+    /// <summary>The table of Get-FleetAgent -Resources (supervision and the runtime's cgroup; see the format file).</summary>
+    private static PSObject WithResourcesView(FleetAgent agent)
+    {
+        var o = PSObject.AsPSObject(agent);
+        o.TypeNames.Insert(0, "MosaicFleet.FleetAgent#Resources");
+        return o;
     }
 }
