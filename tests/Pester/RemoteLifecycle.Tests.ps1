@@ -148,6 +148,21 @@ agents:
         Wait-Until -TimeoutSeconds 30 { @(Get-FarRecords).Count -ge 2 } | Should -BeTrue
     }
 
+    It 'keeps a dead pane on the host when the agent is started again, and -Crash reads it back over ssh' {
+        $before = Get-RemotePane
+        Stop-Process -Id $before.Pid -Force
+        Wait-Until -TimeoutSeconds 10 { (Get-FleetAgent far1 -RosterPath $e.RosterPath).Status -eq 'Dead' } | Should -BeTrue
+        Start-FleetAgent far1 -Direct -RosterPath $e.RosterPath -ErrorAction SilentlyContinue
+        $dir = Join-Path $rHome '.local/state/mosaic/fleet/local/crashes/far1'
+        @(Get-ChildItem -LiteralPath $dir -Filter '*.txt').Count | Should -Be 1 -Because 'the launch kept the pane no unit stop had recorded'
+        $crash = @(Get-FleetAgentOutput far1 -Crash -RosterPath $e.RosterPath)
+        $crash.Count | Should -Be 1
+        $crash[0].Host | Should -Be 'far'
+        $crash[0].ExitStatus | Should -Be 137
+        $crash[0].CrashFile | Should -BeLike "$dir/*.txt"
+        (Get-FleetAgent far1 -RosterPath $e.RosterPath).Supervised | Should -BeFalse
+    }
+
     It 'Stop-FleetAgent removes the session on the host; the holder stays' {
         Stop-FleetAgent far1 -RosterPath $e.RosterPath
         Get-RemotePane | Should -BeNullOrEmpty

@@ -68,6 +68,10 @@ public sealed class InstallPlan
     /// neither written nor removed and their units not enabled, the other agents go ahead.</summary>
     public List<LifecycleException> AgentFailures { get; } = [];
 
+    /// <summary>The installed holder or agent template was 0.1's oneshot unit: units it started may still be running
+    /// unsupervised (see SupervisionUpgrade).</summary>
+    public bool ReplacesOneshotUnits { get; set; }
+
     /// <summary>What planning did not look up because it was told to run nothing (-WhatIf), for the What-if text.</summary>
     public List<string> SkippedProbes { get; } = [];
 }
@@ -103,6 +107,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         var plan = new InstallPlan { HostName = files.HostName };
         var programs = builder.Programs();
         plan.Notes.Add($"tmux: {programs.Tmux}; sh: {programs.Sh}");
+        plan.ReplacesOneshotUnits = IsOneshot(Paths.HolderUnit) || IsOneshot(Paths.AgentTemplate);
         AddWrite(plan, Paths.HolderUnit, PlannedFile.HolderKind, null, builder.HolderUnit(programs, files.HostName), AtomicFile.PublicMode);
         AddWrite(plan, Paths.AgentTemplate, PlannedFile.TemplateKind, null, UnitRenderer.AgentTemplate(programs), AtomicFile.PublicMode);
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -194,7 +199,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     public bool Apply(PlannedFile file) => file.Action switch
     {
         UnitFileAction.Write => files.WriteAtomic(file.Path, file.Content!, file.Mode, file.DirectoryMode),
-        UnitFileAction.Remove => files.Delete(file.Path),
+        UnitFileAction.Remove => files.Delete(file.Path) && RemoveEmptyDropInDirectory(file),
         // An unchanged env file still gets its folder's mode checked (a 0777 agents folder is made 0700).
         UnitFileAction.Unchanged when file.DirectoryMode is not null && files is LocalHostFiles => files.WriteAtomic(file.Path, file.Content!, file.Mode, file.DirectoryMode),
         _ => false,
@@ -270,6 +275,25 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         if (files.HostName != builder.HostName)
             throw new InvalidOperationException($"The launch builder is for host '{builder.HostName}' but the files are of host '{files.HostName}'.");
     }
+
+    /// <summary>A removed drop-in leaves its mosaic-agent@&lt;agent&gt;.service.d folder; on this machine it goes too when
+    /// empty (a remote host keeps the empty folder: its file seam removes files only).</summary>
+    private bool RemoveEmptyDropInDirectory(PlannedFile file)
+    {
+        if (file.Kind != PlannedFile.DropInKind || !IsLocal) return true;
+        try
+        {
+            var dir = Path.GetDirectoryName(file.Path);
+            if (dir is not null && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+        }
+        catch (IOException)
+        {
+        }
+        return true;
+    }
+
+    private bool IsOneshot(string path)
+        => IsOurs(path) && files.Read(path) is { } bytes && System.Text.Encoding.UTF8.GetString(bytes).Contains("\nType=oneshot\n", StringComparison.Ordinal);
 
     private void AddRemoveDropIn(InstallPlan plan, string name, bool leftover = false)
     {

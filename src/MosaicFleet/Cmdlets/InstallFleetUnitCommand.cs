@@ -88,7 +88,7 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
         }
         var files = ApplyPlan(installer, plan);
         if (PassThru) WriteObject(files, enumerateCollection: true);
-        BringUnderSupervision(installer, agents);
+        if (plan.ReplacesOneshotUnits) BringUnderSupervision(installer, agents);
     }
 
     /// <summary>Units 0.1 started (oneshot, still active with no main process) are not supervised by the new units until
