@@ -10,8 +10,10 @@
     PowerShellVersion    = '7.4'
     # Loaded before the types file, which names the output enums (TargetTypeForDeserialization).
     RequiredAssemblies   = @('MosaicFleet.Model.dll')
-    FormatsToProcess     = @('MosaicFleet.format.ps1xml')
-    TypesToProcess       = @('MosaicFleet.types.ps1xml')
+    # A session holds one version of MosaicFleet: this script refuses, plainly, a copy from another folder, and only
+    # then loads the types and formats (PowerShell processes TypesToProcess before ScriptsToProcess, and a second
+    # copy's type data would fail with "DefaultDisplayPropertySet is already present").
+    ScriptsToProcess     = @('MosaicFleet.SessionCheck.ps1')
     CmdletsToExport      = @(
         'Get-FleetRoster'
         'Get-FleetAgent'
@@ -28,6 +30,8 @@
         'Start-FleetAgent'
         'Stop-FleetAgent'
         'Restart-FleetAgent'
+        'Test-FleetHost'
+        'Get-FleetEvent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -112,6 +112,8 @@ internal static class CmdletMetadataReader
                 var attrs = prop.GetCustomAttributesData();
                 var paramAttrs = attrs.Where(a => a.AttributeType.FullName == Sma + "ParameterAttribute").ToList();
                 if (paramAttrs.Count == 0) continue;
+                // A hidden parameter (DontShow: the base class's PipelineObject) is plumbing, not for operators.
+                if (paramAttrs.Any(pa => Named<bool>(pa, "DontShow"))) continue;
                 var (typeName, fullName, isSwitch, enumValues) = Describe(prop.PropertyType);
                 var meta = new ParameterMeta { Name = prop.Name, TypeName = typeName, FullTypeName = fullName, IsSwitch = isSwitch };
                 foreach (var pa in paramAttrs)

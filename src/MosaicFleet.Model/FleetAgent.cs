@@ -73,6 +73,10 @@ public sealed class FleetAgent
     public double? CpuSeconds { get; set; }
     /// <summary>The runtime's own cgroup: its memory limit in bytes, null when unlimited (Get-FleetAgent -Resources).</summary>
     public long? MemoryMaxBytes { get; set; }
+    /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
+    /// property name), so a pipeline acts on the roster it started from. After PowerShell remoting it names a file on the
+    /// remote machine.</summary>
+    public string RosterPath { get; set; } = "";
 
     public override string ToString() => Name;
 }
@@ -91,6 +95,10 @@ public sealed class FleetDriftResult
     public string[] Expected { get; set; } = [];
     public bool Drift { get; set; }
     public string? Reason { get; set; }
+    /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
+    /// property name), so a pipeline acts on the roster it started from. After PowerShell remoting it names a file on the
+    /// remote machine.</summary>
+    public string RosterPath { get; set; } = "";
 
     public override string ToString() => Name;
 }

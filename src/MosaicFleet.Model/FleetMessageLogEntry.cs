@@ -14,6 +14,8 @@ public sealed class FleetMessageLogEntry
     public string Message { get; set; } = "";
     /// <summary>"message" for Send-FleetMessage, "reset" for Reset-FleetAgent.</summary>
     public string Kind { get; set; } = "message";
+    /// <summary>The full path of the roster the message was sent with (empty in lines written before it was logged).</summary>
+    public string RosterPath { get; set; } = "";
 
     /// <summary>The agent name, as on every per-agent object.</summary>
     public override string ToString() => Agent;

@@ -15,6 +15,10 @@ public sealed class FleetPaneCapture
     public string? CrashFile { get; set; }
     /// <summary>For Get-FleetAgentOutput -Crash: the runtime's exit status (128 + signal for a signal).</summary>
     public int? ExitStatus { get; set; }
+    /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
+    /// property name), so a pipeline acts on the roster it started from. After PowerShell remoting it names a file on the
+    /// remote machine.</summary>
+    public string RosterPath { get; set; } = "";
 
     /// <summary>The lines joined with "\n".</summary>
     public string Text => string.Join('\n', Lines);

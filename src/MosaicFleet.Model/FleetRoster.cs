@@ -5,11 +5,15 @@ public sealed class FleetRoster
 {
     /// <summary>The file it was read from.</summary>
     public string Path { get; set; } = "";
+    /// <summary>The same as <see cref="Path"/>, under the name every cmdlet binds from the pipeline (Get-FleetRoster | Get-FleetAgent).</summary>
+    public string RosterPath { get => Path; set => Path = value; }
     public int Version { get; set; } = 1;
     public string Transport { get; set; } = "tmux";
     public string Tenant { get; set; } = "local";
     public FleetTmuxSettings Tmux { get; set; } = new();
     public FleetDefaults Defaults { get; set; } = new();
+    /// <summary>When the message log and the event record rotate (roster key logs).</summary>
+    public FleetLogSettings Logs { get; set; } = new();
     /// <summary>Built-in runtimes merged with the roster's own (roster keys override built-in ones).</summary>
     public IReadOnlyDictionary<string, FleetRuntime> Runtimes { get; set; } = new Dictionary<string, FleetRuntime>();
     public IReadOnlyDictionary<string, FleetHostSpec> Hosts { get; set; } = new Dictionary<string, FleetHostSpec>();
@@ -129,4 +133,12 @@ public sealed class FleetAgentSpec
     public int Line { get; set; }
 
     public override string ToString() => Name;
+}
+
+/// <summary>Rotation of the message log and the event record: at MaxBytes the file's content moves to file.1 (older
+/// copies move up), and Keep copies are kept.</summary>
+public sealed class FleetLogSettings
+{
+    public long MaxBytes { get; set; } = 10L * 1024 * 1024;
+    public int Keep { get; set; } = 5;
 }

@@ -22,6 +22,16 @@ public enum FleetSendStatus
     Drifted,
     /// <summary>tmux was not found (on this machine, or on the agent's host): nothing was sent.</summary>
     TmuxNotFound,
+    /// <summary>The pane shows a dialog or menu (the runtime's waitingPattern matched): nothing was typed, since text and
+    /// a submit key there would pick an option. Detail holds the dialog's text.</summary>
+    Blocked,
+    /// <summary>The agent's input area already held text (an operator's unsent draft): nothing was typed, since the
+    /// message would join the draft. -Force types anyway.</summary>
+    DraftPresent,
+    /// <summary>Nothing was typed: the send could not start (another sender held the agent's lock past the timeout, the
+    /// lock file could not be opened, the pane could not be resolved or read, the text was refused, or -WaitForIdle
+    /// ran out of time). Sending again cannot make a duplicate.</summary>
+    NotSent,
 }
 
 /// <summary>The outcome of one Send-FleetMessage or Reset-FleetAgent delivery to one agent.</summary>
@@ -30,7 +40,8 @@ public sealed class FleetSendResult
     public string Agent { get; set; } = "";
     public string Host { get; set; } = "local";
     public FleetSendStatus Status { get; set; }
-    public TimeSpan Elapsed { get; set; }
+    /// <summary>How long the delivery took, in seconds (durations are seconds on every output type).</summary>
+    public double ElapsedSeconds { get; set; }
     public string Source { get; set; } = "";
     /// <summary>The message as given (without the source label).</summary>
     public string Message { get; set; } = "";
@@ -40,6 +51,10 @@ public sealed class FleetSendResult
     public bool SubmitRetried { get; set; }
     /// <summary>What the verification saw, in words.</summary>
     public string? Detail { get; set; }
+    /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
+    /// property name), so a pipeline acts on the roster it started from. After PowerShell remoting it names a file on the
+    /// remote machine.</summary>
+    public string RosterPath { get; set; } = "";
 
     /// <summary>The agent name, as on every per-agent object: Wait-FleetAgent $result binds it by value.</summary>
     public override string ToString() => Agent;

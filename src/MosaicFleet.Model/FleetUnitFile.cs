@@ -13,6 +13,10 @@ public sealed class FleetUnitFile
     /// <summary>Written, Unchanged or Removed (WhatIf: what would happen).</summary>
     public string Action { get; set; } = "";
     public string Host { get; set; } = "local";
+    /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
+    /// property name), so a pipeline acts on the roster it started from. After PowerShell remoting it names a file on the
+    /// remote machine.</summary>
+    public string RosterPath { get; set; } = "";
 
     public override string ToString() => Path;
 }

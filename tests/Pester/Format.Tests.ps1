@@ -43,35 +43,35 @@ Describe 'Output types have a default view and a DefaultDisplayPropertySet' {
     }
 }
 
-Describe 'FleetAgent in a 120-column table' {
-    It 'fits 120 columns, shows every column and does not cut a 22-character name or a typical service state' {
+Describe 'FleetAgent in an 80-column table' {
+    It 'fits 80 columns, shows every column and does not cut a 14-character name or a typical service state' {
         $agents = @(
-            [MosaicFleet.FleetAgent]@{ Name = 'reviewer-frontend-0042'; Runtime = 'opencode'; Status = 'Unreachable'; Host = 'gpu-box-frankfurt-01' }
+            [MosaicFleet.FleetAgent]@{ Name = 'reviewer-fe-04'; Runtime = 'opencode'; Status = 'Unreachable'; Host = 'gpu-box1' }
             [MosaicFleet.FleetAgent]@{ Name = 'coder0'; Runtime = 'pi'; Status = 'Running'; PaneCommand = 'node'; ServiceState = 'activating/start'; IdleSeconds = 5000; Host = 'local' }
             [MosaicFleet.FleetAgent]@{ Name = 'canary'; Runtime = 'dogfood'; Status = 'Running'; Drift = $true; PaneCommand = 'python3'; ServiceState = 'active/running'; IdleSeconds = 42; Host = 'local' }
         )
-        $lines = ($agents | Out-String -Width 120) -split "`n" | ForEach-Object TrimEnd | Where-Object { $_ }
-        $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
-        $lines[0] | Should -Match '^Name\s+Runtime\s+Status\s+Drift\s+Idle\s+PaneCommand\s+ServiceState\s+Host$'
+        $lines = ($agents | Out-String -Width 80) -split "`n" | ForEach-Object TrimEnd | Where-Object { $_ }
+        $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 80 }
+        $lines[0] | Should -Match '^Name\s+Runtime\s+Status\s+Drift\s+Idle\s+PaneCommand\s+Service\s+Host$'
         $text = $lines -join "`n"
         $text | Should -Not -Match '…'
-        foreach ($v in 'reviewer-frontend-0042', 'gpu-box-frankfurt-01', 'activating/start', 'Unreachable', 'opencode', '1h23m', '42s') {
+        foreach ($v in 'reviewer-fe-04', 'gpu-box1', 'activating', 'Unreachable', 'opencode', '1h23m', '42s') {
             $text | Should -Match ([regex]::Escape($v))
         }
     }
 
-    It 'shows the Activity column, still within 120 columns, for agents whose activity was read (Get-FleetAgent -Activity, Wait-FleetAgent)' {
+    It 'shows the Activity column, still within 80 columns, for agents whose activity was read (Get-FleetAgent -Activity, Wait-FleetAgent)' {
         $agents = @(
-            [MosaicFleet.FleetAgent]@{ Name = 'reviewer-frontend-0042'; Runtime = 'opencode'; Status = 'Running'; Activity = 'Waiting'; ServiceState = 'activating/start'; PaneCommand = 'node'; IdleSeconds = 5000; Host = 'gpu-box-frankfurt-01' }
+            [MosaicFleet.FleetAgent]@{ Name = 'reviewer-fe-04'; Runtime = 'opencode'; Status = 'Running'; Activity = 'Waiting'; ServiceState = 'activating/start'; PaneCommand = 'node'; IdleSeconds = 5000; Host = 'gpu-box1' }
             [MosaicFleet.FleetAgent]@{ Name = 'coder0'; Runtime = 'pi'; Status = 'Running'; Activity = 'Busy'; Host = 'local' }
         ) | ForEach-Object { [MosaicFleet.Internal.FleetCmdlet]::WithActivityView($_) }
         $agents[0] | Should -BeOfType ([MosaicFleet.FleetAgent])
-        $lines = ($agents | Out-String -Width 120) -split "`n" | ForEach-Object TrimEnd | Where-Object { $_ }
-        $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
-        $lines[0] | Should -Match '^Name\s+Runtime\s+Status\s+Activity\s+Drift\s+Idle\s+PaneCommand\s+ServiceState\s+Host$'
+        $lines = ($agents | Out-String -Width 80) -split "`n" | ForEach-Object TrimEnd | Where-Object { $_ }
+        $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 80 }
+        $lines[0] | Should -Match '^Name\s+Runtime\s+Status\s+Activity\s+Drift\s+Idle\s+PaneCommand\s+Host$'
         $text = $lines -join "`n"
         $text | Should -Not -Match '…'
-        foreach ($v in 'reviewer-frontend-0042', 'gpu-box-frankfurt-01', 'Waiting', 'Busy') { $text | Should -Match ([regex]::Escape($v)) }
+        foreach ($v in 'reviewer-fe-04', 'gpu-box1', 'Waiting', 'Busy') { $text | Should -Match ([regex]::Escape($v)) }
         # A plain FleetAgent keeps the table without Activity.
         (([MosaicFleet.FleetAgent]@{ Name = 'x'; Runtime = 'pi' } | Out-String -Width 120) -split "`n" | Where-Object { $_ -match '^Name' }) | Should -Not -Match 'Activity'
     }

@@ -156,10 +156,10 @@ Describe 'Get-FleetAgent against a real tmux fleet' {
         $verbose[0].Message | Should -Match 'no systemd user manager answered.*Failed to connect to bus'
     }
 
-    It 'shows a default table with Name, Runtime, Status, Drift, Idle, PaneCommand, ServiceState and Host' {
-        $text = ($agents | Format-Table | Out-String -Width 120)
+    It 'shows a default table with Name, Runtime, Status, Drift, Idle, PaneCommand, Service and Host' {
+        $text = ($agents | Format-Table | Out-String -Width 80)
         $header = ($text -split "`n" | Where-Object { $_ -match '\bName\b' } | Select-Object -First 1)
-        foreach ($col in 'Name', 'Runtime', 'Status', 'Drift', 'Idle', 'PaneCommand', 'ServiceState', 'Host') { $header | Should -Match "\b$col\b" }
+        foreach ($col in 'Name', 'Runtime', 'Status', 'Drift', 'Idle', 'PaneCommand', 'Service', 'Host') { $header | Should -Match "\b$col\b" }
         $text | Should -Match 'python3'
     }
 }

@@ -47,7 +47,8 @@ Describe 'Get-Help for the module''s cmdlets' {
     It '<Name>: the help documents exactly the cmdlet''s parameters, with the same type, position, pipeline input and wildcards' -ForEach $CmdletCases {
         $cmd = Get-Command $Name
         $help = Get-Help $Name -Full
-        $cmdParams = @($cmd.Parameters.Values | Where-Object { $_.Name -notin $Common })
+        # Hidden parameters (DontShow: the piped object's roster) are plumbing and have no help.
+        $cmdParams = @($cmd.Parameters.Values | Where-Object { $_.Name -notin $Common -and -not @($_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow }) })
         $helpParams = @($help.parameters.parameter | Where-Object name -notin $Common)   # -WhatIf/-Confirm are generated
         @($helpParams.name | Sort-Object) | Should -Be @($cmdParams.Name | Sort-Object)
         foreach ($cp in $cmdParams) {

@@ -96,14 +96,14 @@ runtimes:
         Use-ShimPath $envt {
             @(@() | Install-FleetUnit -RosterPath $roster -PassThru).Count | Should -Be 0
             Test-Path -LiteralPath $envDir | Should -BeFalse
-            Get-RecordedCalls $sysLog | Where-Object { $_[1] -ne 'show' } | Should -BeNullOrEmpty
+            Get-RecordedCalls $sysLog | Where-Object { $_[1] -notin 'show', 'list-units' } | Should -BeNullOrEmpty
             Install-FleetUnit -RosterPath $roster -NoEnable
             @(Get-ChildItem $envDir -Filter *.env).Count | Should -Be 3
             Remove-Item -LiteralPath $sysLog
             @(@() | Uninstall-FleetUnit -RosterPath $roster -Confirm:$false -PassThru).Count | Should -Be 0
             @(Get-FleetAgent -RosterPath $roster | Where-Object Drift | Uninstall-FleetUnit -RosterPath $roster -Confirm:$false -PassThru).Count | Should -Be 0
             @(Get-ChildItem $envDir -Filter *.env).Count | Should -Be 3
-            Get-RecordedCalls $sysLog | Where-Object { $_[1] -ne 'show' } | Should -BeNullOrEmpty
+            Get-RecordedCalls $sysLog | Where-Object { $_[1] -notin 'show', 'list-units' } | Should -BeNullOrEmpty
         }
     }
 
@@ -126,8 +126,8 @@ runtimes:
         }
         @(Get-ChildItem $envDir -Filter *.env).Name | Sort-Object | Should -Be @('tui0.env', 'tui1.env')
         Test-Path (Join-Path $env:XDG_CONFIG_HOME 'systemd/user/mosaic-agent@.service') | Should -BeTrue
-        (Get-RecordedCalls $sysLog | ForEach-Object { $_ -join ' ' }) | Should -Contain '--user disable --now mosaic-agent@spare.service'
-        (Get-RecordedCalls $sysLog | ForEach-Object { $_ -join ' ' }) | Should -Not -Contain '--user disable --now mosaic-agent@tui0.service'
+        (Get-RecordedCalls $sysLog | ForEach-Object { $_ -join ' ' }) | Should -Contain '--user disable --now --no-reload mosaic-agent@spare.service'
+        (Get-RecordedCalls $sysLog | ForEach-Object { $_ -join ' ' }) | Where-Object { $_ -like '*mosaic-agent@tui0.service*' } | Should -BeNullOrEmpty
     }
 }
 

@@ -19,6 +19,7 @@ Describe 'Send-FleetMessage against fixture TUIs in real tmux panes' {
             @{ name = 'shared'; runtime = 'fake' }
             @{ name = 'noreset'; runtime = 'plain' }
             @{ name = 'stopme'; runtime = 'fake' }
+            @{ name = 'stopme2'; runtime = 'fake' }
             @{ name = 'faraway'; runtime = 'fake'; host = 'nowhere' }
             @{ name = 'boxed'; runtime = 'framed' }
             @{ name = 'shelled'; runtime = 'fake' }
@@ -35,6 +36,8 @@ hosts:
         Start-FixtureTui -Environment $envt -Session 'menu' -Mode 'swallow:all' | Out-Null
         Start-FixtureTui -Environment $envt -Session 'swallow1' -Mode 'swallow:1' | Out-Null
         Start-FixtureTui -Environment $envt -Session 'stopme' -Mode 'swallow:all' | Out-Null
+        # Its own pane: the draft 'stopme' is left holding would stop the next send (DraftPresent).
+        Start-FixtureTui -Environment $envt -Session 'stopme2' -Mode 'swallow:all' | Out-Null
         Start-FixtureTui -Environment $envt -Session 'exited' -Mode exit | Out-Null
         Start-FixtureTui -Environment $envt -Session 'boxed' -Boxed | Out-Null
         # Drift: the agent's pane runs an interactive shell, not its runtime (as after the runtime exited to a shell).
@@ -59,7 +62,7 @@ hosts:
             $r.Source | Should -Be 'tester'
             $r.Message | Should -Be 'hello from the operator'
             $r.SentAt | Should -Not -BeNullOrEmpty
-            $r.Elapsed | Should -BeGreaterThan ([TimeSpan]::Zero)
+            $r.ElapsedSeconds | Should -BeGreaterThan 0
             $r.SubmitRetried | Should -BeFalse
             $got = @(Get-FixtureMessages -Environment $envt -Session tui)
             $got.Count | Should -Be ($before + 1)
@@ -311,7 +314,7 @@ exec $(ConvertTo-ShQuote $realTmux) "`$@"
             $ps = [powershell]::Create()
             try {
                 Use-ShimPath $envt {
-                    $null = $ps.AddScript("Import-Module '$mod'; Send-FleetMessage 'cut short' -Name stopme -Source x -RosterPath '$roster' -TimeoutSeconds 300")
+                    $null = $ps.AddScript("Import-Module '$mod'; Send-FleetMessage 'cut short' -Name stopme2 -Source x -RosterPath '$roster' -TimeoutSeconds 300")
                     $handle = $ps.BeginInvoke()
                     Wait-Until { Test-Path $marker } -TimeoutSeconds 20 | Should -BeTrue
                     @(& $realTmux -L $envt.Socket list-buffers -F '#{buffer_name}') | Should -Not -BeNullOrEmpty
@@ -323,7 +326,7 @@ exec $(ConvertTo-ShQuote $realTmux) "`$@"
             @(& tmux -L $envt.Socket list-buffers -F '#{buffer_name}') | Should -BeNullOrEmpty
             $hung = [int](Get-Content -Raw $marker).Trim()
             Wait-Until { -not (Test-Path "/proc/$hung") } -TimeoutSeconds 5 | Should -BeTrue -Because "the hung paste-buffer (pid $hung) must be ended"
-            $last = Get-FleetMessageLog -Name stopme -Last 1
+            $last = Get-FleetMessageLog -Name stopme2 -Last 1
             $last.Message | Should -Be 'cut short'
             $last.Status | Should -Be 'NotAccepted'
         }

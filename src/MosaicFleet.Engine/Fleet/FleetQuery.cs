@@ -213,6 +213,7 @@ public sealed class FleetQuery(FleetContext context)
             Model = spec.Model,
             Effort = spec.Effort,
             WorkingDirectory = context.WorkingDirectoryOf(spec),
+            RosterPath = context.Roster.Path,
         };
         if (state is null)
         {

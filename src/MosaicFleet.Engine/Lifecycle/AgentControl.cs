@@ -169,11 +169,11 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         if (written) notes.Add($"Wrote {launch.EnvFilePath} (the pane reads the agent's environment from it).");
         // The holder unit's ExecStart is the server itself (tmux -D); its ExecStartPost, run with MOSAIC_LAUNCH=direct,
         // starts a server with the holder session where none runs and sets the hooks.
-        foreach (var line in launch.HolderExec("ExecStartPost", builder.Paths)) await RunExecAsync(agent, line, "HolderStartFailed", notes, ct).ConfigureAwait(false);
+        foreach (var line in launch.HolderExec("ExecStartPost", builder.Paths)) await RunExecAsync(agent, line, "HolderStartFailed", notes, ct, startedElsewhere: true).ConfigureAwait(false);
         // ExecStartPre replaces any session of the agent (replace or not); ExecStart is the unit's waiter, which a
         // direct start has no use for: nothing supervises a direct agent.
         _ = replace;
-        foreach (var line in launch.AgentExec("ExecStartPre", builder.Paths)) await RunExecAsync(agent, line, "StartFailed", notes, ct).ConfigureAwait(false);
+        foreach (var line in launch.AgentExec("ExecStartPre", builder.Paths)) await RunExecAsync(agent, line, "StartFailed", notes, ct, startedElsewhere: true).ConfigureAwait(false);
     }
 
     private async Task ResetFailedAsync(AgentState state, List<string> notes, CancellationToken ct)
@@ -188,12 +188,19 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         }
     }
 
-    private async Task RunExecAsync(FleetAgentSpec agent, ExecLine line, string errorId, List<string> notes, CancellationToken ct)
+    private async Task RunExecAsync(FleetAgentSpec agent, ExecLine line, string errorId, List<string> notes, CancellationToken ct, bool startedElsewhere = false)
     {
         var spec = new CommandSpec(line.Argv, Context.CommandTimeout);
         notes.Add("Run: " + spec.Display);
         var result = await Context.Runner.RunAsync(Context.HostOf(agent.Host), spec, ct).ConfigureAwait(false);
         if (result.Success || line.IgnoreFailure) return;
+        // Another start of the same agent (a parallel Start-FleetAgent) created the session between our read and our
+        // new-session: the agent is started, as asked; like a second Start-Service, that is no error.
+        if (startedElsewhere && result.Stderr.Contains("duplicate session", StringComparison.Ordinal))
+        {
+            notes.Add($"{(line.Argv.Contains(agent.Name) ? agent.Name : "The holder session")} was started by another caller at the same moment; nothing more to do.");
+            return;
+        }
         HostFailure(agent.Host, result);
         throw new LifecycleException(errorId, $"Agent '{agent.Name}': {result.Describe()}", agent.Name);
     }

@@ -39,18 +39,21 @@ public static class SupervisionScripts
     /// A server already on the socket (a -Direct start) would make `tmux -D` exit 1 in a loop, so wait until it is
     /// gone. Args: $0 tmux, $1 socket.</summary>
     public const string HolderServe =
-        "while \"$0\" -L \"$1\" list-sessions >/dev/null 2>&1; do sleep 5; done; exec \"$0\" -L \"$1\" -D";
+        "while \"$0\" -L \"$1\" list-sessions >/dev/null 2>&1; do sleep 5; done; exec \"$0\" -f " + Tmux.ServerOptions.ConfigFile + " -L \"$1\" -D";
 
     /// <summary>Holder ExecStartPost (and -Direct's holder step): the holder session and the global hooks that wake the
     /// waiters. Under systemd it first waits for the `tmux -D` server to answer (a client command before that would
     /// start a second server); a direct start starts the server with the holder session. Args: $0 tmux, $1 socket,
     /// $2 holder session, $3 launch (systemd or direct).</summary>
-    public const string HolderReady =
+    public static readonly string HolderReady =
         "t=$0 s=$1 h=$2 i=0; "
         + "if [ \"$3\" = systemd ]; then "
         + "until \"$t\" -L \"$s\" list-sessions >/dev/null 2>&1; do i=$((i+1)); "
         + "if [ $i -gt 200 ]; then echo \"the tmux server on socket $s did not answer\" >&2; exit 1; fi; sleep 0.05; done; fi; "
-        + "\"$t\" -L \"$s\" has-session -t \"=$h\" 2>/dev/null || \"$t\" -L \"$s\" new-session -d -s \"$h\" || exit 1; "
+        // The fleet's own server options (never the user's ~/.tmux.conf: -f /dev/null), set BEFORE the holder session is
+        // made, on a server this started or found running (a "destroy-unattached on" would end the detached holder).
+        + "\"$t\" -f " + Tmux.ServerOptions.ConfigFile + " -L \"$s\" start-server \\; " + Tmux.ServerOptions.ShellText() + " || exit 1; "
+        + "\"$t\" -L \"$s\" has-session -t \"=$h\" 2>/dev/null || \"$t\" -f " + Tmux.ServerOptions.ConfigFile + " -L \"$s\" new-session -d -s \"$h\" || exit 1; "
         + "w=\"'$t' -S #{q:socket_path} wait-for -S " + ChannelPrefix + "\"; "
         + "exec \"$t\" -L \"$s\" set-hook -g 'pane-died[42]' \"run-shell -b \\\"$w#{q:session_name}\\\"\" \\; "
         + "set-hook -g 'pane-exited[42]' \"run-shell -b \\\"$w#{q:session_name}\\\"\" \\; "

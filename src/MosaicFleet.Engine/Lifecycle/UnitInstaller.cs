@@ -34,13 +34,13 @@ public sealed record PlannedCommand(IReadOnlyList<string> Argv, string Action, s
 {
     public string Display => PosixShell.Join(Argv);
 
-    /// <summary>Disabling the unit of an agent this roster no longer has: asks at High impact.</summary>
-    public bool Leftover { get; init; }
-
     /// <summary>The units this call acts on (its last words), or empty for a call that is not per unit.</summary>
     public IReadOnlyList<string> Units { get; init; } = [];
 
     public bool OnlyIfChanged { get; init; }
+
+    /// <summary>Disabling the unit of an agent this roster no longer has: asks at High impact.</summary>
+    public bool Leftover { get; init; }
 
     /// <summary>One call for many units: <paramref name="prefix"/> followed by the units.</summary>
     public static PlannedCommand ForUnits(IReadOnlyList<string> prefix, string action, IReadOnlyList<string> units)
@@ -80,6 +80,8 @@ public sealed class InstallPlan
 public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
 {
     public LaunchBuilder Builder => builder;
+    /// <summary>The full path of the roster this installer renders (empty for an uninstall without one).</summary>
+    public string RosterPath => builder.Context.Roster.Path;
 
     private LifecyclePaths Paths => builder.Paths;
 
@@ -181,8 +183,11 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         var agents = OurEnvFiles().Where(a => agentFilter is null || agentFilter(a)).ToList();
         var template = agentFilter is null && IsOurs(Paths.AgentTemplate);
         var holder = agentFilter is null && IsOurs(Paths.HolderUnit);
-        // One call for every unit, the holder last (systemd stops them all, then the holder's session goes).
-        List<string> units = [.. agents.Select(SystemctlShow.AgentUnit), .. holder ? [SystemctlShow.HolderUnit] : Array.Empty<string>()];
+        // Event recorder units (Install-FleetUnit -EventRecorder) that carry our marker: with the whole fleet only.
+        var recorders = agentFilter is not null ? [] : files.List(Paths.UnitDirectory, "*.service").Where(f => f.StartsWith(EventRecorderUnit.Prefix, StringComparison.Ordinal) && IsOurs(Path.Combine(Paths.UnitDirectory, f))).ToList();
+        foreach (var unit in recorders) plan.Files.Add(new PlannedFile(Path.Combine(Paths.UnitDirectory, unit), EventRecorderUnit.Kind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
+        // One call for every unit: the recorders, the agents, the holder last (its stop ends the tmux server).
+        List<string> units = [.. recorders, .. agents.Select(SystemctlShow.AgentUnit), .. holder ? [SystemctlShow.HolderUnit] : Array.Empty<string>()];
         if (units.Count > 0) plan.Before.Add(PlannedCommand.ForUnits([Systemctl, "--user", "disable", "--now", "--no-reload"], "Stop and disable", units));
         foreach (var name in agents)
         {
@@ -262,6 +267,13 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         return m.Success ? m.Groups[1].Value.Replace("%%", "%") : null;
     }
 
+    private bool SameButPaneCommand(string path, string text)
+    {
+        if (files.Read(path) is not { } installed) return false;
+        static IEnumerable<string> Lines(string t) => t.Split('\n').Where(l => !l.StartsWith(UnitRenderer.EnvPaneCommand + "=", StringComparison.Ordinal));
+        return Lines(System.Text.Encoding.UTF8.GetString(installed)).SequenceEqual(Lines(text), StringComparer.Ordinal);
+    }
+
     private bool IsOurs(string path)
     {
         var bytes = files.Read(path);
@@ -305,6 +317,13 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     {
         var bytes = LaunchBuilder.Bytes(text);
         var action = files.IsCurrent(path, bytes, mode) ? UnitFileAction.Unchanged : UnitFileAction.Write;
+        // -WhatIf did not ask npm for its prefix, so the pane command it renders lacks the npm bin directory: an env
+        // file that differs from the installed one only in that line would be rewritten with the same bytes by a real
+        // run. Reported Unchanged, so -WhatIf does not list a write (and a daemon-reload) that would not happen.
+        if (action == UnitFileAction.Write && kind == PlannedFile.EnvKind && builder.Bins.NpmNotProbed && SameButPaneCommand(path, text))
+        {
+            action = UnitFileAction.Unchanged;
+        }
         plan.Files.Add(new PlannedFile(path, kind, agent, bytes, mode, action));
     }
 }

@@ -89,20 +89,31 @@ public static class InputArea
         return above + left;
     }
 
-    /// <summary>The part of a screen row left of cell column <paramref name="column"/> (wide characters take two cells,
-    /// combining marks none). A column past the row's text gives the whole row.</summary>
+    /// <summary>The part of a screen row left of cell column <paramref name="column"/>, counted by user-perceived
+    /// characters (grapheme clusters, as tmux 3.3a places them: a ZWJ emoji sequence or a letter with its combining
+    /// marks is one character) of <see cref="CellWidth(string)"/> cells each. A column past the row's text gives the
+    /// whole row. Where the count and the terminal disagree, it errs towards fewer cells, so the prefix may run a
+    /// little past the cursor but never stops short of the typed text.</summary>
     public static string CellPrefix(string row, int column)
     {
         var cells = 0;
-        var i = 0;
-        foreach (var rune in row.EnumerateRunes())
+        var e = System.Globalization.StringInfo.GetTextElementEnumerator(row);
+        while (e.MoveNext())
         {
-            var w = CellWidth(rune);
-            if (cells + w > column && w > 0) break;
+            var w = CellWidth(e.GetTextElement());
+            if (w > 0 && cells + w > column) return row[..e.ElementIndex];
             cells += w;
-            i += rune.Utf16SequenceLength;
         }
-        return row[..i];
+        return row;
+    }
+
+    /// <summary>Terminal cells of one grapheme cluster: 2 when its first character is East Asian wide/full-width or an
+    /// emoji shown wide, 0 for a lone combining mark or format character, else 1.</summary>
+    public static int CellWidth(string cluster)
+    {
+        if (cluster.Length == 0) return 0;
+        var first = Rune.GetRuneAt(cluster, 0);
+        return CellWidth(first);
     }
 
     /// <summary>A row that bounds an input area from above: blank once whitespace and vertical box borders are removed,
@@ -116,11 +127,17 @@ public static class InputArea
     }
 
     /// <summary>Terminal cells of one character, as tmux counts them (close enough for locating the cursor):
-    /// 0 for combining marks and format characters, 2 for East Asian wide/full-width characters and emoji, else 1.</summary>
+    /// 0 for combining marks and format characters, 2 for East Asian wide/full-width characters and emoji shown wide
+    /// (those of Unicode's Emoji_Presentation in the BMP too, e.g. ✅), else 1.</summary>
     public static int CellWidth(Rune r)
     {
         var v = r.Value;
         if (v < 0x300) return 1;
+        if (v is 0x231A or 0x231B or (>= 0x23E9 and <= 0x23EC) or 0x23F0 or 0x23F3 or 0x25FD or 0x25FE or 0x2614 or 0x2615
+            or (>= 0x2648 and <= 0x2653) or 0x267F or 0x2693 or 0x26A1 or 0x26AA or 0x26AB or 0x26BD or 0x26BE or 0x26C4
+            or 0x26C5 or 0x26CE or 0x26D4 or 0x26EA or 0x26F2 or 0x26F3 or 0x26F5 or 0x26FA or 0x26FD or 0x2705 or 0x270A
+            or 0x270B or 0x2728 or 0x274C or 0x274E or (>= 0x2753 and <= 0x2755) or 0x2757 or (>= 0x2795 and <= 0x2797)
+            or 0x27B0 or 0x27BF or 0x2B1B or 0x2B1C or 0x2B50 or 0x2B55 or (>= 0x1F1E6 and <= 0x1F1FF)) return 2;
         var cat = Rune.GetUnicodeCategory(r);
         if (cat is System.Globalization.UnicodeCategory.NonSpacingMark or System.Globalization.UnicodeCategory.EnclosingMark or System.Globalization.UnicodeCategory.Format) return 0;
         if (v is (>= 0x1100 and <= 0x115F) or (>= 0x2E80 and <= 0x303E) or (>= 0x3041 and <= 0x33FF) or (>= 0x3400 and <= 0x4DBF)

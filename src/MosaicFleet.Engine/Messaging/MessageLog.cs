@@ -27,6 +27,12 @@ public sealed class MessageLog
 
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The size at which the log rotates (roster logs.maxSize); see <see cref="Events.RotatingJsonl"/>.</summary>
+    public long MaxBytes { get; init; } = Events.RotatingJsonl.DefaultMaxBytes;
+
+    /// <summary>How many rotated copies are kept (roster logs.keep).</summary>
+    public int Keep { get; init; } = Events.RotatingJsonl.DefaultKeep;
+
     public static string DefaultPath(Func<string, string?> getEnv, string home)
     {
         var state = getEnv("XDG_STATE_HOME");
@@ -71,6 +77,7 @@ public sealed class MessageLog
         {
             File.SetUnixFileMode(fs.SafeFileHandle, IO.AtomicFile.PrivateMode);
         }
+        Events.RotatingJsonl.RotateIfNeeded(Path, fs, bytes.Length, MaxBytes, Keep);
         fs.Seek(0, SeekOrigin.End);
         // A line torn by a crash (no trailing newline) must not swallow ours.
         if (fs.Length > 0)
@@ -101,16 +108,9 @@ public sealed class MessageLog
         var entries = new List<FleetMessageLogEntry>();
         var bad = 0;
         IO.OwnedPath.RefuseSymlink(Path);
-        if (!File.Exists(Path)) return (entries, 0);
-        string text;
-        using (var held = await FileLock.AcquireAsync(Path, LockTimeout, cancellationToken, FileAccess.Read).ConfigureAwait(false))
-        using (var reader = new StreamReader(held.Stream, Encoding.UTF8))
+        // Across rotation: messages.jsonl.N ... .1, then the live file.
+        foreach (var line in await Events.RotatingJsonl.ReadLinesAsync(Path, LockTimeout, cancellationToken).ConfigureAwait(false))
         {
-            text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-        }
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.Trim().Length == 0) continue;
             if (Parse(line) is { } e) entries.Add(e);
             else bad++;
         }

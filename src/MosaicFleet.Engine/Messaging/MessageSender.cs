@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Engine.Observation;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Tmux;
 
@@ -45,6 +46,20 @@ public sealed class SendOptions
 
     /// <summary>The lock directory (default: $XDG_RUNTIME_DIR/mosaic-fleet/locks).</summary>
     public string? LockDirectory { get; init; }
+
+    /// <summary>-Force: type into a drifted pane that runs no known shell (a runtime whose pane command the profile lacks),
+    /// and over a draft already in the input area. Never into a shell, never into a dialog.</summary>
+    public bool Force { get; init; }
+
+    /// <summary>-WaitForIdle: before typing, wait (without the agent's lock) until the agent is Idle and shows no dialog.</summary>
+    public bool WaitForIdle { get; init; }
+
+    /// <summary>Text found in the input area before typing is looked at again for this long: a message submitted just
+    /// before another sender let go of the lock leaves it; an operator's draft stays (DraftPresent).</summary>
+    public TimeSpan DraftSettle { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long -WaitForIdle waits.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>Where a send stands: deliveries ended of the total, and the agents still pending (in request order).</summary>
@@ -187,6 +202,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                 Status = r.Status.ToString(),
                 Message = r.Message,
                 Kind = d.Request.Kind,
+                RosterPath = context.Roster.Path,
             }, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException)
@@ -200,54 +216,150 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
     private async Task TypeAsync(Delivery d, SendRun run, CancellationToken ct)
     {
         var host = d.Request.Agent.Host;
+        if (!RefuseControlBytes(d)) return;
         var pane = await run.Resolve.RunAsync(host, d).ConfigureAwait(false);
         if (pane is null) return;
         d.PaneId = pane.PaneId;
         d.PanePid = pane.Pid;
         d.PaneCommand = pane.Command;
         if (pane.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {pane.PaneId} is dead"); return; }
-        // A drifted pane that runs a shell (the runtime exited to the shell it ran in) gets nothing: the shell would run the
-        // message as a command line. Other drift (a runtime whose roster entry lacks the name tmux shows, e.g. a Python
-        // launcher seen as python3) is only noted: the input-area verification still judges the delivery.
-        if (DriftRules.Evaluate(d.Runtime, pane.Command, paneAlive: true) is (true, var drift))
+        if (!RefuseDrift(d, pane)) return;
+
+        var wait = options.WaitForIdle ? Stopwatch.StartNew() : null;
+        while (true)
         {
-            if (DriftRules.Shells.Contains(pane.Command!))
+            // -WaitForIdle: wait for Idle (and no dialog) WITHOUT the agent's lock, so another sender is not held up.
+            string? idleScreen = null;
+            if (wait is not null && (idleScreen = await WaitForIdleAsync(d, run, wait, ct).ConfigureAwait(false)) is null) return;
+            if (await LockAsync(d, run, ct).ConfigureAwait(false) is not { } held) return;
+            using (held)
             {
-                d.Fail(FleetSendStatus.Drifted, $"pane {pane.PaneId} runs the shell {drift}; nothing was typed, since the shell would run it as a command");
+                // The look before typing is taken under the lock, so no other sender's draft is in it; it is also the
+                // verification's baseline.
+                var (baseline, failure) = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
+                if (baseline is null) { FailProbe(d, failure!, typed: false); return; }
+                if (baseline.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
+                var refused = LookBeforeTyping(d, baseline, idleScreen);
+                // Text in the input area may be the previous sender's message on its way out (submitted right before
+                // that sender let go of the lock): it leaves within moments, while an operator's draft stays.
+                var settle = Stopwatch.StartNew();
+                while (refused is { Status: FleetSendStatus.DraftPresent } && settle.Elapsed < options.DraftSettle)
+                {
+                    await Task.Delay(100, ct).ConfigureAwait(false);
+                    (baseline, failure) = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
+                    if (baseline is null) { FailProbe(d, failure!, typed: false); return; }
+                    if (baseline.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
+                    refused = LookBeforeTyping(d, baseline, idleScreen);
+                }
+                if (refused is { } stop)
+                {
+                    // With -WaitForIdle and time left, a pane that changed again (a dialog came up, the agent got busy)
+                    // since the wait saw it idle is waited for again, the lock released meanwhile.
+                    if (wait is not null && stop.Status is FleetSendStatus.Blocked or FleetSendStatus.NotSent && wait.Elapsed < options.IdleTimeout)
+                    {
+                        Verbose?.Invoke($"{d.Request.Agent.Name}: {stop.Detail}; waiting again.");
+                        continue;
+                    }
+                    d.Fail(stop.Status, stop.Detail);
+                    return;
+                }
+                if (options.Verify)
+                {
+                    var area = InputArea.Find(baseline, d.Runtime.InputPattern);
+                    var needle = InputArea.Needle(d.Request.TypedText);
+                    var count = InputArea.Count(area, needle);
+                    d.Verification = new DraftVerification(needle, count, provable: count.Needles == 0 && needle.Length > 0);
+                }
+                await TypeUnderLockAsync(d, run, ct).ConfigureAwait(false);
                 return;
             }
-            Verbose?.Invoke($"{d.Request.Agent.Name}: pane {pane.PaneId} runs {drift}; not a shell, so the message is sent (add it to the runtime's paneCommands if it is the runtime).");
         }
+    }
 
-        FileLock held;
+    /// <summary>Step: the agent's lock (another sender's keystrokes never mix with ours). Null when it was not taken: the
+    /// delivery is NotSent, and says nothing was typed.</summary>
+    private async Task<FileLock?> LockAsync(Delivery d, SendRun run, CancellationToken ct)
+    {
         try
         {
-            held = await FileLock.AcquireAsync(AgentLocks.PathFor(run.LockDir, context.Roster.Tenant, host, d.Request.Agent.Name), options.LockTimeout, ct).ConfigureAwait(false);
+            return await FileLock.AcquireAsync(AgentLocks.PathFor(run.LockDir, context.Roster.Tenant, d.Request.Agent.Host, d.Request.Agent.Name), options.LockTimeout, ct).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {
-            d.Fail(FleetSendStatus.NotAccepted, "nothing was typed: " + ex.Message);
-            return;
+            d.Fail(FleetSendStatus.NotSent, "nothing was typed: another sender held the agent's lock: " + ex.Message);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            d.Fail(FleetSendStatus.NotAccepted, "nothing was typed: the agent's lock file cannot be opened: " + ex.Message);
-            return;
+            d.Fail(FleetSendStatus.NotSent, "nothing was typed: the agent's lock file cannot be opened: " + ex.Message);
         }
-        using (held)
-        {
-            if (options.Verify)
-            {
-                // The baseline is taken under the lock, so no other sender's draft is in it.
-                var (baseline, failure) = await run.Probe.RunAsync(host, d).ConfigureAwait(false);
-                if (baseline is null) { FailProbe(d, failure!); return; }
-                if (baseline.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return; }
-                var area = InputArea.Find(baseline, d.Runtime.InputPattern);
-                var needle = InputArea.Needle(d.Request.TypedText);
-                var count = InputArea.Count(area, needle);
-                d.Verification = new DraftVerification(needle, count, provable: count.Needles == 0 && needle.Length > 0);
-            }
+        return null;
+    }
 
+    /// <summary>Step, under the lock, on the screen as it is right before typing: what must stop the delivery. A dialog or
+    /// menu (the runtime's waitingPattern) is Blocked: text and a submit key there would pick an option. After
+    /// -WaitForIdle (<paramref name="idleScreen"/>: the screen the wait saw idle) a screen that changed since is NotSent
+    /// (the agent is busy again). Text already in the input area (<see cref="OperatorDraft"/>) is DraftPresent: the
+    /// message would join someone's unsent draft; -Force types anyway.</summary>
+    private (FleetSendStatus Status, string Detail)? LookBeforeTyping(Delivery d, PaneProbe probe, string? idleScreen)
+    {
+        if (Dialog(d.Runtime, probe.Screen) is { } dialog)
+            return (FleetSendStatus.Blocked, "the pane shows a dialog or menu (the runtime's waitingPattern matched); nothing was typed. It shows: " + dialog);
+        if (idleScreen is not null && !string.Equals(ActivityRules.Hash(idleScreen), ActivityRules.Hash(probe.Screen), StringComparison.Ordinal))
+            return (FleetSendStatus.NotSent, "the agent was busy again when its lock was taken; nothing was typed");
+        if (OperatorDraft.Find(probe, d.Runtime.InputPattern) is { } draft)
+        {
+            var shown = draft.Length <= 80 ? draft : draft[..79] + "…";
+            if (!options.Force) return (FleetSendStatus.DraftPresent, $"the input area already holds text (an unsent draft): \"{shown}\"; nothing was typed, since the message would join it (-Force types anyway)");
+            Verbose?.Invoke($"{d.Request.Agent.Name}: the input area already holds \"{shown}\"; typing after it (-Force).");
+        }
+        return null;
+    }
+
+    /// <summary>The dialog's text when the runtime's waitingPattern matches the screen's bottom lines (as Get-FleetAgent's
+    /// Activity Waiting): those lines, blank ones and box borders dropped, joined with " | "; else null.</summary>
+    public static string? Dialog(FleetRuntime runtime, string screen)
+    {
+        if (!ActivityRules.Matches(runtime.WaitingPattern, screen)) return null;
+        var lines = ActivityRules.BottomLines(screen).Split('\n')
+            .Select(l => l.Trim().Trim('│', '┃', '║', '╭', '╮', '╰', '╯', '─', '━', '═', '┌', '┐', '└', '┘').Trim())
+            .Where(l => l.Length > 0);
+        return string.Join(" | ", lines);
+    }
+
+    /// <summary>Step (-WaitForIdle): polls the pane, without the agent's lock, until it is Idle (unchanged between two
+    /// looks, no busy or waiting pattern, and stable for the runtime's idleAfterSeconds) and shows no dialog. Returns the
+    /// idle screen; null when the delivery ended: Blocked if a dialog was still up at the timeout, NotSent if the agent
+    /// stayed busy.</summary>
+    private async Task<string?> WaitForIdleAsync(Delivery d, SendRun run, Stopwatch wait, CancellationToken ct)
+    {
+        var tracker = new WaitTracker(FleetAgentActivity.Idle, sentAt: null, ActivityRules.IdleAfterSeconds(d.Runtime), d.Runtime.IdleAfterSeconds ?? 0);
+        string? previous = null;
+        while (true)
+        {
+            var (probe, failure) = await run.Probe.RunAsync(d.Request.Agent.Host, d).ConfigureAwait(false);
+            if (probe is null) { FailProbe(d, failure!, typed: false); return null; }
+            if (probe.Dead) { d.Fail(FleetSendStatus.PaneDead, $"pane {d.PaneId} died"); return null; }
+            var activity = ActivityRules.ClassifyAfter(d.Runtime, previous is null ? null : ActivityRules.Hash(previous), probe.Screen);
+            previous = probe.Screen;
+            if (tracker.Observe(activity, context.Clock.GetUtcNow())) return probe.Screen;
+            if (wait.Elapsed >= options.IdleTimeout)
+            {
+                var waited = $"{options.IdleTimeout.TotalSeconds:0.#} s";
+                if (Dialog(d.Runtime, probe.Screen) is { } dialog)
+                    d.Fail(FleetSendStatus.Blocked, $"the pane still showed a dialog or menu after {waited} (-WaitForIdle); nothing was typed. It shows: " + dialog);
+                else
+                    d.Fail(FleetSendStatus.NotSent, $"the agent did not become idle within {waited} (-WaitForIdle; last seen {activity}); nothing was typed");
+                return null;
+            }
+            await Task.Delay(ActivityRules.SampleInterval, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Steps under the lock, once the pane was judged safe to type into: paste, wait for the draft, submit.</summary>
+    private async Task TypeUnderLockAsync(Delivery d, SendRun run, CancellationToken ct)
+    {
+        var host = d.Request.Agent.Host;
+        {
             // From the paste on, the body is never sent again, whatever happens (see PasteBatchAsync).
             if (!await run.Paste.RunAsync((host, d.Request.TypedText), d).ConfigureAwait(false)) return;
 
@@ -296,6 +408,37 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         }
     }
 
+    /// <summary>Step: text that could act in the pane instead of arriving as text (a control byte other than tab and a line
+    /// break: ESC would end the bracketed paste early, ^C would interrupt) is never typed (see <see cref="MessageText"/>).
+    /// The cmdlets refuse such text before it gets here; this holds for every caller (a roster's resetCommand too).</summary>
+    private static bool RefuseControlBytes(Delivery d)
+    {
+        var why = MessageText.Refusal(d.Request.TypedText) ?? (d.Request.Source is { } s ? MessageText.Refusal(s, singleLine: true) : null);
+        if (why is null) return true;
+        d.Fail(FleetSendStatus.NotSent, $"nothing was typed: the text holds {why}; control characters other than tab and line breaks are refused");
+        return false;
+    }
+
+    /// <summary>Step: a drifted pane (not running one of its runtime's paneCommands) gets nothing, whatever it runs: a shell
+    /// under any name would run the message as a command line. -Force types anyway into a pane whose command the runtime's
+    /// profile lacks (a Python launcher seen as python3), but never into a known shell.</summary>
+    private bool RefuseDrift(Delivery d, PaneRef pane)
+    {
+        if (DriftRules.Evaluate(d.Runtime, pane.Command, paneAlive: true) is not (true, var drift)) return true;
+        if (DriftRules.Shells.Contains(pane.Command!))
+        {
+            d.Fail(FleetSendStatus.Drifted, $"pane {pane.PaneId} runs the shell {drift}; nothing was typed, since the shell would run it as a command");
+            return false;
+        }
+        if (options.Force)
+        {
+            Verbose?.Invoke($"{d.Request.Agent.Name}: pane {pane.PaneId} runs {drift}; typing anyway (-Force).");
+            return true;
+        }
+        d.Fail(FleetSendStatus.Drifted, $"pane {pane.PaneId} runs {drift}; nothing was typed, since it is not the runtime (add it to the runtime's paneCommands if it is, or use -Force)");
+        return false;
+    }
+
     /// <summary>One call per host resolves every session of the batch (list-panes -a): a session that is not there is
     /// NoSession, and a failed call fails each delivery as it reads.</summary>
     private async Task<IReadOnlyList<PaneRef?>> ResolveBatchAsync(string host, IReadOnlyList<Delivery> batch, CancellationToken ct)
@@ -309,7 +452,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             {
                 if (Unreached(d, r) is { } unreached) d.Fail(unreached, r.DescribeWithoutOutput());
                 else if (SendCommands.Classify(r.Stderr) == TmuxFailure.NoSession) d.Fail(FleetSendStatus.NoSession, NoSession(d) + ": " + r.Stderr.Trim());
-                else d.Fail(FleetSendStatus.NotAccepted, r.DescribeWithoutOutput());
+                else d.Fail(FleetSendStatus.NotSent, "nothing was typed: the pane could not be resolved: " + r.DescribeWithoutOutput());
             }
             return batch.Select(_ => (PaneRef?)null).ToList();
         }
@@ -370,7 +513,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
                 else if (uncertain)
                     d.Fail(unreached ?? FleetSendStatus.NotAccepted, "the paste may or may not have run (not retried): " + r.DescribeWithoutOutput());
                 else
-                    d.Fail(FleetSendStatus.NotAccepted, "the paste failed (not retried): " + r.DescribeWithoutOutput());
+                    d.Fail(FleetSendStatus.NotSent, "nothing was typed: the paste did not run: " + r.DescribeWithoutOutput());
             }
         })).ConfigureAwait(false);
         return batch.Select(d => pasted.ContainsKey(d)).ToList();
@@ -541,11 +684,15 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
         return seen;
     }
 
-    private static void FailProbe(Delivery d, CommandResult r)
+    /// <summary>A capture that failed. Before anything was typed (<paramref name="typed"/> false) a failure that is not
+    /// about the pane or the host is NotSent, and says so.</summary>
+    private static void FailProbe(Delivery d, CommandResult r, bool typed = true)
     {
-        if (r.Success) { d.Fail(FleetSendStatus.NotAccepted, "could not read the pane"); return; }
+        var (other, prefix) = typed ? (FleetSendStatus.NotAccepted, "") : (FleetSendStatus.NotSent, "nothing was typed: ");
+        if (r.Success) { d.Fail(other, prefix + "could not read the pane"); return; }
         var kind = SendCommands.Classify(r.Stderr);
-        d.Fail(kind is TmuxFailure.PaneGone or TmuxFailure.NoSession ? FleetSendStatus.PaneDead : Unreached(d, r) ?? FleetSendStatus.NotAccepted, r.DescribeWithoutOutput());
+        var status = kind is TmuxFailure.PaneGone or TmuxFailure.NoSession ? FleetSendStatus.PaneDead : Unreached(d, r) ?? other;
+        d.Fail(status, (status == other ? prefix : "") + r.DescribeWithoutOutput());
     }
 
     private async Task DeleteBufferAsync(Delivery d, string buffer)
@@ -652,7 +799,7 @@ public sealed class MessageSender(FleetContext context, SendOptions options, Mes
             Agent = Request.Agent.Name,
             Host = Request.Agent.Host,
             Status = Status ?? FleetSendStatus.NotAccepted,
-            Elapsed = Status is null ? _elapsed.Elapsed : Elapsed,
+            ElapsedSeconds = (Status is null ? _elapsed.Elapsed : Elapsed).TotalSeconds,
             Source = string.IsNullOrEmpty(Request.Source) ? Request.LogSource ?? "" : Request.Source,
             Message = Request.Message,
             SentAt = SentAt,

@@ -1,6 +1,13 @@
 namespace MosaicFleet.Engine.Messaging;
 
 /// <summary>What is typed into an agent's pane for a message.</summary>
+/// <remarks>
+/// Control bytes are REFUSED, never typed and never rewritten: a message or source label holding a C0 control character
+/// other than tab and a line break (LF, CR), DEL, or a C1 control character (U+0080 to U+009F) is rejected before
+/// anything reaches a pane. Such a byte could end tmux's bracketed paste early (ESC[201~) so the rest arrives as
+/// keystrokes, or act as a key (^C, ^D, ESC) in a runtime that reads cooked input. Rejecting keeps what is logged and
+/// what arrives identical to what was given; silently rewriting the text would not. A source label must also be one line.
+/// </remarks>
 public static class MessageText
 {
     /// <summary>The default source label: operator:&lt;user&gt;@&lt;short host name&gt;.</summary>
@@ -21,5 +28,40 @@ public static class MessageText
     {
         var body = NormalizeLineBreaks(message);
         return string.IsNullOrEmpty(source) ? body : $"[{source}] {body}";
+    }
+
+    /// <summary>Why <paramref name="text"/> may not be typed, or null when it may: the first control character that is
+    /// not a tab or a line break (C0, DEL, C1), in words with its position. With <paramref name="singleLine"/> a line
+    /// break (LF, CR, U+0085, U+2028, U+2029) is refused too.</summary>
+    public static string? Refusal(string text, bool singleLine = false)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            var lineBreak = c is '\n' or '\r' or '\u0085' or '\u2028' or '\u2029';
+            if (singleLine && lineBreak) return $"a line break ({Name(c)}) at position {i}";
+            if (c == '\t' || c is '\n' or '\r') continue;
+            if (c < 0x20 || c is >= '\u007f' and <= '\u009f') return $"the control character {Name(c)} at position {i}";
+        }
+        return null;
+    }
+
+    /// <summary>"U+001B (ESC)", "U+0003 (^C)".</summary>
+    public static string Name(char c)
+    {
+        var code = $"U+{(int)c:X4}";
+        return c switch
+        {
+            '\u001b' => code + " (ESC)",
+            '\u007f' => code + " (DEL)",
+            '\n' => code + " (LF)",
+            '\r' => code + " (CR)",
+            '\u0085' => code + " (NEL)",
+            '\u2028' => code + " (LINE SEPARATOR)",
+            '\u2029' => code + " (PARAGRAPH SEPARATOR)",
+            '\u009b' => code + " (CSI)",
+            < ' ' => code + $" (^{(char)(c + 64)})",
+            _ => code,
+        };
     }
 }

@@ -153,7 +153,8 @@ public static class RosterLoader
 
     private sealed class Reader(string path)
     {
-        private static readonly string[] RootKeys = ["version", "transport", "tenant", "tmux", "defaults", "runtimes", "hosts", "agents"];
+        private static readonly string[] RootKeys = ["version", "transport", "tenant", "tmux", "defaults", "runtimes", "hosts", "agents", "logs"];
+        private static readonly string[] LogsKeys = ["maxSize", "keep"];
         private static readonly string[] TmuxKeys = ["socketName", "holderSession"];
         private static readonly string[] DefaultsKeys = ["workingDirectory", "runtimeBin", "restart", "resources", "startSpacingSeconds"];
         private static readonly string[] RestartKeys = ["policy", "delaySeconds", "limit", "windowSeconds"];
@@ -181,6 +182,7 @@ public static class RosterLoader
             }
             if (Get(map, "tenant") is { } tenantNode) roster.Tenant = NonEmpty(tenantNode, "tenant");
             if (Get(map, "tmux") is { } tmuxNode) roster.Tmux = ReadTmux(tmuxNode, "tmux");
+            if (Get(map, "logs") is { } logsNode) roster.Logs = ReadLogs(logsNode);
             if (Get(map, "defaults") is { } defaultsNode)
             {
                 var d = Map(defaultsNode, "defaults");
@@ -538,6 +540,33 @@ public static class RosterLoader
             var v = Str(node, what);
             if (v.IndexOfAny(['\n', '\r', '\0']) >= 0) throw Error(RosterErrorIds.InvalidValue, $"'{what}' cannot hold a line break or NUL.", node);
             return v;
+        }
+
+        // logs: { maxSize: 10MB, keep: 5 }: when the message log and the event record rotate.
+        private FleetLogSettings ReadLogs(YamlNode node)
+        {
+            var m = Map(node, "logs");
+            CheckKeys(m, LogsKeys, "logs");
+            var logs = new FleetLogSettings();
+            if (Get(m, "maxSize") is { } sizeNode)
+            {
+                var v = Str(sizeNode, "logs.maxSize").Trim();
+                var match = System.Text.RegularExpressions.Regex.Match(v, @"^(\d+)\s*(|B|KB|MB|GB|K|M|G)$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+                if (!match.Success || !long.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                    throw Error(RosterErrorIds.InvalidValue, $"'logs.maxSize' must be a size such as 10MB, 512KB or 1048576, not '{v}'.", sizeNode);
+                var unit = match.Groups[2].Value.ToUpperInvariant();
+                var factor = unit switch { "K" or "KB" => 1024L, "M" or "MB" => 1024L * 1024, "G" or "GB" => 1024L * 1024 * 1024, _ => 1L };
+                if (n < 1 || n > long.MaxValue / factor || n * factor < 4096)
+                    throw Error(RosterErrorIds.InvalidValue, $"'logs.maxSize' must be at least 4KB, not '{v}'.", sizeNode);
+                logs.MaxBytes = n * factor;
+            }
+            if (Get(m, "keep") is { } keepNode)
+            {
+                var keep = Int(keepNode, "logs.keep");
+                if (keep is < 1 or > 100) throw Error(RosterErrorIds.InvalidValue, $"'logs.keep' must be between 1 and 100, not {keep}.", keepNode);
+                logs.Keep = keep;
+            }
+            return logs;
         }
 
         private int Int(YamlNode node, string what)

@@ -121,9 +121,12 @@ public static class ListPanes
         return true;
     }
 
-    /// <summary>True when tmux's failure means "no server on that socket" (so every agent is Missing, not an error).</summary>
+    /// <summary>True when tmux's failure means "no server on that socket" (so every agent is Missing, not an error), or
+    /// a server without any session (exit-empty off keeps one running; tmux 3.3a's list-panes -a then says "no current
+    /// target").</summary>
     public static bool IsNoServer(string stderr)
         => stderr.Contains("no server running", StringComparison.Ordinal)
+        || stderr.Contains("no current target", StringComparison.Ordinal)
         || (stderr.Contains("error connecting to", StringComparison.Ordinal)
             && (stderr.Contains("No such file or directory", StringComparison.Ordinal) || stderr.Contains("Connection refused", StringComparison.Ordinal)));
 }

@@ -6,12 +6,12 @@ using MosaicFleet.Internal;
 namespace MosaicFleet.Cmdlets;
 
 /// <summary>Lists the roster's agents with their live tmux and systemd state.</summary>
-[Cmdlet(VerbsCommon.Get, "FleetAgent")]
+[Cmdlet(VerbsCommon.Get, "FleetAgent", DefaultParameterSetName = "ByName")]
 [OutputType(typeof(FleetAgent))]
 public sealed class GetFleetAgentCommand : FleetCmdlet
 {
     /// <summary>Agent names; wildcards allowed.</summary>
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = "ByName", Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(AgentNameCompleter))]
@@ -42,8 +42,21 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     [Parameter]
     public SwitchParameter Resources { get; set; }
 
+    /// <summary>A roster from Get-FleetRoster: its agents are listed (Get-FleetRoster -RosterPath x | Get-FleetAgent).</summary>
+    [Parameter(ParameterSetName = "ByRoster", Mandatory = true, ValueFromPipeline = true)]
+    public FleetRoster? InputRoster { get; set; }
+
     protected override void ProcessRecord()
     {
+        // A roster (piped, or -InputRoster): all its agents. PowerShell also coerces a piped roster to its path for -Name,
+        // so that name is ignored; the roster's RosterPath picks the file (FleetCmdlet.Rosters.cs), unless -RosterPath was given.
+        if ((InputRoster ?? PipelineObject?.BaseObject as FleetRoster) is { Path.Length: > 0 } roster)
+        {
+            if (InputRoster is not null && !MyInvocation.BoundParameters.ContainsKey(nameof(RosterPath))) RosterPath = roster.Path;
+            InputRoster = null;
+            GatherNames(null);
+            return;
+        }
         GatherNames(Name);
     }
 
@@ -51,20 +64,24 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     protected override void EndProcessing()
     {
         // No names: every agent (reading is harmless), unless fed by a pipeline that brought nothing.
-        var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true, Runtime, ClassName);
-        if (selected.Count == 0) return;
-        var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
-        WriteSnapshotDiagnostics(snapshot);
-        if (Activity) Await(new ActivityProbe(Context).ProbeAsync(snapshot.Agents, ActivityRules.SampleInterval, StopToken));
-        if (Resources)
+        // Roster by roster (piped agents carry theirs): one query per roster.
+        foreach (var _ in EachRoster())
         {
-            foreach (var note in Await(new ResourceProbe(Context).ProbeAsync(snapshot.Agents, StopToken))) WriteVerbose(note);
-        }
-        foreach (var agent in snapshot.Agents)
-        {
-            if (Activity) WriteObject(FleetCmdlet.WithActivityView(agent));
-            else if (Resources) WriteObject(WithResourcesView(agent));
-            else WriteObject(agent);
+            var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true, Runtime, ClassName);
+            if (selected.Count == 0) continue;
+            var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
+            WriteSnapshotDiagnostics(snapshot);
+            if (Activity) Await(new ActivityProbe(Context).ProbeAsync(snapshot.Agents, ActivityRules.SampleInterval, StopToken));
+            if (Resources)
+            {
+                foreach (var note in Await(new ResourceProbe(Context).ProbeAsync(snapshot.Agents, StopToken))) WriteVerbose(note);
+            }
+            foreach (var agent in snapshot.Agents)
+            {
+                if (Activity) WriteObject(FleetCmdlet.WithActivityView(agent));
+                else if (Resources) WriteObject(WithResourcesView(agent));
+                else WriteObject(agent);
+            }
         }
     }
 

@@ -36,9 +36,14 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
     {
         if (Crash)
         {
-            WriteCrashes();
+            foreach (var _ in EachRoster()) WriteCrashes();
             return;
         }
+        foreach (var _ in EachRoster()) Read();
+    }
+
+    private void Read()
+    {
         var reader = new AgentOutput(Context);
         // Name is mandatory: with no names here, the call was fed by a pipeline that brought nothing.
         var agents = GatheredNames is { Count: > 0 } names ? SelectAgents(names) : [];
@@ -47,7 +52,11 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
         foreach (var t in tasks)
         {
             var (capture, error) = Await(t);
-            if (capture is not null) WriteObject(capture);
+            if (capture is not null)
+            {
+                capture.RosterPath = Roster.Path;
+                WriteObject(capture);
+            }
             if (error is { Status: FleetSendStatus.Unreachable })
             {
                 // One error per host per call, the host as target.
@@ -106,6 +115,7 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
                             CapturedAt = crash.EndedAt,
                             Lines = lines,
                             CrashFile = crash.Path,
+                            RosterPath = Roster.Path,
                             ExitStatus = crash.ExitStatus,
                         });
                     }

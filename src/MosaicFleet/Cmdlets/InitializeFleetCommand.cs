@@ -18,7 +18,7 @@ public sealed class InitializeFleetCommand : LifecycleCmdlet
         var getEnv = (Func<string, string?>)Environment.GetEnvironmentVariable;
         var explicitPath = RosterPath is null ? null : GetUnresolvedProviderPathFromPSPath(RosterPath);
         var path = RosterLocator.Candidates(explicitPath, getEnv)[0];
-        var rosterFile = new FleetUnitFile { Path = path, Kind = "Roster" };
+        var rosterFile = new FleetUnitFile { Path = path, Kind = "Roster", RosterPath = path };
         FleetRoster roster;
         if (File.Exists(path))
         {

@@ -29,6 +29,11 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
     [Parameter]
     public SwitchParameter NoEnable { get; set; }
 
+    /// <summary>Also install, enable and (re)start the roster's event recorder unit (mosaic-events-&lt;tenant&gt;.service,
+    /// this machine only), which records the fleet's events for Get-FleetEvent -Since.</summary>
+    [Parameter]
+    public SwitchParameter EventRecorder { get; set; }
+
     /// <summary>Emit a FleetUnitFile for every file written, kept or removed.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -49,6 +54,14 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
         {
             ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"No host named '{HostName}' in the roster {Roster.Path}."), "HostNotFound", ErrorCategory.ObjectNotFound, HostName));
         }
+        if (EventRecorder && HostName != FleetHost.LocalName)
+        {
+            var message = $"The event recorder runs on this machine (it follows every host of the roster from here); install it without -HostName.";
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(message, nameof(HostName)), "EventRecorderLocalOnly", ErrorCategory.InvalidArgument, HostName)
+            {
+                ErrorDetails = new ErrorDetails(message),
+            });
+        }
         var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true);
         var agents = selected.Where(a => a.Host == HostName).ToList();
         foreach (var other in selected.Where(a => a.Host != HostName))
@@ -65,6 +78,7 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
             installer = new UnitInstaller(setup.Builder, setup.Files);
             setup.Builder.Bins.NoExternalProbes = WhatIfMode;
             plan = Await(installer.PlanInstallAsync(agents, enable: !NoEnable, StopToken, removeLeftovers: !named));
+            if (EventRecorder) AddRecorder(plan, setup.Builder.Programs().Tmux);
         }
         catch (LifecycleException ex)
         {
@@ -130,4 +144,35 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
             }
         }
     }
+
+    // The recorder's unit joins the plan: its file, a daemon-reload if it changed, then enable and restart (a running
+    // recorder picks up a new module or roster path).
+    private void AddRecorder(InstallPlan plan, string tmux)
+    {
+        var unit = EventRecorderUnit.UnitName(Roster.Tenant);
+        var path = Path.Combine(Paths.UnitDirectory, unit);
+        var pshome = GetVariableValue("PSHOME") as string ?? "";
+        var pwsh = Path.Combine(pshome, "pwsh");
+        if (!ExecutableLocator.IsExecutable(pwsh)) pwsh = ExecutableLocator.Find("pwsh", Environment.GetEnvironmentVariable("PATH")) ?? pwsh;
+        var moduleBase = MyInvocation.MyCommand.Module?.ModuleBase ?? Path.GetDirectoryName(typeof(InstallFleetUnitCommand).Assembly.Location)!;
+        var manifest = Path.Combine(moduleBase, "MosaicFleet.psd1");
+        var env = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["MOSAIC_TMUX"] = tmux };
+        foreach (var key in new[] { "XDG_STATE_HOME", "XDG_CONFIG_HOME", "MOSAIC_SYSTEMCTL" })
+        {
+            if (Environment.GetEnvironmentVariable(key) is { Length: > 0 } v && !v.Any(char.IsControl)) env[key] = v;
+        }
+        var text = EventRecorderUnit.Render(pwsh, File.Exists(manifest) ? manifest : moduleBase, Roster.Path, Roster.Tenant, env);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        var action = AtomicFileIsCurrent(path, bytes) ? UnitFileAction.Unchanged : UnitFileAction.Write;
+        plan.Files.Add(new PlannedFile(path, EventRecorderUnit.Kind, null, bytes, Engine.IO.AtomicFile.PublicMode, action));
+        var systemctl = Context.SystemctlProgramOn(FleetHost.LocalName);
+        if (action == UnitFileAction.Write && !plan.After.Any(c => c.Action == "Reload")) plan.After.Insert(0, new([systemctl, "--user", "daemon-reload"], "Reload", "systemd user manager"));
+        if (!NoEnable)
+        {
+            plan.After.Add(new([systemctl, "--user", "enable", unit], "Enable", unit));
+            plan.After.Add(new([systemctl, "--user", "restart", unit], "Start", unit));
+        }
+    }
+
+    private static bool AtomicFileIsCurrent(string path, byte[] bytes) => Engine.IO.AtomicFile.IsCurrent(path, bytes, Engine.IO.AtomicFile.PublicMode);
 }

@@ -25,6 +25,11 @@ public sealed class ResetFleetAgentCommand : FleetSendCmdlet
 
     protected override void EndProcessing()
     {
+        foreach (var _ in EachRoster()) Reset();
+    }
+
+    private void Reset()
+    {
         var source = MessageText.DefaultSource(Environment.UserName, Environment.MachineName);
         var requests = new List<SendRequest>();
         foreach (var agent in ResolveAgents(All, wholeRosterWhenUnnamed: false))

@@ -12,6 +12,7 @@ public sealed class SendFleetMessageCommand : FleetSendCmdlet
     /// <summary>The message, exactly as it must arrive (multi-line allowed).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ValidateInertText(What = "message")]
     public string Message { get; set; } = "";
 
     /// <summary>Agent names; wildcards allowed. Binds strings by value, and by property name (Get-FleetAgent output, FleetSendResult.Agent).</summary>
@@ -29,7 +30,7 @@ public sealed class SendFleetMessageCommand : FleetSendCmdlet
     /// <summary>The label put before the message's first line, in brackets. Default: operator:&lt;user&gt;@&lt;short host name&gt;.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    [ValidatePattern(@"^[^\r\n]+$")]
+    [ValidateInertText(What = "source label", SingleLine = true)]
     public string? Source { get; set; }
 
     protected override void ProcessRecord() => GatherNames(Name);
@@ -37,13 +38,17 @@ public sealed class SendFleetMessageCommand : FleetSendCmdlet
     protected override void EndProcessing()
     {
         var source = Source ?? MessageText.DefaultSource(Environment.UserName, Environment.MachineName);
-        var requests = new List<SendRequest>();
-        foreach (var agent in ResolveAgents(All, wholeRosterWhenUnnamed: false))
+        // Agents of several rosters (piped from two Get-FleetAgent calls) are sent to roster by roster.
+        foreach (var _ in EachRoster())
         {
-            if (!ShouldProcess(agent.Name, $"Send message '{Preview(Message)}'")) continue;
-            requests.Add(new SendRequest(agent, Message, source));
+            var requests = new List<SendRequest>();
+            foreach (var agent in ResolveAgents(All, wholeRosterWhenUnnamed: false))
+            {
+                if (!ShouldProcess(agent.Name, $"Send message '{Preview(Message)}'")) continue;
+                requests.Add(new SendRequest(agent, Message, source));
+            }
+            Deliver(requests);
         }
-        Deliver(requests);
     }
 
     private static string Preview(string m)

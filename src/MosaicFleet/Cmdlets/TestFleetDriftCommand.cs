@@ -13,7 +13,7 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
     private const string ByNameSet = "ByName";
     private const string ByAgentSet = "ByAgent";
 
-    private readonly List<FleetAgent> _agents = [];
+    private readonly List<(string Roster, FleetAgent Agent)> _agents = [];
 
     /// <summary>Agent names; wildcards allowed. Default: every agent.</summary>
     [Parameter(ParameterSetName = ByNameSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -36,7 +36,9 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
         if (ParameterSetName == ByAgentSet && InputObject is not null)
         {
             GatherNames(null);
-            _agents.AddRange(InputObject);
+            // Each agent is judged against its own roster (its RosterPath), unless -RosterPath was given.
+            var roster = RosterKey(RecordRosterPath());
+            foreach (var a in InputObject) _agents.Add((roster, a));
         }
         else
         {
@@ -52,23 +54,26 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
             if (Quiet) WriteObject(false);
             return;
         }
-        var agents = _agents;
-        if (ParameterSetName == ByNameSet)
-        {
-            var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true);
-            if (selected.Count > 0)
-            {
-                var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
-                WriteSnapshotDiagnostics(snapshot);
-                agents = snapshot.Agents;
-            }
-        }
         var any = false;
-        foreach (var agent in agents)
+        foreach (var _ in EachRoster())
         {
-            var result = Evaluate(agent);
-            any |= result.Drift;
-            if (!Quiet) WriteObject(result);
+            var agents = _agents.Where(a => a.Roster == CurrentRosterKey).Select(a => a.Agent).ToList();
+            if (ParameterSetName == ByNameSet)
+            {
+                var selected = ResolveAgents(all: false, wholeRosterWhenUnnamed: true);
+                if (selected.Count > 0)
+                {
+                    var snapshot = Await(new FleetQuery(Context).GetAgentsAsync(selected, StopToken));
+                    WriteSnapshotDiagnostics(snapshot);
+                    agents = snapshot.Agents;
+                }
+            }
+            foreach (var agent in agents)
+            {
+                var result = Evaluate(agent);
+                any |= result.Drift;
+                if (!Quiet) WriteObject(result);
+            }
         }
         if (Quiet) WriteObject(any);
     }
@@ -78,7 +83,7 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
         // The roster decides what is acceptable, so an agent object is judged again against the current roster.
         if (!Roster.Runtimes.TryGetValue(agent.Runtime, out var runtime))
         {
-            return new FleetDriftResult { Name = agent.Name, Runtime = agent.Runtime, Host = agent.Host, Status = agent.Status, PaneCommand = agent.PaneCommand, Drift = agent.Drift, Reason = agent.DriftReason };
+            return new FleetDriftResult { Name = agent.Name, Runtime = agent.Runtime, Host = agent.Host, Status = agent.Status, PaneCommand = agent.PaneCommand, Drift = agent.Drift, Reason = agent.DriftReason, RosterPath = Roster.Path };
         }
         var (drift, reason) = DriftRules.Evaluate(runtime, agent.PaneCommand, agent.Status == FleetAgentStatus.Running);
         return new FleetDriftResult
@@ -91,6 +96,7 @@ public sealed class TestFleetDriftCommand : FleetCmdlet
             Expected = runtime.PaneCommands.ToArray(),
             Drift = drift,
             Reason = reason,
+            RosterPath = Roster.Path,
         };
     }
 }

@@ -16,7 +16,8 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
 
     private static readonly TimeSpan ProgressAfter = TimeSpan.FromSeconds(1);
 
-    private readonly List<(string Name, DateTimeOffset? SentAt)> _requests = [];
+    private readonly List<(string Roster, string Name, DateTimeOffset? SentAt)> _requests = [];
+    private readonly Stopwatch _clock = new();
 
     /// <summary>Agent names; wildcards allowed. Binds from Name (Get-FleetAgent) or Agent (Send-FleetMessage results).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -56,24 +57,37 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
             WriteWarning($"Not waiting for {string.Join(", ", Name)}: {why}.");
             return;
         }
-        foreach (var n in Name) _requests.Add((n, SentAt));
+        Collect(null);
+        var roster = RosterKey(RecordRosterPath());
+        foreach (var n in Name) _requests.Add((roster, n, SentAt));
     }
 
     protected override void EndProcessing()
     {
         if (_requests.Count == 0) return;
-        var selected = SelectAgents(_requests.Select(r => r.Name).Distinct(StringComparer.OrdinalIgnoreCase).ToList());
+        // Roster by roster (agents piped from two rosters), all within the one -TimeoutSeconds.
+        _clock.Start();
+        foreach (var _ in EachRoster())
+        {
+            var mine = _requests.Where(r => r.Roster == CurrentRosterKey).ToList();
+            if (mine.Count > 0) WaitFor(mine);
+        }
+    }
+
+    private void WaitFor(List<(string Roster, string Name, DateTimeOffset? SentAt)> requests)
+    {
+        var selected = SelectAgents(requests.Select(r => r.Name).Distinct(StringComparer.OrdinalIgnoreCase).ToList());
         if (selected.Count == 0) return;
         var targets = selected.Select(spec =>
         {
             // The latest send to this agent counts (a name given twice, or a pattern and a send result).
-            var sent = _requests.Where(r => new WildcardPattern(r.Name, WildcardOptions.IgnoreCase).IsMatch(spec.Name) && r.SentAt is not null)
+            var sent = requests.Where(r => new WildcardPattern(r.Name, WildcardOptions.IgnoreCase).IsMatch(spec.Name) && r.SentAt is not null)
                 .Select(r => r.SentAt).Max();
             return new WaitTarget(spec, sent);
         }).ToList();
         var target = Activity;
         var waiter = new ActivityWaiter(Context, targets, target);
-        var clock = Stopwatch.StartNew();
+        var clock = _clock;
         var timeout = TimeSpan.FromSeconds(TimeoutSeconds);
         var showProgress = !Console.IsOutputRedirected;
         var progress = new ProgressRecord(1, $"Waiting for agents to be {target}", "Starting");

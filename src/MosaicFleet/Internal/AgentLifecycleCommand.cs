@@ -49,6 +49,11 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
     // Names from the pipeline are gathered so the whole call reads the fleet once.
     protected override void EndProcessing()
     {
+        foreach (var _ in EachRoster()) ActOnRoster();
+    }
+
+    private void ActOnRoster()
+    {
         var selected = ResolveAgents(All, wholeRosterWhenUnnamed: false);
         if (selected.Count == 0) return;
         var done = new List<FleetAgentSpec>();

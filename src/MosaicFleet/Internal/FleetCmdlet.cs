@@ -5,14 +5,13 @@ using MosaicFleet.Engine.Roster;
 namespace MosaicFleet.Internal;
 
 /// <summary>Base of every MosaicFleet cmdlet: -RosterPath, roster loading with ErrorRecords, cancellation on Ctrl+C.</summary>
-public abstract class FleetCmdlet : PSCmdlet
+public abstract partial class FleetCmdlet : PSCmdlet
 {
     private readonly CancellationTokenSource _stop = new();
-    private FleetRoster? _roster;
-    private FleetContext? _context;
 
-    /// <summary>The roster file. Default: $env:MOSAIC_FLEET_ROSTER, else $XDG_CONFIG_HOME/mosaic/fleet/roster.yaml, else ~/.config/mosaic/fleet/roster.yaml.</summary>
-    [Parameter]
+    /// <summary>The roster file. Default: $env:MOSAIC_FLEET_ROSTER, else $XDG_CONFIG_HOME/mosaic/fleet/roster.yaml, else ~/.config/mosaic/fleet/roster.yaml.
+    /// Piped objects bring their own (their RosterPath property): see FleetCmdlet.Rosters.cs for the precedence.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [Alias("Roster")]
     public string? RosterPath { get; set; }
@@ -25,20 +24,20 @@ public abstract class FleetCmdlet : PSCmdlet
         base.StopProcessing();
     }
 
-    /// <summary>The roster; a roster problem ends the command with its ErrorRecord.</summary>
-    protected FleetRoster Roster => _roster ??= LoadRoster();
+    /// <summary>The roster of the current group (<see cref="UseRoster"/>); a roster problem ends the command with its ErrorRecord.</summary>
+    protected FleetRoster Roster => CurrentRoster();
 
-    protected FleetContext Context => _context ??= new FleetContext(Roster);
+    protected FleetContext Context => CurrentContext();
 
     /// <summary>Whether the roster may come from the per-process cache (parsed once per file content). A cmdlet that hands
     /// the roster object itself to the operator overrides this with false, so nobody can change the cached copy.</summary>
     protected virtual bool UseRosterCache => true;
 
-    private FleetRoster LoadRoster()
+    private FleetRoster LoadRoster(string? given)
     {
         try
         {
-            var explicitPath = RosterPath is null ? null : GetUnresolvedProviderPathFromPSPath(RosterPath);
+            var explicitPath = given is null ? null : GetUnresolvedProviderPathFromPSPath(given);
             var path = RosterLocator.Resolve(explicitPath, Environment.GetEnvironmentVariable);
             WriteVerbose($"Roster: {path}");
             return UseRosterCache ? RosterCache.Load(path) : RosterLoader.LoadFile(path);
@@ -97,6 +96,7 @@ public abstract class FleetCmdlet : PSCmdlet
 
     protected override void BeginProcessing()
     {
+        BeginRosters();
         // Parameters of the command line are bound before BeginProcessing; pipeline values only later.
         if (MyInvocation.BoundParameters.TryGetValue("Name", out var v) && v is not null)
         {
@@ -109,11 +109,12 @@ public abstract class FleetCmdlet : PSCmdlet
     {
         _recordSeen = true;
         if (names is not null) _gatheredNames.AddRange(names);
+        Collect(names); // filed under the record's roster too (FleetCmdlet.Rosters.cs)
     }
 
     /// <summary>The names gathered so far, each once (first spelling kept), in the order they came. When every piped
     /// object failed to bind (agents piped while -Name was given), the -Name of the command line still counts.</summary>
-    protected List<string> GatheredNames => (_recordSeen ? _gatheredNames : _commandLineNames?.ToList() ?? [])
+    protected List<string> GatheredNames => (_recordSeen ? CurrentGroupNames() ?? _gatheredNames : _commandLineNames?.ToList() ?? [])
         .Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 
     /// <summary>Fed by a pipeline (<c>MyInvocation.ExpectingInput</c>) from which no object arrived, and no -Name on the

@@ -27,6 +27,15 @@ public abstract class FleetSendCmdlet : FleetCmdlet
     [ValidateRange(1, 256)]
     public int ThrottleLimit { get; set; } = 8;
 
+    /// <summary>Type into a drifted pane whose command the runtime's profile lacks (never a shell), and over a draft
+    /// already in the input area. A dialog is never typed into.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Before typing, wait up to -TimeoutSeconds until the agent is Idle and shows no dialog.</summary>
+    [Parameter]
+    public SwitchParameter WaitForIdle { get; set; }
+
     /// <summary>Sends, then writes one FleetSendResult per request (in order) and an ErrorRecord for each failure.</summary>
     protected void Deliver(IReadOnlyList<SendRequest> requests)
     {
@@ -37,7 +46,10 @@ public abstract class FleetSendCmdlet : FleetCmdlet
             Verify = !NoVerify,
             Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
             ThrottleLimit = ThrottleLimit,
-        }, new MessageLog(MessageLog.DefaultPath(Context.GetEnv, Context.Home)))
+            Force = Force,
+            WaitForIdle = WaitForIdle,
+            IdleTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
+        }, new MessageLog(MessageLog.DefaultPath(Context.GetEnv, Context.Home)) { MaxBytes = Roster.Logs.MaxBytes, Keep = Roster.Logs.Keep })
         {
             Verbose = t => notes.Enqueue((false, t)),
             Warning = t => notes.Enqueue((true, t)),
@@ -80,7 +92,11 @@ public abstract class FleetSendCmdlet : FleetCmdlet
         }
         // Every result first, then the errors: every agent was typed to already, so -ErrorAction Stop (which ends the
         // command at the first error) must not hide a result from the pipeline.
-        foreach (var r in results) WriteObject(r);
+        foreach (var r in results)
+        {
+            r.RosterPath = Roster.Path;
+            WriteObject(r);
+        }
         var unreachable = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var r in results)
         {
@@ -135,7 +151,10 @@ public abstract class FleetSendCmdlet : FleetCmdlet
             FleetSendStatus.NotAccepted => ("MessageNotAccepted", ErrorCategory.OperationTimeout, "was not seen leaving the input area"),
             FleetSendStatus.NoSession => ("AgentNoSession", ErrorCategory.ObjectNotFound, "was not sent: the agent has no tmux session"),
             FleetSendStatus.PaneDead => ("AgentPaneDead", ErrorCategory.ResourceUnavailable, "was not delivered: the agent's pane is dead"),
-            FleetSendStatus.Drifted => ("AgentDrifted", ErrorCategory.InvalidOperation, "was not sent: the agent's pane runs a shell, not its runtime"),
+            FleetSendStatus.Drifted => ("AgentDrifted", ErrorCategory.InvalidOperation, "was not sent: the agent's pane does not run its runtime"),
+            FleetSendStatus.Blocked => ("AgentBlocked", ErrorCategory.ResourceBusy, "was not sent: the agent's pane shows a dialog or menu"),
+            FleetSendStatus.DraftPresent => ("AgentDraftPresent", ErrorCategory.ResourceBusy, "was not sent: the agent's input area already holds a draft"),
+            FleetSendStatus.NotSent => ("MessageNotSent", ErrorCategory.ResourceUnavailable, "was not sent: nothing was typed"),
             FleetSendStatus.Unreachable => (FleetQuery.UnreachableId, ErrorCategory.ConnectionError, $"was not sent: host {r.Host} could not be reached"),
             FleetSendStatus.TmuxNotFound => (FleetQuery.TmuxNotFoundId, ErrorCategory.ObjectNotFound, "was not sent: tmux was not found"),
             _ => null,
@@ -152,7 +171,10 @@ public abstract class FleetSendCmdlet : FleetCmdlet
                     FleetSendStatus.NotAccepted => "Look at the pane (Get-FleetAgentOutput) before sending again: the agent may be busy, and the message may still arrive.",
                     FleetSendStatus.NoSession or FleetSendStatus.PaneDead => "Start or restart the agent, then send again.",
                     FleetSendStatus.TmuxNotFound => "Install tmux (or set $env:MOSAIC_TMUX to its absolute path), then send again.",
-                    FleetSendStatus.Drifted => "Look at the pane (Get-FleetAgentOutput, Test-FleetDrift). If the runtime exited, restart the agent (Restart-FleetAgent) and send again; if that shell IS how the runtime runs, add it to the runtime's paneCommands in the roster.",
+                    FleetSendStatus.Drifted => "Look at the pane (Get-FleetAgentOutput, Test-FleetDrift). If the runtime exited, restart the agent (Restart-FleetAgent) and send again; if that program IS how the runtime runs, add it to the runtime's paneCommands in the roster (or send with -Force; a shell is never typed into).",
+                    FleetSendStatus.Blocked => "Answer the dialog in the pane (Watch-FleetAgent), or send with -WaitForIdle to wait until it is gone. Nothing was typed.",
+                    FleetSendStatus.DraftPresent => "Someone is typing in that pane: let them finish, or send with -Force to type after their draft. Nothing was typed.",
+                    FleetSendStatus.NotSent => "Nothing was typed, so sending again cannot make a duplicate: fix what the message says and send again.",
                     _ => "Check the host's ssh connection, then send again.",
                 },
             },

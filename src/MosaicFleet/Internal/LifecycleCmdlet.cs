@@ -49,7 +49,7 @@ public abstract class LifecycleCmdlet : FleetCmdlet
         var changed = RunCommands(installer, plan.Before, false);
         foreach (var file in plan.Files)
         {
-            var unitFile = new FleetUnitFile { Path = file.Path, Kind = file.Kind, Agent = file.Agent, Host = plan.HostName };
+            var unitFile = new FleetUnitFile { Path = file.Path, Kind = file.Kind, Agent = file.Agent, Host = plan.HostName, RosterPath = installer.RosterPath };
             if (file.Action == UnitFileAction.Unchanged)
             {
                 WriteVerbose($"Unchanged: {file.Path}");

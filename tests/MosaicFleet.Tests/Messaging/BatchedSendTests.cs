@@ -350,21 +350,33 @@ public sealed class BatchedSenderTests : IDisposable
     }
 
     [Fact]
-    public async Task Drift_that_is_not_a_shell_is_sent_and_verified_as_usual()
+    public async Task Drift_that_is_not_a_shell_gets_nothing_and_Force_sends_it_as_usual()
     {
-        // A runtime whose roster entry lacks the name tmux shows (a Python launcher seen as python3): not refused.
+        // A runtime whose roster entry lacks the name tmux shows (a Python launcher seen as python3), or a shell under
+        // another argv[0]: either way it is not the runtime, so nothing is typed unless the operator says -Force.
         var (roster, tmux, panes, log) = Fleet("a");
         panes[0].Command = "python3";
+        var refused = await Sender(roster, tmux, log).SendAsync(Requests(roster, _ => "hello"), CancellationToken.None);
+        Assert.Equal(FleetSendStatus.Drifted, refused[0].Status);
+        Assert.Equal("pane %0 runs python3 (expected fake); nothing was typed, since it is not the runtime (add it to the runtime's paneCommands if it is, or use -Force)", refused[0].Detail);
+        Assert.Equal(0, panes[0].Pastes);
+
         var notes = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var sender = new MessageSender(new FleetContext(roster, tmux, _ => null), new SendOptions
         {
             Timeout = TimeSpan.FromSeconds(3), PollInterval = TimeSpan.FromMilliseconds(10), RetryAfter = TimeSpan.FromMilliseconds(300),
-            DraftWait = TimeSpan.FromMilliseconds(300), LockDirectory = Path.Combine(_dir, "locks"),
+            DraftWait = TimeSpan.FromMilliseconds(300), LockDirectory = Path.Combine(_dir, "locks"), Force = true,
         }, log) { Verbose = notes.Enqueue };
         var results = await sender.SendAsync(Requests(roster, _ => "hello"), CancellationToken.None);
         Assert.Equal(FleetSendStatus.Accepted, results[0].Status);
         Assert.Equal(["[op] hello"], panes[0].Received);
-        Assert.Contains(notes, n => n.Contains("runs python3 (expected fake); not a shell"));
+        Assert.Contains(notes, n => n.Contains("runs python3 (expected fake); typing anyway (-Force)"));
+
+        // -Force never types into a known shell.
+        panes[0].Command = "zsh";
+        var shell = await sender.SendAsync(Requests(roster, _ => "rm -rf ~"), CancellationToken.None);
+        Assert.Equal(FleetSendStatus.Drifted, shell[0].Status);
+        Assert.Equal(1, panes[0].Pastes);
     }
 
     [Fact]

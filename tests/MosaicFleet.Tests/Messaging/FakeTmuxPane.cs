@@ -40,10 +40,14 @@ internal sealed class FakeTmux : IProcessRunner
         {
             if (NoCursor) return ("", "");
             if (Cursor is { } c) return (c.X.ToString(System.Globalization.CultureInfo.InvariantCulture), c.Y.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            // A busy pane shows no input box: its cursor is where a program's output left it, on the row below.
+            if (Busy) return ("0", "1");
             var rows = Render().TrimEnd('\n').Split('\n');
             var y = rows.Length - 1;
             while (y > 0 && rows[y].Trim().Length == 0) y--;
-            var x = rows[y].TrimEnd().EnumerateRunes().Sum(MosaicFleet.Engine.Messaging.InputArea.CellWidth);
+            var x = 0;
+            var e = System.Globalization.StringInfo.GetTextElementEnumerator(rows[y].TrimEnd());
+            while (e.MoveNext()) x += MosaicFleet.Engine.Messaging.InputArea.CellWidth(e.GetTextElement());
             return (x.ToString(System.Globalization.CultureInfo.InvariantCulture), y.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
     }

@@ -168,6 +168,10 @@ public class InputAreaCursorTests
         Assert.Equal("> 日本語", At("> 日本語x\n", 8, 0));
         Assert.Equal("> 日本", At("> 日本語x\n", 7, 0));
         Assert.Equal("> 🚀", At("> 🚀!\n", 4, 0));
+        // As tmux 3.3a places them (read off a pane): ✅ takes two cells, a ZWJ family one emoji of two.
+        Assert.Equal("ab✅🚀", At("ab✅🚀x\n", 6, 0));
+        Assert.Equal("ab👨‍👩‍👧", At("ab👨‍👩‍👧x\n", 4, 0));
+        Assert.Equal("e\u0301t", At("e\u0301tx\n", 2, 0));
     }
 
     [Fact]

@@ -119,7 +119,7 @@ public sealed class SenderTests : IDisposable
     }
 
     [Fact]
-    public async Task Without_verification_the_status_is_Submitted_and_the_pane_is_not_captured()
+    public async Task Without_verification_the_status_is_Submitted_and_the_pane_is_captured_only_before_typing()
     {
         var (_, tmux, roster, log) = Setup(["a"]);
         tmux.Add("a");
@@ -127,7 +127,11 @@ public sealed class SenderTests : IDisposable
         var sender = new MessageSender(ctx, new SendOptions { Verify = false, LockDirectory = Path.Combine(_dir, "locks") }, log);
         var r = (await sender.SendAsync([Req(roster, "a", "x")], CancellationToken.None))[0];
         Assert.Equal(FleetSendStatus.Submitted, r.Status);
-        Assert.DoesNotContain(tmux.Calls, c => c.Argv.Contains("capture-pane"));
+        // One look before typing (a dialog or a draft there stops the send, -NoVerify or not), none after.
+        var calls = tmux.Calls.ToList();
+        var paste = calls.FindIndex(c => c.Argv.Contains("paste-buffer") || c.Argv.Contains("load-buffer"));
+        Assert.Single(calls, c => c.Argv.Contains("capture-pane"));
+        Assert.True(calls.FindIndex(c => c.Argv.Contains("capture-pane")) < paste);
     }
 
     [Fact]

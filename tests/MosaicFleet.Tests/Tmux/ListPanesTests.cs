@@ -127,6 +127,7 @@ public class ListPanesTests
     [InlineData("no server running on /tmp/tmux-0/x\n", true)]
     [InlineData("error connecting to /tmp/tmux-0/x (No such file or directory)\n", true)]
     [InlineData("error connecting to /tmp/tmux-0/x (Connection refused)\n", true)]
+    [InlineData("no current target\n", true)]   // a server with no session at all
     [InlineData("error connecting to /tmp/tmux-0/x (Permission denied)\n", false)]
     [InlineData("unknown option -- Z\n", false)]
     public void Recognises_no_server(string stderr, bool expected) => Assert.Equal(expected, ListPanes.IsNoServer(stderr));

@@ -1,0 +1,179 @@
+# Issue 14: nothing is typed where it could act. A probe TUI (tests/fixtures/paste_probe.py: raw mode, bracketed paste
+# on) records every byte it reads, so these tests see exactly what arrived inside the paste and what arrived outside it.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'FleetTestHelpers.psm1') -Force
+    Import-Module (Get-FleetModulePath) -Force
+
+    function Start-Probe([string] $Session) {
+        $raw = Join-Path $envt.Directory "$Session.raw"
+        $log = Join-Path $envt.Directory "$Session.log"
+        Start-TestPane -Environment $envt -Session $Session -RemainOnExit -Command @('python3', (Join-Path (Get-RepoRoot) 'tests/fixtures/paste_probe.py'), '--raw', $raw, '--log', $log)
+        Wait-Until { (& tmux -L $envt.Socket capture-pane -p -t "=${Session}:") -match 'paste-probe ready' } | Should -BeTrue
+    }
+
+    # Every byte the probe read, as a Latin-1 string (one char per byte).
+    function Get-ProbeBytes([string] $Session) {
+        $path = Join-Path $envt.Directory "$Session.raw"
+        if (-not (Test-Path -LiteralPath $path)) { return '' }
+        [Text.Encoding]::Latin1.GetString([IO.File]::ReadAllBytes($path))
+    }
+
+    # Splits the probe's bytes into what came inside bracketed pastes and what came outside them (keystrokes).
+    function Split-ProbeBytes([string] $Bytes) {
+        $inside = [Collections.Generic.List[string]]::new()
+        $outside = [Text.StringBuilder]::new()
+        $start, $end = "`e[200~", "`e[201~"
+        $i = 0
+        while ($i -lt $Bytes.Length) {
+            $s = $Bytes.IndexOf($start, $i, [StringComparison]::Ordinal)
+            if ($s -lt 0) { [void]$outside.Append($Bytes.Substring($i)); break }
+            [void]$outside.Append($Bytes.Substring($i, $s - $i))
+            $e = $Bytes.IndexOf($end, $s + $start.Length, [StringComparison]::Ordinal)
+            if ($e -lt 0) { $inside.Add($Bytes.Substring($s + $start.Length)); break }
+            $inside.Add($Bytes.Substring($s + $start.Length, $e - $s - $start.Length))
+            $i = $e + $end.Length
+        }
+        [pscustomobject]@{ Inside = $inside.ToArray(); Outside = $outside.ToString() }
+    }
+
+    # 'a<U+001B>b' -> "a`eb"
+    function ConvertFrom-CodePoints([string] $Text) { [regex]::Replace($Text, '<U\+([0-9A-F]{4})>', { param($m) [string][char][Convert]::ToInt32($m.Groups[1].Value, 16) }) }
+
+    function ConvertTo-Latin1Bytes([string] $Text) { [Text.Encoding]::Latin1.GetString([Text.Encoding]::UTF8.GetBytes($Text)) }
+}
+
+Describe 'Delivery safety (issue 14)' {
+    BeforeAll {
+        $script:envt = New-FleetTestEnvironment -Prefix mfd
+        $script:savedEnv = Enter-FleetTestStateDirs $envt
+        # A copy of bash under another name: a shell that no list of shell names knows.
+        $script:renamedShell = Join-Path $envt.BinDir 'agentsh'
+        Copy-Item (Get-Command bash -CommandType Application | Select-Object -First 1).Source $renamedShell
+        $script:roster = Set-FleetTestRoster -Environment $envt -Agents @(
+            @{ name = 'probe'; runtime = 'probe' }
+            @{ name = 'big'; runtime = 'probe' }
+            @{ name = 'hostile'; runtime = 'probe' }
+            @{ name = 'hostilereset'; runtime = 'badreset' }
+            @{ name = 'renamed'; runtime = 'probe' }
+            @{ name = 'misnamed'; runtime = 'unlisted' }
+        ) -Extra @"
+runtimes:
+  probe: { command: 'python3 paste_probe.py', paneCommands: [python3], resetCommand: '/clear' }
+  badreset: { command: 'python3 paste_probe.py', paneCommands: [python3], resetCommand: "/clear\e[201~\u0003" }
+  unlisted: { command: 'python3 paste_probe.py', paneCommands: [probe-launcher] }
+"@
+        foreach ($s in 'probe', 'big', 'hostile', 'hostilereset', 'misnamed') { Start-Probe $s }
+        Start-TestPane -Environment $envt -Session 'renamed' -Command @($renamedShell, '--norc', '--noprofile', '-i')
+        Wait-Until { (& tmux -L $envt.Socket list-panes -t '=renamed:' -F '#{pane_current_command}') -eq 'agentsh' } | Should -BeTrue
+        $script:common = @{ RosterPath = $roster; TimeoutSeconds = 20 }
+    }
+    AfterAll {
+        Remove-FleetTestEnvironment $envt
+        Exit-FleetTestStateDirs $savedEnv
+    }
+
+    Context 'Hostile text arrives inside ONE bracketed paste; only the submit key arrives outside it' {
+        It 'delivers <Case>: the paste holds exactly the labelled text, and the only byte outside it is one CR' -TestCases @(
+            @{ Case = 'tmux key names'; Text = 'Enter C-c C-d Escape BSpace M-x F1 ^C ^[ \e[201~' }
+            @{ Case = 'semicolons'; Text = 'first; second \; third;; send-keys -t =x C-c ;' }
+            @{ Case = 'quotes'; Text = 'say "double", ''single'', `back` and "unbalanced' }
+            @{ Case = 'shell syntax'; Text = 'echo $(touch /tmp/pwned) && rm -rf ~ | cat; exit' }
+            @{ Case = 'several lines'; Text = "line one`nline two`n`n`tindented" }
+        ) {
+            param($Case, $Text)
+            $before = (Get-ProbeBytes probe).Length
+            $r = Send-FleetMessage $Text -Name probe -Source x @common
+            $r.Status | Should -Be 'Accepted' -Because $r.Detail
+            $got = Split-ProbeBytes ((Get-ProbeBytes probe).Substring($before))
+            $got.Inside.Count | Should -Be 1
+            $got.Inside[0] | Should -BeExactly (ConvertTo-Latin1Bytes "[x] $Text")
+            $got.Outside | Should -BeExactly "`r"
+        }
+
+        It 'delivers a 1 MB message as one paste of exactly its bytes and one CR' {
+            $line = -join (1..99 | ForEach-Object { [char](97 + ($_ % 26)) })
+            $text = (1..10500 | ForEach-Object { "$_ $line" }) -join "`n"
+            $text.Length | Should -BeGreaterThan 1MB
+            $r = Send-FleetMessage $text -Name big -Source x -RosterPath $roster -TimeoutSeconds 60
+            $r.Status | Should -Be 'Accepted' -Because $r.Detail
+            $got = Split-ProbeBytes (Get-ProbeBytes big)
+            $got.Inside.Count | Should -Be 1
+            $got.Inside[0].Length | Should -Be ("[x] $text").Length
+            $got.Inside[0] -ceq "[x] $text" | Should -BeTrue
+            $got.Outside | Should -BeExactly "`r"
+        }
+    }
+
+    Context 'Control bytes are refused: nothing reaches the pane' {
+        It 'refuses a message holding <Case> with a clear error, and not one byte arrives' -TestCases @(
+            # Written as <U+XXXX> here: the test report (XML) cannot hold the bytes themselves.
+            @{ Case = 'the paste end marker ESC[201~'; Text = 'one<U+001B>[201~two<U+000D>'; Char = 'U+001B (ESC) at position 3' }
+            @{ Case = '^C'; Text = 'stop <U+0003> now'; Char = 'U+0003 (^C) at position 5' }
+            @{ Case = '^D'; Text = 'bye <U+0004>'; Char = 'U+0004 (^D)' }
+            @{ Case = 'NUL'; Text = 'nul <U+0000> byte'; Char = 'U+0000 (^@)' }
+            @{ Case = 'DEL'; Text = 'rub<U+007F>out'; Char = 'U+007F (DEL)' }
+            @{ Case = 'a C1 CSI'; Text = 'c1 <U+009B>201~'; Char = 'U+009B (CSI)' }
+        ) {
+            param($Case, $Text, $Char)
+            $Text = ConvertFrom-CodePoints $Text
+            $before = (Get-ProbeBytes hostile).Length
+            $logBefore = @(Get-FleetMessageLog -Name hostile).Count
+            $err = $null
+            try { Send-FleetMessage $Text -Name hostile -Source x @common } catch { $err = $_ }
+            $err | Should -Not -BeNullOrEmpty
+            $err.FullyQualifiedErrorId | Should -Be 'ParameterArgumentValidationError,MosaicFleet.Cmdlets.SendFleetMessageCommand'
+            $err.CategoryInfo.Category | Should -Be 'InvalidData'
+            "$err" | Should -Match ([regex]::Escape("The message holds the control character $Char"))
+            "$err" | Should -Match 'Nothing was typed'
+            Start-Sleep -Milliseconds 300
+            (Get-ProbeBytes hostile).Length | Should -Be $before
+            @(Get-FleetMessageLog -Name hostile).Count | Should -Be $logBefore
+        }
+
+        It 'refuses a source label of more than one line (.NET''s $ matches before a final newline: "ops`n" must fail too)' -TestCases @(
+            @{ Source = 'ops<U+000A>' }, @{ Source = 'two<U+000A>lines' }, @{ Source = 'cr<U+000D>' }, @{ Source = 'esc<U+001B>[201~' }
+        ) {
+            param($Source)
+            $Source = ConvertFrom-CodePoints $Source
+            $before = (Get-ProbeBytes hostile).Length
+            { Send-FleetMessage 'x' -Name hostile -Source $Source @common } | Should -Throw -ErrorId 'ParameterArgumentValidationError,MosaicFleet.Cmdlets.SendFleetMessageCommand'
+            (Get-ProbeBytes hostile).Length | Should -Be $before
+        }
+
+        It 'reports a roster resetCommand holding control bytes as NotSent (MessageNotSent), logged, nothing typed' {
+            $r = Reset-FleetAgent hostilereset -RosterPath $roster -ErrorVariable ev -ErrorAction SilentlyContinue
+            $r.Status | Should -Be 'NotSent'
+            $r.Detail | Should -Match '^nothing was typed: the text holds the control character U\+001B \(ESC\) at position 6'
+            $ev.Count | Should -Be 1
+            $ev[0].FullyQualifiedErrorId | Should -Be 'MessageNotSent,MosaicFleet.Cmdlets.ResetFleetAgentCommand'
+            "$($ev[0])" | Should -Match 'nothing was typed'
+            "$($ev[0])" | Should -Not -Match 'may still arrive'
+            $ev[0].ErrorDetails.RecommendedAction | Should -Not -Match 'may still arrive'
+            (Get-FleetMessageLog -Name hostilereset -Last 1).Status | Should -Be 'NotSent'
+            Get-ProbeBytes hostilereset | Should -BeExactly ''
+        }
+    }
+
+    Context 'Drifted panes get nothing, whatever they run' {
+        It 'types nothing into a shell under a name no shell list knows' {
+            $marker = Join-Path $envt.Directory 'renamed-ran'
+            $r = Send-FleetMessage "touch $marker" -Name renamed @common -ErrorVariable ev -ErrorAction SilentlyContinue
+            $r.Status | Should -Be 'Drifted'
+            $r.Detail | Should -Match 'runs agentsh \(expected python3\); nothing was typed'
+            $ev[0].FullyQualifiedErrorId | Should -BeLike 'AgentDrifted,*'
+            (Reset-FleetAgent renamed -RosterPath $roster -ErrorAction SilentlyContinue).Status | Should -Be 'Drifted'
+            Start-Sleep -Milliseconds 500
+            Test-Path $marker | Should -BeFalse
+            (Get-PaneText $envt.Socket '=renamed:') | Should -Not -Match 'touch|/clear'
+        }
+
+        It 'types nothing into a runtime whose pane command the profile lacks, unless -Force' {
+            $r = Send-FleetMessage 'hello' -Name misnamed -Source x @common -ErrorAction SilentlyContinue
+            $r.Status | Should -Be 'Drifted'
+            Get-ProbeBytes misnamed | Should -BeExactly ''
+            $f = Send-FleetMessage 'hello' -Name misnamed -Source x -Force @common
+            $f.Status | Should -Be 'Accepted' -Because $f.Detail
+            (Split-ProbeBytes (Get-ProbeBytes misnamed)).Inside | Should -Be @('[x] hello')
+        }
+    }
+}

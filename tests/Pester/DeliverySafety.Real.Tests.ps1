@@ -1,0 +1,223 @@
+# Issue 14 on the real agent TUIs (the runtimes of issue 13, offline against tests/fixtures/fake_model.py): nothing is
+# typed into Claude's trust dialog or a permission prompt (Blocked, the dialog's text in Detail), nor over an operator's
+# draft typed by hand (DraftPresent); -WaitForIdle sends once the dialogs are answered. The runtime setup is the one of
+# tests/Pester/RealRuntimes.Tests.ps1 (same profiles, same fake model).
+BeforeDiscovery {
+    $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    # Name: the runtime (built-in profile) and its .tools/<dir>. Command: what the agent runs (the roster's command).
+    $script:walks = @(
+        @{ Name = 'claude'; Dir = 'claude'; Version = '2.1.332'; Command = 'claude --permission-mode default'; ProfileEnv = @('DISABLE_AUTOUPDATER=1'); Ready = '(?m)^❯'
+           # A mode that asks: Claude now starts in "auto" mode, which answers permission prompts itself.
+           Dialogs = @(
+               # "trust this folder": the default choice is "No, exit"; "use this API key?": the default is "No".
+               @{ Shows = 'Yes, I trust this folder'; Move = 'Down'; Selected = '❯ Yes, I trust this folder' }
+               @{ Shows = 'Do you want to use this API key'; Move = 'Up'; Selected = '❯ Yes' }
+           )
+           Permission = 'Do you want to proceed\?' }
+        @{ Name = 'codex'; Dir = 'codex'; Version = '0.171.0'; Command = 'codex --no-daemon -a on-request'; ProfileEnv = @(); Ready = 'Ask Codex to do anything'
+           Dialogs = @(); Permission = 'Would you like to run the following command\?' }
+        @{ Name = 'opencode'; Dir = 'opencode'; Version = '1.18.33'; Command = 'opencode'; ProfileEnv = @('OPENCODE_DISABLE_AUTOUPDATE=1'); Ready = 'Ask anything'
+           Dialogs = @(); Permission = 'Permission required' }
+        @{ Name = 'pi'; Dir = 'pi'; Version = '0.73.1'; Command = 'pi --provider fake --model fake-model'; ProfileEnv = @(); Ready = '─{20}\n(.*\n)*─{20}'
+           Dialogs = @(); Permission = $null }
+    ) | ForEach-Object { $_.Bin = Join-Path $root ".tools/$($_.Dir)/node_modules/.bin"; $_.Installed = Test-Path (Join-Path $_.Bin $_.Name); $_ }
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'FleetTestHelpers.psm1') -Force
+    Import-Module (Get-FleetModulePath) -Force
+
+    function script:Start-FakeModel([string] $Log, [double] $Delay) {
+        $psi = [System.Diagnostics.ProcessStartInfo]::new('python3')
+        foreach ($a in @((Join-Path (Get-RepoRoot) 'tests/fixtures/fake_model.py'), '--delay', "$Delay", '--log', $Log)) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true
+        $psi.UseShellExecute = $false
+        $p = [System.Diagnostics.Process]::Start($psi)
+        [pscustomobject]@{ Process = $p; Port = [int]$p.StandardOutput.ReadLine() }
+    }
+
+    function script:Initialize-RuntimeHome([string] $Runtime, [string] $HomeDir, [int] $Port) {
+        <# The runtime's own configuration in a private HOME, pointing at the fake model; returns the variables the
+           agent needs on top of the built-in profile's. #>
+        $url = "http://127.0.0.1:$Port"
+        $cfg = Join-Path $HomeDir '.config'
+        switch ($Runtime) {
+            'claude' {
+                # Without it Claude runs a connectivity check and exits.
+                Set-Content (Join-Path $HomeDir '.claude.json') '{"hasCompletedOnboarding": true}'
+                return @{ ANTHROPIC_BASE_URL = $url; ANTHROPIC_API_KEY = 'sk-fake-mosaic-test'; DISABLE_TELEMETRY = '1'; DISABLE_ERROR_REPORTING = '1' }
+            }
+            'codex' {
+                # A custom model provider skips the sign-in menu.
+                New-Item -ItemType Directory -Force (Join-Path $HomeDir '.codex') | Out-Null
+                Set-Content (Join-Path $HomeDir '.codex/config.toml') @"
+model = "fake-model"
+model_provider = "fake"
+check_for_update_on_startup = false
+
+[model_providers.fake]
+name = "fake"
+base_url = "$url/v1"
+env_key = "OPENAI_API_KEY"
+wire_api = "responses"
+
+[analytics]
+enabled = false
+"@
+                return @{ OPENAI_API_KEY = 'sk-fake-mosaic-test' }
+            }
+            'opencode' {
+                New-Item -ItemType Directory -Force (Join-Path $cfg 'opencode') | Out-Null
+                @{
+                    autoupdate = $false; share = 'disabled'; model = 'fake/fake-model'; small_model = 'fake/fake-model'
+                    provider = @{ fake = @{ npm = '@ai-sdk/openai-compatible'; name = 'Fake'; options = @{ baseURL = "$url/v1"; apiKey = 'sk-fake' }; models = @{ 'fake-model' = @{ name = 'Fake Model' } } } }
+                    # opencode runs shell commands without asking unless told to ask.
+                    permission = @{ bash = 'ask'; edit = 'ask' }
+                } | ConvertTo-Json -Depth 8 | Set-Content (Join-Path $cfg 'opencode/opencode.json')
+                return @{ XDG_CONFIG_HOME = $cfg; OPENCODE_DISABLE_MODELS_FETCH = '1'; OPENCODE_DISABLE_LSP_DOWNLOAD = '1'; OPENCODE_DISABLE_SHARE = '1' }
+            }
+            'pi' {
+                New-Item -ItemType Directory -Force (Join-Path $HomeDir '.pi/agent') | Out-Null
+                @{ providers = @{ fake = @{ baseUrl = "$url/v1"; api = 'openai-completions'; apiKey = 'x'; models = @(@{ id = 'fake-model' }) } } } |
+                    ConvertTo-Json -Depth 6 | Set-Content (Join-Path $HomeDir '.pi/agent/models.json')
+                # No download of fd/ripgrep from GitHub, no version check.
+                return @{ PI_OFFLINE = '1'; PI_SKIP_VERSION_CHECK = '1' }
+            }
+        }
+    }
+
+    function script:Get-Screen { Get-PaneText $e.Socket "=$agent`:" }
+
+    function script:Get-Activity { (Get-FleetAgent $agent -RosterPath $e.RosterPath -Activity).Activity }
+
+    # The user texts the fake model was asked about (every turn the runtime sent).
+    function script:Get-ModelTexts { if (Test-Path $modelLog) { Get-Content -Raw $modelLog } else { '' } }
+}
+
+Describe 'Delivery safety on the real <Name> <Version> TUI' -ForEach $walks {
+    BeforeAll {
+        $script:skipReason = if (-not $Installed) { "$Name is not installed in $Bin (.ci/run installs it from the npm registry)" }
+        if ($skipReason) { return }
+        $script:agent = "${Name}s"
+        $script:e = New-FleetTestEnvironment -Prefix "mfds$Name"
+        $script:savedEnv = Enter-FleetTestStateDirs $e
+        $script:savedHome = @{ HOME = $env:HOME; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME }
+        $script:homeDir = Join-Path $e.Directory 'home'
+        $work = Join-Path $homeDir 'work'
+        New-Item -ItemType Directory -Force $work | Out-Null
+        $env:HOME = $homeDir
+        $env:XDG_CONFIG_HOME = Join-Path $homeDir '.config'
+        $script:modelLog = Join-Path $e.Directory 'model.jsonl'
+        $script:model = Start-FakeModel -Log $modelLog -Delay 1
+        $vars = @{ HOME = $homeDir } + (Initialize-RuntimeHome $Name $homeDir $model.Port)
+        $bins = @($Bin) + @(Join-Path (Get-RepoRoot) '.tools/node/bin' | Where-Object { Test-Path $_ })
+        $envYaml = ($vars.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key): $(ConvertTo-YamlScalar $_.Value)" }) -join ', '
+        Set-Content -LiteralPath $e.RosterPath -NoNewline -Value @"
+version: 1
+transport: tmux
+tmux: { socketName: $($e.Socket), holderSession: _holder }
+agents:
+  - name: $agent
+    runtime: $Name
+    command: $(ConvertTo-YamlScalar $Command)
+    runtimeBin: $(ConvertTo-YamlScalar ($bins -join ':'))
+    workingDirectory: $(ConvertTo-YamlScalar $work)
+    environment: { $envYaml }
+"@
+        $null = Start-FleetAgent $agent -Direct -RosterPath $e.RosterPath
+        $script:common = @{ RosterPath = $e.RosterPath; TimeoutSeconds = 30 }
+    }
+    AfterAll {
+        if ($skipReason) { return }
+        Remove-FleetTestEnvironment $e
+        Exit-FleetTestStateDirs $savedEnv
+        foreach ($k in $savedHome.Keys) { [Environment]::SetEnvironmentVariable($k, $savedHome[$k]) }
+        if ($model -and -not $model.Process.HasExited) { $model.Process.Kill($true) }
+    }
+
+    It 'types nothing into its start-up dialogs (Blocked, with their text); -WaitForIdle sends once they are answered' {
+        if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
+        if ($Dialogs.Count -eq 0) { Set-ItResult -Skipped -Because "$Name shows no start-up dialog here"; return }
+        $first = $Dialogs[0]
+        Wait-Until { (Get-Screen) -match [regex]::Escape($first.Shows) } -TimeoutSeconds 90 | Should -BeTrue -Because (Get-Screen)
+        # Claude's trust dialog defaults to "No, exit": a message and Enter there would end the agent.
+        $r = Send-FleetMessage 'MARKER-DIALOG please start' -Name $agent @common -ErrorVariable ev -ErrorAction SilentlyContinue
+        $r.Status | Should -Be 'Blocked' -Because $r.Detail
+        $r.Detail | Should -Match ([regex]::Escape($first.Shows))
+        $ev[0].FullyQualifiedErrorId | Should -BeLike 'AgentBlocked,*'
+        (Get-FleetMessageLog -Name $agent -Last 1).Status | Should -Be 'Blocked'
+        (Reset-FleetAgent $agent -RosterPath $e.RosterPath -ErrorAction SilentlyContinue).Status | Should -Be 'Blocked'
+        Start-Sleep -Seconds 1
+        (Get-FleetAgent $agent -RosterPath $e.RosterPath).Status | Should -Be 'Running'
+        Get-Screen | Should -Match ([regex]::Escape($first.Shows)) -Because 'the dialog is still open, untouched'
+        Get-Screen | Should -Not -Match 'MARKER-DIALOG'
+
+        # -WaitForIdle in another runspace: it waits (not holding the lock) while the operator answers the dialogs.
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$(Get-FleetModulePath)'; Send-FleetMessage 'MARKER-WAITED after the dialogs' -Name $agent -WaitForIdle -RosterPath '$($e.RosterPath)' -TimeoutSeconds 150")
+            $handle = $ps.BeginInvoke()
+            Start-Sleep -Seconds 2
+            $handle.IsCompleted | Should -BeFalse
+            $lock = Join-Path $env:XDG_RUNTIME_DIR "mosaic-fleet/locks/local.local.$agent.lock"
+            if (Test-Path $lock) { ([IO.File]::Open($lock, 'Open', 'ReadWrite', 'None')).Dispose() } # free while it waits
+            foreach ($d in $Dialogs) {
+                Wait-Until { (Get-Screen) -match [regex]::Escape($d.Shows) } -TimeoutSeconds 90 | Should -BeTrue -Because (Get-Screen)
+                Wait-Until { & tmux -L $e.Socket send-keys -t "=$agent`:" $d.Move; Start-Sleep -Milliseconds 300; (Get-Screen) -match [regex]::Escape($d.Selected) } -TimeoutSeconds 20 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+                & tmux -L $e.Socket send-keys -t "=$agent`:" Enter
+                Wait-Until { (Get-Screen) -notmatch [regex]::Escape($d.Shows) } -TimeoutSeconds 30 | Should -BeTrue -Because (Get-Screen)
+            }
+            $handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(170)) | Should -BeTrue
+            $out = $ps.EndInvoke($handle)
+            $out[0].Status | Should -Be 'Accepted' -Because "$($out[0].Detail)`n$(Get-Screen)"
+        } finally { $ps.Dispose() }
+        Wait-Until { (Get-Screen) -match 'FAKE-ANSWER: .*MARKER-WAITED' } -TimeoutSeconds 60 | Should -BeTrue -Because (Get-Screen)
+        Get-ModelTexts | Should -Not -Match 'MARKER-DIALOG'
+    }
+
+    It 'types nothing over an operator''s draft typed by hand (DraftPresent); -Force types after it' {
+        if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
+        Wait-Until { (Get-Screen) -match $Ready } -TimeoutSeconds 90 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+        if ($Name -eq 'opencode') {
+            $plugin = Join-Path $homeDir '.config/opencode/node_modules/@opencode-ai/plugin/package.json'
+            Wait-Until { Test-Path $plugin } -TimeoutSeconds 180 -IntervalMs 500 | Should -BeTrue
+        }
+        Wait-Until { (Get-Activity) -eq 'Idle' } -TimeoutSeconds 60 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+        # Typed key by key, as an operator attached to the pane would.
+        $draft = 'operator half typed note'
+        & tmux -L $e.Socket send-keys -t "=$agent`:" -l $draft
+        Wait-Until { (Get-Screen) -match $draft } -TimeoutSeconds 20 | Should -BeTrue -Because (Get-Screen)
+        $r = Send-FleetMessage 'MARKER-DRAFT do not join' -Name $agent @common -ErrorVariable ev -ErrorAction SilentlyContinue
+        $r.Status | Should -Be 'DraftPresent' -Because "$($r.Detail)`n$(Get-Screen)"
+        $r.Detail | Should -Match ([regex]::Escape($draft))
+        $ev[0].FullyQualifiedErrorId | Should -BeLike 'AgentDraftPresent,*'
+        (Reset-FleetAgent $agent -RosterPath $e.RosterPath -ErrorAction SilentlyContinue).Status | Should -Be 'DraftPresent'
+        Get-Screen | Should -Not -Match 'MARKER-DRAFT|/clear'
+        # The operator's draft is untouched; with -Force the message goes after it and both are submitted together.
+        $f = Send-FleetMessage 'MARKER-FORCED' -Name $agent -Force @common
+        $f.Status | Should -Be 'Accepted' -Because "$($f.Detail)`n$(Get-Screen)"
+        Wait-Until { (Get-ModelTexts) -match "$draft\s*\[[^\]]+\] MARKER-FORCED" } -TimeoutSeconds 30 | Should -BeTrue -Because (Get-ModelTexts)
+        Wait-Until { (Get-Activity) -eq 'Idle' } -TimeoutSeconds 60 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+    }
+
+    It 'types nothing into a permission prompt (Blocked, with its text); the tool does not run' {
+        if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
+        if (-not $Permission) { Set-ItResult -Skipped -Because "$Name asks no permission before running a tool"; return }
+        $r = Send-FleetMessage 'please RUN-TOOL now' -Name $agent @common
+        $r.Status | Should -Be 'Accepted' -Because "$($r.Detail)`n$(Get-Screen)"
+        Wait-Until { (Get-Activity) -eq 'Waiting' } -TimeoutSeconds 60 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+        # Text and Enter there would answer the prompt (the default choice runs the command).
+        $b = Send-FleetMessage 'MARKER-PROMPT yes' -Name $agent @common -ErrorAction SilentlyContinue
+        $b.Status | Should -Be 'Blocked' -Because "$($b.Detail)`n$(Get-Screen)"
+        $b.Detail | Should -Match $Permission
+        (Reset-FleetAgent $agent -RosterPath $e.RosterPath -ErrorAction SilentlyContinue).Status | Should -Be 'Blocked'
+        Start-Sleep -Seconds 1
+        Get-Screen | Should -Match $Permission
+        Get-Screen | Should -Not -Match 'MARKER-PROMPT'
+        Test-Path (Join-Path $homeDir 'work/mosaic-fake-tool') | Should -BeFalse -Because 'nothing approved the command'
+        # -WaitForIdle gives up at its timeout with the prompt still up: Blocked.
+        $w = Send-FleetMessage 'MARKER-PROMPT later' -Name $agent -WaitForIdle -RosterPath $e.RosterPath -TimeoutSeconds 3 -ErrorAction SilentlyContinue
+        $w.Status | Should -Be 'Blocked'
+        $w.Detail | Should -Match 'still showed a dialog or menu after 3 s'
+    }
+}

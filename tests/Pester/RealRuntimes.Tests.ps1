@@ -1,0 +1,191 @@
+# The real agent TUIs (issue 13), each from the npm registry (.ci/run pins them into .tools/<name>), started by
+# Start-FleetAgent -Direct with the BUILT-IN profile (paneCommands, patterns, submit keys, environment) and run offline
+# against tests/fixtures/fake_model.py on 127.0.0.1. One walk per runtime: its start-up dialogs read Waiting and are
+# answered, a message is Accepted, the turn reads Busy, Wait-FleetAgent -Activity Idle returns only once the answer is on
+# the screen, and a tool call makes the runtime ask permission, which reads Waiting.
+BeforeDiscovery {
+    $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    # Name: the runtime (built-in profile) and its .tools/<dir>. Command: what the agent runs (the roster's command).
+    $script:walks = @(
+        @{ Name = 'claude'; Dir = 'claude'; Version = '2.1.332'; Command = 'claude --permission-mode default'; ProfileEnv = @('DISABLE_AUTOUPDATER=1'); Ready = '(?m)^❯'
+           # A mode that asks: Claude now starts in "auto" mode, which answers permission prompts itself.
+           Dialogs = @(
+               # "trust this folder": the default choice is "No, exit"; "use this API key?": the default is "No".
+               @{ Shows = 'Yes, I trust this folder'; Move = 'Down'; Selected = '❯ Yes, I trust this folder' }
+               @{ Shows = 'Do you want to use this API key'; Move = 'Up'; Selected = '❯ Yes' }
+           )
+           Permission = 'Do you want to proceed\?' }
+        @{ Name = 'codex'; Dir = 'codex'; Version = '0.171.0'; Command = 'codex --no-daemon -a on-request'; ProfileEnv = @(); Ready = 'Ask Codex to do anything'
+           Dialogs = @(); Permission = 'Would you like to run the following command\?' }
+        @{ Name = 'opencode'; Dir = 'opencode'; Version = '1.18.33'; Command = 'opencode'; ProfileEnv = @('OPENCODE_DISABLE_AUTOUPDATE=1'); Ready = 'Ask anything'
+           Dialogs = @(); Permission = 'Permission required' }
+        @{ Name = 'pi'; Dir = 'pi'; Version = '0.73.1'; Command = 'pi --provider fake --model fake-model'; ProfileEnv = @(); Ready = '─{20}\n(.*\n)*─{20}'
+           Dialogs = @(); Permission = $null }
+    ) | ForEach-Object { $_.Bin = Join-Path $root ".tools/$($_.Dir)/node_modules/.bin"; $_.Installed = Test-Path (Join-Path $_.Bin $_.Name); $_ }
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'FleetTestHelpers.psm1') -Force
+    Import-Module (Get-FleetModulePath) -Force
+
+    function script:Start-FakeModel([string] $Log, [double] $Delay) {
+        $psi = [System.Diagnostics.ProcessStartInfo]::new('python3')
+        foreach ($a in @((Join-Path (Get-RepoRoot) 'tests/fixtures/fake_model.py'), '--delay', "$Delay", '--log', $Log)) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true
+        $psi.UseShellExecute = $false
+        $p = [System.Diagnostics.Process]::Start($psi)
+        [pscustomobject]@{ Process = $p; Port = [int]$p.StandardOutput.ReadLine() }
+    }
+
+    function script:Initialize-RuntimeHome([string] $Runtime, [string] $HomeDir, [int] $Port) {
+        <# The runtime's own configuration in a private HOME, pointing at the fake model; returns the variables the
+           agent needs on top of the built-in profile's. #>
+        $url = "http://127.0.0.1:$Port"
+        $cfg = Join-Path $HomeDir '.config'
+        switch ($Runtime) {
+            'claude' {
+                # Without it Claude runs a connectivity check and exits.
+                Set-Content (Join-Path $HomeDir '.claude.json') '{"hasCompletedOnboarding": true}'
+                return @{ ANTHROPIC_BASE_URL = $url; ANTHROPIC_API_KEY = 'sk-fake-mosaic-test'; DISABLE_TELEMETRY = '1'; DISABLE_ERROR_REPORTING = '1' }
+            }
+            'codex' {
+                # A custom model provider skips the sign-in menu.
+                New-Item -ItemType Directory -Force (Join-Path $HomeDir '.codex') | Out-Null
+                Set-Content (Join-Path $HomeDir '.codex/config.toml') @"
+model = "fake-model"
+model_provider = "fake"
+check_for_update_on_startup = false
+
+[model_providers.fake]
+name = "fake"
+base_url = "$url/v1"
+env_key = "OPENAI_API_KEY"
+wire_api = "responses"
+
+[analytics]
+enabled = false
+"@
+                return @{ OPENAI_API_KEY = 'sk-fake-mosaic-test' }
+            }
+            'opencode' {
+                New-Item -ItemType Directory -Force (Join-Path $cfg 'opencode') | Out-Null
+                @{
+                    autoupdate = $false; share = 'disabled'; model = 'fake/fake-model'; small_model = 'fake/fake-model'
+                    provider = @{ fake = @{ npm = '@ai-sdk/openai-compatible'; name = 'Fake'; options = @{ baseURL = "$url/v1"; apiKey = 'sk-fake' }; models = @{ 'fake-model' = @{ name = 'Fake Model' } } } }
+                    # opencode runs shell commands without asking unless told to ask.
+                    permission = @{ bash = 'ask'; edit = 'ask' }
+                } | ConvertTo-Json -Depth 8 | Set-Content (Join-Path $cfg 'opencode/opencode.json')
+                return @{ XDG_CONFIG_HOME = $cfg; OPENCODE_DISABLE_MODELS_FETCH = '1'; OPENCODE_DISABLE_LSP_DOWNLOAD = '1'; OPENCODE_DISABLE_SHARE = '1' }
+            }
+            'pi' {
+                New-Item -ItemType Directory -Force (Join-Path $HomeDir '.pi/agent') | Out-Null
+                @{ providers = @{ fake = @{ baseUrl = "$url/v1"; api = 'openai-completions'; apiKey = 'x'; models = @(@{ id = 'fake-model' }) } } } |
+                    ConvertTo-Json -Depth 6 | Set-Content (Join-Path $HomeDir '.pi/agent/models.json')
+                # No download of fd/ripgrep from GitHub, no version check.
+                return @{ PI_OFFLINE = '1'; PI_SKIP_VERSION_CHECK = '1' }
+            }
+        }
+    }
+
+    function script:Get-Screen { Get-PaneText $e.Socket "=$agent`:" }
+
+    function script:Get-Activity { (Get-FleetAgent $agent -RosterPath $e.RosterPath -Activity).Activity }
+}
+
+Describe 'The real <Name> <Version> TUI, offline' -ForEach $walks {
+    BeforeAll {
+        $script:skipReason = if (-not $Installed) { "$Name is not installed in $Bin (.ci/run installs it from the npm registry)" }
+        if ($skipReason) { return }
+        $script:agent = "${Name}1"
+        $script:e = New-FleetTestEnvironment -Prefix "mfrt$Name"
+        $script:savedEnv = Enter-FleetTestStateDirs $e
+        $script:savedHome = @{ HOME = $env:HOME; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME }
+        $script:homeDir = Join-Path $e.Directory 'home'
+        $work = Join-Path $homeDir 'work'
+        New-Item -ItemType Directory -Force $work | Out-Null
+        # Private HOME and config dir for the fleet's own files (units, env files) and, through tmux, the runtime.
+        $env:HOME = $homeDir
+        $env:XDG_CONFIG_HOME = Join-Path $homeDir '.config'
+        # A 4 s answer: long enough that Busy is seen and an Idle that comes too early is caught.
+        $script:model = Start-FakeModel -Log (Join-Path $e.Directory 'model.jsonl') -Delay 4
+        $vars = @{ HOME = $homeDir } + (Initialize-RuntimeHome $Name $homeDir $model.Port)
+        $bins = @($Bin) + @(Join-Path (Get-RepoRoot) '.tools/node/bin' | Where-Object { Test-Path $_ })
+        $envYaml = ($vars.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key): $(ConvertTo-YamlScalar $_.Value)" }) -join ', '
+        Set-Content -LiteralPath $e.RosterPath -NoNewline -Value @"
+version: 1
+transport: tmux
+tmux: { socketName: $($e.Socket), holderSession: _holder }
+agents:
+  - name: $agent
+    runtime: $Name
+    command: $(ConvertTo-YamlScalar $Command)
+    runtimeBin: $(ConvertTo-YamlScalar ($bins -join ':'))
+    workingDirectory: $(ConvertTo-YamlScalar $work)
+    environment: { $envYaml }
+"@
+        $script:started = Start-FleetAgent $agent -Direct -RosterPath $e.RosterPath -PassThru
+    }
+    AfterAll {
+        if ($skipReason) { return }
+        Remove-FleetTestEnvironment $e
+        Exit-FleetTestStateDirs $savedEnv
+        foreach ($k in $savedHome.Keys) { [Environment]::SetEnvironmentVariable($k, $savedHome[$k]) }
+        if ($model -and -not $model.Process.HasExited) { $model.Process.Kill($true) }
+    }
+
+    It 'starts with the built-in profile: the pane runs the runtime, with the profile''s environment' {
+        if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
+        $started.Status | Should -Be 'Running'
+        $a = Get-FleetAgent $agent -RosterPath $e.RosterPath
+        $a.Drift | Should -BeFalse -Because "the pane command '$($a.PaneCommand)' is one of the profile's paneCommands"
+        # The built-in profile's environment reached the runtime's own process.
+        $panePid = & tmux -L $e.Socket display-message -p -t "=$agent`:" '#{pane_pid}'
+        $environ = (Get-Content -Raw "/proc/$panePid/environ") -split "`0"
+        foreach ($v in $ProfileEnv) { $environ | Should -Contain $v }
+    }
+
+    It 'walks its start-up dialogs, each reading Waiting, then shows its input box (Idle)' {
+        if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
+        foreach ($d in $Dialogs) {
+            Wait-Until { (Get-Screen) -match [regex]::Escape($d.Shows) } -TimeoutSeconds 90 | Should -BeTrue -Because (Get-Screen)
+            Get-Activity | Should -Be 'Waiting' -Because (Get-Screen)
+            # A key pressed the instant a dialog appears can be lost: move, see the choice selected, then confirm.
+            Wait-Until { & tmux -L $e.Socket send-keys -t "=$agent`:" $d.Move; Start-Sleep -Milliseconds 300; (Get-Screen) -match [regex]::Escape($d.Selected) } -TimeoutSeconds 20 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+            & tmux -L $e.Socket send-keys -t "=$agent`:" Enter
+            Wait-Until { (Get-Screen) -notmatch [regex]::Escape($d.Shows) } -TimeoutSeconds 30 | Should -BeTrue -Because (Get-Screen)
+        }
+        # A screen still starting up does not change either, and reads Idle: wait for the input box first.
+        Wait-Until { (Get-Screen) -match $Ready } -TimeoutSeconds 90 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+        if ($Name -eq 'opencode') {
+            # opencode's first start in a fresh config dir installs @opencode-ai/plugin there from the npm registry, in
+            # the background; a prompt sent before that ends shows in the history, but its turn starts only after, with
+            # nothing on the screen saying so (it reads Idle). Wait for the install.
+            $plugin = Join-Path $homeDir '.config/opencode/node_modules/@opencode-ai/plugin/package.json'
+            Wait-Until { Test-Path $plugin } -TimeoutSeconds 180 -IntervalMs 500 | Should -BeTrue -Because 'opencode installs its plugin package at its first start'
+        }
+        Wait-Until { (Get-Activity) -eq 'Idle' } -TimeoutSeconds 60 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+    }
+
+    It 'takes a message (Accepted), reads Busy during the turn, and Idle only once the answer is on the screen' {
+        if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
+        # The marker first: Send-FleetMessage puts its source tag in front, and a narrow pane may wrap a long answer.
+        $marker = "MARKER-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $text = "$marker hello $Name"
+        $r = Send-FleetMessage $text -Name $agent -RosterPath $e.RosterPath -TimeoutSeconds 30
+        $r.Status | Should -Be 'Accepted' -Because "$($r.Detail)`n$(Get-Screen)"
+        ($r | Wait-FleetAgent -Activity Busy -TimeoutSeconds 20 -RosterPath $e.RosterPath).Activity | Should -Be 'Busy' -Because (Get-Screen)
+        ($r | Wait-FleetAgent -Activity Idle -TimeoutSeconds 60 -RosterPath $e.RosterPath).Activity | Should -Be 'Idle' -Because (Get-Screen)
+        Get-Screen | Should -Match "FAKE-ANSWER: .*$marker"
+    }
+
+    It 'reads Waiting while it asks permission for a tool call' {
+        if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
+        if (-not $Permission) { Set-ItResult -Skipped -Because "$Name asks no permission before running a tool"; return }
+        $r = Send-FleetMessage 'please RUN-TOOL now' -Name $agent -RosterPath $e.RosterPath -TimeoutSeconds 30
+        $r.Status | Should -Be 'Accepted' -Because "$($r.Detail)`n$(Get-Screen)"
+        # Wait-FleetAgent waits for Idle or Busy only: poll the activity.
+        Wait-Until { (Get-Activity) -eq 'Waiting' } -TimeoutSeconds 60 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
+        Get-Screen | Should -Match $Permission
+        Test-Path (Join-Path $homeDir 'work/mosaic-fake-tool') | Should -BeFalse -Because 'nothing approved the command'
+    }
+}
