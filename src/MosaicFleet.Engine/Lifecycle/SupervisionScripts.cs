@@ -107,6 +107,9 @@ public static class SupervisionScripts
         + "st=$(\"$t\" -L \"$s\" list-panes -t \"$wt\" -F '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}' 2>/dev/null | head -n 1); [ -n \"$st\" ] || exit 70; "
         + "set -f; IFS=:; set -- $st; IFS=' '; dead=$1 code=$2 sig=$3 pid=$4; "
         + "if [ \"$dead\" = 1 ]; then isnum \"$sig\" && exit $((128 + sig)); "
+        // Dead with no status yet: tmux saw the pty close before it reaped the process; a tmux child's exit makes it
+        // reap (run-shell true), then look again (a few times, then give up on the status).
+        + "if ! isnum \"$code\" && [ $n -lt 5 ]; then n=$((n + 1)); \"$t\" -L \"$s\" run-shell true >/dev/null 2>&1; sleep 0.1; continue; fi; "
         + "isnum \"$code\" || exit 1; [ \"$code\" -gt 255 ] && exit 1; exit \"$code\"; fi; "
         + "n=$((n + 1)); if [ $n -le 20 ]; then w=" + EarlyRecheckSecondsText + "; else w=" + RecheckSecondsText + "; fi; "
         + "timeout $w \"$t\" -L \"$s\" wait-for \"$c\" && continue; "

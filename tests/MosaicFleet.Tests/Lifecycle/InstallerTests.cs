@@ -110,7 +110,7 @@ public class InstallerTests
         Assert.Equal(["always"], SystemdSyntax.UnitValues(holder, "Restart"));
         var start = SystemdSyntax.ResolveExecLine(SystemdSyntax.UnitValues(holder, "ExecStart").Single(), new Dictionary<string, string>(), new Dictionary<string, string>());
         Assert.Equal(["/bin/sh", "-c", SupervisionScripts.HolderServe, "/usr/bin/tmux", "sock"], start.Argv);
-        Assert.EndsWith("exec \"$0\" -L \"$1\" -D", SupervisionScripts.HolderServe, StringComparison.Ordinal);
+        Assert.EndsWith("exec \"$0\" -f /dev/null -L \"$1\" -D", SupervisionScripts.HolderServe, StringComparison.Ordinal);
     }
 
     [Theory]
