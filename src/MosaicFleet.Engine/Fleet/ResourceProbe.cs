@@ -9,7 +9,7 @@ public sealed class ResourceProbe(FleetContext context)
 {
     public static readonly string[] Properties = ["Id", "LoadState", "ActiveState", "MemoryCurrent", "MemoryMax", "CPUUsageNSec"];
 
-    public static string ScopeUnit(string agentName) => $"mosaic-pane-{agentName}.scope";
+    public static string ScopeUnit(string tenant, string agentName) => Lifecycle.TenantNames.ScopeName(tenant, agentName) + ".scope";
 
     /// <summary>Fills MemoryBytes, MemoryMaxBytes and CpuSeconds of the agents with a live pane; returns notes for -Verbose.</summary>
     public async Task<IReadOnlyList<string>> ProbeAsync(IReadOnlyList<FleetAgent> agents, CancellationToken ct)
@@ -19,7 +19,7 @@ public sealed class ResourceProbe(FleetContext context)
             .GroupBy(a => a.Host, StringComparer.Ordinal)
             .Select(async g =>
             {
-                var units = g.Select(a => ScopeUnit(a.Name)).ToList();
+                var units = g.Select(a => ScopeUnit(context.Roster.Tenant, a.Name)).ToList();
                 var spec = new CommandSpec([context.SystemctlProgramOn(g.Key), "--user", "show", "-p", string.Join(',', Properties), "--", .. units], context.CommandTimeout);
                 var result = await context.Runner.RunAsync(context.HostOf(g.Key), spec, ct).ConfigureAwait(false);
                 if (!result.Success)
@@ -30,7 +30,7 @@ public sealed class ResourceProbe(FleetContext context)
                 var byId = Parse(result.Stdout);
                 foreach (var a in g)
                 {
-                    if (!byId.TryGetValue(ScopeUnit(a.Name), out var p) || p.GetValueOrDefault("ActiveState") != "active")
+                    if (!byId.TryGetValue(ScopeUnit(context.Roster.Tenant, a.Name), out var p) || p.GetValueOrDefault("ActiveState") != "active")
                     {
                         lock (notes) notes.Add($"{a.Name}: its runtime has no scope of its own (started with -Direct, before supervision, or without a user manager).");
                         continue;

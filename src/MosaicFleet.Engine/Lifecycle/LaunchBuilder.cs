@@ -108,11 +108,12 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
         values.Add(new(UnitRenderer.EnvCrashDir, crashDir));
         values.Add(new(UnitRenderer.EnvStartDelay, delay.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         values.Add(new(UnitRenderer.EnvScopeProperties, ScopeProperties(agent.Resources)));
+        values.Add(new(UnitRenderer.EnvScopeUnit, TenantNames.ScopeName(context.Roster.Tenant, agent.Name)));
         // The values that reach tmux as command arguments (the socket is tmux's -L option, not parsed as a command):
         // escaped here, once, for both the unit and -Direct (see TmuxArgument).
         for (var i = 0; i < values.Count; i++)
         {
-            if (values[i].Key is UnitRenderer.EnvSocket or UnitRenderer.EnvRuntime or UnitRenderer.EnvCrashDir or UnitRenderer.EnvStartDelay or UnitRenderer.EnvScopeProperties) continue;
+            if (values[i].Key is UnitRenderer.EnvSocket or UnitRenderer.EnvRuntime or UnitRenderer.EnvCrashDir or UnitRenderer.EnvStartDelay or UnitRenderer.EnvScopeProperties or UnitRenderer.EnvScopeUnit) continue;
             values[i] = new(values[i].Key, TmuxArgument.Literal(values[i].Value));
         }
         // Read by the worktree script (sh, not tmux): unescaped; empty for an agent without a worktree.

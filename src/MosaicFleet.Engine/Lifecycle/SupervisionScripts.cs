@@ -77,9 +77,9 @@ public static class SupervisionScripts
     /// ExecStopPost recorded, carries the restart count over an automatic restart, replaces the session (or adopts a
     /// live one marked for adoption), and under systemd puts the runtime in a scope of its own with the roster's
     /// limits. Args: $0 tmux, $1 socket, $2 agent, $3 session target, $4 window target, $5 workdir, $6 sh,
-    /// $7 pane command, $8 launch, $9 crash dir, then delay seconds and scope properties.</summary>
+    /// $7 pane command, $8 launch, $9 crash dir, then delay seconds, scope properties and the scope's name (tenant-keyed).</summary>
     public const string AgentPre =
-        "t=$0 s=$1 a=$2 st=$3 wt=$4 wd=$5 sh=$6 cmd=$7 launch=$8 crash=$9; shift 9; delay=${1:-0} props=$2; "
+        "t=$0 s=$1 a=$2 st=$3 wt=$4 wd=$5 sh=$6 cmd=$7 launch=$8 crash=$9; shift 9; delay=${1:-0} props=$2 scope=${3:-mosaic-pane-$a}; "
         + CaptureFunction + IsNumFunction
         + "isnum \"$delay\" || delay=0; "
         + "if [ \"$delay\" -gt 0 ] && up=$(\"$t\" -L \"$s\" display-message -p '#{start_time}' 2>/dev/null); then "
@@ -95,8 +95,8 @@ public static class SupervisionScripts
         + "\"$t\" -L \"$s\" kill-session -t \"$st\" 2>/dev/null; fi; "
         + "set -- \"$sh\" -c \"$cmd\"; "
         + "if [ \"$launch\" = systemd ] && run=$(command -v systemd-run) && [ -S \"${XDG_RUNTIME_DIR:-/nonexistent}/systemd/private\" ]; then "
-        + "systemctl --user stop \"mosaic-pane-$a.scope\" >/dev/null 2>&1; p=; for x in $props; do p=\"$p -p $x\"; done; "
-        + "set -- \"$run\" --user --scope --quiet --collect --unit=\"mosaic-pane-$a\" $p -- \"$@\"; fi; "
+        + "systemctl --user stop \"$scope.scope\" >/dev/null 2>&1; p=; for x in $props; do p=\"$p -p $x\"; done; "
+        + "set -- \"$run\" --user --scope --quiet --collect --unit=\"$scope\" $p -- \"$@\"; fi; "
         + "exec \"$t\" -L \"$s\" new-session -d -s \"$a\" -c \"$wd\" -- \"$@\" \\; set-option -t \"$wt\" remain-on-exit on \\; "
         + "set-option -t \"$wt\" " + RestartsOption + " \"$n\" \\; set-option -t \"$wt\" " + LastExitOption + " \"$last\"";
 

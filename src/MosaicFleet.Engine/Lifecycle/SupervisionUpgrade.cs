@@ -36,7 +36,7 @@ public sealed class SupervisionUpgrade(LaunchBuilder builder)
         var plan = new UpgradePlan();
         var host = builder.HostName;
         var systemctl = Context.SystemctlProgramOn(host);
-        var units = agents.Select(a => SystemctlShow.AgentUnit(a.Name)).Append(SystemctlShow.HolderUnit).ToList();
+        var units = agents.Select(a => SystemctlShow.AgentUnit(Context.Roster.Tenant, a.Name)).Append(TenantNames.HolderUnit(Context.Roster.Tenant)).ToList();
         var show = await Context.Runner.RunAsync(Context.HostOf(host),
             new CommandSpec([systemctl, "--user", "show", "-p", "Id,ActiveState,SubState,Type", "--", .. units], Context.CommandTimeout), ct).ConfigureAwait(false);
         if (!show.Success)
@@ -46,8 +46,8 @@ public sealed class SupervisionUpgrade(LaunchBuilder builder)
         }
         var states = Fleet.ResourceProbe.Parse(show.Stdout);
         static bool Stale(Dictionary<string, string>? p) => p is not null && p.GetValueOrDefault("ActiveState") == "active" && p.GetValueOrDefault("SubState") == "exited";
-        var staleAgents = agents.Where(a => Stale(states.GetValueOrDefault(SystemctlShow.AgentUnit(a.Name)))).ToList();
-        var staleHolder = Stale(states.GetValueOrDefault(SystemctlShow.HolderUnit));
+        var staleAgents = agents.Where(a => Stale(states.GetValueOrDefault(SystemctlShow.AgentUnit(Context.Roster.Tenant, a.Name)))).ToList();
+        var staleHolder = Stale(states.GetValueOrDefault(TenantNames.HolderUnit(Context.Roster.Tenant)));
         if (staleAgents.Count == 0 && !staleHolder) return plan;
 
         var tmux = Context.TmuxFor(host);
@@ -57,24 +57,24 @@ public sealed class SupervisionUpgrade(LaunchBuilder builder)
         var programs = builder.Programs();
         if (staleHolder && force)
         {
-            plan.Steps.Add(new UpgradeStep(SystemctlShow.HolderUnit, "Restart the holder started by 0.1 (its server and every agent pane in its control group end; the agents come back through their own restarts)",
-                [new CommandSpec([systemctl, "--user", "restart", SystemctlShow.HolderUnit], Context.CommandTimeout + TimeSpan.FromSeconds(30))]));
+            plan.Steps.Add(new UpgradeStep(TenantNames.HolderUnit(Context.Roster.Tenant), "Restart the holder started by 0.1 (its server and every agent pane in its control group end; the agents come back through their own restarts)",
+                [new CommandSpec([systemctl, "--user", "restart", TenantNames.HolderUnit(Context.Roster.Tenant)], Context.CommandTimeout + TimeSpan.FromSeconds(30))]));
         }
         else if (staleHolder)
         {
-            plan.Warnings.Add($"{SystemctlShow.HolderUnit} still runs as 0.1 started it (oneshot): if its tmux server dies, systemd will not restart it until the holder's next start. Restarting it now ends every agent's pane; Install-FleetUnit -Force does that.");
+            plan.Warnings.Add($"{TenantNames.HolderUnit(Context.Roster.Tenant)} still runs as 0.1 started it (oneshot): if its tmux server dies, systemd will not restart it until the holder's next start. Restarting it now ends every agent's pane; Install-FleetUnit -Force does that.");
             if (panes.Count > 0)
             {
                 // The waiters' wake-up hooks on the running server (0.1 set none).
                 var hooks = SystemdSyntax.UnitValues(builder.HolderUnit(programs, host), "ExecStartPost")
                     .Select(l => SystemdSyntax.ResolveExecLine(l, new Dictionary<string, string>(), new Dictionary<string, string> { [UnitRenderer.EnvLaunch] = UnitRenderer.LaunchDirect }))
                     .Select(l => new CommandSpec(l.Argv, Context.CommandTimeout)).ToList();
-                plan.Steps.Add(new UpgradeStep(SystemctlShow.HolderUnit, "Set the hooks that wake the agents' waiters on the running tmux server", hooks));
+                plan.Steps.Add(new UpgradeStep(TenantNames.HolderUnit(Context.Roster.Tenant), "Set the hooks that wake the agents' waiters on the running tmux server", hooks));
             }
         }
         foreach (var agent in staleAgents)
         {
-            var unit = SystemctlShow.AgentUnit(agent.Name);
+            var unit = SystemctlShow.AgentUnit(Context.Roster.Tenant, agent.Name);
             var restart = new CommandSpec([systemctl, "--user", "restart", unit], Context.CommandTimeout + TimeSpan.FromSeconds(30));
             var live = panes.Any(p => p.SessionName == agent.Name && !p.Dead);
             if (live && !force && !(staleHolder && force))

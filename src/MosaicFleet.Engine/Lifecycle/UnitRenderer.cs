@@ -36,12 +36,13 @@ public static class UnitRenderer
     public const string EnvCrashDir = "MOSAIC_CRASH_DIR";
     public const string EnvStartDelay = "MOSAIC_START_DELAY";
     public const string EnvScopeProperties = "MOSAIC_SCOPE_PROPERTIES";
+    public const string EnvScopeUnit = "MOSAIC_SCOPE_UNIT";
 
     public static readonly IReadOnlySet<string> ReservedKeys = new HashSet<string>(StringComparer.Ordinal)
     {
         EnvAgent, EnvRuntime, EnvSocket, EnvHolderSession, EnvHolderTarget, EnvSessionTarget, EnvWindowTarget, EnvWorkdir, EnvPaneCommand,
         EnvWorktreeRepository, EnvWorktreeBranch, EnvWorktreeBase, EnvWorktreePath,
-        EnvCrashDir, EnvStartDelay, EnvScopeProperties, EnvLaunch,
+        EnvCrashDir, EnvStartDelay, EnvScopeProperties, EnvScopeUnit, EnvLaunch,
     };
 
     /// <summary>Environment= of both units: the Exec lines tell a systemd launch from a -Direct one (which resolves
@@ -125,7 +126,7 @@ public static class UnitRenderer
         sb.Append("# first, so it never starts the server itself.\n");
         sb.Append("#\n");
         sb.Append("# Supervision: the unit lives as long as the runtime. ExecStartPre replaces the session (keeping a dead\n");
-        sb.Append("# pane's screen) and, under systemd, puts the runtime in a scope of its own (mosaic-pane-<agent>.scope,\n");
+        sb.Append("# pane's screen) and, under systemd, puts the runtime in a scope of its own (mosaic-pane-<agent>.scope, tenant-keyed,\n");
         sb.Append("# with the roster's resource limits). ExecStart waits for the pane to die and exits with the runtime's\n");
         sb.Append("# status, so Restart=, RestartSec= and the start limit (per agent, in mosaic-agent@<agent>.service.d/) decide.\n");
         sb.Append("# ExecStopPost keeps the crash ($MOSAIC_CRASH_DIR) or, after a stop, ends the session.\n");
@@ -155,7 +156,7 @@ public static class UnitRenderer
             V(EnvWorktreeRepository), V(EnvWorktreeBranch), V(EnvWorktreeBase), V(EnvWorktreePath))).Append('\n');
         sb.Append("ExecStartPre=").Append(string.Join(' ',
             w(programs.Sh), "-c", w(SupervisionScripts.AgentPre), tmux, V(EnvSocket), V(EnvAgent), V(EnvSessionTarget), V(EnvWindowTarget),
-            V(EnvWorkdir), w(programs.Sh), V(EnvPaneCommand), V(EnvLaunch), V(EnvCrashDir), V(EnvStartDelay), V(EnvScopeProperties))).Append('\n');
+            V(EnvWorkdir), w(programs.Sh), V(EnvPaneCommand), V(EnvLaunch), V(EnvCrashDir), V(EnvStartDelay), V(EnvScopeProperties), V(EnvScopeUnit))).Append('\n');
         sb.Append("ExecStart=").Append(string.Join(' ',
             w(programs.Sh), "-c", w(SupervisionScripts.AgentWait), tmux, V(EnvSocket), V(EnvWindowTarget), V(EnvAgent))).Append('\n');
         sb.Append("ExecStopPost=").Append(string.Join(' ',
