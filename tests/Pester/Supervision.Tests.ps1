@@ -34,7 +34,6 @@ Describe 'Supervision on a real user manager' -Skip:([bool]$NoManager) {
         Set-Content -LiteralPath $alloc -Value "import time`nb = []`nfor i in range(64):`n    b.append(bytearray(8 * 1024 * 1024))`n    time.sleep(0.02)`nprint('survived', flush=True)`ntime.sleep(600)`n"
         $yaml = @"
 version: 1
-tenant: suptest
 tmux: { socketName: $($e.Socket), holderSession: _holder }
 defaults:
   restart: { delaySeconds: 1, limit: 3, windowSeconds: 60 }
@@ -113,7 +112,7 @@ agents:
         $crashes[0].Text | Should -Match 'boom-\d+'
         $crashes[0].ExitStatus | Should -Be 3
         $crashes[0].CapturedAt | Should -BeGreaterOrEqual $crashes[-1].CapturedAt
-        $dir = Join-Path $env:XDG_STATE_HOME 'mosaic/fleet/suptest/crashes/crasher'
+        $dir = Join-Path $env:XDG_STATE_HOME 'mosaic/fleet/local/crashes/crasher'
         $files = @(Get-ChildItem -LiteralPath $dir -Filter '*.txt')
         $files.Count | Should -Be $crashes.Count
         $files | ForEach-Object { $_.UnixMode | Should -Be '-rw-------' }

@@ -46,7 +46,7 @@ public sealed class LifecyclePaths
     public string EnvFile(string agentName) => Path.Combine(EnvDirectory, agentName + EnvFileSuffix);
 
     /// <summary>The agent's own drop-in with its restart settings (see UnitRenderer.SupervisionDropIn).</summary>
-    public string AgentDropIn(string agentName) => Path.Combine(UnitDirectory, $"mosaic-agent@{agentName}.service.d", DropInFileName);
+    public string AgentDropIn(string agentName) => Path.Combine(UnitDirectory, TenantNames.AgentUnit(Tenant, agentName) + ".d", DropInFileName);
 
     public const string DropInFileName = "50-mosaic-supervision.conf";
 }

@@ -86,6 +86,9 @@ public static class SupervisionScripts
         + "now=$(date +%s); isnum \"$up\" || up=$now; left=$((up + delay - now)); "
         + "if [ $left -gt 0 ] && [ $left -le \"$delay\" ]; then sleep $left; fi; fi; "
         + "n=0 last=; "
+        // tmux 3.3a can leave a dead pane's process unreaped (no exit status) until another of its children exits: a
+        // run-shell makes one, so the status read next is there.
+        + "\"$t\" -L \"$s\" run-shell true >/dev/null 2>&1; "
         + "if old=$(\"$t\" -L \"$s\" list-panes -t \"$wt\" -F '#{pane_dead}:#{" + AdoptOption + "}:#{" + RestartsOption + "}:#{pane_dead_status}:#{" + ExitOption + "}:#{pane_dead_signal}' 2>/dev/null | head -n 1); [ -n \"$old\" ]; then "
         + "set -f; IFS=:; set -- $old; IFS=' '; dead=$1 adopt=$2 r=$3 code=$4 rec=$5; isnum \"$6\" && code=$((128 + $6)); "
         + "if [ \"$dead\" = 0 ] && [ \"$adopt\" = 1 ]; then "

@@ -28,8 +28,9 @@ public class LaunchErrorTests
         var runner = new LifecycleRecordingRunner();
         var builder = new LaunchBuilder(t.Context(roster, runner), t.Paths);
         var launch = await builder.BuildAsync(agent, builder.Programs(), CancellationToken.None);
-        // The launch (ExecStartPre's script) gets the escaped words as its arguments, after the script and tmux.
-        var start = launch.AgentExec("ExecStartPre", t.Paths)[1].Argv;
+        // The launch (ExecStartPre's script, after has-session and the worktree script) gets the escaped words as its
+        // arguments, after the script and tmux.
+        var start = launch.AgentExec("ExecStartPre", t.Paths)[2].Argv;
         Assert.Equal(SupervisionScripts.AgentPre, start[2]);
         Assert.DoesNotContain(start.Skip(3), a => a.EndsWith(';') && !a.EndsWith("\\;", StringComparison.Ordinal));
         Assert.Equal("/w/semi\\;", start[8]);

@@ -109,6 +109,14 @@ public sealed class SupervisionScriptTests : IDisposable
         var crashes = Path.Combine(_dir, "crashes", "a");
         Assert.True((await LaunchAsync("a", "printf 'line %s\\n' 1 2 3; exit 4")).Success);
         Assert.Equal(4, (await WaitAsync("a")).ExitCode);
+        // tmux may mark the pane dead before it has drawn the last bytes the runtime wrote: systemd runs ExecStopPost
+        // well after that; here, wait until the screen holds them (the capture itself is what is under test).
+        for (var i = 0; i < 100; i++)
+        {
+            var screen = await ProcessRunner.Instance.RunAsync(new CommandSpec([_tmux, "-L", _socket, "capture-pane", "-p", "-t", "=a:"], TimeSpan.FromSeconds(5)), CancellationToken.None);
+            if (screen.Stdout.Contains("line 3", StringComparison.Ordinal)) break;
+            await Task.Delay(50);
+        }
         var post = new Dictionary<string, string> { ["EXIT_CODE"] = "exited", ["EXIT_STATUS"] = "4", ["SERVICE_RESULT"] = "exit-code" };
         Assert.True((await Sh(SupervisionScripts.AgentPost, TimeSpan.FromSeconds(10), post, _socket, "a", "=a", "=a:", crashes)).Success);
         var file = Assert.Single(CrashFiles.List(Engine.IO.LocalHostFiles.Instance, crashes));
