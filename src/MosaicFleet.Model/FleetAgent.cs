@@ -11,6 +11,9 @@ public enum FleetAgentStatus
     Missing,
     /// <summary>The agent's host could not be reached.</summary>
     Unreachable,
+    /// <summary>The agent's unit is failed: it hit its restart limit, or ended badly under restart policy never.
+    /// Nothing relaunches it until Start-FleetAgent or Restart-FleetAgent.</summary>
+    Failed,
 }
 
 /// <summary>What an agent is doing, read from its screen (Get-FleetAgent -Activity). Unknown is never treated as Idle.</summary>
@@ -60,6 +63,20 @@ public sealed class FleetAgent
     public string? Branch { get; set; }
     /// <summary>Changed tracked files in the agent's worktree (Get-FleetAgent -Worktree), else null.</summary>
     public int? Uncommitted { get; set; }
+    /// <summary>True while systemd watches the runtime (its unit is active, starting or waiting to restart); false
+    /// for an agent started with -Direct or whose unit is stopped or failed.</summary>
+    public bool Supervised { get; set; }
+    /// <summary>How many times systemd relaunched the runtime since it was last started by hand.</summary>
+    public int? Restarts { get; set; }
+    /// <summary>The exit status of the runtime's last end (a dead pane's, or the one before the current launch).
+    /// A runtime killed by a signal shows 128 + the signal number.</summary>
+    public int? LastExitStatus { get; set; }
+    /// <summary>The runtime's own cgroup: bytes in use (Get-FleetAgent -Resources).</summary>
+    public long? MemoryBytes { get; set; }
+    /// <summary>The runtime's own cgroup: CPU time used, in seconds (Get-FleetAgent -Resources).</summary>
+    public double? CpuSeconds { get; set; }
+    /// <summary>The runtime's own cgroup: its memory limit in bytes, null when unlimited (Get-FleetAgent -Resources).</summary>
+    public long? MemoryMaxBytes { get; set; }
     /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
     /// property name), so a pipeline acts on the roster it started from. After PowerShell remoting it names a file on the
     /// remote machine.</summary>

@@ -10,6 +10,11 @@ public sealed class FleetPaneCapture
     public DateTimeOffset CapturedAt { get; set; }
     /// <summary>The pane's lines, oldest first (history, then the visible screen), trailing blank lines removed.</summary>
     public string[] Lines { get; set; } = [];
+    /// <summary>For Get-FleetAgentOutput -Crash: the crash file the text was read from (CapturedAt is when the
+    /// runtime ended).</summary>
+    public string? CrashFile { get; set; }
+    /// <summary>For Get-FleetAgentOutput -Crash: the runtime's exit status (128 + signal for a signal).</summary>
+    public int? ExitStatus { get; set; }
     /// <summary>The full path of the roster this object came from: the next cmdlet in a pipeline binds it (-RosterPath by
     /// property name), so a pipeline acts on the roster it started from. After PowerShell remoting it names a file on the
     /// remote machine.</summary>

@@ -36,8 +36,40 @@ public sealed class FleetDefaults
     public string? RuntimeBin { get; set; }
     /// <summary>The worktree every agent gets unless it names its own (its keys are per-agent defaults).</summary>
     public FleetWorktreeSpec? Worktree { get; set; }
+    /// <summary>How systemd restarts agents whose runtime ended (per agent settings override it field by field).</summary>
+    public FleetRestartPolicy Restart { get; set; } = new();
+    /// <summary>Limits of each runtime's own cgroup (per agent settings override it field by field).</summary>
+    public FleetResourceLimits Resources { get; set; } = new();
+    /// <summary>Seconds between agent starts after the tmux server (re)starts: agent i waits i times this.</summary>
+    public double StartSpacingSeconds { get; set; }
 
     public override string ToString() => string.Join(", ", new[] { WorkingDirectory is null ? null : $"workingDirectory {WorkingDirectory}", RuntimeBin is null ? null : $"runtimeBin {RuntimeBin}", Worktree is null ? null : $"worktree {Worktree.Repository}" }.OfType<string>());
+}
+
+/// <summary>Roster `restart:`: systemd's Restart=, RestartSec=, StartLimitBurst= and StartLimitIntervalSec=.</summary>
+public sealed class FleetRestartPolicy
+{
+    /// <summary>on-failure (default), always or never.</summary>
+    public string Policy { get; set; } = "on-failure";
+    public double DelaySeconds { get; set; } = 10;
+    /// <summary>This many ends within <see cref="WindowSeconds"/> leave the unit failed (no more launches).</summary>
+    public int Limit { get; set; } = 5;
+    public double WindowSeconds { get; set; } = 600;
+
+    public FleetRestartPolicy Clone() => (FleetRestartPolicy)MemberwiseClone();
+}
+
+/// <summary>Roster `resources:`: limits of the runtime's own cgroup (systemd MemoryMax=, CPUWeight=, TasksMax=).</summary>
+public sealed class FleetResourceLimits
+{
+    /// <summary>Bytes with an optional K, M, G or T suffix, a percentage, or infinity.</summary>
+    public string? MemoryMax { get; set; }
+    /// <summary>1 to 10000 (systemd's default is 100).</summary>
+    public int? CpuWeight { get; set; }
+    /// <summary>A number, a percentage, or infinity.</summary>
+    public string? TasksMax { get; set; }
+
+    public FleetResourceLimits Clone() => (FleetResourceLimits)MemberwiseClone();
 }
 
 /// <summary>How to run and recognise one kind of agent.</summary>
@@ -98,6 +130,10 @@ public sealed class FleetAgentSpec
     /// <summary>The agent's git worktree (its own keys over the defaults' ones), or null. When set, it is the agent's
     /// working directory and workingDirectory is not used.</summary>
     public FleetWorktreeSpec? Worktree { get; set; }
+    /// <summary>The effective restart settings (defaults merged with the agent's own).</summary>
+    public FleetRestartPolicy Restart { get; set; } = new();
+    /// <summary>The effective cgroup limits (defaults merged with the agent's own).</summary>
+    public FleetResourceLimits Resources { get; set; } = new();
     /// <summary>1-based line of the agent's entry in the roster file.</summary>
     public int Line { get; set; }
 

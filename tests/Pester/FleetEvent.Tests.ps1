@@ -210,12 +210,15 @@ Describe 'The event recorder (Install-FleetUnit -EventRecorder, Get-FleetEvent -
     }
 
     It 'rotates the message log at logs.maxSize and Get-FleetMessageLog reads across the copies' {
-        $log = Join-Path $env:XDG_STATE_HOME 'mosaic/fleet/messages.jsonl'
-        Remove-Item "$log*" -ErrorAction SilentlyContinue
+        $dir = Join-Path $env:XDG_STATE_HOME 'mosaic/fleet'
+        Remove-Item (Join-Path $dir 'messages*') -ErrorAction SilentlyContinue
         $payload = 'x' * 900
         foreach ($i in 1..12) {
             Send-FleetMessage -RosterPath $envt.RosterPath -Name fx -Message "echo $i $payload" -NoVerify -ErrorAction SilentlyContinue -WarningAction SilentlyContinue | Out-Null
         }
+        # The roster's tenant ('night shift') keys its message log: messages.<tenant key>.jsonl (issue 17).
+        $log = @(Get-ChildItem -LiteralPath $dir -Filter 'messages.*.jsonl').FullName | Select-Object -First 1
+        $log | Should -Match 'messages\.night_shift-[0-9a-f]{10}\.jsonl$'
         Test-Path "$log.1" | Should -BeTrue
         Test-Path "$log.2" | Should -BeTrue
         Test-Path "$log.3" | Should -BeFalse

@@ -84,9 +84,10 @@ Describe 'Install-FleetUnit' {
         $out = Use-ShimPath $e { Install-FleetUnit -RosterPath $e.RosterPath -PassThru -WarningVariable script:w }
         $w | Should -BeNullOrEmpty
         $out | ForEach-Object { $_ | Should -BeOfType ([MosaicFleet.FleetUnitFile]) }
-        $out.Kind | Should -Be @('HolderUnit', 'AgentUnit', 'EnvFile', 'EnvFile')
-        $out.Agent | Should -Be @($null, $null, 'coder0', 'coder1')
-        $out.Changed | Should -Be @($true, $true, $true, $true)
+        $out.Kind | Should -Be @('HolderUnit', 'AgentUnit', 'EnvFile', 'AgentDropIn', 'EnvFile', 'AgentDropIn')
+        $out.Agent | Should -Be @($null, $null, 'coder0', 'coder0', 'coder1', 'coder1')
+        $out.Changed | Should -Be @($true, $true, $true, $true, $true, $true)
+        $out[3].Path | Should -Be (Join-Path $unitDir 'mosaic-agent@coder0.service.d/50-mosaic-supervision.conf')
         $out[0].Path | Should -Be (Join-Path $unitDir 'mosaic-tmux-holder.service')
         $out[1].Path | Should -Be (Join-Path $unitDir 'mosaic-agent@.service')
         (Get-Item (Join-Path $envDir 'coder0.env')).UnixMode | Should -Be '-rw-------'
@@ -124,11 +125,11 @@ Describe 'Install-FleetUnit' {
 
     It 'is idempotent: a second run rewrites nothing (same mtime), reports Changed = false and does not reload' {
         $stamp = [datetime]::new(2001, 2, 3, 4, 5, 6, [DateTimeKind]::Utc)
-        Get-ChildItem $unitDir, $envDir -File | ForEach-Object { $_.LastWriteTimeUtc = $stamp }
+        Get-ChildItem $unitDir, $envDir -File -Recurse | ForEach-Object { $_.LastWriteTimeUtc = $stamp }
         Remove-Item $sysLog, $loginLog
         $out = Use-ShimPath $e { Install-FleetUnit -RosterPath $e.RosterPath -PassThru }
-        $out.Changed | Should -Be @($false, $false, $false, $false)
-        Get-ChildItem $unitDir, $envDir -File | ForEach-Object { $_.LastWriteTimeUtc | Should -Be $stamp }
+        $out.Changed | Should -Be @($false, $false, $false, $false, $false, $false)
+        Get-ChildItem $unitDir, $envDir -File -Recurse | ForEach-Object { $_.LastWriteTimeUtc | Should -Be $stamp }
         # enable printed no link it created, and no file changed: no reload.
         Get-Calls $sysLog | Should -Be @('--user enable --no-reload mosaic-tmux-holder.service mosaic-agent@coder0.service mosaic-agent@coder1.service')
     }
@@ -150,7 +151,8 @@ Describe 'Install-FleetUnit' {
             # Removing a leftover is at High impact: -Confirm:$false, as a script would pass.
             $out = Use-ShimPath $e { Install-FleetUnit -RosterPath $e.RosterPath -NoEnable -PassThru -Confirm:$false }
             Join-Path $envDir 'coder1.env' | Should -Not -Exist
-            ($out | Where-Object Agent -eq 'coder1').Action | Should -Be 'Removed'
+            ($out | Where-Object Agent -eq 'coder1').Action | Should -Be @('Removed', 'Removed')
+            Join-Path $unitDir 'mosaic-agent@coder1.service.d/50-mosaic-supervision.conf' | Should -Not -Exist
             Get-Calls $sysLog | Should -Be @('--user disable --no-reload mosaic-agent@coder1.service', '--user daemon-reload')
         } finally {
             Set-Content -LiteralPath $e.RosterPath -Value $full -NoNewline
@@ -166,7 +168,7 @@ Describe 'Install-FleetUnit' {
             New-RecordingShim -Environment $e -Program 'loginctl' -Fail -Stderr 'Could not enable linger: Access denied' | Out-Null
             $out = Use-ShimPath $e { Install-FleetUnit -RosterPath $e.RosterPath -PassThru -WarningVariable script:w -WarningAction SilentlyContinue -ErrorVariable script:errs }
             $errs | Should -BeNullOrEmpty
-            $out.Count | Should -Be 4
+            $out.Count | Should -Be 6
             # The enable for all units fails, so each unit is tried alone: one warning per unit, then the reload's, then linger's.
             $w.Count | Should -Be 5
             $w[0] | Should -Match 'mosaic-tmux-holder\.service.*Failed to connect to bus: No medium found'
@@ -230,8 +232,8 @@ Describe 'Install-FleetUnit' {
         Get-Calls $sysLog | Should -Be @(
             '--user disable --now --no-reload mosaic-agent@coder0.service mosaic-agent@coder1.service mosaic-tmux-holder.service'
             '--user daemon-reload')
-        $out.Action | Should -Be @('Removed', 'Removed', 'Removed', 'Removed')
-        Get-ChildItem $unitDir -Filter 'mosaic-*' | Should -BeNullOrEmpty
+        $out.Action | Should -Be @('Removed', 'Removed', 'Removed', 'Removed', 'Removed', 'Removed')
+        Get-ChildItem $unitDir -Filter 'mosaic-*' -File -Recurse | Should -BeNullOrEmpty
         Get-ChildItem $envDir | ForEach-Object Name | Should -Be @('not-ours.env')
     }
 }
@@ -414,7 +416,7 @@ Describe 'The installed unit, resolved by systemd''s rules, starts the same sess
     }
     AfterAll { Remove-FleetTestEnvironment $e }
 
-    It 'runs the holder ExecStart, then the agent''s ExecStartPre and ExecStart with its env file' {
+    It 'runs the holder''s ExecStartPost, then the agent''s ExecStartPre lines with its env file' {
         # 1. -Direct, then stop everything (kill the server).
         Start-FleetAgent coder0 -Direct -RosterPath $e.RosterPath
         Wait-Until -TimeoutSeconds 30 { @(Get-Records $e 'coder0').Count -ge 1 -and (Get-Pane $e 'coder0').Command -eq 'fakert' } | Should -BeTrue
@@ -428,11 +430,14 @@ Describe 'The installed unit, resolved by systemd''s rules, starts the same sess
         $envFile = (Resolve-SystemdExecLine $envFileLine[0] @{} $specs)[0]
         $envFile | Should -Be (Join-Path $e.Config 'mosaic/fleet/agents/coder0.env')
         $vars = Read-SystemdEnvFile $envFile
+        # No user manager here: the launch as a direct one (MOSAIC_LAUNCH, the units' Environment=, says which). The
+        # holder's ExecStart is the server itself (tmux -D) and the agent's is its waiter: the launch is the holder's
+        # ExecStartPost and the agent's ExecStartPre lines.
+        $vars['MOSAIC_LAUNCH'] = 'direct'
         $lines = @(
-            Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-tmux-holder.service') 'ExecStart' | ForEach-Object { , (Resolve-SystemdExecLine $_ @{} $specs) }
-            Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-agent@.service') 'ExecStartPre' | ForEach-Object { , (Resolve-SystemdExecLine $_ $vars $specs) }
-            Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-agent@.service') 'ExecStart' | ForEach-Object { , (Resolve-SystemdExecLine $_ $vars $specs) })
-        $lines.Count | Should -Be 4 # holder ExecStart; has-session and the worktree script (ExecStartPre); new-session
+            Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-tmux-holder.service') 'ExecStartPost' | ForEach-Object { , (Resolve-SystemdExecLine $_ @{ MOSAIC_LAUNCH = 'direct' } $specs) }
+            Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-agent@.service') 'ExecStartPre' | ForEach-Object { , (Resolve-SystemdExecLine $_ $vars $specs) })
+        $lines.Count | Should -Be 4 # holder ExecStartPost; has-session, the worktree script and the launch script (ExecStartPre)
         foreach ($argv in $lines) {
             [IO.Path]::IsPathRooted($argv[0]) | Should -BeTrue
             $rest = @($argv | Select-Object -Skip 1)

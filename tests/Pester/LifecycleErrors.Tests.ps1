@@ -77,11 +77,14 @@ Describe 'A working directory and a runtime command ending in '';'' (tmux''s com
         $unitDir = Join-Path $e.Config 'systemd/user'
         $specs = @{ i = 'coder0'; E = $e.Config }
         $vars = Read-SystemdEnvFile (Join-Path $e.Config 'mosaic/fleet/agents/coder0.env')
+        # No user manager here: the launch as a direct one (MOSAIC_LAUNCH, the units' Environment=, says which). The
+        # holder's ExecStart is the server itself (tmux -D) and the agent's is its waiter: the launch is the holder's
+        # ExecStartPost and the agent's ExecStartPre lines.
+        $vars['MOSAIC_LAUNCH'] = 'direct'
         $lines = @(
-            Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-tmux-holder.service') 'ExecStart' | ForEach-Object { , (Resolve-SystemdExecLine $_ @{} $specs) }
-            Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-agent@.service') 'ExecStartPre' | ForEach-Object { , (Resolve-SystemdExecLine $_ $vars $specs) }
-            Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-agent@.service') 'ExecStart' | ForEach-Object { , (Resolve-SystemdExecLine $_ $vars $specs) })
-        $lines.Count | Should -Be 4 # holder ExecStart; has-session and the worktree script (ExecStartPre); new-session
+            Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-tmux-holder.service') 'ExecStartPost' | ForEach-Object { , (Resolve-SystemdExecLine $_ @{ MOSAIC_LAUNCH = 'direct' } $specs) }
+            Get-SystemdUnitValue (Join-Path $unitDir 'mosaic-agent@.service') 'ExecStartPre' | ForEach-Object { , (Resolve-SystemdExecLine $_ $vars $specs) })
+        $lines.Count | Should -Be 4 # holder ExecStartPost; has-session, the worktree script and the launch script (ExecStartPre)
         foreach ($argv in $lines) {
             $rest = @($argv | Select-Object -Skip 1)
             & $argv[0] @rest

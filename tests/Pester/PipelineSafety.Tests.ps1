@@ -122,7 +122,7 @@ runtimes:
         Remove-Item -LiteralPath $sysLog -ErrorAction Ignore
         Use-ShimPath $envt {
             $out = Uninstall-FleetUnit spare -RosterPath $roster -Confirm:$false -PassThru
-            $out.Path | Should -Be @((Join-Path $envDir 'spare.env'))
+            $out.Path | Should -Be @((Join-Path $envDir 'spare.env'), (Join-Path $env:XDG_CONFIG_HOME 'systemd/user/mosaic-agent@spare.service.d/50-mosaic-supervision.conf'))
         }
         @(Get-ChildItem $envDir -Filter *.env).Name | Sort-Object | Should -Be @('tui0.env', 'tui1.env')
         Test-Path (Join-Path $env:XDG_CONFIG_HOME 'systemd/user/mosaic-agent@.service') | Should -BeTrue

@@ -79,15 +79,20 @@ agents:
     It 'Install-FleetUnit -HostName writes the units and env file on the host under its XDG_CONFIG_HOME, then reloads, enables and lingers there' {
         $out = Install-FleetUnit -RosterPath $e.RosterPath -HostName far -PassThru -WarningVariable w
         $w | Should -BeNullOrEmpty
-        $out.Kind | Should -Be @('HolderUnit', 'AgentUnit', 'EnvFile')
-        $out.Host | Should -Be @('far', 'far', 'far')
-        $out.Changed | Should -Be @($true, $true, $true)
-        $out.Path | Should -Be @((Join-Path $unitDir 'mosaic-tmux-holder.service'), (Join-Path $unitDir 'mosaic-agent@.service'), $envFile)
+        $out.Kind | Should -Be @('HolderUnit', 'AgentUnit', 'EnvFile', 'AgentDropIn')
+        $out.Host | Should -Be @('far', 'far', 'far', 'far')
+        $out.Changed | Should -Be @($true, $true, $true, $true)
+        $dropIn = Join-Path $unitDir 'mosaic-agent@far1.service.d/50-mosaic-supervision.conf'
+        $out.Path | Should -Be @((Join-Path $unitDir 'mosaic-tmux-holder.service'), (Join-Path $unitDir 'mosaic-agent@.service'), $envFile, $dropIn)
+        Get-Content -Raw $dropIn | Should -Match 'Restart=on-failure'
+        # The crash directory is the host's: its $HOME/.local/state, keyed by tenant and agent.
+        (Read-SystemdEnvFile $envFile)['MOSAIC_CRASH_DIR'] | Should -BeLike '*/.local/state/mosaic/fleet/*/crashes/far1'
         Test-Path (Join-Path $d 'lcfg') | Should -BeFalse
         (Get-Item $envFile).UnixMode | Should -Be '-rw-------'
         (Get-Item (Split-Path $envFile)).UnixMode | Should -Be 'drwx------'
         # No temp file left beside them.
-        @(Get-ChildItem -Force $unitDir).Name | Should -Be @('mosaic-agent@.service', 'mosaic-tmux-holder.service')
+        @(Get-ChildItem -Force $unitDir).Name | Sort-Object | Should -Be @('mosaic-agent@.service', 'mosaic-agent@far1.service.d', 'mosaic-tmux-holder.service')
+        @(Get-ChildItem -Force (Split-Path $dropIn)).Name | Should -Be @('50-mosaic-supervision.conf')
         # tmux and sh found on the host, the host's socket, the host's '~' and runtime bin.
         $holder = Get-Content -Raw (Join-Path $unitDir 'mosaic-tmux-holder.service')
         $holder | Should -Match ([regex]::Escape((Get-Command tmux -CommandType Application)[0].Source))
@@ -106,7 +111,7 @@ agents:
         $before = (Get-ChildItem -Force $unitDir, (Split-Path $envFile)) | ForEach-Object { "$($_.Name) $($_.LastWriteTimeUtc.Ticks)" }
         Remove-Item $sysLog, $loginLog -ErrorAction Ignore
         $out = Install-FleetUnit -RosterPath $e.RosterPath -HostName far -PassThru -NoEnable
-        $out.Changed | Should -Be @($false, $false, $false)
+        $out.Changed | Should -Be @($false, $false, $false, $false)
         $after = (Get-ChildItem -Force $unitDir, (Split-Path $envFile)) | ForEach-Object { "$($_.Name) $($_.LastWriteTimeUtc.Ticks)" }
         $after | Should -Be $before
         Get-Calls $sysLog | Should -BeNullOrEmpty
@@ -141,6 +146,21 @@ agents:
         $after.PanePid | Should -Not -Be $before.Pid
         (Get-RemotePane).Pid | Should -Be $after.PanePid
         Wait-Until -TimeoutSeconds 30 { @(Get-FarRecords).Count -ge 2 } | Should -BeTrue
+    }
+
+    It 'keeps a dead pane on the host when the agent is started again, and -Crash reads it back over ssh' {
+        $before = Get-RemotePane
+        Stop-Process -Id $before.Pid -Force
+        Wait-Until -TimeoutSeconds 10 { (Get-FleetAgent far1 -RosterPath $e.RosterPath).Status -eq 'Dead' } | Should -BeTrue
+        Start-FleetAgent far1 -Direct -RosterPath $e.RosterPath -ErrorAction SilentlyContinue
+        $dir = Join-Path $rHome '.local/state/mosaic/fleet/local/crashes/far1'
+        @(Get-ChildItem -LiteralPath $dir -Filter '*.txt').Count | Should -Be 1 -Because 'the launch kept the pane no unit stop had recorded'
+        $crash = @(Get-FleetAgentOutput far1 -Crash -RosterPath $e.RosterPath)
+        $crash.Count | Should -Be 1
+        $crash[0].Host | Should -Be 'far'
+        $crash[0].ExitStatus | Should -Be 137
+        $crash[0].CrashFile | Should -BeLike "$dir/*.txt"
+        (Get-FleetAgent far1 -RosterPath $e.RosterPath).Supervised | Should -BeFalse
     }
 
     It 'Stop-FleetAgent removes the session on the host; the holder stays' {

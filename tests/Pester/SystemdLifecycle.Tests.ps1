@@ -71,7 +71,7 @@ $($agents -join "`n")
     It 'Install-FleetUnit: one enable for all units, one reload; units loaded and enabled; no warning' {
         $out = Install-FleetUnit -RosterPath $e.RosterPath -PassThru -WarningVariable w
         $w | Should -BeNullOrEmpty
-        $out.Count | Should -Be 5
+        $out.Count | Should -Be 8 # holder, template, and per agent its env file and its supervision drop-in
         Get-StartCalls $sysLog | Should -Be @(
             "--user enable --no-reload $holder $($units -join ' ')"
             '--user daemon-reload')
@@ -84,18 +84,19 @@ $($agents -join "`n")
         (Get-FleetAgent -RosterPath $e.RosterPath).ServiceState | Should -Be @('inactive/dead', 'inactive/dead', 'inactive/dead')
     }
 
-    It 'Start-FleetAgent through systemd: one start call for all; the panes live in the holder''s cgroup; ServiceState is systemd''s' {
+    It 'Start-FleetAgent through systemd: one start call for all; each runtime in a scope of its own; ServiceState is systemd''s' {
         Remove-Item $sysLog
         $a = Start-FleetAgent 'coder*' -RosterPath $e.RosterPath -PassThru
         $a.Status | Should -Be @('Running', 'Running', 'Running')
-        $a.ServiceState | Should -Be @('active/exited', 'active/exited', 'active/exited')
+        # Supervised: the unit lives as long as the runtime (Type=exec around the waiter).
+        $a.ServiceState | Should -Be @('active/running', 'active/running', 'active/running')
         Get-StartCalls $sysLog | Should -Be @("--user start $($units -join ' ')")
         $holderCgroup = Get-TestUnitCgroup $m $holder
         $holderCgroup | Should -BeLike "$($m.CgroupPath)/app.slice/mosaic-tmux-holder.service"
         foreach ($n in 'coder0', 'coder1', 'coder2') {
             $pane = Get-Pane $e.Socket $n
             Wait-Until -TimeoutSeconds 20 { (Get-Pane $e.Socket $n).Command -eq 'fakert' } | Should -BeTrue
-            Get-ProcessCgroup $pane.Pid | Should -Be $holderCgroup
+            Get-ProcessCgroup $pane.Pid | Should -Be "$($m.CgroupPath)/app.slice/mosaic-pane-$n.scope"
         }
         foreach ($u in $units) { Get-Prop $u ActiveState | Should -Be 'active' }
     }
@@ -128,14 +129,14 @@ $($agents -join "`n")
         (Get-FleetAgent coder1 -RosterPath $e.RosterPath).ServiceState | Should -Be 'inactive/dead'
     }
 
-    It 'Restart-FleetAgent gives a new pane, still in the holder''s cgroup' {
+    It 'Restart-FleetAgent gives a new pane, in its own scope again' {
         $old = Get-Pane $e.Socket coder0
         $a = Restart-FleetAgent coder0 -RosterPath $e.RosterPath -PassThru
         $a.Status | Should -Be 'Running'
         $new = Get-Pane $e.Socket coder0
         $new.Id | Should -Not -Be $old.Id
         $new.Pid | Should -Not -Be $old.Pid
-        Get-ProcessCgroup $new.Pid | Should -Be (Get-TestUnitCgroup $m $holder)
+        Get-ProcessCgroup $new.Pid | Should -Be "$($m.CgroupPath)/app.slice/mosaic-pane-coder0.scope"
         Get-Prop 'mosaic-agent@coder0.service' ActiveState | Should -Be 'active'
     }
 
@@ -154,10 +155,12 @@ $($agents -join "`n")
         Get-StartCalls $sysLog | Should -Be @("--user start $($units -join ' ')")
         $a.Name | Should -Be @('coder0', 'coder1')
         $a.Status | Should -Be @('Running', 'Running')
-        (Get-FleetAgent coder2 -RosterPath $e.RosterPath).ServiceState | Should -Be 'failed/failed'
+        # Restart=on-failure also retries a failed start (after RestartSec), until the start limit.
+        (Get-FleetAgent coder2 -RosterPath $e.RosterPath).ServiceState | Should -BeIn @('failed/failed', 'activating/auto-restart')
     }
 
     It 'Get-FleetAgent for a unit the manager dropped (disabled, then reset-failed): inactive/dead; masked: masked' {
+        Sctl stop mosaic-agent@coder2.service # its failing start is retried (Restart=on-failure) until stopped
         Sctl disable mosaic-agent@coder2.service
         Sctl reset-failed mosaic-agent@coder2.service
         @(Sctl list-units --all --plain --no-legend 'mosaic-agent@coder2*') | Should -BeNullOrEmpty
@@ -168,7 +171,7 @@ $($agents -join "`n")
         } finally {
             Sctl unmask mosaic-agent@coder2.service
             Sctl enable mosaic-agent@coder2.service
-            Remove-Item -Recurse (Join-Path $m.UnitDirectory 'mosaic-agent@coder2.service.d')
+            Remove-Item (Join-Path $m.UnitDirectory 'mosaic-agent@coder2.service.d/fail.conf')
             Sctl daemon-reload
         }
     }
@@ -250,12 +253,12 @@ agents:
             Remove-Item $sysLog
             $a = Start-FleetAgent 'far*' -RosterPath $remoteRoster -PassThru
             $a.Status | Should -Be @('Running', 'Running')
-            $a.ServiceState | Should -Be @('active/exited', 'active/exited')
+            $a.ServiceState | Should -Be @('active/running', 'active/running')
             Get-StartCalls $sysLog | Should -Be @('--user start mosaic-agent@far1.service mosaic-agent@far2.service')
-            Get-ProcessCgroup (Get-Pane $rsock far1).Pid | Should -Be (Get-TestUnitCgroup $m mosaic-tmux-holder.service)
+            Get-ProcessCgroup (Get-Pane $rsock far1).Pid | Should -Be "$($m.CgroupPath)/app.slice/mosaic-pane-far1.scope"
 
             Stop-FleetAgent far1 -RosterPath $remoteRoster
-            (Get-FleetAgent -RosterPath $remoteRoster).ServiceState | Should -Be @('inactive/dead', 'active/exited')
+            (Get-FleetAgent -RosterPath $remoteRoster).ServiceState | Should -Be @('inactive/dead', 'active/running')
 
             Remove-Item $sysLog
             Uninstall-FleetUnit -All -RosterPath $remoteRoster -HostName far -Force

@@ -222,13 +222,20 @@ public sealed class FleetQuery(FleetContext context)
             return agent;
         }
         state.FirstPaneBySession.TryGetValue(spec.Name, out var pane);
-        if (state.Units is not null && state.Units.TryGetValue(SystemctlShow.AgentUnit(context.Roster.Tenant, spec.Name), out var unit)) agent.ServiceState = unit.Display;
+        UnitState? unit = null;
+        if (state.Units is not null && state.Units.TryGetValue(SystemctlShow.AgentUnit(context.Roster.Tenant, spec.Name), out unit)) agent.ServiceState = unit.Display;
+        // Failed: the unit hit its start limit or ended badly under restart policy never, whatever the pane shows.
+        var failed = unit is { ActiveState: "failed" };
+        agent.Supervised = unit is { ActiveState: "active" or "activating" or "reloading" } && unit.LoadState == "loaded";
         if (pane is null)
         {
-            agent.Status = FleetAgentStatus.Missing;
+            agent.Status = failed ? FleetAgentStatus.Failed : FleetAgentStatus.Missing;
             return agent;
         }
-        agent.Status = pane.Dead ? FleetAgentStatus.Dead : FleetAgentStatus.Running;
+        // A live pane of a failed unit was started some other way (-Direct): it runs, unsupervised.
+        agent.Status = !pane.Dead ? FleetAgentStatus.Running : failed ? FleetAgentStatus.Failed : FleetAgentStatus.Dead;
+        agent.Restarts = pane.Restarts;
+        agent.LastExitStatus = pane.Dead ? pane.DeadStatus : pane.LastExit;
         agent.PaneId = pane.PaneId;
         agent.PanePid = pane.PanePid;
         agent.PaneCommand = pane.PaneCommand.Length == 0 ? null : pane.PaneCommand;

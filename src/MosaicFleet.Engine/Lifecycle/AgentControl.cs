@@ -20,6 +20,8 @@ public sealed record AgentState(FleetAgentSpec Agent, TmuxPane? Pane, UnitState?
     public bool Running => Pane is { Dead: false };
     public bool UnitActive => Unit is { ActiveState: "active" or "activating" or "reloading" };
     public bool SystemdUsable => UnitInstalled && Unit is { LoadState: "loaded" };
+    /// <summary>The unit hit its start limit or ended badly under restart policy never: nothing relaunches it.</summary>
+    public bool UnitFailed => Unit is { ActiveState: "failed" };
 }
 
 /// <summary>Starts, stops and restarts agents: through systemd where the units are installed and a user manager
@@ -77,8 +79,10 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         await EnsureWorktreeAsync(state.Agent, notes, ct).ConfigureAwait(false);
         if (mode == LifecycleMode.Systemd)
         {
+            // A start by hand begins a new count: the dead session (its crash already kept) goes first.
             if (state.Dead) await KillSessionAsync(state.Agent, notes, ct).ConfigureAwait(false);
-            // A oneshot unit stays active after its pane dies: start would do nothing, restart runs it again.
+            if (state.UnitFailed) await ResetFailedAsync(state, notes, ct).ConfigureAwait(false);
+            // An active unit whose pane is gone is waiting to restart (or about to notice): restart runs it now.
             await SystemctlAsync(state.UnitActive ? "restart" : "start", state.Agent, notes, ct).ConfigureAwait(false);
         }
         else
@@ -91,9 +95,14 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
     public async Task<IReadOnlyList<string>> StopAsync(AgentState state, LifecycleMode mode, CancellationToken ct)
     {
         var notes = new List<string>();
-        if (mode == LifecycleMode.Systemd && state.UnitActive)
+        if (mode == LifecycleMode.Systemd && (state.UnitActive || state.UnitFailed))
         {
-            await SystemctlAsync("stop", state.Agent, notes, ct).ConfigureAwait(false);
+            if (state.UnitActive) await SystemctlAsync("stop", state.Agent, notes, ct).ConfigureAwait(false);
+            // A stop clears the failed state too; a dead pane left by the last crash (or a restart wait) goes with it
+            // (a live pane is ended by the unit's ExecStopPost).
+            if (state.UnitFailed) await ResetFailedAsync(state, notes, ct).ConfigureAwait(false);
+            if (state.UnitActive && !Batch) await EndLeftoverPanesAsync([state.Agent], notes, ct).ConfigureAwait(false);
+            else if (state.Dead) await KillSessionAsync(state.Agent, notes, ct).ConfigureAwait(false);
             return notes;
         }
         if (!state.Present)
@@ -111,6 +120,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         await EnsureWorktreeAsync(state.Agent, notes, ct).ConfigureAwait(false);
         if (mode == LifecycleMode.Systemd)
         {
+            if (state.UnitFailed) await ResetFailedAsync(state, notes, ct).ConfigureAwait(false);
             if (state.UnitActive)
             {
                 await SystemctlAsync("restart", state.Agent, notes, ct).ConfigureAwait(false);
@@ -137,6 +147,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         if (!Same(launch.EnvFilePath, launch.EnvFileText)) stale.Add(launch.EnvFilePath);
         if (!Same(builder.Paths.AgentTemplate, launch.AgentTemplate)) stale.Add(builder.Paths.AgentTemplate);
         if (!Same(builder.Paths.HolderUnit, launch.HolderUnit)) stale.Add(builder.Paths.HolderUnit);
+        if (!Same(launch.DropInPath, launch.DropInText)) stale.Add(launch.DropInPath);
         return stale.Count == 0 ? null
             : $"Agent '{agent.Name}': {string.Join(", ", stale)} differ from what the roster gives now; systemd starts it with the installed settings. Run Install-FleetUnit to update them.";
 
@@ -158,13 +169,25 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
             throw new LifecycleException(EnvFileWriteFailedId, $"Agent '{agent.Name}': cannot write its environment file {launch.EnvFilePath}: {ex.Message}", agent.Name, ex);
         }
         if (written) notes.Add($"Wrote {launch.EnvFilePath} (the pane reads the agent's environment from it).");
-        foreach (var line in launch.HolderExec("ExecStart", builder.Paths)) await RunExecAsync(agent, line, "HolderStartFailed", notes, ct, startedElsewhere: true).ConfigureAwait(false);
-        if (replace)
+        // The holder unit's ExecStart is the server itself (tmux -D); its ExecStartPost, run with MOSAIC_LAUNCH=direct,
+        // starts a server with the holder session where none runs and sets the hooks.
+        foreach (var line in launch.HolderExec("ExecStartPost", builder.Paths)) await RunExecAsync(agent, line, "HolderStartFailed", notes, ct, startedElsewhere: true).ConfigureAwait(false);
+        // ExecStartPre replaces any session of the agent (replace or not); ExecStart is the unit's waiter, which a
+        // direct start has no use for: nothing supervises a direct agent.
+        _ = replace;
+        foreach (var line in launch.AgentExec("ExecStartPre", builder.Paths)) await RunExecAsync(agent, line, "StartFailed", notes, ct, startedElsewhere: true).ConfigureAwait(false);
+    }
+
+    private async Task ResetFailedAsync(AgentState state, List<string> notes, CancellationToken ct)
+    {
+        notes.Add($"{state.Agent.Name}: its unit was failed ({state.Unit?.Display}); clearing that (reset-failed).");
+        // Never queued: it must come before the (possibly queued) start, which a unit past its start limit refuses.
+        var result = await RunSystemctlAsync("reset-failed", state.Agent.Host, [SystemctlShow.AgentUnit(state.Agent.Name)], notes, ct).ConfigureAwait(false);
+        if (!result.Success)
         {
-            foreach (var line in launch.AgentExec("ExecStop", builder.Paths)) await RunExecAsync(agent, line, "StopFailed", notes, ct).ConfigureAwait(false);
+            HostFailure(state.Agent.Host, result);
+            throw new LifecycleException("StartFailed", $"Agent '{state.Agent.Name}': {result.Describe()}", state.Agent.Name);
         }
-        foreach (var line in launch.AgentExec("ExecStartPre", builder.Paths)) await RunExecAsync(agent, line, "StartFailed", notes, ct).ConfigureAwait(false);
-        foreach (var line in launch.AgentExec("ExecStart", builder.Paths)) await RunExecAsync(agent, line, "StartFailed", notes, ct, startedElsewhere: true).ConfigureAwait(false);
     }
 
     private async Task RunExecAsync(FleetAgentSpec agent, ExecLine line, string errorId, List<string> notes, CancellationToken ct, bool startedElsewhere = false)
@@ -238,7 +261,23 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
                 failures[a] = new LifecycleException(id, $"Agent '{a.Name}': {single.Describe()}", a.Name);
             }
         }
+        var stopped = queued.Where(q => q.Verb == "stop" && !failures.ContainsKey(q.Agent)).Select(q => q.Agent).ToList();
+        if (stopped.Count > 0) await EndLeftoverPanesAsync(stopped, notes, ct).ConfigureAwait(false);
         return (notes, failures);
+    }
+
+    /// <summary>After a stop: a pane that died while its unit waited to restart (or ran out of restarts) stays dead,
+    /// since no ExecStopPost runs for a unit that is not running; stopped means no session, so those go too.</summary>
+    private async Task EndLeftoverPanesAsync(IReadOnlyList<FleetAgentSpec> stopped, List<string> notes, CancellationToken ct)
+    {
+        foreach (var group in stopped.GroupBy(a => a.Host, StringComparer.Ordinal))
+        {
+            var tmux = Context.TmuxFor(group.Key);
+            var list = await Context.Runner.RunAsync(Context.HostOf(group.Key), new CommandSpec(tmux.Build("list-sessions", "-F", "#{session_name}"), Context.CommandTimeout), ct).ConfigureAwait(false);
+            if (!list.Success) continue;
+            var sessions = list.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+            foreach (var agent in group.Where(a => sessions.Contains(a.Name))) await KillSessionAsync(agent, notes, ct).ConfigureAwait(false);
+        }
     }
 
     private async Task<CommandResult> RunSystemctlAsync(string verb, string host, IReadOnlyList<string> units, List<string> notes, CancellationToken ct)

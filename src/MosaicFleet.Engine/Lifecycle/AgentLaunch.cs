@@ -19,17 +19,25 @@ public sealed class AgentLaunch
     public required IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; }
     public required IReadOnlyList<string> PathPrefix { get; init; }
     public required string PaneCommand { get; init; }
+    public required string DropInPath { get; init; }
+    public required string DropInText { get; init; }
+    /// <summary>Where ExecStopPost keeps this agent's crash files.</summary>
+    public required string CrashDirectory { get; init; }
 
     public IReadOnlyDictionary<string, string> EnvironmentMap => Environment.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 
     /// <summary>The argv lists of one directive of the agent template, resolved by systemd's rules for this agent.</summary>
+    /// <summary>As a -Direct launch runs it: $MOSAIC_LAUNCH is "direct" (no scope, no restart count).</summary>
     public IReadOnlyList<ExecLine> AgentExec(string directive, LifecyclePaths paths)
-        => SystemdSyntax.UnitValues(AgentTemplate, directive)
-            .Select(l => SystemdSyntax.ResolveExecLine(l, Specifiers(paths), EnvironmentMap)).ToList();
+    {
+        var env = new Dictionary<string, string>(EnvironmentMap, StringComparer.Ordinal) { [UnitRenderer.EnvLaunch] = UnitRenderer.LaunchDirect };
+        return SystemdSyntax.UnitValues(AgentTemplate, directive)
+            .Select(l => SystemdSyntax.ResolveExecLine(l, Specifiers(paths), env)).ToList();
+    }
 
     public IReadOnlyList<ExecLine> HolderExec(string directive, LifecyclePaths paths)
         => SystemdSyntax.UnitValues(HolderUnit, directive)
-            .Select(l => SystemdSyntax.ResolveExecLine(l, Specifiers(paths), new Dictionary<string, string>())).ToList();
+            .Select(l => SystemdSyntax.ResolveExecLine(l, Specifiers(paths), new Dictionary<string, string> { [UnitRenderer.EnvLaunch] = UnitRenderer.LaunchDirect })).ToList();
 
     private Dictionary<string, string> Specifiers(LifecyclePaths paths) => new(StringComparer.Ordinal)
     {

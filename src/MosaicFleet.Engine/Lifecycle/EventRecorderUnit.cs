@@ -44,7 +44,7 @@ public static class EventRecorderUnit
         sb.Append("# One writer per record: a second recorder for the same tenant exits with EventRecorderAlreadyRunning.\n");
         sb.Append("[Unit]\n");
         sb.Append("Description=").Append(SystemdSyntax.UnitText($"MosaicFleet event recorder (tenant {tenant})")).Append('\n');
-        sb.Append("After=").Append(LifecyclePaths.HolderUnitName).Append('\n');
+        sb.Append("After=").Append(TenantNames.HolderUnit(tenant)).Append('\n');
         sb.Append('\n');
         sb.Append("[Service]\n");
         sb.Append("Type=simple\n");

@@ -103,11 +103,17 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
             new(UnitRenderer.EnvWorkdir, WorkingDirectory(agent)),
             new(UnitRenderer.EnvPaneCommand, pane),
         };
+        var crashDir = CrashDirectory(agent.Name);
+        var delay = StartDelaySeconds(agent);
+        values.Add(new(UnitRenderer.EnvCrashDir, crashDir));
+        values.Add(new(UnitRenderer.EnvStartDelay, delay.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        values.Add(new(UnitRenderer.EnvScopeProperties, ScopeProperties(agent.Resources)));
+        values.Add(new(UnitRenderer.EnvScopeUnit, TenantNames.ScopeName(context.Roster.Tenant, agent.Name)));
         // The values that reach tmux as command arguments (the socket is tmux's -L option, not parsed as a command):
         // escaped here, once, for both the unit and -Direct (see TmuxArgument).
         for (var i = 0; i < values.Count; i++)
         {
-            if (values[i].Key is UnitRenderer.EnvSocket or UnitRenderer.EnvRuntime) continue;
+            if (values[i].Key is UnitRenderer.EnvSocket or UnitRenderer.EnvRuntime or UnitRenderer.EnvCrashDir or UnitRenderer.EnvStartDelay or UnitRenderer.EnvScopeProperties or UnitRenderer.EnvScopeUnit) continue;
             values[i] = new(values[i].Key, TmuxArgument.Literal(values[i].Value));
         }
         // Read by the worktree script (sh, not tmux): unescaped; empty for an agent without a worktree.
@@ -127,7 +133,43 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
             Environment = values,
             PathPrefix = prefix,
             PaneCommand = pane,
+            DropInPath = paths.AgentDropIn(agent.Name),
+            DropInText = UnitRenderer.SupervisionDropIn(agent.Name, agent.Restart, delay),
+            CrashDirectory = crashDir,
         };
+    }
+
+    /// <summary>$XDG_STATE_HOME (absolute) or ~/.local/state on the builder's host. A remote host's is read as
+    /// $HOME/.local/state (its probe does not read $XDG_STATE_HOME).</summary>
+    public string StateHome => remote is not null ? Path.Combine(remote.Home, ".local", "state")
+        : context.GetEnv("XDG_STATE_HOME") is { Length: > 0 } x && Path.IsPathRooted(x) ? x : Path.Combine(context.Home, ".local", "state");
+
+    /// <summary>$XDG_STATE_HOME/mosaic/fleet/&lt;tenant&gt;/crashes/&lt;agent&gt;.</summary>
+    public string CrashDirectory(string agentName) => CrashFiles.Directory(StateHome, context.Roster.Tenant, agentName);
+
+    /// <summary>The agent's start slot after a tmux server start: its position among the host's agents in roster
+    /// order times defaults.startSpacingSeconds, rounded up to whole seconds.</summary>
+    public int StartDelaySeconds(FleetAgentSpec agent)
+    {
+        var spacing = context.Roster.Defaults.StartSpacingSeconds;
+        if (spacing <= 0) return 0;
+        var index = 0;
+        foreach (var a in context.Roster.Agents)
+        {
+            if (ReferenceEquals(a, agent) || a.Name == agent.Name) break;
+            if (a.Host == agent.Host) index++;
+        }
+        return (int)Math.Ceiling(index * spacing);
+    }
+
+    /// <summary>systemd-run -p properties of the runtime's scope (validated by the roster loader: no spaces).</summary>
+    public static string ScopeProperties(FleetResourceLimits r)
+    {
+        var props = new List<string>();
+        if (r.MemoryMax is { Length: > 0 } m) props.Add("MemoryMax=" + m);
+        if (r.CpuWeight is { } c) props.Add("CPUWeight=" + c.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (r.TasksMax is { Length: > 0 } t) props.Add("TasksMax=" + t);
+        return string.Join(' ', props);
     }
 
     public static byte[] Bytes(string text) => new UTF8Encoding(false).GetBytes(text);

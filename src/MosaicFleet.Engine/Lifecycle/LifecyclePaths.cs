@@ -44,6 +44,11 @@ public sealed class LifecyclePaths
     public string AgentTemplate => Path.Combine(UnitDirectory, TenantNames.AgentTemplate(Tenant));
 
     public string EnvFile(string agentName) => Path.Combine(EnvDirectory, agentName + EnvFileSuffix);
+
+    /// <summary>The agent's own drop-in with its restart settings (see UnitRenderer.SupervisionDropIn).</summary>
+    public string AgentDropIn(string agentName) => Path.Combine(UnitDirectory, $"mosaic-agent@{agentName}.service.d", DropInFileName);
+
+    public const string DropInFileName = "50-mosaic-supervision.conf";
 }
 
 /// <summary>Finds programs the way a shell does, to bake absolute paths into unit files at install time.</summary>

@@ -20,7 +20,7 @@ public static class StartCheck
     /// <summary>Why <paramref name="agent"/> counts as having exited right after its start, or null when it did not.</summary>
     public static string? ExitedAtStart(FleetAgent agent)
     {
-        if (agent.Status != FleetAgentStatus.Dead) return null;
+        if (agent.Status is not (FleetAgentStatus.Dead or FleetAgentStatus.Failed)) return null;
         var status = agent.DeadStatus switch
         {
             null => "its exit status was not recorded",

@@ -19,6 +19,7 @@ public sealed record PlannedFile(string Path, string Kind, string? Agent, byte[]
     public const string HolderKind = "HolderUnit";
     public const string TemplateKind = "AgentUnit";
     public const string EnvKind = "EnvFile";
+    public const string DropInKind = "AgentDropIn";
 
     public UnixFileMode? DirectoryMode => Kind == EnvKind ? AtomicFile.PrivateDirectoryMode : null;
 
@@ -69,6 +70,10 @@ public sealed class InstallPlan
     /// neither written nor removed and their units not enabled, the other agents go ahead.</summary>
     public List<LifecycleException> AgentFailures { get; } = [];
 
+    /// <summary>The installed holder or agent template was 0.1's oneshot unit: units it started may still be running
+    /// unsupervised (see SupervisionUpgrade).</summary>
+    public bool ReplacesOneshotUnits { get; set; }
+
     /// <summary>What planning did not look up because it was told to run nothing (-WhatIf), for the What-if text.</summary>
     public List<string> SkippedProbes { get; } = [];
 }
@@ -76,6 +81,7 @@ public sealed class InstallPlan
 /// <summary>Plans and applies the install and uninstall of the fleet's systemd user units and agent environment files.</summary>
 public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
 {
+    public LaunchBuilder Builder => builder;
     /// <summary>The full path of the roster this installer renders (empty for an uninstall without one).</summary>
     public string RosterPath => builder.Context.Roster.Path;
 
@@ -108,6 +114,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         var plan = new InstallPlan { HostName = files.HostName };
         var programs = builder.Programs();
         plan.Notes.Add($"tmux: {programs.Tmux}; sh: {programs.Sh}");
+        plan.ReplacesOneshotUnits = IsOneshot(Paths.HolderUnit) || IsOneshot(Paths.AgentTemplate);
         AddWrite(plan, Paths.HolderUnit, PlannedFile.HolderKind, null, builder.HolderUnit(programs, files.HostName), AtomicFile.PublicMode);
         AddWrite(plan, Paths.AgentTemplate, PlannedFile.TemplateKind, null, UnitRenderer.AgentTemplate(programs, Tenant), AtomicFile.PublicMode);
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -133,6 +140,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             try
             {
                 AddWrite(plan, launch.EnvFilePath, PlannedFile.EnvKind, agent.Name, launch.EnvFileText, AtomicFile.PrivateMode);
+                AddWrite(plan, launch.DropInPath, PlannedFile.DropInKind, agent.Name, launch.DropInText, AtomicFile.PublicMode);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -149,6 +157,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         foreach (var name in removed)
         {
             plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove) { Leftover = true });
+            AddRemoveDropIn(plan, name, leftover: true);
         }
         // One call per action for all units (--no-reload), then one reload: not one systemctl (and one reload) per agent.
         if (removed.Count > 0)
@@ -185,7 +194,11 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         // One call for every unit: the recorders, the agents, the holder last (its stop ends the tmux server).
         List<string> units = [.. recorders, .. agents.Select(n => SystemctlShow.AgentUnit(Tenant, n)), .. holder ? [TenantNames.HolderUnit(Tenant)] : Array.Empty<string>()];
         if (units.Count > 0) plan.Before.Add(PlannedCommand.ForUnits([Systemctl, "--user", "disable", "--now", "--no-reload"], "Stop and disable", units));
-        foreach (var name in agents) plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove));
+        foreach (var name in agents)
+        {
+            plan.Files.Add(new PlannedFile(Paths.EnvFile(name), PlannedFile.EnvKind, name, null, AtomicFile.PrivateMode, UnitFileAction.Remove));
+            AddRemoveDropIn(plan, name);
+        }
         if (template) plan.Files.Add(new PlannedFile(Paths.AgentTemplate, PlannedFile.TemplateKind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
         if (holder) plan.Files.Add(new PlannedFile(Paths.HolderUnit, PlannedFile.HolderKind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
         if (plan.Files.Count > 0) plan.After.Add(new([Systemctl, "--user", "daemon-reload"], "Reload", "systemd user manager"));
@@ -196,7 +209,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     public bool Apply(PlannedFile file) => file.Action switch
     {
         UnitFileAction.Write => files.WriteAtomic(file.Path, file.Content!, file.Mode, file.DirectoryMode),
-        UnitFileAction.Remove => files.Delete(file.Path),
+        UnitFileAction.Remove => files.Delete(file.Path) && RemoveEmptyDropInDirectory(file),
         // An unchanged env file still gets its folder's mode checked (a 0777 agents folder is made 0700).
         UnitFileAction.Unchanged when file.DirectoryMode is not null && files is LocalHostFiles => files.WriteAtomic(file.Path, file.Content!, file.Mode, file.DirectoryMode),
         _ => false,
@@ -293,6 +306,31 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     {
         if (files.HostName != builder.HostName)
             throw new InvalidOperationException($"The launch builder is for host '{builder.HostName}' but the files are of host '{files.HostName}'.");
+    }
+
+    /// <summary>A removed drop-in leaves its mosaic-agent@&lt;agent&gt;.service.d folder; on this machine it goes too when
+    /// empty (a remote host keeps the empty folder: its file seam removes files only).</summary>
+    private bool RemoveEmptyDropInDirectory(PlannedFile file)
+    {
+        if (file.Kind != PlannedFile.DropInKind || !IsLocal) return true;
+        try
+        {
+            var dir = Path.GetDirectoryName(file.Path);
+            if (dir is not null && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+        }
+        catch (IOException)
+        {
+        }
+        return true;
+    }
+
+    private bool IsOneshot(string path)
+        => IsOurs(path) && files.Read(path) is { } bytes && System.Text.Encoding.UTF8.GetString(bytes).Contains("\nType=oneshot\n", StringComparison.Ordinal);
+
+    private void AddRemoveDropIn(InstallPlan plan, string name, bool leftover = false)
+    {
+        var path = Paths.AgentDropIn(name);
+        if (IsOurs(path)) plan.Files.Add(new PlannedFile(path, PlannedFile.DropInKind, name, null, AtomicFile.PublicMode, UnitFileAction.Remove) { Leftover = leftover });
     }
 
     private void AddWrite(InstallPlan plan, string path, string kind, string? agent, string text, UnixFileMode mode)

@@ -34,22 +34,23 @@ public static class UnitRenderer
     public const string EnvWorktreeBranch = "MOSAIC_WORKTREE_BRANCH";
     public const string EnvWorktreeBase = "MOSAIC_WORKTREE_BASE";
     public const string EnvWorktreePath = "MOSAIC_WORKTREE_PATH";
+    public const string EnvCrashDir = "MOSAIC_CRASH_DIR";
+    public const string EnvStartDelay = "MOSAIC_START_DELAY";
+    public const string EnvScopeProperties = "MOSAIC_SCOPE_PROPERTIES";
+    public const string EnvScopeUnit = "MOSAIC_SCOPE_UNIT";
 
     public static readonly IReadOnlySet<string> ReservedKeys = new HashSet<string>(StringComparer.Ordinal)
     {
         EnvAgent, EnvRuntime, EnvSocket, EnvHolderSession, EnvHolderTarget, EnvSessionTarget, EnvWindowTarget, EnvWorkdir, EnvPaneCommand,
         EnvWorktreeRepository, EnvWorktreeBranch, EnvWorktreeBase, EnvWorktreePath,
+        EnvCrashDir, EnvStartDelay, EnvScopeProperties, EnvScopeUnit, EnvLaunch,
     };
 
-    // The holder starts the server only when its session is not already there (a server started by a direct
-    // start, or a unit restart, must not fail the unit). The script is constant; the data are its arguments.
-    // The server starts with no configuration file (-f /dev/null: never the user's ~/.tmux.conf), and the fleet's own
-    // options are set in the same call BEFORE the holder session is made: a server that was already running keeps its
-    // own options (a "destroy-unattached on" there would destroy the detached holder the moment it exists).
-    internal static readonly string HolderScript =
-        $"if \"$0\" -f {Tmux.ServerOptions.ConfigFile} -L \"$1\" has-session -t \"=$2\" 2>/dev/null; "
-        + $"then exec \"$0\" -f {Tmux.ServerOptions.ConfigFile} -L \"$1\" {Tmux.ServerOptions.ShellText()}; "
-        + $"else exec \"$0\" -f {Tmux.ServerOptions.ConfigFile} -L \"$1\" start-server \\; {Tmux.ServerOptions.ShellText()} \\; new-session -d -s \"$2\"; fi";
+    /// <summary>Environment= of both units: the Exec lines tell a systemd launch from a -Direct one (which resolves
+    /// the same lines with <see cref="LaunchDirect"/>).</summary>
+    public const string EnvLaunch = "MOSAIC_LAUNCH";
+    public const string LaunchSystemd = "systemd";
+    public const string LaunchDirect = "direct";
 
     /// <summary>The comment line that records which roster a holder unit or env file was installed from (see
     /// <see cref="RecordedRoster"/>). Control bytes in the path are written as '?', so the line stays one comment line.</summary>
@@ -82,18 +83,24 @@ public static class UnitRenderer
         AppendRoster(sb, rosterPath);
         sb.Append("#\n");
         sb.Append("# Keeps the fleet's tmux server alive with its holder session. Panes belong to whatever started the tmux\n");
-        sb.Append("# server, so ONLY this unit starts it: the server and every agent pane live in this unit's control group.\n");
-        sb.Append("# Agent units (mosaic-agent@.service) require this unit and only ask the running server for a session, so\n");
-        sb.Append("# stopping one agent never touches another agent's session or the server (a unit that had started the\n");
-        sb.Append("# server took every sibling session with it when stopped: agent-deck #1721). Stopping THIS unit stops the fleet.\n");
+        sb.Append("# server, so ONLY this unit starts it: the server (tmux -D, this unit's main process) and every agent pane\n");
+        sb.Append("# without a scope of its own live in this unit's control group. If the server dies, systemd restarts it\n");
+        sb.Append("# (Restart=always) and each agent comes back through its own restart. Agent units (mosaic-agent@.service)\n");
+        sb.Append("# require this unit and only ask the running server for a session, so stopping one agent never touches\n");
+        sb.Append("# another (agent-deck #1721). Stopping THIS unit stops the fleet.\n");
         sb.Append("[Unit]\n");
         sb.Append("Description=").Append(SystemdSyntax.UnitText($"MosaicFleet tmux server holder (socket {socket})")).Append('\n');
+        sb.Append("StartLimitIntervalSec=60\n");
+        sb.Append("StartLimitBurst=20\n");
         sb.Append('\n');
         sb.Append("[Service]\n");
-        sb.Append("Type=oneshot\n");
-        sb.Append("RemainAfterExit=yes\n");
-        sb.Append("ExecStart=").Append(string.Join(' ', new[] { programs.Sh, "-c", HolderScript, programs.Tmux, socket, TmuxArgument.Literal(holderSession) }.Select(w))).Append('\n');
-        sb.Append("ExecStop=-").Append(string.Join(' ', new[] { programs.Tmux, "-L", socket, "kill-server" }.Select(w))).Append('\n');
+        sb.Append("Type=exec\n");
+        sb.Append("Environment=").Append(EnvLaunch).Append('=').Append(LaunchSystemd).Append('\n');
+        sb.Append("ExecStart=").Append(string.Join(' ', new[] { programs.Sh, "-c", SupervisionScripts.HolderServe, programs.Tmux, socket }.Select(w))).Append('\n');
+        sb.Append("ExecStartPost=").Append(string.Join(' ', new[] { programs.Sh, "-c", SupervisionScripts.HolderReady, programs.Tmux, socket, TmuxArgument.Literal(holderSession) }.Select(w)))
+            .Append(' ').Append(SystemdSyntax.ExecVariable(EnvLaunch)).Append('\n');
+        sb.Append("Restart=always\n");
+        sb.Append("RestartSec=1\n");
         sb.Append('\n');
         sb.Append("[Install]\n");
         sb.Append("WantedBy=default.target\n");
@@ -116,39 +123,72 @@ public static class UnitRenderer
         sb.Append("# which tmux would take for a command separator, is stored ending in '\\;', tmux's escape for a literal ';').\n");
         sb.Append("#\n");
         sb.Append("# Why the holder: panes belong to whatever started the tmux server. This unit requires and follows the\n");
-        sb.Append("# holder and checks its session first (ExecStartPre), so it never starts the server itself; its own control\n");
-        sb.Append("# group holds only the short-lived tmux client, and stopping it kills this agent's session and nothing else\n");
-        sb.Append("# (agent-deck #1721: a KillMode=control-group stop of the unit that owned the server killed every sibling).\n");
+        sb.Append("# holder (no BindsTo=: with it a dead server made systemd stop every agent for good) and checks its session\n");
+        sb.Append("# first, so it never starts the server itself.\n");
+        sb.Append("#\n");
+        sb.Append("# Supervision: the unit lives as long as the runtime. ExecStartPre replaces the session (keeping a dead\n");
+        sb.Append("# pane's screen) and, under systemd, puts the runtime in a scope of its own (mosaic-pane-<agent>.scope, tenant-keyed,\n");
+        sb.Append("# with the roster's resource limits). ExecStart waits for the pane to die and exits with the runtime's\n");
+        sb.Append("# status, so Restart=, RestartSec= and the start limit (per agent, in mosaic-agent@<agent>.service.d/) decide.\n");
+        sb.Append("# ExecStopPost keeps the crash ($MOSAIC_CRASH_DIR) or, after a stop, ends the session.\n");
         sb.Append("#\n");
         sb.Append("# The pane runs /bin/sh -c <pane command> as argv: a one-string command would run under the user's\n");
         sb.Append("# default-shell (possibly fish). The pane command puts the runtime's bin directories on PATH and execs the\n");
         sb.Append("# runtime. remain-on-exit keeps a crashed runtime's pane, with its exit status, for Get-FleetAgent.\n");
         sb.Append("[Unit]\n");
         sb.Append("Description=MosaicFleet agent %i").Append(TenantNames.IsDefault(tenant) ? "" : $" (tenant {SystemdSyntax.UnitText(tenant)})").Append('\n');
+        // Requires=/After= only: with BindsTo= a dead tmux server made systemd stop every agent for good; without it
+        // the holder and each agent come back through their own restarts.
         sb.Append("Requires=").Append(holderUnit).Append('\n');
-        sb.Append("BindsTo=").Append(holderUnit).Append('\n');
         sb.Append("After=").Append(holderUnit).Append('\n');
+        sb.Append("StartLimitIntervalSec=600\n");
+        sb.Append("StartLimitBurst=5\n");
         sb.Append('\n');
         sb.Append("[Service]\n");
-        sb.Append("Type=oneshot\n");
-        sb.Append("RemainAfterExit=yes\n");
-        sb.Append("KillMode=process\n");
+        sb.Append("Type=exec\n");
+        sb.Append("Restart=on-failure\n");
+        sb.Append("RestartSec=10\n");
+        sb.Append("Environment=").Append(EnvLaunch).Append('=').Append(LaunchSystemd).Append('\n');
         sb.Append("EnvironmentFile=%E/").Append(TenantNames.EnvDirectory(tenant).Replace('\\', '/')).Append("/%i.env\n");
         sb.Append("ExecStartPre=").Append(string.Join(' ', tmux, "-L", V(EnvSocket), "has-session", "-t", V(EnvHolderTarget))).Append('\n');
         // The agent's git worktree (Worktrees/WorktreeScripts.Ensure: made when missing, reused as it is; an agent
-        // without one has an empty repository and the script does nothing).
+        // without one has an empty repository and the script does nothing), before the launch.
         sb.Append("ExecStartPre=").Append(string.Join(' ', w(programs.Sh), "-c", w(Worktrees.WorktreeScripts.Ensure), w(Worktrees.WorktreeScripts.ArgZero),
             V(EnvWorktreeRepository), V(EnvWorktreeBranch), V(EnvWorktreeBase), V(EnvWorktreePath))).Append('\n');
+        sb.Append("ExecStartPre=").Append(string.Join(' ',
+            w(programs.Sh), "-c", w(SupervisionScripts.AgentPre), tmux, V(EnvSocket), V(EnvAgent), V(EnvSessionTarget), V(EnvWindowTarget),
+            V(EnvWorkdir), w(programs.Sh), V(EnvPaneCommand), V(EnvLaunch), V(EnvCrashDir), V(EnvStartDelay), V(EnvScopeProperties), V(EnvScopeUnit))).Append('\n');
         sb.Append("ExecStart=").Append(string.Join(' ',
-            tmux, "-L", V(EnvSocket), "new-session", "-d", "-s", V(EnvAgent), "-c", V(EnvWorkdir), "--",
-            w(programs.Sh), "-c", V(EnvPaneCommand),
-            w(";"), "set-option", "-t", V(EnvWindowTarget), "remain-on-exit", "on")).Append('\n');
-        sb.Append("ExecStop=-").Append(string.Join(' ', tmux, "-L", V(EnvSocket), "kill-session", "-t", V(EnvSessionTarget))).Append('\n');
+            w(programs.Sh), "-c", w(SupervisionScripts.AgentWait), tmux, V(EnvSocket), V(EnvWindowTarget), V(EnvAgent))).Append('\n');
+        sb.Append("ExecStopPost=").Append(string.Join(' ',
+            w(programs.Sh), "-c", w(SupervisionScripts.AgentPost), tmux, V(EnvSocket), V(EnvAgent), V(EnvSessionTarget), V(EnvWindowTarget), V(EnvCrashDir))).Append('\n');
         sb.Append('\n');
         sb.Append("[Install]\n");
         sb.Append("WantedBy=default.target\n");
         return sb.ToString();
     }
+
+    /// <summary>The agent's own drop-in (mosaic-agent@&lt;agent&gt;.service.d/): its roster restart settings. The start
+    /// limit goes under [Unit] (systemd 252 ignores StartLimitIntervalSec= under [Service] as an unknown key).</summary>
+    public static string SupervisionDropIn(string agentName, FleetRestartPolicy restart, int startDelaySeconds)
+    {
+        var sb = new StringBuilder();
+        sb.Append(LifecyclePaths.Marker).Append(" (Install-FleetUnit) for agent ").Append(agentName).Append(". Rewritten on install; do not edit.\n");
+        sb.Append("# The roster's restart settings: policy ").Append(restart.Policy).Append(", ").Append(restart.Limit)
+            .Append(" ends within ").Append(Seconds(restart.WindowSeconds)).Append(" leave the unit failed.\n");
+        sb.Append("[Unit]\n");
+        sb.Append("StartLimitIntervalSec=").Append(Seconds(restart.WindowSeconds)).Append('\n');
+        sb.Append("StartLimitBurst=").Append(restart.Limit.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+        sb.Append('\n');
+        sb.Append("[Service]\n");
+        sb.Append("Restart=").Append(restart.Policy == "never" ? "no" : restart.Policy).Append('\n');
+        sb.Append("RestartSec=").Append(Seconds(restart.DelaySeconds)).Append('\n');
+        // The start slot (spacing) is waited for in ExecStartPre, inside the start timeout.
+        sb.Append("TimeoutStartSec=").Append((90 + startDelaySeconds).ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
+        return sb.ToString();
+    }
+
+    private static string Seconds(double s) => Math.Round(s, 3).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + "s";
 
     /// <summary>An agent's environment file: the launch data, then the agent's own variables.</summary>
     public static string EnvFile(string agentName, IEnumerable<KeyValuePair<string, string>> values, string? rosterPath = null)

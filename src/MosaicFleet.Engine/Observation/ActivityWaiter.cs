@@ -86,7 +86,7 @@ public sealed class ActivityWaiter
             p.LastAgent = agent;
             // Missing or Dead for NotRunningGrace: given up. Unreachable is the host's state, not the agent's, and may pass
             // (a network blip): it is waited for until the timeout, whose error names the agent.
-            if (agent.Status is FleetAgentStatus.Missing or FleetAgentStatus.Dead)
+            if (agent.Status is FleetAgentStatus.Missing or FleetAgentStatus.Dead or FleetAgentStatus.Failed)
             {
                 p.NotRunningSince ??= now;
                 if (now - p.NotRunningSince.Value >= NotRunningGrace)

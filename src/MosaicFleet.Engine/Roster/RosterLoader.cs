@@ -156,10 +156,12 @@ public static class RosterLoader
         private static readonly string[] RootKeys = ["version", "transport", "tenant", "tmux", "defaults", "runtimes", "hosts", "agents", "logs"];
         private static readonly string[] LogsKeys = ["maxSize", "keep"];
         private static readonly string[] TmuxKeys = ["socketName", "holderSession"];
-        private static readonly string[] DefaultsKeys = ["workingDirectory", "runtimeBin", "worktree"];
+        private static readonly string[] DefaultsKeys = ["workingDirectory", "runtimeBin", "worktree", "restart", "resources", "startSpacingSeconds"];
+        private static readonly string[] RestartKeys = ["policy", "delaySeconds", "limit", "windowSeconds"];
+        private static readonly string[] ResourceKeys = ["memoryMax", "cpuWeight", "tasksMax"];
         private static readonly string[] RuntimeKeys = ["command", "resetCommand", "paneCommands", "submitKeys", "inputPattern", "busyPattern", "waitingPattern", "idleAfterSeconds", "runtimeBin", "environment"];
         private static readonly string[] HostKeys = ["ssh", "port", "identityFile", "knownHostsFile", "sshOptions", "tmux"];
-        private static readonly string[] AgentKeys = ["name", "runtime", "className", "workingDirectory", "model", "effort", "host", "command", "runtimeBin", "environment", "worktree"];
+        private static readonly string[] AgentKeys = ["name", "runtime", "className", "workingDirectory", "model", "effort", "host", "command", "runtimeBin", "environment", "worktree", "restart", "resources"];
 
         public FleetRoster ReadRoot(YamlNode root)
         {
@@ -195,6 +197,14 @@ public static class RosterLoader
                     RuntimeBin = OptStr(d, "runtimeBin"),
                     Worktree = Get(d, "worktree") is { } dw ? ReadWorktree(dw, "defaults worktree", null) : null,
                 };
+                if (Get(d, "restart") is { } r) ReadRestart(r, roster.Defaults.Restart, "defaults restart");
+                if (Get(d, "resources") is { } res) ReadResources(res, roster.Defaults.Resources, "defaults resources");
+                if (Get(d, "startSpacingSeconds") is { } sp)
+                {
+                    var spacing = Double(sp, "startSpacingSeconds");
+                    if (spacing is < 0 or > 3600) throw Error(RosterErrorIds.InvalidValue, $"startSpacingSeconds {spacing} must be between 0 and 3600.", sp);
+                    roster.Defaults.StartSpacingSeconds = spacing;
+                }
             }
 
             var runtimes = new Dictionary<string, FleetRuntime>(BuiltInRuntimes.Create(), StringComparer.Ordinal);
@@ -386,11 +396,15 @@ public static class RosterLoader
                     ? wt is YamlScalarNode { Value: null or "" or "~" or "null", Style: ScalarStyle.Plain } ? null : ReadWorktree(wt, $"{where} worktree", roster.Defaults.Worktree)
                     : roster.Defaults.Worktree,
                 Line = Line(node),
+                Restart = roster.Defaults.Restart.Clone(),
+                Resources = roster.Defaults.Resources.Clone(),
             };
             if (agent.Worktree is { } worktree && WorktreeSpecs.CheckBranch(WorktreeSpecs.BranchFor(worktree, roster.Tenant, name)) is { } badBranch)
             {
                 throw Error(RosterErrorIds.InvalidValue, $"Agent '{name}': worktree branch '{WorktreeSpecs.BranchFor(worktree, roster.Tenant, name)}': {badBranch} (the default is fleet/<tenant>/<agent>; set worktree.branch).", node);
             }
+            if (Get(m, "restart") is { } restartNode) ReadRestart(restartNode, agent.Restart, $"{where} restart");
+            if (Get(m, "resources") is { } resourcesNode) ReadResources(resourcesNode, agent.Resources, $"{where} resources");
             if (Get(m, "host") is { } hostNode)
             {
                 var host = Str(hostNode, "host");
@@ -433,6 +447,64 @@ public static class RosterLoader
                 }
             }
             return w;
+        }
+
+        /// <summary>Fills <paramref name="into"/> with the keys present (the rest keep the defaults' values).</summary>
+        private void ReadRestart(YamlNode node, FleetRestartPolicy into, string where)
+        {
+            var m = Map(node, where);
+            CheckKeys(m, RestartKeys, where);
+            if (Get(m, "policy") is { } p)
+            {
+                var policy = Str(p, "policy");
+                if (policy is not ("on-failure" or "always" or "never")) throw Error(RosterErrorIds.InvalidValue, $"restart policy '{policy}' must be on-failure, always or never.", p);
+                into.Policy = policy;
+            }
+            if (Get(m, "delaySeconds") is { } d)
+            {
+                var v = Double(d, "delaySeconds");
+                if (v is < 0 or > 86400) throw Error(RosterErrorIds.InvalidValue, $"restart delaySeconds {v} must be between 0 and 86400.", d);
+                into.DelaySeconds = v;
+            }
+            if (Get(m, "limit") is { } l)
+            {
+                var v = Int(l, "limit");
+                if (v is < 1 or > 10000) throw Error(RosterErrorIds.InvalidValue, $"restart limit {v} must be between 1 and 10000.", l);
+                into.Limit = v;
+            }
+            if (Get(m, "windowSeconds") is { } w)
+            {
+                var v = Double(w, "windowSeconds");
+                if (v is < 1 or > 604800) throw Error(RosterErrorIds.InvalidValue, $"restart windowSeconds {v} must be between 1 and 604800.", w);
+                into.WindowSeconds = v;
+            }
+        }
+
+        private static readonly Regex SizeRegex = new(@"\A(?:[0-9]{1,15}[KMGT]?|[0-9]{1,3}(?:\.[0-9]{1,2})?%|infinity)\z", RegexOptions.CultureInvariant);
+        private static readonly Regex CountRegex = new(@"\A(?:[0-9]{1,9}|[0-9]{1,3}(?:\.[0-9]{1,2})?%|infinity)\z", RegexOptions.CultureInvariant);
+
+        private void ReadResources(YamlNode node, FleetResourceLimits into, string where)
+        {
+            var m = Map(node, where);
+            CheckKeys(m, ResourceKeys, where);
+            if (Get(m, "memoryMax") is { } mm)
+            {
+                var v = Str(mm, "memoryMax").Trim();
+                if (!SizeRegex.IsMatch(v)) throw Error(RosterErrorIds.InvalidValue, $"memoryMax '{v}' must be bytes with an optional K, M, G or T suffix (512M), a percentage (25%) or infinity.", mm);
+                into.MemoryMax = v;
+            }
+            if (Get(m, "cpuWeight") is { } cw)
+            {
+                var v = Int(cw, "cpuWeight");
+                if (v is < 1 or > 10000) throw Error(RosterErrorIds.InvalidValue, $"cpuWeight {v} must be between 1 and 10000.", cw);
+                into.CpuWeight = v;
+            }
+            if (Get(m, "tasksMax") is { } tm)
+            {
+                var v = Str(tm, "tasksMax").Trim();
+                if (!CountRegex.IsMatch(v)) throw Error(RosterErrorIds.InvalidValue, $"tasksMax '{v}' must be a number, a percentage or infinity.", tm);
+                into.TasksMax = v;
+            }
         }
 
         private Dictionary<string, string> ReadEnvironment(YamlNode envNode)

@@ -37,6 +37,10 @@ public static class TenantNames
     /// <summary>mosaic-agent@AGENT.service, or mosaic-agent.TENANT@AGENT.service.</summary>
     public static string AgentUnit(string tenant, string agent) => $"mosaic-agent{Key(tenant)}@{agent}.service";
 
+    /// <summary>The name (without .scope) of the scope an agent's runtime runs in under systemd: mosaic-pane-&lt;agent&gt;,
+    /// or mosaic-pane.&lt;tenant&gt;-&lt;agent&gt;: two tenants' agents of one name never share (or stop) one scope.</summary>
+    public static string ScopeName(string tenant, string agent) => $"mosaic-pane{Key(tenant)}-{agent}";
+
     /// <summary>The list-units pattern of the tenant's agent units: mosaic-agent@*, or mosaic-agent.TENANT@*.</summary>
     public static string AgentPattern(string tenant) => $"mosaic-agent{Key(tenant)}@*";
 

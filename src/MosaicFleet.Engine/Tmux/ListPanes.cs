@@ -35,7 +35,9 @@ public static class ListPanes
         "#{pane_pid}",
         "#{pane_current_command}",
         "#{pane_dead}",
-        "#{pane_dead_status}",
+        // The supervision options ride in the dead-status field as "/restarts/last exit", only where the agent unit
+        // set them (so the field of any other pane, and every older record, reads as before).
+        "#{pane_dead_status}#{?#{==:#{@mosaic_restarts},},,/#{@mosaic_restarts}/#{@mosaic_last_exit}}",
         "#{window_activity}",
         "#{pane_current_path}");
 
@@ -93,9 +95,20 @@ public static class ListPanes
             default: return false;
         }
         int? deadStatus = null;
-        if (parts[7].Length > 0)
+        int? restarts = null, lastExit = null;
+        var statusField = parts[7];
+        var slash = statusField.IndexOf('/');
+        if (slash >= 0)
         {
-            if (!int.TryParse(parts[7], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ds)) return false;
+            var sup = statusField[(slash + 1)..].Split('/');
+            statusField = statusField[..slash];
+            if (sup.Length != 2) return false;
+            if (sup[0].Length > 0 && int.TryParse(sup[0], NumberStyles.None, CultureInfo.InvariantCulture, out var rs)) restarts = rs;
+            if (sup[1].Length > 0 && int.TryParse(sup[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var le)) lastExit = le;
+        }
+        if (statusField.Length > 0)
+        {
+            if (!int.TryParse(statusField, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ds)) return false;
             deadStatus = ds;
         }
         DateTimeOffset? activity = null;
@@ -104,7 +117,7 @@ public static class ListPanes
             if (!long.TryParse(parts[8], NumberStyles.None, CultureInfo.InvariantCulture, out var secs)) return false;
             activity = DateTimeOffset.FromUnixTimeSeconds(secs);
         }
-        pane = new TmuxPane(session, window, paneIndex, paneId, pid, command, dead, dead ? deadStatus : null, activity, parts[9]);
+        pane = new TmuxPane(session, window, paneIndex, paneId, pid, command, dead, dead ? deadStatus : null, activity, parts[9]) { Restarts = restarts, LastExit = lastExit };
         return true;
     }
 

@@ -13,4 +13,11 @@ public sealed record TmuxPane(
     bool Dead,
     int? DeadStatus,
     DateTimeOffset? WindowActivity,
-    string PanePath);
+    string PanePath)
+{
+    /// <summary>The agent unit's launches since the last start by hand (session option @mosaic_restarts), or null.</summary>
+    public int? Restarts { get; init; }
+
+    /// <summary>The exit status the previous launch ended with (session option @mosaic_last_exit), or null.</summary>
+    public int? LastExit { get; init; }
+}

@@ -41,6 +41,11 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
     [Parameter]
     public SwitchParameter Worktree { get; set; }
 
+    /// <summary>Also read each running agent's memory and CPU use from its runtime's own cgroup (one systemctl show
+    /// per host): MemoryBytes, MemoryMaxBytes, CpuSeconds.</summary>
+    [Parameter]
+    public SwitchParameter Resources { get; set; }
+
     /// <summary>A roster from Get-FleetRoster: its agents are listed (Get-FleetRoster -RosterPath x | Get-FleetAgent).</summary>
     [Parameter(ParameterSetName = "ByRoster", Mandatory = true, ValueFromPipeline = true)]
     public FleetRoster? InputRoster { get; set; }
@@ -89,7 +94,25 @@ public sealed class GetFleetAgentCommand : FleetCmdlet
                 foreach (var f in failures) WriteVerbose($"Worktrees on {f.Host} not read: {f.Message}");
                 Engine.Worktrees.WorktreeAgentView.Add(snapshot.Agents, list);
             }
-            foreach (var agent in snapshot.Agents) WriteObject(Worktree ? WithWorktreeView(agent) : Activity ? FleetCmdlet.WithActivityView(agent) : agent);
+            if (Resources)
+            {
+                foreach (var note in Await(new ResourceProbe(Context).ProbeAsync(snapshot.Agents, StopToken))) WriteVerbose(note);
+            }
+            foreach (var agent in snapshot.Agents)
+            {
+                if (Worktree) WriteObject(WithWorktreeView(agent));
+                else if (Activity) WriteObject(FleetCmdlet.WithActivityView(agent));
+                else if (Resources) WriteObject(WithResourcesView(agent));
+                else WriteObject(agent);
+            }
         }
+    }
+
+    /// <summary>The table of Get-FleetAgent -Resources (supervision and the runtime's cgroup; see the format file).</summary>
+    private static PSObject WithResourcesView(FleetAgent agent)
+    {
+        var o = PSObject.AsPSObject(agent);
+        o.TypeNames.Insert(0, "MosaicFleet.FleetAgent#Resources");
+        return o;
     }
 }

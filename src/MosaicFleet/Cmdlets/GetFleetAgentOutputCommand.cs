@@ -1,4 +1,6 @@
 using System.Management.Automation;
+using MosaicFleet.Engine.Fleet;
+using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Messaging;
 using MosaicFleet.Internal;
 
@@ -22,10 +24,21 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
     [ValidateRange(1, 1_000_000)]
     public int Lines { get; set; } = 50;
 
+    /// <summary>Read the kept crashes instead of the live pane: each file ExecStopPost wrote when the runtime ended
+    /// (its last screen with up to 2000 lines of scrollback, and its exit status), newest first. -Lines limits the
+    /// lines of each only when given.</summary>
+    [Parameter]
+    public SwitchParameter Crash { get; set; }
+
     protected override void ProcessRecord() => GatherNames(Name);
 
     protected override void EndProcessing()
     {
+        if (Crash)
+        {
+            foreach (var _ in EachRoster()) WriteCrashes();
+            return;
+        }
         foreach (var _ in EachRoster()) Read();
     }
 
@@ -63,6 +76,63 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
                     _ => ("PaneCaptureFailed", ErrorCategory.ReadError),
                 };
                 WriteError(new ErrorRecord(error, id, category, error.Agent));
+            }
+        }
+    }
+
+    private void WriteCrashes()
+    {
+        var agents = GatheredNames is { Count: > 0 } names ? SelectAgents(names) : [];
+        var paths = LifecyclePaths.FromEnvironment(Environment.GetEnvironmentVariable);
+        foreach (var group in agents.GroupBy(a => a.Host, StringComparer.Ordinal))
+        {
+            HostLifecycle host;
+            try
+            {
+                host = Await(HostLifecycle.ForHostAsync(Context, group.Key, paths, StopToken));
+            }
+            catch (FleetHostException ex)
+            {
+                WriteError(FleetErrorCategories.HostRecord(ex.Host, ex.ErrorId, ex.Message, ex));
+                continue;
+            }
+            foreach (var agent in group)
+            {
+                try
+                {
+                    var dir = host.Builder.CrashDirectory(agent.Name);
+                    var files = CrashFiles.List(host.Files, dir);
+                    if (files.Count == 0) WriteVerbose($"{agent.Name}: no crash kept in {dir}.");
+                    foreach (var file in files)
+                    {
+                        if (CrashFiles.Read(host.Files, file) is not { } crash) continue;
+                        var lines = crash.Lines.ToArray();
+                        if (MyInvocation.BoundParameters.ContainsKey(nameof(Lines)) && lines.Length > Lines) lines = lines[^Lines..];
+                        WriteObject(new FleetPaneCapture
+                        {
+                            Agent = agent.Name,
+                            Host = agent.Host,
+                            CapturedAt = crash.EndedAt,
+                            Lines = lines,
+                            CrashFile = crash.Path,
+                            RosterPath = Roster.Path,
+                            ExitStatus = crash.ExitStatus,
+                        });
+                    }
+                }
+                catch (LifecycleException ex)
+                {
+                    WriteError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidData, ex.Target));
+                }
+                catch (FleetHostException ex)
+                {
+                    WriteError(FleetErrorCategories.HostRecord(ex.Host, ex.ErrorId, ex.Message, ex));
+                    break;
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    WriteError(new ErrorRecord(ex, "CrashFileReadFailed", ErrorCategory.ReadError, agent.Name));
+                }
             }
         }
     }

@@ -39,6 +39,11 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>After an upgrade from 0.1: restart every agent started by 0.1's units (and the holder) instead of adopting
+    /// the running runtimes.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessRecord() => GatherNames(Name);
 
     protected override void EndProcessing()
@@ -98,6 +103,47 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
         }
         var files = ApplyPlan(installer, plan);
         if (PassThru) WriteObject(files, enumerateCollection: true);
+        if (plan.ReplacesOneshotUnits) BringUnderSupervision(installer, agents);
+    }
+
+    /// <summary>Units 0.1 started (oneshot, still active with no main process) are not supervised by the new units until
+    /// they start again: adopt their running runtimes, or restart them with -Force (see SupervisionUpgrade).</summary>
+    private void BringUnderSupervision(UnitInstaller installer, IReadOnlyList<FleetAgentSpec> agents)
+    {
+        if (WhatIfMode)
+        {
+            WriteVerbose("Not checked for agents started by 0.1's units (-WhatIf runs nothing).");
+            return;
+        }
+        UpgradePlan upgrade;
+        try
+        {
+            upgrade = Await(new SupervisionUpgrade(installer.Builder).PlanAsync(agents, Force, StopToken));
+        }
+        catch (LifecycleException ex)
+        {
+            WriteError(LifecycleError(ex));
+            return;
+        }
+        catch (Engine.Fleet.FleetHostException ex)
+        {
+            WriteError(HostError(ex));
+            return;
+        }
+        foreach (var note in upgrade.Notes) WriteVerbose(note);
+        foreach (var warning in upgrade.Warnings) WriteWarning(warning);
+        foreach (var step in upgrade.Steps)
+        {
+            if (!ShouldProcess(step.Target, step.Action)) continue;
+            foreach (var command in step.Commands)
+            {
+                WriteVerbose("Run: " + command.Display);
+                var result = Await(Context.Runner.RunAsync(Context.HostOf(HostName), command, StopToken));
+                if (result.Success) continue;
+                WriteWarning($"{step.Action} for {step.Target} failed: {result.Describe()}.");
+                break;
+            }
+        }
     }
 
     // The recorder's unit joins the plan: its file, a daemon-reload if it changed, then enable and restart (a running

@@ -12,6 +12,13 @@ public sealed class StartFleetAgentCommand : AgentLifecycleCommand
 {
     protected override string ActionName => "Start";
 
+    /// <summary>Seconds between one agent's start and the next (0, the default: all at once).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 3600.0)]
+    public double Spacing { get; set; }
+
+    protected override TimeSpan LaunchSpacing => TimeSpan.FromSeconds(Spacing);
+
     // Starting a running agent does nothing.
     protected override bool LaunchesFor(AgentState state) => !state.Running;
 

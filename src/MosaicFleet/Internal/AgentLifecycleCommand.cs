@@ -39,6 +39,9 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
     /// <summary>Whether acting on this agent launches its runtime (Start leaves a running agent alone).</summary>
     protected virtual bool LaunchesFor(AgentState state) => Launches;
 
+    /// <summary>The gap between one launch and the next (Start-FleetAgent -Spacing); zero for none.</summary>
+    protected virtual TimeSpan LaunchSpacing => TimeSpan.Zero;
+
     protected abstract Task<IReadOnlyList<string>> ActAsync(AgentControl control, AgentState state, LifecycleMode mode, CancellationToken ct);
 
     protected override void ProcessRecord() => GatherNames(Name);
@@ -63,7 +66,8 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
             {
                 var setup = HostSetup(group.Key);
                 // Start/stop/restart through systemd are queued, then run as ONE systemctl call per verb for the host.
-                var control = new AgentControl(setup.Builder, setup.Files) { Batch = true };
+                // With -Spacing each start is its own call, the gap between them.
+                var control = new AgentControl(setup.Builder, setup.Files) { Batch = LaunchSpacing == TimeSpan.Zero };
                 var states = Await(control.ReadAsync(group.ToList(), StopToken));
                 var queued = new List<AgentState>();
                 foreach (var state in states)
@@ -120,6 +124,8 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
 
     public const string ExitedAtStartId = "AgentExitedAtStart";
 
+    private int _launching;
+
     private void Done(AgentState state, List<FleetAgentSpec> done, List<FleetAgentSpec> launched)
     {
         done.Add(state.Agent);
@@ -138,6 +144,12 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
             if (mode == LifecycleMode.Systemd && Launches && !state.Running && Await(control.CheckInstalledAsync(state.Agent, StopToken)) is { } stale)
             {
                 WriteWarning(stale);
+            }
+            if (LaunchSpacing > TimeSpan.Zero && LaunchesFor(state) && _launching++ > 0)
+            {
+                // Runtimes sharing one login race to refresh it when they all start at once: one after another.
+                WriteVerbose($"Waiting {LaunchSpacing.TotalSeconds:0.###} s before starting {state.Agent.Name} (-Spacing).");
+                Await(Task.Delay(LaunchSpacing, StopToken));
             }
             foreach (var note in Await(ActAsync(control, state, mode, StopToken))) WriteVerbose(note);
             return state;

@@ -77,14 +77,16 @@ public class AgentControlTests
     {
         var (calls, _) = await RunAsync("start", "", Unit("a", "not-found", "inactive"), installed: false);
         Assert.Equal(4, calls.Count);
-        Assert.StartsWith("/bin/sh -c ", calls[0]); // the holder unit's ExecStart
-        Assert.EndsWith(" tmux sock _holder", calls[0]);
+        Assert.StartsWith("/bin/sh -c ", calls[0]); // the holder unit's ExecStartPost, told it is a direct launch
+        Assert.EndsWith(" tmux sock _holder direct", calls[0]);
         Assert.Equal("tmux -L sock has-session -t =_holder", calls[1]);
         // The worktree line (an agent without a worktree: empty arguments, the script does nothing).
         Assert.StartsWith("/bin/sh -c ", calls[2]);
         Assert.EndsWith(" mosaic-worktree    ", calls[2]);
-        Assert.StartsWith("tmux -L sock new-session -d -s a -c ", calls[3]);
-        Assert.EndsWith("-- /bin/sh -c exec mosaic yolo pi ; set-option -t =a: remain-on-exit on", calls[3]);
+        Assert.StartsWith("/bin/sh -c ", calls[3]); // the agent unit's launch script (not its waiter)
+        Assert.Contains(" tmux sock a =a =a: ", calls[3]);
+        Assert.Contains(" /bin/sh exec mosaic yolo pi direct ", calls[3]);
+        Assert.DoesNotContain("wait-for", calls[3]);
     }
 
     [Fact]
@@ -97,7 +99,9 @@ public class AgentControlTests
     [Fact]
     public async Task Stop_through_systemd_and_stop_of_a_stopped_agent()
     {
-        Assert.Equal(["systemctl --user stop mosaic-agent@a.service"], (await RunAsync("stop", Pane("a", false), Unit("a", "loaded", "active"), installed: true)).Calls);
+        // After the stop, a pane left dead by a crash during a restart wait would be ended too: none here.
+        Assert.Equal(["systemctl --user stop mosaic-agent@a.service", "tmux -u -L sock list-sessions -F #{session_name}"],
+            (await RunAsync("stop", Pane("a", false), Unit("a", "loaded", "active"), installed: true)).Calls);
         var (calls, notes) = await RunAsync("stop", "", Unit("a", "loaded", "inactive"), installed: true);
         Assert.Empty(calls);
         Assert.Contains(notes, n => n.Contains("already stopped", StringComparison.Ordinal));

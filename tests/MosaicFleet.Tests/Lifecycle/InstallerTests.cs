@@ -50,7 +50,7 @@ public class InstallerTests
         using var t = new TempFleet();
         var roster = TempFleet.Roster(Agent("coder0", "~/src/my app/100% $HOME"), Agent("my-agent"));
         var (files, calls) = await InstallAsync(t, roster, enable: true);
-        Assert.Equal([t.Paths.HolderUnit, t.Paths.AgentTemplate, t.Paths.EnvFile("coder0"), t.Paths.EnvFile("my-agent")], files.Select(f => f.Path));
+        Assert.Equal([t.Paths.HolderUnit, t.Paths.AgentTemplate, t.Paths.EnvFile("coder0"), t.Paths.AgentDropIn("coder0"), t.Paths.EnvFile("my-agent"), t.Paths.AgentDropIn("my-agent")], files.Select(f => f.Path));
         Assert.All(files, f => Assert.True(f.Changed));
         Assert.Equal(AtomicFile.PrivateMode, File.GetUnixFileMode(t.Paths.EnvFile("coder0")));
         Assert.Equal(
@@ -68,30 +68,67 @@ public class InstallerTests
         var template = File.ReadAllText(t.Paths.AgentTemplate);
         Assert.Contains("EnvironmentFile=%E/mosaic/fleet/agents/%i.env", template);
         Assert.DoesNotContain("%I", string.Join('\n', template.Split('\n').Where(l => !l.StartsWith('#'))));
-        // Every Exec line starts with an absolute program: tmux, or sh for the worktree script.
-        Assert.All(SystemdSyntax.UnitValues(template, "ExecStart").Concat(SystemdSyntax.UnitValues(template, "ExecStartPre")),
-            l => Assert.True(l.StartsWith(Path.Combine(t.Bin, "tmux") + " ", StringComparison.Ordinal) || l.StartsWith("/bin/sh -c ", StringComparison.Ordinal), l));
+        // Every Exec line starts with an absolute program: tmux, or sh running one of the constant scripts (with tmux as
+        // $0, or the worktree script).
+        Assert.All(SystemdSyntax.UnitValues(template, "ExecStart").Concat(SystemdSyntax.UnitValues(template, "ExecStartPre")).Concat(SystemdSyntax.UnitValues(template, "ExecStopPost")),
+            l => Assert.True(l.StartsWith(Path.Combine(t.Bin, "tmux") + " ", StringComparison.Ordinal)
+                || (l.StartsWith("/bin/sh -c ", StringComparison.Ordinal) && (l.Contains(" " + Path.Combine(t.Bin, "tmux") + " ${MOSAIC_TMUX_SOCKET} ", StringComparison.Ordinal)
+                    || l.Contains(" mosaic-worktree ${MOSAIC_WORKTREE_REPOSITORY} ", StringComparison.Ordinal))), l));
     }
 
     [Fact]
-    public void Stopping_an_agent_unit_touches_only_its_own_session_and_never_starts_the_server()
+    public void The_agent_unit_lives_as_long_as_the_runtime_and_never_starts_the_server()
     {
         var template = UnitRenderer.AgentTemplate(new LaunchPrograms("/usr/bin/tmux", "/bin/sh"));
-        Assert.Equal(["process"], SystemdSyntax.UnitValues(template, "KillMode"));
-        Assert.Equal(["-/usr/bin/tmux -L ${MOSAIC_TMUX_SOCKET} kill-session -t ${MOSAIC_SESSION_TARGET}"], SystemdSyntax.UnitValues(template, "ExecStop"));
+        Assert.Equal(["exec"], SystemdSyntax.UnitValues(template, "Type"));
+        Assert.Empty(SystemdSyntax.UnitValues(template, "RemainAfterExit"));
+        // No BindsTo=: with it a dead server made systemd stop every agent for good; Requires= + After= bring them back.
+        Assert.Empty(SystemdSyntax.UnitValues(template, "BindsTo"));
+        Assert.Equal(["mosaic-tmux-holder.service"], SystemdSyntax.UnitValues(template, "Requires"));
         Assert.Equal("/usr/bin/tmux -L ${MOSAIC_TMUX_SOCKET} has-session -t ${MOSAIC_HOLDER_TARGET}", SystemdSyntax.UnitValues(template, "ExecStartPre")[0]);
         Assert.EndsWith(" mosaic-worktree ${MOSAIC_WORKTREE_REPOSITORY} ${MOSAIC_WORKTREE_BRANCH} ${MOSAIC_WORKTREE_BASE} ${MOSAIC_WORKTREE_PATH}", SystemdSyntax.UnitValues(template, "ExecStartPre")[1]);
-        Assert.Equal(["mosaic-tmux-holder.service"], SystemdSyntax.UnitValues(template, "BindsTo"));
         Assert.Equal(["mosaic-tmux-holder.service"], SystemdSyntax.UnitValues(template, "After"));
+        // No ExecStop: its kill-session would destroy a cleanly exited pane before ExecStopPost could keep it.
+        Assert.Empty(SystemdSyntax.UnitValues(template, "ExecStop"));
+        Assert.Single(SystemdSyntax.UnitValues(template, "ExecStopPost"));
+        Assert.Equal("/usr/bin/tmux -L ${MOSAIC_TMUX_SOCKET} has-session -t ${MOSAIC_HOLDER_TARGET}", SystemdSyntax.UnitValues(template, "ExecStartPre")[0]);
         Assert.DoesNotContain("kill-server", template);
+        // The start limit sits under [Unit] (252 ignores StartLimitIntervalSec= under [Service]).
+        var unitSection = template[template.IndexOf("[Unit]", StringComparison.Ordinal)..template.IndexOf("[Service]", StringComparison.Ordinal)];
+        Assert.Contains("StartLimitIntervalSec=600\n", unitSection);
+        Assert.Contains("StartLimitBurst=5\n", unitSection);
         // Per-agent data only as whole ${VAR} words: one argument each whatever the value.
         var env = new Dictionary<string, string>
         {
-            [UnitRenderer.EnvSocket] = "s", [UnitRenderer.EnvAgent] = "a", [UnitRenderer.EnvWorkdir] = "/x/my app/100% $HOME",
-            [UnitRenderer.EnvPaneCommand] = "exec pi", [UnitRenderer.EnvWindowTarget] = "=a:",
+            [UnitRenderer.EnvSocket] = "s", [UnitRenderer.EnvAgent] = "a", [UnitRenderer.EnvWindowTarget] = "=a:", [UnitRenderer.EnvLaunch] = "systemd",
         };
         var start = SystemdSyntax.ResolveExecLine(SystemdSyntax.UnitValues(template, "ExecStart").Single(), new Dictionary<string, string>(), env);
-        Assert.Equal(["/usr/bin/tmux", "-L", "s", "new-session", "-d", "-s", "a", "-c", "/x/my app/100% $HOME", "--", "/bin/sh", "-c", "exec pi", ";", "set-option", "-t", "=a:", "remain-on-exit", "on"], start.Argv);
+        Assert.Equal(["/bin/sh", "-c", SupervisionScripts.AgentWait, "/usr/bin/tmux", "s", "=a:", "a"], start.Argv);
+    }
+
+    [Fact]
+    public void The_holder_runs_the_server_as_its_main_process_and_restarts_it()
+    {
+        var holder = UnitRenderer.Holder(new LaunchPrograms("/usr/bin/tmux", "/bin/sh"), "sock", "_holder");
+        Assert.Equal(["exec"], SystemdSyntax.UnitValues(holder, "Type"));
+        Assert.Equal(["always"], SystemdSyntax.UnitValues(holder, "Restart"));
+        var start = SystemdSyntax.ResolveExecLine(SystemdSyntax.UnitValues(holder, "ExecStart").Single(), new Dictionary<string, string>(), new Dictionary<string, string>());
+        Assert.Equal(["/bin/sh", "-c", SupervisionScripts.HolderServe, "/usr/bin/tmux", "sock"], start.Argv);
+        Assert.EndsWith("exec \"$0\" -f /dev/null -L \"$1\" -D", SupervisionScripts.HolderServe, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("on-failure", 10, 5, 600, "Restart=on-failure\nRestartSec=10s", "StartLimitIntervalSec=600s\nStartLimitBurst=5")]
+    [InlineData("never", 0.5, 1, 30, "Restart=no\nRestartSec=0.5s", "StartLimitIntervalSec=30s\nStartLimitBurst=1")]
+    [InlineData("always", 2, 3, 60.25, "Restart=always\nRestartSec=2s", "StartLimitIntervalSec=60.25s\nStartLimitBurst=3")]
+    public void The_drop_in_carries_the_roster_restart_settings_with_the_limit_under_Unit(string policy, double delay, int limit, double window, string service, string unit)
+    {
+        var text = UnitRenderer.SupervisionDropIn("a", new FleetRestartPolicy { Policy = policy, DelaySeconds = delay, Limit = limit, WindowSeconds = window }, 4);
+        var unitPart = text[text.IndexOf("[Unit]\n", StringComparison.Ordinal)..text.IndexOf("[Service]", StringComparison.Ordinal)];
+        Assert.Contains(unit, unitPart);
+        Assert.Contains(service, text[text.IndexOf("[Service]", StringComparison.Ordinal)..]);
+        Assert.Contains("TimeoutStartSec=94\n", text);
+        Assert.StartsWith(LifecyclePaths.Marker, text);
     }
 
     [Fact]

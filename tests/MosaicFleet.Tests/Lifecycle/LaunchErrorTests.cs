@@ -28,11 +28,12 @@ public class LaunchErrorTests
         var runner = new LifecycleRecordingRunner();
         var builder = new LaunchBuilder(t.Context(roster, runner), t.Paths);
         var launch = await builder.BuildAsync(agent, builder.Programs(), CancellationToken.None);
-        var start = launch.AgentExec("ExecStart", t.Paths).Single().Argv;
-        // Exactly one ';' separator word: the one before set-option.
-        Assert.Single(start, a => a.EndsWith(';') && !a.EndsWith("\\;", StringComparison.Ordinal));
-        Assert.Equal("/w/semi\\;", start[start.ToList().IndexOf("-c") + 1]);
-        Assert.EndsWith("exec run it\\;", start[start.ToList().LastIndexOf("-c") + 1], StringComparison.Ordinal);
+        // The launch (ExecStartPre's script) gets the escaped words as its arguments, after the script and tmux.
+        var start = launch.AgentExec("ExecStartPre", t.Paths)[1].Argv;
+        Assert.Equal(SupervisionScripts.AgentPre, start[2]);
+        Assert.DoesNotContain(start.Skip(3), a => a.EndsWith(';') && !a.EndsWith("\\;", StringComparison.Ordinal));
+        Assert.Equal("/w/semi\\;", start[8]);
+        Assert.EndsWith("exec run it\\;", start[10], StringComparison.Ordinal);
         // The env file (read by systemd) holds the same escaped words.
         var env = SystemdSyntax.ParseEnvFile(launch.EnvFileText);
         Assert.Equal("/w/semi\\;", env[UnitRenderer.EnvWorkdir]);

@@ -228,7 +228,7 @@ public class RemoteInstallTests : IDisposable
         var plan = await installer.PlanInstallAsync([agent], enable: true, CancellationToken.None);
         foreach (var f in plan.Files) installer.Apply(f);
         var remotePaths = new LifecyclePaths(_remote.Config);
-        Assert.Equal([remotePaths.HolderUnit, remotePaths.AgentTemplate, remotePaths.EnvFile("far1")], plan.Files.Select(f => f.Path));
+        Assert.Equal([remotePaths.HolderUnit, remotePaths.AgentTemplate, remotePaths.EnvFile("far1"), remotePaths.AgentDropIn("far1")], plan.Files.Select(f => f.Path));
         Assert.All(plan.Files, f => Assert.True(File.Exists(f.Path)));
         Assert.False(Directory.Exists(_local.Config));
         Assert.Equal(AtomicFile.PrivateMode, File.GetUnixFileMode(remotePaths.EnvFile("far1")));
