@@ -160,7 +160,7 @@ runtimes:
             $r = Send-FleetMessage "touch $marker" -Name renamed @common -ErrorVariable ev -ErrorAction SilentlyContinue
             $r.Status | Should -Be 'Drifted'
             $r.Detail | Should -Match 'runs agentsh \(expected python3\); nothing was typed'
-            $ev[0].FullyQualifiedErrorId | Should -BeLike 'AgentDrifted,*'
+            $ev[0] | Assert-FleetError -Id AgentDrifted
             (Reset-FleetAgent renamed -RosterPath $roster -ErrorAction SilentlyContinue).Status | Should -Be 'Drifted'
             Start-Sleep -Milliseconds 500
             Test-Path $marker | Should -BeFalse

@@ -144,7 +144,7 @@ agents:
         $r = Send-FleetMessage 'MARKER-DIALOG please start' -Name $agent @common -ErrorVariable ev -ErrorAction SilentlyContinue
         $r.Status | Should -Be 'Blocked' -Because $r.Detail
         $r.Detail | Should -Match ([regex]::Escape($first.Shows))
-        $ev[0].FullyQualifiedErrorId | Should -BeLike 'AgentBlocked,*'
+        $ev[0] | Assert-FleetError -Id AgentBlocked
         (Get-FleetMessageLog -Name $agent -Last 1).Status | Should -Be 'Blocked'
         (Reset-FleetAgent $agent -RosterPath $e.RosterPath -ErrorAction SilentlyContinue).Status | Should -Be 'Blocked'
         Start-Sleep -Seconds 1
@@ -190,7 +190,7 @@ agents:
         $r = Send-FleetMessage 'MARKER-DRAFT do not join' -Name $agent @common -ErrorVariable ev -ErrorAction SilentlyContinue
         $r.Status | Should -Be 'DraftPresent' -Because "$($r.Detail)`n$(Get-Screen)"
         $r.Detail | Should -Match ([regex]::Escape($draft))
-        $ev[0].FullyQualifiedErrorId | Should -BeLike 'AgentDraftPresent,*'
+        $ev[0] | Assert-FleetError -Id AgentDraftPresent
         (Reset-FleetAgent $agent -RosterPath $e.RosterPath -ErrorAction SilentlyContinue).Status | Should -Be 'DraftPresent'
         Get-Screen | Should -Not -Match 'MARKER-DRAFT|/clear'
         # The operator's draft is untouched; with -Force the message goes after it and both are submitted together.

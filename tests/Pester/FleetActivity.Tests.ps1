@@ -109,9 +109,7 @@ Describe 'Activity and Wait-FleetAgent with a fixture agent (busy for a few seco
         $out = @(Wait-FleetAgent stuck, fx -TimeoutSeconds 3 -RosterPath $roster -ErrorVariable errs -ErrorAction SilentlyContinue)
         $out.Name | Should -Be @('fx')
         $errs.Count | Should -Be 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'AgentWaitTimeout,*'
-        $errs[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
-        $errs[0].TargetObject | Should -Be 'stuck'
+        $errs[0] | Assert-FleetError -Id AgentWaitTimeout -Category OperationTimeout -Target 'stuck'
         $errs[0].Exception.Message | Should -Match 'last seen Busy'
     }
 
@@ -137,15 +135,13 @@ Describe 'Activity and Wait-FleetAgent with a fixture agent (busy for a few seco
         $out = @(Wait-FleetAgent ghost, fx -TimeoutSeconds 60 -RosterPath $roster -ErrorVariable errs -ErrorAction SilentlyContinue)
         $out.Name | Should -Be @('fx')
         $errs.Count | Should -Be 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'AgentNotRunning,*'
-        $errs[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
-        $errs[0].TargetObject | Should -Be 'ghost'
+        $errs[0] | Assert-FleetError -Id AgentNotRunning -Category ResourceUnavailable -Target 'ghost'
         $errs[0].Exception.Message | Should -Match 'no tmux session'
     }
 
     It 'times out for an agent without a session, naming its status' {
         Wait-FleetAgent ghost -TimeoutSeconds 1 -RosterPath $roster -ErrorVariable errs -ErrorAction SilentlyContinue
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'AgentWaitTimeout,*'
+        $errs[0] | Assert-FleetError -Id AgentWaitTimeout
         $errs[0].Exception.Message | Should -Match 'Missing'
     }
 }

@@ -456,4 +456,22 @@ function Get-Records {
     foreach ($l in [IO.File]::ReadAllLines($f)) { $l | ConvertFrom-Json }
 }
 
+function Assert-FleetError {
+    <# Asserts one ErrorRecord: its error id (FullyQualifiedErrorId before the comma) and, when given, its category and
+       its target object. Pipe the record in: $errs[0] | Assert-FleetError -Id AgentNotFound -Category ObjectNotFound -Target x #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, ValueFromPipeline)] [System.Management.Automation.ErrorRecord] $ErrorRecord,
+        [Parameter(Mandatory)] [string] $Id,
+        [System.Management.Automation.ErrorCategory] $Category,
+        [AllowNull()] [object] $Target,
+        [string] $Because
+    )
+    process {
+        ($ErrorRecord.FullyQualifiedErrorId -split ',', 2)[0] | Should -Be $Id -Because $Because
+        if ($PSBoundParameters.ContainsKey('Category')) { $ErrorRecord.CategoryInfo.Category | Should -Be $Category -Because $Because }
+        if ($PSBoundParameters.ContainsKey('Target')) { $ErrorRecord.TargetObject | Should -Be $Target -Because $Because }
+    }
+}
+
 Export-ModuleMember -Function *

@@ -102,9 +102,7 @@ Describe 'Get-FleetAgent against a real tmux fleet' {
         $out = Get-FleetAgent 'coder0', 'nobody' -RosterPath $envt.RosterPath -ErrorVariable errs -ErrorAction SilentlyContinue
         $out.Name | Should -Be 'coder0'
         $errs.Count | Should -Be 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'AgentNotFound,*'
-        $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
-        $errs[0].TargetObject | Should -Be 'nobody'
+        $errs[0] | Assert-FleetError -Id AgentNotFound -Category ObjectNotFound -Target 'nobody'
     }
 
     It 'ends with InvalidWildcardPattern (InvalidArgument, the pattern as target) for a malformed pattern, in every cmdlet that selects agents' {
@@ -130,16 +128,14 @@ Describe 'Get-FleetAgent against a real tmux fleet' {
         $out = @(Get-FleetAgent -Runtime 'cluade' -RosterPath $envt.RosterPath -ErrorVariable errs -ErrorAction SilentlyContinue)
         $out.Count | Should -Be 0
         $errs.Count | Should -Be 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'RuntimeNotFound,*'
-        $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
-        $errs[0].TargetObject | Should -Be 'cluade'
+        $errs[0] | Assert-FleetError -Id RuntimeNotFound -Category ObjectNotFound -Target 'cluade'
         # A built-in runtime that no agent uses is known: it selects nothing, silently.
         @(Get-FleetAgent -Runtime 'opencode' -RosterPath $envt.RosterPath -ErrorVariable errs2).Count | Should -Be 0
         $errs2 | Should -BeNullOrEmpty
         @(Get-FleetAgent -Runtime 'clu*' -RosterPath $envt.RosterPath -ErrorVariable errs3).Count | Should -Be 0
         $errs3 | Should -BeNullOrEmpty
         $null = Get-FleetAgent -ClassName 'nosuchclass' -RosterPath $envt.RosterPath -ErrorVariable errs4 -ErrorAction SilentlyContinue
-        $errs4[0].FullyQualifiedErrorId | Should -BeLike 'ClassNameNotFound,*'
+        $errs4[0] | Assert-FleetError -Id ClassNameNotFound
     }
 
     It 'reports ServiceState as empty, without error or warning, where no systemd user manager answers' {
@@ -249,8 +245,7 @@ hosts:
         $far.Status | Should -Be 'Unreachable'
         $far.Drift | Should -BeFalse
         $errs.Count | Should -Be 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
-        $errs[0].TargetObject | Should -Be 'nowhere'
+        $errs[0] | Assert-FleetError -Id FleetHostUnreachable -Target 'nowhere'
         ($res | Format-Table | Out-String -Width 120) | Should -Match 'far\s+pi\s+Unreachable'
     }
 
@@ -310,8 +305,7 @@ Describe 'Roster errors reach the operator as ErrorRecords' {
             $env:XDG_CONFIG_HOME = $saveXdg; $env:HOME = $saveHome
             $env:MOSAIC_FLEET_ROSTER = $env:MOSAIC_FLEET_ROSTER_SAVED; $env:MOSAIC_FLEET_ROSTER_SAVED = $null
         }
-        $err.FullyQualifiedErrorId | Should -BeLike 'RosterNotFound,*'
-        $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err | Assert-FleetError -Id RosterNotFound -Category ObjectNotFound
         $err.ToString() | Should -Match ([regex]::Escape((Join-Path $envt.Directory 'xdg/mosaic/fleet/roster.yaml')))
         $err.ToString() | Should -Match ([regex]::Escape((Join-Path $envt.Directory 'home/.config/mosaic/fleet/roster.yaml')))
     }

@@ -73,9 +73,7 @@ Describe 'A missing local tmux is TmuxNotFound in every cmdlet' {
     ) {
         $errs = @(& { $ErrorActionPreference = 'Continue'; & $Run } 2>&1 | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
         $errs.Count | Should -Be 1 -Because ($errs | Out-String)
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'TmuxNotFound,*'
-        $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
-        $errs[0].TargetObject | Should -Be 'local'
+        $errs[0] | Assert-FleetError -Id TmuxNotFound -Category ObjectNotFound -Target 'local'
         "$errs" | Should -Not -Match 'reach'
     }
 }

@@ -36,7 +36,7 @@ runtimes:
         # tui0 is idle: waiting for busy must not return it as Idle at once; it times out instead.
         $out = @(Wait-FleetAgent tui0 -Activity busy -TimeoutSeconds 2 -RosterPath $roster -ErrorVariable errs -ErrorAction SilentlyContinue)
         $out | Should -BeNullOrEmpty
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'AgentWaitTimeout,*'
+        $errs[0] | Assert-FleetError -Id AgentWaitTimeout
         $errs[0].Exception.Message | Should -Match 'was not Busy'
         (Wait-FleetAgent tui0 -Activity IDLE -TimeoutSeconds 10 -RosterPath $roster).Activity | Should -Be 'Idle'
     }
@@ -91,8 +91,7 @@ Describe 'Installing one roster never dismantles another (item 2)' {
         Remove-Item -LiteralPath $sysLog -ErrorAction Ignore
         $err = $null
         try { Use-ShimPath $envt { Install-FleetUnit -RosterPath $rosterB -Confirm:$false } } catch { $err = $_ }
-        $err.FullyQualifiedErrorId | Should -BeLike 'FleetOtherRosterInstalled,*'
-        $err.CategoryInfo.Category | Should -Be 'ResourceExists'
+        $err | Assert-FleetError -Id FleetOtherRosterInstalled -Category ResourceExists
         $err.Exception.Message | Should -Match ([regex]::Escape("roster $rosterA"))
         $err.Exception.Message | Should -Match 'Uninstall-FleetUnit -All'
         Get-State | Should -Be $before
@@ -102,7 +101,7 @@ Describe 'Installing one roster never dismantles another (item 2)' {
     It 'Initialize-Fleet -WhatIf with another roster plans no removal or disable: it is refused' {
         $err = $null
         $out = try { Use-ShimPath $envt { Initialize-Fleet -RosterPath $rosterB -WhatIf 6>&1 } } catch { $err = $_ }
-        $err.FullyQualifiedErrorId | Should -BeLike 'FleetOtherRosterInstalled,*'
+        $err | Assert-FleetError -Id FleetOtherRosterInstalled
         "$out" | Should -Not -Match 'Remove|Disable'
     }
 
@@ -116,7 +115,7 @@ Describe 'Installing one roster never dismantles another (item 2)' {
             $env:XDG_CONFIG_HOME = $legacy
             $err = $null
             try { Use-ShimPath $envt { Install-FleetUnit -RosterPath $rosterB -Confirm:$false } } catch { $err = $_ }
-            $err.FullyQualifiedErrorId | Should -BeLike 'FleetOtherRosterInstalled,*'
+            $err | Assert-FleetError -Id FleetOtherRosterInstalled
             $err.Exception.Message | Should -Match 'socket someone-else'
         } finally { $env:XDG_CONFIG_HOME = $saved }
     }
@@ -178,7 +177,7 @@ runtimes:
         $got = [System.Collections.Generic.List[object]]::new()
         $err = $null
         try { Send-FleetMessage 'all three' -Name tui0, gone, tui1 -RosterPath $roster -ErrorAction Stop | ForEach-Object { $got.Add($_) } } catch { $err = $_ }
-        $err.FullyQualifiedErrorId | Should -BeLike 'AgentNoSession,*'
+        $err | Assert-FleetError -Id AgentNoSession
         $got.Agent | Should -Be @('tui0', 'gone', 'tui1')
     }
 
@@ -188,7 +187,7 @@ runtimes:
         }
         $sw = [Diagnostics.Stopwatch]::StartNew()
         Wait-FleetAgent tui0 -Activity Busy -TimeoutSeconds 0.5 -RosterPath $roster -ErrorAction SilentlyContinue -ErrorVariable e
-        $e[0].FullyQualifiedErrorId | Should -BeLike 'AgentWaitTimeout,*'
+        $e[0] | Assert-FleetError -Id AgentWaitTimeout
     }
 
     It '$WhatIfPreference keeps Watch-FleetAgent from opening a viewer (item 6)' {
@@ -415,7 +414,7 @@ Describe 'Documented choices (items 11 and 14)' {
         try {
             $err = $null
             try { Get-FleetAgent -RosterPath $bad -ErrorAction SilentlyContinue; 'went on' } catch { $err = $_ }
-            $err.FullyQualifiedErrorId | Should -BeLike 'RosterUnknownKey,*'
+            $err | Assert-FleetError -Id RosterUnknownKey
         } finally { Remove-Item -LiteralPath $bad }
         (Get-Content -Raw (Join-Path (Split-Path (Get-FleetModulePath)) 'en-US/about_MosaicFleet.help.txt')) | Should -Match 'ROSTER ERRORS END THE COMMAND'
     }

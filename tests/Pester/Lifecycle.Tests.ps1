@@ -278,11 +278,8 @@ case "`$2" in list-units) printf '%s' $(ConvertTo-ShQuote $show) ;; *) shift 2; 
 "@
         Use-ShimPath $e { Start-FleetAgent coder0, nobody, coder1 -RosterPath $e.RosterPath -ErrorVariable script:errs -ErrorAction SilentlyContinue }
         $errs.Count | Should -Be 3
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'AgentNotFound,*'
-        $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
-        $errs[0].TargetObject | Should -Be 'nobody'
-        $errs[1].FullyQualifiedErrorId | Should -BeLike 'StartFailed,*'
-        $errs[1].TargetObject | Should -Be 'coder0'
+        $errs[0] | Assert-FleetError -Id AgentNotFound -Category ObjectNotFound -Target 'nobody'
+        $errs[1] | Assert-FleetError -Id StartFailed -Target 'coder0'
         $errs[1].ToString() | Should -Match 'Job for mosaic-agent@coder0\.service failed'
         $errs[2].TargetObject | Should -Be 'coder1'
         # One call for both; each failure is named by systemctl, so no unit is tried again.
@@ -352,9 +349,7 @@ Describe 'Start-FleetAgent -Direct with real tmux' {
             $tmuxStatus = & tmux -L $e.Socket list-panes -t '=coder0:' -F '#{pane_dead}|#{pane_dead_status}'
             $tmuxStatus | Should -BeLike '1|*'
             $errs.Count | Should -Be 1
-            $errs[0].FullyQualifiedErrorId | Should -BeLike 'AgentExitedAtStart,*'
-            $errs[0].CategoryInfo.Category | Should -Be 'InvalidResult'
-            $errs[0].TargetObject | Should -Be 'coder0'
+            $errs[0] | Assert-FleetError -Id AgentExitedAtStart -Category InvalidResult -Target 'coder0'
             if ($tmuxStatus -eq '1|127') { "$($errs[0])" | Should -Match 'exit status 127: its command was not found' }
             $out.Status | Should -Be 'Dead'
         } finally {

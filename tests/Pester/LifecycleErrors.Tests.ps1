@@ -118,9 +118,7 @@ Describe 'One agent''s settings or file problem is that agent''s error; the othe
         New-Item -ItemType Directory -Force (Join-Path $e.Config 'mosaic/fleet/agents/bad.env') | Out-Null
         Use-ShimPath $e { Start-FleetAgent bad, good -Direct -RosterPath $e.RosterPath -ErrorVariable script:err -ErrorAction SilentlyContinue }
         $err.Count | Should -Be 1
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'EnvFileWriteFailed,*'
-        $err[0].CategoryInfo.Category | Should -Be 'WriteError'
-        $err[0].TargetObject | Should -Be 'bad'
+        $err[0] | Assert-FleetError -Id EnvFileWriteFailed -Category WriteError -Target 'bad'
         $err[0].Exception.Message | Should -Match 'bad\.env'
         Wait-Until -TimeoutSeconds 30 { @(Get-Records $e 'good').Count -ge 1 } | Should -BeTrue
         & tmux -L $e.Socket has-session -t '=bad' 2>$null
@@ -138,9 +136,7 @@ Describe 'One agent''s settings or file problem is that agent''s error; the othe
             Use-ShimPath $e { Install-FleetUnit -RosterPath $roster -ErrorVariable script:err -ErrorAction SilentlyContinue -WarningAction SilentlyContinue }
         } finally { $env:XDG_CONFIG_HOME = $saved }
         $err.Count | Should -Be 1
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'ReservedEnvironmentName,*'
-        $err[0].CategoryInfo.Category | Should -Be 'InvalidData'
-        $err[0].TargetObject | Should -Be 'bad'
+        $err[0] | Assert-FleetError -Id ReservedEnvironmentName -Category InvalidData -Target 'bad'
         Join-Path $cfg 'mosaic/fleet/agents/good.env' | Should -Exist
         Join-Path $cfg 'mosaic/fleet/agents/bad.env' | Should -Not -Exist
         $calls = @(Get-RecordedCalls (Join-Path $e.Directory 'systemctl.calls') | ForEach-Object { $_ -join ' ' })
@@ -253,7 +249,7 @@ Describe 'Initialize-Fleet and Install-FleetUnit under -WhatIf, and without tmux
             $env:XDG_CONFIG_HOME = $e.Config
         }
         @($w | Where-Object { "$_" -match "tmux \('$([regex]::Escape((Join-Path $e.Directory 'no/such/tmux')))'\) was not found on PATH .*Install tmux" }).Count | Should -Be 1
-        $caught.FullyQualifiedErrorId | Should -BeLike 'TmuxNotFound,*'
+        $caught | Assert-FleetError -Id TmuxNotFound
         Join-Path $fresh 'systemd/user/mosaic-agent@.service' | Should -Not -Exist
     }
 }

@@ -104,8 +104,7 @@ Describe 'Get-FleetAgent across ssh hosts' {
             $errs.Count | Should -Be 2
             ($errs.TargetObject | Sort-Object) | Should -Be @('alpha', 'beta')
             foreach ($e in $errs) {
-                $e.FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
-                $e.CategoryInfo.Category | Should -Be 'ConnectionError'
+                $e | Assert-FleetError -Id FleetHostUnreachable -Category ConnectionError
                 $e.ToString() | Should -Match 'Connection refused'
             }
             @(Get-RecordedCalls $sshLog).Count | Should -Be 2
@@ -242,14 +241,10 @@ $hostLine
         $r = Send-FleetMessage 'anyone there?' -Name rtui @common -ErrorVariable errs -ErrorAction SilentlyContinue
         $r.Status | Should -Be 'Unreachable'
         $errs.Count | Should -Be 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
-        $errs[0].CategoryInfo.Category | Should -Be 'ConnectionError'
-        $errs[0].TargetObject | Should -Be 'far'
+        $errs[0] | Assert-FleetError -Id FleetHostUnreachable -Category ConnectionError -Target 'far'
         $out = Get-FleetAgentOutput -Name rtui -RosterPath $roster -ErrorVariable oerrs -ErrorAction SilentlyContinue
         $out | Should -BeNullOrEmpty
         $oerrs.Count | Should -Be 1
-        $oerrs[0].FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
-        $oerrs[0].CategoryInfo.Category | Should -Be 'ConnectionError'
-        $oerrs[0].TargetObject | Should -Be 'far'
+        $oerrs[0] | Assert-FleetError -Id FleetHostUnreachable -Category ConnectionError -Target 'far'
     }
 }

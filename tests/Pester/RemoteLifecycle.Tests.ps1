@@ -203,9 +203,7 @@ agents:
             # fakert is on the remote PATH only, so home0 exits at once here: its own AgentExitedAtStart, not the host's.
             $hostErrs = @($errs | Where-Object { $_.FullyQualifiedErrorId -notlike 'AgentExitedAtStart,*' })
             $hostErrs.Count | Should -Be 1
-            $hostErrs[0].FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
-            $hostErrs[0].CategoryInfo.Category | Should -Be 'ConnectionError'
-            $hostErrs[0].TargetObject | Should -Be 'far'
+            $hostErrs[0] | Assert-FleetError -Id FleetHostUnreachable -Category ConnectionError -Target 'far'
             @($errs | Where-Object { $_.FullyQualifiedErrorId -like 'AgentExitedAtStart,*' }).TargetObject | Where-Object { $_ -ne 'home0' } | Should -BeNullOrEmpty
             & tmux -L $e.Socket has-session -t '=home0'
             $LASTEXITCODE | Should -Be 0
@@ -214,8 +212,7 @@ agents:
         It 'Install-FleetUnit -HostName gives the same error and writes nothing' {
             $err = $null
             try { Install-FleetUnit -RosterPath $e.RosterPath -HostName far -ErrorAction Stop } catch { $err = $_ }
-            $err.FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
-            $err.TargetObject | Should -Be 'far'
+            $err | Assert-FleetError -Id FleetHostUnreachable -Target 'far'
             Test-Path $envFile | Should -BeFalse
         }
     }

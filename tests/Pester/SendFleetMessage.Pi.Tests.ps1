@@ -75,7 +75,7 @@ Describe 'Send-FleetMessage and Reset-FleetAgent with the real pi TUI' {
         Set-FleetTestRoster -Environment $envt -Path $ignored -Agents @(@{ name = 'pi1'; runtime = 'pi' }) -Extra "runtimes:`n  pi: { submitKeys: [F12] }" | Out-Null
         $r = Send-FleetMessage 'this stays in the editor' -Name pi1 -RosterPath $ignored -TimeoutSeconds 3 -ErrorVariable ev -ErrorAction SilentlyContinue
         $r.Status | Should -Be 'NotSubmitted' -Because $r.Detail
-        $ev[0].FullyQualifiedErrorId | Should -BeLike 'MessageNotSubmitted,*'
+        $ev[0] | Assert-FleetError -Id MessageNotSubmitted
         # Clean the editor for whoever comes next.
         & tmux -L $envt.Socket send-keys -t '=pi1:' C-c
     }

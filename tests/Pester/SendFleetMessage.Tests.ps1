@@ -159,16 +159,14 @@ hosts:
             $r = Send-FleetMessage 'are you there' -Name busy -RosterPath $roster -TimeoutSeconds 2 -ErrorVariable ev -ErrorAction SilentlyContinue
             $r.Status | Should -Be 'NotAccepted'
             $ev.Count | Should -Be 1
-            $ev[0].FullyQualifiedErrorId | Should -BeLike 'MessageNotAccepted,*'
-            $ev[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
-            $ev[0].TargetObject | Should -Be 'busy'
+            $ev[0] | Assert-FleetError -Id MessageNotAccepted -Category OperationTimeout -Target 'busy'
         }
 
         It 'reports NotSubmitted, not success, when the submit key is swallowed (agent-deck #1413)' {
             $r = Send-FleetMessage 'typed but stuck' -Name menu -Source x -RosterPath $roster -TimeoutSeconds 3 -ErrorVariable ev -ErrorAction SilentlyContinue
             $r.Status | Should -Be 'NotSubmitted'
             $r.SubmitRetried | Should -BeTrue
-            $ev[0].FullyQualifiedErrorId | Should -BeLike 'MessageNotSubmitted,*'
+            $ev[0] | Assert-FleetError -Id MessageNotSubmitted
             @(Get-FixtureMessages -Environment $envt -Session menu).Count | Should -Be 0
             @(Get-FixtureMessages -Environment $envt -Session menu -Pastes) | Should -Be @('[x] typed but stuck')
         }
@@ -188,7 +186,7 @@ hosts:
         It 'reports PaneDead for an agent whose TUI exited, and types nothing' {
             $r = Send-FleetMessage 'hello?' -Name exited @common -ErrorVariable ev -ErrorAction SilentlyContinue
             $r.Status | Should -Be 'PaneDead'
-            $ev[0].FullyQualifiedErrorId | Should -BeLike 'AgentPaneDead,*'
+            $ev[0] | Assert-FleetError -Id AgentPaneDead
             @(& tmux -L $envt.Socket list-buffers -F '#{buffer_name}') | Should -BeNullOrEmpty
         }
 
@@ -199,9 +197,7 @@ hosts:
             $r.Status | Should -Be 'Drifted'
             $r.Detail | Should -Match 'runs the shell bash \(expected python3\); nothing was typed'
             $ev.Count | Should -Be 1
-            $ev[0].FullyQualifiedErrorId | Should -BeLike 'AgentDrifted,*'
-            $ev[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
-            $ev[0].TargetObject | Should -Be 'shelled'
+            $ev[0] | Assert-FleetError -Id AgentDrifted -Category InvalidOperation -Target 'shelled'
             $reset = Reset-FleetAgent shelled -RosterPath $roster -ErrorAction SilentlyContinue
             $reset.Status | Should -Be 'Drifted'
             # Give a shell that got the line time to run it; nothing reached the pane.
@@ -223,9 +219,7 @@ hosts:
             $r = Send-FleetMessage 'far' -Name faraway @common -ErrorVariable ev -ErrorAction SilentlyContinue
             $r.Status | Should -Be 'Unreachable'
             $ev.Count | Should -Be 1
-            $ev[0].FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
-            $ev[0].CategoryInfo.Category | Should -Be 'ConnectionError'
-            $ev[0].TargetObject | Should -Be 'nowhere'
+            $ev[0] | Assert-FleetError -Id FleetHostUnreachable -Category ConnectionError -Target 'nowhere'
         }
     }
 
@@ -360,8 +354,7 @@ exec $(ConvertTo-ShQuote $realTmux) "`$@"
 
         It 'gives NoResetCommand for a runtime without one' {
             Reset-FleetAgent noreset -RosterPath $roster -ErrorVariable ev -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-            $ev[0].FullyQualifiedErrorId | Should -BeLike 'NoResetCommand,*'
-            $ev[0].TargetObject | Should -Be 'noreset'
+            $ev[0] | Assert-FleetError -Id NoResetCommand -Target 'noreset'
         }
     }
 
@@ -393,9 +386,7 @@ exec $(ConvertTo-ShQuote $realTmux) "`$@"
                 $err = $null
                 try { Get-FleetMessageLog -ErrorAction Stop } catch { $err = $_ }
                 $err | Should -Not -BeNullOrEmpty
-                $err.FullyQualifiedErrorId | Should -BeLike 'MessageLogUnreadable,*'
-                $err.CategoryInfo.Category | Should -Be 'ReadError'
-                $err.TargetObject | Should -Be $bad
+                $err | Assert-FleetError -Id MessageLogUnreadable -Category ReadError -Target $bad
             }
             finally { $env:XDG_STATE_HOME = $saved }
         }
@@ -411,8 +402,7 @@ exec $(ConvertTo-ShQuote $realTmux) "`$@"
 
         It 'Get-FleetAgentOutput reports a missing session as an error' {
             Get-FleetAgentOutput -Name ghost -RosterPath $roster -ErrorVariable ev -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-            $ev[0].FullyQualifiedErrorId | Should -BeLike 'AgentNoSession,*'
-            $ev[0].TargetObject | Should -Be 'ghost'
+            $ev[0] | Assert-FleetError -Id AgentNoSession -Target 'ghost'
             # Plain words, not a failed command line.
             "$($ev[0])" | Should -Match "ghost: the agent has no tmux session on socket $([regex]::Escape($envt.Socket))"
             "$($ev[0])" | Should -Not -Match 'list-panes|exited with'

@@ -149,8 +149,7 @@ $($agents -join "`n")
         Remove-Item $sysLog
         $a = Start-FleetAgent 'coder*' -RosterPath $e.RosterPath -PassThru -ErrorVariable errs -ErrorAction SilentlyContinue
         $errs.Count | Should -Be 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'StartFailed,*'
-        $errs[0].TargetObject | Should -Be 'coder2'
+        $errs[0] | Assert-FleetError -Id StartFailed -Target 'coder2'
         "$($errs[0])" | Should -Match 'mosaic-agent@coder2\.service'
         "$($errs[0])" | Should -Not -Match 'coder[01]'
         Get-StartCalls $sysLog | Should -Be @("--user start $($units -join ' ')")

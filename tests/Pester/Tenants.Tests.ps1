@@ -84,11 +84,10 @@ Describe 'Two tenants with the same agent names on one host' {
         $again = Join-Path $e.Directory 'alpha-copy.yaml'
         (Get-Content -LiteralPath $A -Raw) -replace [regex]::Escape($e.Socket), 'other-socket' | Set-Content -LiteralPath $again
         try { Use-ShimPath -Environment $e { Install-FleetUnit -RosterPath $again -Confirm:$false -ErrorAction Stop } ; $caught = $null } catch { $caught = $_ }
-        $caught.FullyQualifiedErrorId | Should -BeLike 'FleetOtherRosterInstalled,*'
-        $caught.CategoryInfo.Category | Should -Be 'ResourceExists'
+        $caught | Assert-FleetError -Id FleetOtherRosterInstalled -Category ResourceExists
         $gamma = New-TenantRoster $e 'gamma' $sockB
         try { Use-ShimPath -Environment $e { Install-FleetUnit -RosterPath $gamma -Confirm:$false -ErrorAction Stop } ; $caught = $null } catch { $caught = $_ }
-        $caught.FullyQualifiedErrorId | Should -BeLike 'FleetTmuxSocketInUse,*'
+        $caught | Assert-FleetError -Id FleetTmuxSocketInUse
         Test-Path (Join-Path $unitDir 'mosaic-tmux-holder.gamma.service') | Should -BeFalse
     }
 

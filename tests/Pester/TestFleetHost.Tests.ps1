@@ -90,8 +90,7 @@ agents:
         $far.UserManager | Should -BeIn 'running', 'degraded'
         $far.User | Should -Be 'root'
         $errs.Count | Should -Be 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'FleetHostUnreachable,*'
-        $errs[0].TargetObject | Should -Be 'gone'
+        $errs[0] | Assert-FleetError -Id FleetHostUnreachable -Target 'gone'
         # One ssh per remote host.
         @(Get-RecordedCalls $sshLog).Count | Should -Be 2
     }

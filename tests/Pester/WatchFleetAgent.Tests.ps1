@@ -122,8 +122,7 @@ Describe 'Watch-FleetAgent in a real terminal (outer tmux on another private soc
         $path = Join-Path $envt.Directory 'ghost.yaml'
         Set-FleetTestRoster -Environment $envt -Agents @(@{ name = 'ghost'; runtime = 'pi' }) -Path $path | Out-Null
         Watch-FleetAgent ghost -RosterPath $path -ErrorVariable e -ErrorAction SilentlyContinue
-        $e[0].FullyQualifiedErrorId | Should -BeLike 'WatchAgentNotRunning,*'
-        $e[0].TargetObject | Should -Be 'ghost'
+        $e[0] | Assert-FleetError -Id WatchAgentNotRunning -Target 'ghost'
     }
 
     It 'inside a client of the fleet''s own socket, switches that client instead of nesting, and restores it after' {

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Roster;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Systemd;
 using MosaicFleet.Engine.Tmux;
@@ -129,9 +130,9 @@ public sealed class FleetQuery(FleetContext context)
         var nonce = ListPanes.NewNonce();
         var listTask = context.Runner.RunAsync(host, new CommandSpec(tmux.ListPanes(nonce), context.CommandTimeout), ct);
         Task<CommandResult>? unitsTask = units.Count == 0 ? null
-            : context.Runner.RunAsync(host, new CommandSpec([context.SystemctlProgram, .. UnitStates.ListArguments(Lifecycle.TenantNames.AgentPattern(context.Roster.Tenant))], context.CommandTimeout), ct);
+            : context.Runner.RunAsync(host, new CommandSpec([context.SystemctlProgram, .. UnitStates.ListArguments(TenantNames.AgentPattern(context.Roster.Tenant))], context.CommandTimeout), ct);
         // The unit files, while the two commands run: one directory listing per search-path directory.
-        var files = units.Count == 0 ? null : UnitFileIndex.ScanLocal(UnitFileIndex.SearchPath(context.GetEnv), Lifecycle.TenantNames.AgentFileGlob(context.Roster.Tenant));
+        var files = units.Count == 0 ? null : UnitFileIndex.ScanLocal(UnitFileIndex.SearchPath(context.GetEnv), TenantNames.AgentFileGlob(context.Roster.Tenant));
         var list = await listTask.ConfigureAwait(false);
         var listed = unitsTask is null ? null : await unitsTask.ConfigureAwait(false);
         return Interpret(host, tmux, nonce, list, listed, files, units);
@@ -140,8 +141,8 @@ public sealed class FleetQuery(FleetContext context)
     private async Task<HostState> ReadRemoteHostAsync(FleetHost host, TmuxCommand tmux, IReadOnlyList<string> units, CancellationToken ct)
     {
         var nonce = RemoteHostQuery.NewNonce();
-        var pattern = units.Count == 0 ? null : Lifecycle.TenantNames.AgentPattern(context.Roster.Tenant);
-        var result = await context.Runner.RunAsync(host, RemoteHostQuery.Command(nonce, tmux.SocketName, pattern, context.CommandTimeout, Lifecycle.TenantNames.AgentFileGlob(context.Roster.Tenant)), ct).ConfigureAwait(false);
+        var pattern = units.Count == 0 ? null : TenantNames.AgentPattern(context.Roster.Tenant);
+        var result = await context.Runner.RunAsync(host, RemoteHostQuery.Command(nonce, tmux.SocketName, pattern, context.CommandTimeout, TenantNames.AgentFileGlob(context.Roster.Tenant)), ct).ConfigureAwait(false);
         var report = RemoteHostQuery.Parse(result, nonce, tmux, pattern);
         if (report is null)
         {

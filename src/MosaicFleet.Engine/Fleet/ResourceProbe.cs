@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Roster;
 using System.Globalization;
 using MosaicFleet.Engine.Processes;
 
@@ -9,7 +10,7 @@ public sealed class ResourceProbe(FleetContext context)
 {
     public static readonly string[] Properties = ["Id", "LoadState", "ActiveState", "MemoryCurrent", "MemoryMax", "CPUUsageNSec"];
 
-    public static string ScopeUnit(string tenant, string agentName) => Lifecycle.TenantNames.ScopeName(tenant, agentName) + ".scope";
+    public static string ScopeUnit(string tenant, string agentName) => TenantNames.ScopeName(tenant, agentName) + ".scope";
 
     /// <summary>Fills MemoryBytes, MemoryMaxBytes and CpuSeconds of the agents with a live pane; returns notes for -Verbose.</summary>
     public async Task<IReadOnlyList<string>> ProbeAsync(IReadOnlyList<FleetAgent> agents, CancellationToken ct)

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Roster;
 using System.Security.Cryptography;
 using System.Text;
 

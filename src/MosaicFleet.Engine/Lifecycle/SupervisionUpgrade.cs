@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Roster;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Systemd;

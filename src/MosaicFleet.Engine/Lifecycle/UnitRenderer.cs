@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Roster;
 using System.Text;
 
 namespace MosaicFleet.Engine.Lifecycle;

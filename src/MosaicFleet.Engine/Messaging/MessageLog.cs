@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Roster;
 using MosaicFleet.Engine.IO;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -35,12 +36,12 @@ public sealed class MessageLog
     public int Keep { get; init; } = RotatingJsonl.DefaultKeep;
 
     /// <summary>The log of <paramref name="tenant"/>: $XDG_STATE_HOME/mosaic/fleet/messages.jsonl for the default tenant,
-    /// messages.TENANT.jsonl for another (<see cref="Lifecycle.TenantNames.MessageLog"/>).</summary>
-    public static string DefaultPath(Func<string, string?> getEnv, string home, string tenant = Lifecycle.TenantNames.DefaultTenant)
+    /// messages.TENANT.jsonl for another (<see cref="TenantNames.MessageLog"/>).</summary>
+    public static string DefaultPath(Func<string, string?> getEnv, string home, string tenant = TenantNames.DefaultTenant)
     {
         var state = getEnv("XDG_STATE_HOME");
         var root = !string.IsNullOrEmpty(state) && System.IO.Path.IsPathRooted(state) ? state : System.IO.Path.Combine(home, ".local", "state");
-        return System.IO.Path.Combine(root, "mosaic", "fleet", Lifecycle.TenantNames.MessageLog(tenant));
+        return System.IO.Path.Combine(root, "mosaic", "fleet", TenantNames.MessageLog(tenant));
     }
 
     /// <summary>Every tenant's log in the folder of <see cref="DefaultPath"/>: the default tenant's first, then the others by name.</summary>

@@ -182,7 +182,7 @@ public static class RosterLoader
             }
             if (Get(map, "tenant") is { } tenantNode)
             {
-                // Any text: unit and file names use its key (Lifecycle.TenantNames.KeyOf), never the raw name.
+                // Any text: unit and file names use its key (TenantNames.KeyOf), never the raw name.
                 roster.Tenant = NonEmpty(tenantNode, "tenant");
             }
             if (Get(map, "tmux") is { } tmuxNode) roster.Tmux = ReadTmux(tmuxNode, "tmux");

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Roster;
 namespace MosaicFleet.Engine.Systemd;
 
 /// <summary>The state of one unit as `systemctl show` reports it.</summary>
@@ -45,10 +46,10 @@ public static class SystemctlShow
         return result;
     }
 
-    /// <summary>The agent's unit for the default tenant (see <see cref="Lifecycle.TenantNames.AgentUnit"/> for any tenant).</summary>
-    public static string AgentUnit(string agentName) => Lifecycle.TenantNames.AgentUnit(Lifecycle.TenantNames.DefaultTenant, agentName);
+    /// <summary>The agent's unit for the default tenant (see <see cref="TenantNames.AgentUnit"/> for any tenant).</summary>
+    public static string AgentUnit(string agentName) => TenantNames.AgentUnit(TenantNames.DefaultTenant, agentName);
 
-    public static string AgentUnit(string tenant, string agentName) => Lifecycle.TenantNames.AgentUnit(tenant, agentName);
+    public static string AgentUnit(string tenant, string agentName) => TenantNames.AgentUnit(tenant, agentName);
 
     public const string HolderUnit = "mosaic-tmux-holder.service";
 }

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Roster;
 using MosaicFleet.Engine.IO;
 using System.Collections.Concurrent;
 using System.Management.Automation;
@@ -110,7 +111,7 @@ public sealed class GetFleetEventCommand : FleetCmdlet
         return new EventRecord(EventRecord.DefaultPath(Environment.GetEnvironmentVariable, home, roster.Tenant)) { MaxBytes = roster.Logs.MaxBytes, Keep = roster.Logs.Keep };
     }
 
-    // The message log of the roster's tenant (each tenant logs apart: Lifecycle.TenantNames.MessageLog).
+    // The message log of the roster's tenant (each tenant logs apart: TenantNames.MessageLog).
     private static string MessageLogPath(FleetRoster roster)
     {
         var home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Roster;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Lifecycle;

@@ -1,4 +1,4 @@
-namespace MosaicFleet.Engine.Lifecycle;
+namespace MosaicFleet.Engine.Roster;
 
 /// <summary>The one place that keys a roster's host-side state by its tenant, so rosters of different tenants live side by
 /// side on one host and one systemd user manager: units (the holder included), environment files, send locks and the
