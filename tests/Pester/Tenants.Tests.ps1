@@ -50,7 +50,8 @@ Describe 'Two tenants with the same agent names on one host' {
 
     It 'installs each tenant''s units and env files under names of its own' {
         @(Get-ChildItem -LiteralPath $unitDir -Name | Sort-Object) | Should -Be @(
-            'mosaic-agent.alpha@.service', 'mosaic-agent.alpha@coder0.service.d', 'mosaic-agent.beta@.service', 'mosaic-agent.beta@coder0.service.d',
+            'mosaic-agent.alpha@.service', 'mosaic-agent.alpha@coder0.service.d', 'mosaic-agent.alpha@coder1.service.d',
+            'mosaic-agent.beta@.service', 'mosaic-agent.beta@coder0.service.d', 'mosaic-agent.beta@coder1.service.d',
             'mosaic-tmux-holder.alpha.service', 'mosaic-tmux-holder.beta.service')
         foreach ($t in 'alpha', 'beta') {
             $envFile = Join-Path $env:XDG_CONFIG_HOME "mosaic/fleet/tenants/$t/agents/coder0.env"
@@ -93,7 +94,7 @@ Describe 'Two tenants with the same agent names on one host' {
 
     It 'uninstalls one tenant and keeps the other''s files' {
         Use-ShimPath -Environment $e { Uninstall-FleetUnit -RosterPath $A -All -Force -Confirm:$false -ErrorAction Stop }
-        @(Get-ChildItem -LiteralPath $unitDir -Name | Sort-Object) | Should -Be @('mosaic-agent.beta@.service', 'mosaic-tmux-holder.beta.service')
+        @(Get-ChildItem -LiteralPath $unitDir -Name | Sort-Object) | Should -Be @('mosaic-agent.beta@.service', 'mosaic-agent.beta@coder0.service.d', 'mosaic-agent.beta@coder1.service.d', 'mosaic-tmux-holder.beta.service')
         Test-Path (Join-Path $env:XDG_CONFIG_HOME 'mosaic/fleet/tenants/beta/agents/coder0.env') | Should -BeTrue
     }
 }

@@ -133,7 +133,7 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
             Environment = values,
             PathPrefix = prefix,
             PaneCommand = pane,
-            DropInPath = paths.AgentDropIn(agent.Name),
+            DropInPath = Paths.AgentDropIn(agent.Name),
             DropInText = UnitRenderer.SupervisionDropIn(agent.Name, agent.Restart, delay),
             CrashDirectory = crashDir,
         };
