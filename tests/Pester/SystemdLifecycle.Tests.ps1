@@ -269,3 +269,73 @@ agents:
         }
     }
 }
+
+# Issue 17 on the real manager: two rosters of different tenants, each with a coder0 and a tmux socket of its own, install,
+# start, stop and uninstall independently on one host and one user manager.
+Describe 'Two tenants with the same agent names on a real systemd user manager' -Skip:([bool]$NoManager) {
+    BeforeAll {
+        $script:m = Start-TestUserManager
+        $null = Enter-TestUserManager $m
+        $script:e = New-FleetTestEnvironment -Prefix mft
+        New-FakeRuntime -Environment $e -Name fakert -Target python3 | Out-Null
+        $env:PATH = "$($e.ShimDir):$($m.Environment.PATH)"
+        $env:MOSAIC_SYSTEMCTL = $m.Systemctl
+        $script:loginLog = New-RecordingShim -Environment $e -Program 'loginctl' -Fail -ExitCode 0 -Stderr ''
+        $env:MOSAIC_LOGINCTL = Join-Path $e.ShimDir 'loginctl'
+        $env:USER = 'fleetop'
+        $script:rosters = @{}
+        $script:sockets = @{}
+        $records = Join-Path $e.Directory 'records'
+        New-Item -ItemType Directory -Force $records | Out-Null
+        foreach ($t in 'alpha', 'beta') {
+            $sockets[$t] = "$($e.Socket)$($t[0])"
+            $rosters[$t] = Join-Path $e.Directory "$t.yaml"
+            Set-Content -LiteralPath $rosters[$t] -NoNewline -Value @"
+version: 1
+tenant: $t
+tmux: { socketName: $($sockets[$t]), holderSession: _holder }
+runtimes:
+  fakert: { command: $(ConvertTo-YamlScalar "fakert $(ConvertTo-ShQuote $Fixture)"), paneCommands: [fakert] }
+agents:
+  - { name: coder0, runtime: fakert, workingDirectory: '~', runtimeBin: $(ConvertTo-YamlScalar $e.BinDir), environment: { RECORD_DIR: $(ConvertTo-YamlScalar $records) } }
+"@
+        }
+    }
+    AfterAll {
+        foreach ($s in $sockets.Values) { & tmux -L $s kill-server 2>$null; $global:LASTEXITCODE = 0 }
+        Stop-TestUserManager $m
+        Remove-FleetTestEnvironment $e
+    }
+
+    It 'installs and starts both through systemd: units of their own, both coder0 running on their own sockets' {
+        foreach ($t in 'alpha', 'beta') { Install-FleetUnit -RosterPath $rosters[$t] -Confirm:$false -ErrorAction Stop | Out-Null }
+        foreach ($t in 'alpha', 'beta') {
+            Get-Prop "mosaic-agent.$t@coder0.service" LoadState | Should -Be 'loaded'
+            "$(Sctl is-enabled "mosaic-tmux-holder.$t.service")" | Should -Be 'enabled'
+        }
+        foreach ($t in 'alpha', 'beta') { Start-FleetAgent coder0 -RosterPath $rosters[$t] -ErrorAction Stop }
+        foreach ($t in 'alpha', 'beta') {
+            Wait-Until -TimeoutSeconds 20 { (Get-Pane $sockets[$t] coder0).Command -eq 'fakert' } | Should -BeTrue
+            $a = Get-FleetAgent coder0 -RosterPath $rosters[$t]
+            $a.Status | Should -Be 'Running'
+            $a.ServiceState | Should -Be 'active/running'
+            Get-ProcessCgroup $a.PanePid | Should -Be "$($m.CgroupPath)/app.slice/mosaic-pane.$t-coder0.scope"
+        }
+    }
+
+    It 'stops one tenant''s coder0 and leaves the other''s running' {
+        $beta = (Get-Pane $sockets['beta'] coder0).Pid
+        Stop-FleetAgent coder0 -RosterPath $rosters['alpha'] -ErrorAction Stop
+        Get-Prop 'mosaic-agent.alpha@coder0.service' ActiveState | Should -Be 'inactive'
+        Get-Pane $sockets['alpha'] coder0 | Should -BeNullOrEmpty
+        (Get-Pane $sockets['beta'] coder0).Pid | Should -Be $beta
+        Get-Prop 'mosaic-agent.beta@coder0.service' ActiveState | Should -Be 'active'
+    }
+
+    It 'uninstalls one tenant and keeps the other''s units running' {
+        Uninstall-FleetUnit -RosterPath $rosters['alpha'] -All -Force -Confirm:$false -ErrorAction Stop
+        Get-Prop 'mosaic-agent.alpha@coder0.service' LoadState | Should -Be 'not-found'
+        Get-Prop 'mosaic-tmux-holder.beta.service' ActiveState | Should -Be 'active'
+        (Get-FleetAgent coder0 -RosterPath $rosters['beta']).Status | Should -Be 'Running'
+    }
+}
