@@ -119,7 +119,7 @@ try {
         $results | ForEach-Object { $statuses.Add("$($_.Status)") }
         $null = $results | Wait-FleetAgent -Activity Idle -TimeoutSeconds 60 -RosterPath $roster
         $all.Add((Measure-Ms { $script:results = @(Send-FleetMessage "bench all $i" -Name $names -RosterPath $roster -ErrorAction SilentlyContinue) }))
-        $results | ForEach-Object { $statuses.Add("$($_.Status)"); $perAgent.Add($_.Elapsed.TotalMilliseconds) }
+        $results | ForEach-Object { $statuses.Add("$($_.Status)"); $perAgent.Add($_.ElapsedSeconds * 1000) }
         $null = $results | Wait-FleetAgent -Activity Idle -TimeoutSeconds 90 -RosterPath $roster
         # The floor: type and submit with bare tmux calls, nothing verified (one tmux process, as the send's paste list).
         $floor.Add((Measure-Ms { "bench floor $i" | & tmux -L $socket load-buffer -b mfbench - `; paste-buffer -d -p -b mfbench -t $floorPane `; send-keys -t $floorPane Enter }))
@@ -133,7 +133,7 @@ try {
     Say "## Send-FleetMessage with verification ($accepted of $($statuses.Count) deliveries Accepted)"
     Say ("- To 1 agent: median {0:N1} ms (runs {1:N0} to {2:N0})." -f (Get-Median $one), ($one | Measure-Object -Minimum).Minimum, ($one | Measure-Object -Maximum).Maximum)
     Say ("- To {0} agents: median {1:N1} ms (runs {2:N0} to {3:N0}): {4:N2}x the single send." -f $Agents, (Get-Median $all), ($all | Measure-Object -Minimum).Minimum, ($all | Measure-Object -Maximum).Maximum, ((Get-Median $all) / (Get-Median $one)))
-    Say ("- Each delivery of the {0}-agent sends on its own (its result's Elapsed): median {1:N1} ms, slowest {2:N0} ms." -f $Agents, (Get-Median $perAgent), ($perAgent | Measure-Object -Maximum).Maximum)
+    Say ("- Each delivery of the {0}-agent sends on its own (its result's ElapsedSeconds): median {1:N1} ms, slowest {2:N0} ms." -f $Agents, (Get-Median $perAgent), ($perAgent | Measure-Object -Maximum).Maximum)
     Say ("- Floor (same rounds): bare load-buffer + paste-buffer + send-keys into one pane, one tmux process: median {0:N1} ms." -f (Get-Median $floor))
     $echoAccepted = @($echoStatuses | Where-Object { $_ -eq 'Accepted' }).Count
     Say ("- The same sends to bench/echo-tui.py panes in the same rounds ({0} of {1} Accepted): 1 agent {2:N1} ms, {3} agents {4:N1} ms: {5:N2}x." -f $echoAccepted, $echoStatuses.Count, (Get-Median $echoOne), $Agents, (Get-Median $echoAll), ((Get-Median $echoAll) / (Get-Median $echoOne)))
