@@ -111,19 +111,22 @@ public sealed class SupervisionScriptTests : IDisposable
         Assert.Equal(4, (await WaitAsync("a")).ExitCode);
         // tmux may mark the pane dead before it has drawn the last bytes the runtime wrote: systemd runs ExecStopPost
         // well after that; here, wait until the screen holds them (the capture itself is what is under test).
-        for (var i = 0; i < 100; i++)
+        // A deadline, not a count of tries: on a loaded machine each capture is a process start of its own.
+        var drawn = "";
+        for (var until = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < until; await Task.Delay(50))
         {
-            var screen = await ProcessRunner.Instance.RunAsync(new CommandSpec([_tmux, "-L", _socket, "capture-pane", "-p", "-t", "=a:"], TimeSpan.FromSeconds(5)), CancellationToken.None);
-            if (screen.Stdout.Contains("line 3", StringComparison.Ordinal)) break;
-            await Task.Delay(50);
+            drawn = (await ProcessRunner.Instance.RunAsync(new CommandSpec([_tmux, "-L", _socket, "capture-pane", "-p", "-t", "=a:"], TimeSpan.FromSeconds(5)), CancellationToken.None)).Stdout;
+            if (drawn.Contains("line 3", StringComparison.Ordinal)) break;
         }
+        Assert.Contains("line 3", drawn);
         var post = new Dictionary<string, string> { ["EXIT_CODE"] = "exited", ["EXIT_STATUS"] = "4", ["SERVICE_RESULT"] = "exit-code" };
         Assert.True((await Sh(SupervisionScripts.AgentPost, TimeSpan.FromSeconds(10), post, _socket, "a", "=a", "=a:", crashes)).Success);
         var file = Assert.Single(CrashFiles.List(Engine.IO.LocalHostFiles.Instance, crashes));
         var crash = CrashFiles.Read(Engine.IO.LocalHostFiles.Instance, file)!;
         Assert.Equal(4, crash.ExitStatus);
         Assert.Equal("exit-code", crash.ServiceResult);
-        Assert.Equal(["line 1", "line 2", "line 3"], crash.Lines.Take(3));
+        Assert.True(crash.Lines.Take(3).SequenceEqual(["line 1", "line 2", "line 3"]),
+            "the crash file should start with the pane's last screen; it holds:\n" + File.ReadAllText(file) + "\nthe screen was:\n" + drawn);
         Assert.Equal("1:4", await PaneAsync("a", "#{pane_dead}:#{" + SupervisionScripts.ExitOption + "}"));
 
         Assert.True((await LaunchAsync("b", "exec sleep 60")).Success);
