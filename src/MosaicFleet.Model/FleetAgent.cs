@@ -1,7 +1,8 @@
 namespace MosaicFleet;
 
 /// <summary>Where an agent's pane stands, as seen by tmux.</summary>
-public enum FleetAgentStatus
+// long, not int: ConvertTo-Json writes a long-based enum by name ("Status": "Running"), an int-based one as a number.
+public enum FleetAgentStatus : long
 {
     /// <summary>The agent's session exists and its pane is alive.</summary>
     Running,
@@ -17,7 +18,8 @@ public enum FleetAgentStatus
 }
 
 /// <summary>What an agent is doing, read from its screen (Get-FleetAgent -Activity). Unknown is never treated as Idle.</summary>
-public enum FleetAgentActivity
+// long, not int: ConvertTo-Json writes a long-based enum by name ("Status": "Running"), an int-based one as a number.
+public enum FleetAgentActivity : long
 {
     /// <summary>Not measured, or the screen said nothing conclusive.</summary>
     Unknown,

@@ -8,8 +8,9 @@ public sealed class FleetMessageLogEntry
     public string Host { get; set; } = "local";
     public string Agent { get; set; } = "";
     public string Source { get; set; } = "";
-    /// <summary>A FleetSendStatus name (Accepted, Submitted, NotSubmitted, ...).</summary>
-    public string Status { get; set; } = "";
+    /// <summary>How the delivery ended, the same type as <see cref="FleetSendResult.Status"/> (the log file holds its name).</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<FleetSendStatus>))]
+    public FleetSendStatus Status { get; set; }
     /// <summary>The message as given (without the source label).</summary>
     public string Message { get; set; } = "";
     /// <summary>"message" for Send-FleetMessage, "reset" for Reset-FleetAgent.</summary>

@@ -1,7 +1,8 @@
 namespace MosaicFleet;
 
 /// <summary>How a message delivery ended.</summary>
-public enum FleetSendStatus
+// long, not int: ConvertTo-Json writes a long-based enum by name ("Status": "Running"), an int-based one as a number.
+public enum FleetSendStatus : long
 {
     /// <summary>Verified: the text left the agent's input area after the submit key.</summary>
     Accepted,

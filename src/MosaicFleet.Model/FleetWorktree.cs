@@ -54,7 +54,8 @@ public sealed class FleetWorktree
 }
 
 /// <summary>Where an agent's worktree stands.</summary>
-public enum FleetWorktreeState
+// long, not int: ConvertTo-Json writes a long-based enum by name ("Status": "Running"), an int-based one as a number.
+public enum FleetWorktreeState : long
 {
     /// <summary>The directory is a worktree of the agent's repository.</summary>
     Present,

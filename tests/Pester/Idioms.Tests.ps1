@@ -219,11 +219,21 @@ runtimes:
         $text | Should -Match "socket $([regex]::Escape($envt.Socket)), holder _holder"
     }
 
-    It 'ConvertTo-Json gives durations in seconds, not TimeSpan fields (item 10)' {
-        $json = Send-FleetMessage 'js' -Name tui0 -RosterPath $roster | ConvertTo-Json -EnumsAsStrings
+    It 'ConvertTo-Json gives durations in seconds, not TimeSpan fields, and enums by name without -EnumsAsStrings (item 10)' {
+        $json = Send-FleetMessage 'js' -Name tui0 -RosterPath $roster | ConvertTo-Json
         $json | Should -Match '"ElapsedSeconds": \d'
         $json | Should -Not -Match 'TotalMilliseconds|Ticks'
         $json | Should -Match '"Status": "Accepted"'
+        Get-FleetAgent tui0 -Activity -RosterPath $roster | ConvertTo-Json | Should -Match '"Status": "Running"[\s\S]*"Activity": "(Idle|Busy|Waiting|Unknown)"'
+        Get-FleetMessageLog -Name tui0 -Last 1 | ConvertTo-Json | Should -Match '"Status": "Accepted"'
+    }
+
+    It 'the message log''s Status is the send result''s type, so the two compare and group alike (item 10)' {
+        $send = Send-FleetMessage 'typed' -Name tui0 -RosterPath $roster
+        $entry = Get-FleetMessageLog -Name tui0 -Last 1
+        $entry.Status | Should -BeOfType ([MosaicFleet.FleetSendStatus])
+        $entry.Status | Should -Be $send.Status
+        @(Get-FleetMessageLog -Name tui0 | Where-Object Status -eq Accepted).Count | Should -BeGreaterThan 0
     }
 
     It 'Get-FleetMessageLog -Last 0 returns nothing, as Select-Object -Last 0 does (item 12)' {

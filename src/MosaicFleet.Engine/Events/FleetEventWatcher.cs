@@ -115,7 +115,7 @@ public sealed class FleetEventWatcher
             Agent = entry.Agent,
             Host = entry.Host,
             Property = FleetEventProperty.Message,
-            To = entry.Status,
+            To = entry.Status.ToString(),
             Detail = $"{entry.Kind} from {(entry.Source.Length == 0 ? "(no source)" : entry.Source)}: {firstLine}",
         };
     }

@@ -140,7 +140,7 @@ public sealed partial class MessageSender(FleetContext context, SendOptions opti
                 Host = r.Host,
                 Agent = r.Agent,
                 Source = r.Source,
-                Status = r.Status.ToString(),
+                Status = r.Status,
                 Message = r.Message,
                 Kind = d.Request.Kind,
                 RosterPath = context.Roster.Path,

@@ -109,7 +109,7 @@ public sealed class RotationTests : IDisposable
     {
         var e = Engine.Events.FleetEventWatcher.MessageEvent(new FleetMessageLogEntry
         {
-            Time = DateTimeOffset.UnixEpoch, Agent = "a", Host = "h", Source = "ops", Status = "Submitted", Message = "run \u001b[31mtests\nsecond line", Kind = "message",
+            Time = DateTimeOffset.UnixEpoch, Agent = "a", Host = "h", Source = "ops", Status = FleetSendStatus.Submitted, Message = "run \u001b[31mtests\nsecond line", Kind = "message",
         });
         Assert.Equal(("Message", null, "Submitted"), (e.Property, e.From, e.To));
         Assert.Equal("message from ops: run \uFFFD[31mtests …", e.Detail);

@@ -347,7 +347,7 @@ public sealed class BatchedSenderTests : IDisposable
         var deadline = DateTime.UtcNow.AddSeconds(10);
         List<FleetMessageLogEntry> entries;
         while ((entries = (await log.ReadAsync(CancellationToken.None)).Entries).Count < 3 && DateTime.UtcNow < deadline) await Task.Delay(20);
-        Assert.Equal("Drifted", Assert.Single(entries, e => e.Agent == "b").Status);
+        Assert.Equal(FleetSendStatus.Drifted, Assert.Single(entries, e => e.Agent == "b").Status);
     }
 
     [Fact]
@@ -453,7 +453,7 @@ public sealed class BatchedSenderTests : IDisposable
         Assert.Equal(1, sender.Progress.Done);
         Assert.Equal(["b"], sender.Progress.Pending);
         Assert.False(send.IsCompleted);
-        Assert.Equal(("a", "Accepted"), (Assert.Single(entries).Agent, entries[0].Status));
+        Assert.Equal(("a", FleetSendStatus.Accepted), (Assert.Single(entries).Agent, entries[0].Status));
         Assert.Empty(panes[1].Received);
         holder.Dispose();
         var results = await send;
@@ -516,7 +516,7 @@ public sealed class BatchedSenderTests : IDisposable
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
         var (entries, _) = await log.ReadAsync(CancellationToken.None);
-        Assert.Equal(("NotAccepted", 1), (Assert.Single(entries).Status, hang.Pastes));
+        Assert.Equal((FleetSendStatus.NotAccepted, 1), (Assert.Single(entries).Status, hang.Pastes));
         Assert.Empty(tmux.Buffers);
     }
 

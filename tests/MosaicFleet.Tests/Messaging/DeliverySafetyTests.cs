@@ -83,7 +83,7 @@ public sealed class DeliverySafetyTests : IDisposable
         Assert.Empty(tmux.Calls);
         Assert.Equal(0, pane.Pastes);
         var (entries, _) = await log.ReadAsync(CancellationToken.None);
-        Assert.Equal("NotSent", Assert.Single(entries).Status);
+        Assert.Equal(FleetSendStatus.NotSent, Assert.Single(entries).Status);
 
         // A source label with a line break is refused the same way (the engine holds the rule for every caller).
         var s = (await Sender(roster, tmux).SendAsync([new SendRequest(roster.Agents[0], "fine", "ops\n")], CancellationToken.None))[0];
@@ -176,7 +176,7 @@ public sealed class DialogSafetyTests : IDisposable
         Assert.Equal(0, pane.Pastes);
         Assert.DoesNotContain(tmux.Calls, c => c.Argv.Contains("send-keys") || c.Argv.Contains("load-buffer"));
         var (entries, _) = await log.ReadAsync(CancellationToken.None);
-        Assert.Equal(("Blocked", "hello"), (Assert.Single(entries).Status, entries[0].Message));
+        Assert.Equal((FleetSendStatus.Blocked, "hello"), (Assert.Single(entries).Status, entries[0].Message));
     }
 
     [Fact]
@@ -383,7 +383,7 @@ public sealed class DraftSafetyTests : IDisposable
         Assert.Equal(0, pane.Pastes);
         Assert.Equal("operator was typing thi", pane.Draft);
         Assert.Empty(pane.Received);
-        Assert.Equal("DraftPresent", (await log.ReadAsync(CancellationToken.None)).Entries.Single().Status);
+        Assert.Equal(FleetSendStatus.DraftPresent, (await log.ReadAsync(CancellationToken.None)).Entries.Single().Status);
 
         var reset = (await Sender(roster, tmux, log).SendAsync([new SendRequest(roster.Agents[0], "/clear", null, "reset")], CancellationToken.None))[0];
         Assert.Equal(FleetSendStatus.DraftPresent, reset.Status);

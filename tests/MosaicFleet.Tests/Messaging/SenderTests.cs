@@ -213,7 +213,7 @@ public sealed class SenderTests : IDisposable
         Assert.Contains(tmux.Calls, c => c.Argv[4] == "delete-buffer");
         var (entries, _) = await log.ReadAsync(CancellationToken.None);
         var e = Assert.Single(entries);
-        Assert.Equal(("a", "NotAccepted", "half way"), (e.Agent, e.Status, e.Message));
+        Assert.Equal(("a", FleetSendStatus.NotAccepted, "half way"), (e.Agent, e.Status, e.Message));
     }
 
     [Fact]
@@ -228,7 +228,7 @@ public sealed class SenderTests : IDisposable
         var deadline = DateTime.UtcNow.AddSeconds(10);
         List<FleetMessageLogEntry> entries;
         while ((entries = (await log.ReadAsync(CancellationToken.None)).Entries).Count < 2 && DateTime.UtcNow < deadline) await Task.Delay(20);
-        Assert.Equal([("done", "Accepted"), ("gone", "NoSession")], entries.Select(e => (e.Agent, e.Status)).OrderBy(x => x.Agent));
+        Assert.Equal([("done", FleetSendStatus.Accepted), ("gone", FleetSendStatus.NoSession)], entries.Select(e => (e.Agent, e.Status)).OrderBy(x => x.Agent));
         var progress = sender.Progress;
         Assert.Equal((2, 3), (progress.Done, progress.Total));
         Assert.Equal(["busy"], progress.Pending);
@@ -237,7 +237,7 @@ public sealed class SenderTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
         entries = (await log.ReadAsync(CancellationToken.None)).Entries;
         Assert.Equal(3, entries.Count);
-        Assert.Equal(("busy", "NotAccepted", "two"), (entries[2].Agent, entries[2].Status, entries[2].Message));
+        Assert.Equal(("busy", FleetSendStatus.NotAccepted, "two"), (entries[2].Agent, entries[2].Status, entries[2].Message));
     }
 }
 
@@ -265,7 +265,7 @@ public sealed class FileLockAndLogTests : IDisposable
         var body = new string('x', 3000);
         await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(() => log.AppendAsync(new FleetMessageLogEntry
         {
-            Time = DateTimeOffset.UtcNow, Agent = $"a{i}", Source = "op", Status = "Accepted", Message = $"{i}:{body}\nline2",
+            Time = DateTimeOffset.UtcNow, Agent = $"a{i}", Source = "op", Status = FleetSendStatus.Accepted, Message = $"{i}:{body}\nline2",
         }, CancellationToken.None))));
         var (entries, bad) = await log.ReadAsync(CancellationToken.None);
         Assert.Equal(0, bad);
@@ -279,7 +279,7 @@ public sealed class FileLockAndLogTests : IDisposable
     [Fact]
     public void Entries_serialize_as_one_camelCase_json_line()
     {
-        var line = MessageLog.Serialize(new FleetMessageLogEntry { Agent = "a", Message = "x\ny", Status = "Accepted" });
+        var line = MessageLog.Serialize(new FleetMessageLogEntry { Agent = "a", Message = "x\ny", Status = FleetSendStatus.Accepted });
         Assert.DoesNotContain('\n', line);
         Assert.Contains("\"agent\":\"a\"", line);
         Assert.Equal("x\ny", MessageLog.Parse(line)!.Message);
