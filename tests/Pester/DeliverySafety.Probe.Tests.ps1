@@ -145,7 +145,7 @@ runtimes:
             $r.Status | Should -Be 'NotSent'
             $r.Detail | Should -Match '^nothing was typed: the text holds the control character U\+001B \(ESC\) at position 6'
             $ev.Count | Should -Be 1
-            $ev[0].FullyQualifiedErrorId | Should -Be 'MessageNotSent,MosaicFleet.Cmdlets.ResetFleetAgentCommand'
+            $ev[0] | Assert-FleetError -Id MessageNotSent; $ev[0].FullyQualifiedErrorId | Should -BeLike '*,MosaicFleet.Cmdlets.ResetFleetAgentCommand'
             "$($ev[0])" | Should -Match 'nothing was typed'
             "$($ev[0])" | Should -Not -Match 'may still arrive'
             $ev[0].ErrorDetails.RecommendedAction | Should -Not -Match 'may still arrive'

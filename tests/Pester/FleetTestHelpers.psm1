@@ -457,8 +457,9 @@ function Get-Records {
 }
 
 function Assert-FleetError {
-    <# Asserts one ErrorRecord: its error id (FullyQualifiedErrorId before the comma) and, when given, its category and
-       its target object. Pipe the record in: $errs[0] | Assert-FleetError -Id AgentNotFound -Category ObjectNotFound -Target x #>
+    <# Asserts one ErrorRecord: its error id (FullyQualifiedErrorId before the comma), that the id is in the module's one
+       error list with the record's category (always checked), and, when given, the category and the target object.
+       Pipe the record in: $errs[0] | Assert-FleetError -Id AgentNotFound -Category ObjectNotFound -Target x #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory, ValueFromPipeline)] [System.Management.Automation.ErrorRecord] $ErrorRecord,
@@ -469,6 +470,9 @@ function Assert-FleetError {
     )
     process {
         ($ErrorRecord.FullyQualifiedErrorId -split ',', 2)[0] | Should -Be $Id -Because $Because
+        $listed = [MosaicFleet.Internal.FleetErrors]::All | Where-Object Id -CEQ $Id
+        $listed | Should -Not -BeNullOrEmpty -Because "every error id is in the one list (FleetErrorIds); $Id is not"
+        "$($ErrorRecord.CategoryInfo.Category)" | Should -Be $listed.Category -Because "the list gives $Id the category $($listed.Category)"
         if ($PSBoundParameters.ContainsKey('Category')) { $ErrorRecord.CategoryInfo.Category | Should -Be $Category -Because $Because }
         if ($PSBoundParameters.ContainsKey('Target')) { $ErrorRecord.TargetObject | Should -Be $Target -Because $Because }
     }

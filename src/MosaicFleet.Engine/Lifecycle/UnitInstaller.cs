@@ -3,6 +3,7 @@ using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Systemd;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Lifecycle;
 
@@ -134,7 +135,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             }
             catch (ArgumentException ex)
             {
-                plan.AgentFailures.Add(new LifecycleException("InvalidAgentSettings", $"Agent '{agent.Name}': {ex.Message}", agent.Name, ex));
+                plan.AgentFailures.Add(new LifecycleException(FleetErrorIds.InvalidAgentSettings, $"Agent '{agent.Name}': {ex.Message}", agent.Name, ex));
                 continue;
             }
             try
@@ -144,7 +145,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                plan.AgentFailures.Add(new LifecycleException(ex is IOException ? "AgentFileReadFailed" : "AgentFileAccessDenied",
+                plan.AgentFailures.Add(new LifecycleException(ex is IOException ? FleetErrorIds.AgentFileReadFailed : FleetErrorIds.AgentFileAccessDenied,
                     $"Agent '{agent.Name}': cannot read its environment file {launch.EnvFilePath}: {ex.Message}", agent.Name, ex));
                 continue;
             }
@@ -227,16 +228,13 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             .Select(f => f[..^LifecyclePaths.EnvFileSuffix.Length])
             .ToList();
 
-    public const string OtherRosterId = "FleetOtherRosterInstalled";
 
-    /// <summary>Two tenants on one tmux socket would share one server (and one holder would kill the other's panes).</summary>
-    public const string SocketInUseId = "FleetTmuxSocketInUse";
 
     /// <summary>Everything of a roster is keyed by its tenant (<see cref="TenantNames"/>), so rosters of different tenants
     /// install side by side. Two things stay a clear error, never a silent overwrite (<see cref="LifecycleException"/>,
-    /// the file as target): another roster of the SAME tenant already installed on this host (<see cref="OtherRosterId"/>:
+    /// the file as target): another roster of the SAME tenant already installed on this host (<see cref="FleetErrorIds.FleetOtherRosterInstalled"/>:
     /// its units and env files are this tenant's), and another tenant whose holder uses the same tmux socket
-    /// (<see cref="SocketInUseId"/>).</summary>
+    /// (<see cref="FleetErrorIds.FleetTmuxSocketInUse"/>).</summary>
     private void RefuseOtherRoster()
     {
         var mine = builder.Context.Roster.Path;
@@ -248,7 +246,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             var message = $"Host {files.HostName} already has tenant '{Tenant}' installed from another roster ({other}; see {path}). " +
                 $"One roster per tenant and host: installing {mine} would rewrite that fleet's units and env files. " +
                 "Give this roster a tenant of its own (tenant: in the roster), uninstall that fleet first (Uninstall-FleetUnit -All with its roster), or install with the roster it came from.";
-            throw new LifecycleException(OtherRosterId, message, path);
+            throw new LifecycleException(FleetErrorIds.FleetOtherRosterInstalled, message, path);
         }
         var socket = builder.Context.TmuxOf(files.HostName).SocketName;
         foreach (var name in files.List(Paths.UnitDirectory, "*.service"))
@@ -259,7 +257,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             if (HolderSocket(System.Text.Encoding.UTF8.GetString(bytes)) != socket) continue;
             var message = $"Tenant '{tenant}' already uses tmux socket '{socket}' on host {files.HostName} (see {path}). " +
                 $"Two tenants on one socket would share one tmux server: give this roster (tenant '{Tenant}') a socketName of its own.";
-            throw new LifecycleException(SocketInUseId, message, path);
+            throw new LifecycleException(FleetErrorIds.FleetTmuxSocketInUse, message, path);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Internal;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Cmdlets;
 
@@ -53,12 +54,12 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
         var named = GatheredNames.Count > 0;
         if (HostName != FleetHost.LocalName && !Roster.Hosts.ContainsKey(HostName))
         {
-            ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"No host named '{HostName}' in the roster {Roster.Path}."), "HostNotFound", ErrorCategory.ObjectNotFound, HostName));
+            ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"No host named '{HostName}' in the roster {Roster.Path}."), FleetErrorIds.HostNotFound, FleetErrors.For(FleetErrorIds.HostNotFound), HostName));
         }
         if (EventRecorder && HostName != FleetHost.LocalName)
         {
             var message = $"The event recorder runs on this machine (it follows every host of the roster from here); install it without -HostName.";
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException(message, nameof(HostName)), "EventRecorderLocalOnly", ErrorCategory.InvalidArgument, HostName)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(message, nameof(HostName)), FleetErrorIds.EventRecorderLocalOnly, FleetErrors.For(FleetErrorIds.EventRecorderLocalOnly), HostName)
             {
                 ErrorDetails = new ErrorDetails(message),
             });
@@ -93,7 +94,7 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
         }
         catch (IOException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "UnitFileReadFailed", ErrorCategory.ReadError, HostName));
+            ThrowTerminatingError(new ErrorRecord(ex, FleetErrorIds.UnitFileReadFailed, FleetErrors.For(FleetErrorIds.UnitFileReadFailed), HostName));
             return;
         }
         if (named && agents.Count == 0)

@@ -1,6 +1,7 @@
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Lifecycle;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests.Lifecycle;
 
@@ -79,7 +80,7 @@ public class LaunchErrorTests
         Directory.CreateDirectory(t.Paths.EnvFile("a"));
         var control = new AgentControl(builder, LocalHostFiles.Instance);
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => control.LaunchDirectAsync(agent, replace: false, [], CancellationToken.None));
-        Assert.Equal((AgentControl.EnvFileWriteFailedId, "a"), (ex.ErrorId, ex.Target));
+        Assert.Equal((FleetErrorIds.EnvFileWriteFailed, "a"), (ex.ErrorId, ex.Target));
         Assert.True(ex.InnerException is IOException or UnauthorizedAccessException);
         Assert.Empty(runner.CallsOf("tmux"));
     }

@@ -3,6 +3,7 @@ using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests.Lifecycle;
 
@@ -168,7 +169,7 @@ public class RemoteFileScriptTests : IDisposable
     {
         _runner.Unreachable = true;
         var ex = Assert.Throws<FleetHostException>(() => _files.Read("/x"));
-        Assert.Equal(FleetQuery.UnreachableId, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.FleetHostUnreachable, ex.ErrorId);
         Assert.Equal("far", ex.Host);
         Assert.Throws<FleetHostException>(() => _files.WriteAtomic("/x", Unit, AtomicFile.PublicMode));
     }
@@ -302,6 +303,6 @@ public class RemoteInstallTests : IDisposable
         var context = Context();
         _runner.Unreachable = true;
         var ex = await Assert.ThrowsAsync<FleetHostException>(() => HostLifecycle.ForHostAsync(context, "far", _local.Paths, CancellationToken.None));
-        Assert.Equal((FleetQuery.UnreachableId, "far"), (ex.ErrorId, ex.Host));
+        Assert.Equal((FleetErrorIds.FleetHostUnreachable, "far"), (ex.ErrorId, ex.Host));
     }
 }

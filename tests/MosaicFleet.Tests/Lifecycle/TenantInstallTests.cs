@@ -2,6 +2,7 @@ using MosaicFleet.Engine.Roster;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Lifecycle;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests.Lifecycle;
 
@@ -97,7 +98,7 @@ public class TenantInstallTests
         using var t = new TempFleet();
         await InstallAsync(t, Roster("acme", "sock-a", "/r/one.yaml", "coder0"));
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => InstallAsync(t, Roster("acme", "sock-b", "/r/two.yaml", "coder0")));
-        Assert.Equal(UnitInstaller.OtherRosterId, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.FleetOtherRosterInstalled, ex.ErrorId);
         Assert.Contains("tenant 'acme'", ex.Message);
         Assert.Contains("/r/one.yaml", ex.Message);
     }
@@ -108,7 +109,7 @@ public class TenantInstallTests
         using var t = new TempFleet();
         await InstallAsync(t, Roster("alpha", "shared", "/r/alpha.yaml", "coder0"));
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => InstallAsync(t, Roster("beta", "shared", "/r/beta.yaml", "coder0")));
-        Assert.Equal(UnitInstaller.SocketInUseId, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.FleetTmuxSocketInUse, ex.ErrorId);
         Assert.Contains("'alpha'", ex.Message);
         Assert.False(File.Exists(Path.Combine(t.Config, "systemd", "user", "mosaic-tmux-holder.beta.service")));
     }

@@ -4,6 +4,7 @@ using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Worktrees;
 using MosaicFleet.Tests.Lifecycle;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests.Worktrees;
 
@@ -79,7 +80,7 @@ public sealed class WorktreeStartTests : IDisposable
 
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => control.StartAsync(state, LifecycleMode.Systemd, CancellationToken.None));
 
-        Assert.Equal(WorktreeErrorIds.BranchInUse, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.WorktreeBranchInUse, ex.ErrorId);
         Assert.Equal("coder0", ex.Target);
         Assert.DoesNotContain(runner.Calls, c => c[0] == "systemctl");
         await Assert.ThrowsAsync<LifecycleException>(() => control.RestartAsync(state, LifecycleMode.Direct, CancellationToken.None));
