@@ -22,6 +22,16 @@ internal sealed class LoopbackSshRunner : IProcessRunner
 
     public bool Unreachable { get; set; }
 
+    /// <summary>Forgets the calls recorded so far.</summary>
+    public void Clear()
+    {
+        lock (Calls)
+        {
+            Calls.Clear();
+            RemoteCommands.Clear();
+        }
+    }
+
     /// <summary>A printf format a login script prints before the command runs (as a noisy ~/.bashrc would).</summary>
     public string? LoginNoise { get; set; }
 
@@ -159,7 +169,7 @@ public class RemoteFileScriptTests : IDisposable
         var b = Path.Combine(_t.Root, "b");
         Directory.CreateDirectory(a);
         Directory.CreateDirectory(b);
-        _runner.Calls.Clear();
+        _runner.Clear();
         Assert.Equal([b, a], _files.ExistingDirectories([b, Path.Combine(_t.Root, "missing"), a]));
         Assert.Single(_runner.Calls);
     }
@@ -281,7 +291,7 @@ public class RemoteInstallTests : IDisposable
         var context = Context(agent);
         var setup = await HostLifecycle.ForHostAsync(context, "far", _local.Paths, CancellationToken.None);
         var control = new AgentControl(setup.Builder, setup.Files);
-        _runner.Calls.Clear();
+        _runner.Clear();
         _runner.RemoteCommands.Clear();
         var notes = new List<string>();
         await control.LaunchDirectAsync(agent, replace: false, notes, CancellationToken.None);

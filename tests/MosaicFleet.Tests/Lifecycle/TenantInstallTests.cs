@@ -19,9 +19,9 @@ public class TenantInstallTests
         return r;
     }
 
-    private static async Task<(InstallPlan Plan, UnitInstaller Installer, LifecycleRecordingRunner Runner)> InstallAsync(TempFleet t, FleetRoster roster)
+    private static async Task<(InstallPlan Plan, UnitInstaller Installer, FakeRunner Runner)> InstallAsync(TempFleet t, FleetRoster roster)
     {
-        var runner = new LifecycleRecordingRunner();
+        var runner = new FakeRunner();
         var installer = new UnitInstaller(new LaunchBuilder(t.Context(roster, runner), t.Paths), LocalHostFiles.Instance);
         var plan = await installer.PlanInstallAsync(roster.Agents, enable: true, CancellationToken.None);
         foreach (var f in plan.Files) installer.Apply(f);

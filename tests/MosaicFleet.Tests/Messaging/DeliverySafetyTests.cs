@@ -33,10 +33,6 @@ public sealed class DeliverySafetyTests : IDisposable
             LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30),
         }, log);
 
-    private sealed class Intercept(FakeTmux inner, Func<CommandSpec, CommandResult?> before) : IProcessRunner
-    {
-        public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken ct) => before(spec) is { } r ? Task.FromResult(r) : inner.RunAsync(spec, ct);
-    }
 
     [Theory]
     [InlineData("end the paste \u001b[201~ then this runs", "U+001B (ESC) at position 14")]
@@ -121,12 +117,12 @@ public sealed class DeliverySafetyTests : IDisposable
     public async Task A_resolve_that_fails_is_NotSent_and_a_baseline_capture_that_fails_too()
     {
         var (roster, tmux, pane, _) = One();
-        var resolveFails = new Intercept(tmux, spec => spec.Argv.Contains("list-panes") ? new CommandResult(spec, 1, "", "lost server", false, false, TimeSpan.Zero) : null);
+        var resolveFails = new FakeRunner(next: tmux, answer: spec => spec.Argv.Contains("list-panes") ? new CommandResult(spec, 1, "", "lost server", false, false, TimeSpan.Zero) : null);
         var r = (await Sender(roster, resolveFails).SendAsync([new SendRequest(roster.Agents[0], "hi", "op")], CancellationToken.None))[0];
         Assert.Equal(FleetSendStatus.NotSent, r.Status);
         Assert.StartsWith("nothing was typed: the pane could not be resolved", r.Detail);
 
-        var captureFails = new Intercept(tmux, spec => spec.Argv.Contains("capture-pane") ? new CommandResult(spec, 1, "", "lost server", false, false, TimeSpan.Zero) : null);
+        var captureFails = new FakeRunner(next: tmux, answer: spec => spec.Argv.Contains("capture-pane") ? new CommandResult(spec, 1, "", "lost server", false, false, TimeSpan.Zero) : null);
         var c = (await Sender(roster, captureFails).SendAsync([new SendRequest(roster.Agents[0], "hi", "op")], CancellationToken.None))[0];
         Assert.Equal(FleetSendStatus.NotSent, c.Status);
         Assert.StartsWith("nothing was typed: ", c.Detail);
@@ -219,7 +215,7 @@ public sealed class DialogSafetyTests : IDisposable
 
         // A screen that changes at every look never becomes idle.
         var n = 0;
-        var busy = new Intercept(tmux, spec =>
+        var busy = new FakeRunner(next: tmux, answer: spec =>
         {
             if (spec.Argv.Contains("capture-pane")) pane.Screen = $"working {Interlocked.Increment(ref n)}\n";
             return null;
@@ -236,7 +232,7 @@ public sealed class DialogSafetyTests : IDisposable
         var (roster, tmux, pane, log) = One();
         // Idle for the wait's looks; the first look under the lock finds a dialog, which then closes.
         var captures = 0;
-        var runner = new Intercept(tmux, spec =>
+        var runner = new FakeRunner(next: tmux, answer: spec =>
         {
             if (!spec.Argv.Contains("capture-pane")) return null;
             var i = Interlocked.Increment(ref captures);
@@ -256,10 +252,6 @@ public sealed class DialogSafetyTests : IDisposable
         Assert.Equal(1, pane.Pastes);
     }
 
-    private sealed class Intercept(FakeTmux inner, Func<CommandSpec, CommandResult?> before) : IProcessRunner
-    {
-        public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken ct) => before(spec) is { } r ? Task.FromResult(r) : inner.RunAsync(spec, ct);
-    }
 }
 
 /// <summary>Issue 14: never type over a draft. The draft is what the cursor-anchored input area holds beyond a prompt.</summary>
@@ -397,7 +389,7 @@ public sealed class DraftSafetyTests : IDisposable
         var (roster, tmux, pane, log) = One();
         pane.Draft = "[other] previous message";
         var looks = 0;
-        var runner = new Intercept(tmux, spec =>
+        var runner = new FakeRunner(next: tmux, answer: spec =>
         {
             if (spec.Argv.Contains("capture-pane") && Interlocked.Increment(ref looks) == 2) pane.Draft = "";
             return null;
@@ -412,10 +404,6 @@ public sealed class DraftSafetyTests : IDisposable
         Assert.Equal(["[op] hello"], pane.Received);
     }
 
-    private sealed class Intercept(FakeTmux inner, Func<CommandSpec, CommandResult?> before) : IProcessRunner
-    {
-        public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken ct) => before(spec) is { } r ? Task.FromResult(r) : inner.RunAsync(spec, ct);
-    }
 
     [Fact]
     public async Task Force_types_after_the_draft()

@@ -7,24 +7,12 @@ using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests.Worktrees;
 
-/// <summary>Counts the processes started through it (each one is a real process).</summary>
-internal sealed class CountingRunner : IProcessRunner
-{
-    public List<CommandSpec> Calls { get; } = [];
-
-    public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken cancellationToken)
-    {
-        lock (Calls) Calls.Add(spec);
-        return ProcessRunner.Instance.RunAsync(spec, cancellationToken);
-    }
-}
-
 /// <summary>The worktree scripts on real git repositories (paths with spaces): make, reuse, prune, refuse, read, remove.</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class WorktreeScriptTests : IDisposable
 {
     private readonly GitRepo _repo = new();
-    private readonly CountingRunner _runner = new();
+    private readonly FakeRunner _runner = FakeRunner.Real();
 
     public void Dispose() => _repo.Dispose();
 
@@ -193,7 +181,7 @@ public sealed class WorktreeScriptTests : IDisposable
         File.WriteAllText(Path.Combine(a1, "README"), "changed\n");
         File.WriteAllText(Path.Combine(a1, "new 1"), "");
         File.WriteAllText(Path.Combine(a1, "new\n2"), "");
-        _runner.Calls.Clear();
+        _runner.Clear();
 
         var list = await service.QueryHostAsync("local", roster.Agents, CancellationToken.None);
 
