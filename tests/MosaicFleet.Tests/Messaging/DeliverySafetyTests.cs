@@ -35,39 +35,38 @@ public sealed class DeliverySafetyTests : IDisposable
 
 
     [Theory]
-    [InlineData("end the paste \u001b[201~ then this runs", "U+001B (ESC) at position 14")]
-    [InlineData("stop \u0003 now", "U+0003 (^C) at position 5")]
-    [InlineData("eof \u0004", "U+0004 (^D)")]
-    [InlineData("nul \u0000 byte", "U+0000 (^@)")]
-    [InlineData("bell \u0007", "U+0007 (^G)")]
-    [InlineData("rub \u007f out", "U+007F (DEL)")]
-    [InlineData("c1 csi \u009b201~", "U+009B (CSI)")]
-    [InlineData("next line \u0085", "U+0085 (NEL)")]
-    [InlineData("c1 \u0080 first", "U+0080")]
-    [InlineData("c1 \u009f last", "U+009F")]
-    public void Control_characters_other_than_tab_and_line_breaks_are_refused_with_their_name_and_position(string text, string expected)
+    [MemberData(nameof(HostileTexts.Refused), MemberType = typeof(HostileTexts))]
+    public void Control_characters_other_than_tab_and_line_breaks_are_refused_with_their_name_and_position(string @case, string text, string expected)
     {
         var why = MessageText.Refusal(text);
-        Assert.NotNull(why);
+        Assert.True(why is not null, @case);
         Assert.Contains(expected, why);
     }
 
     [Theory]
-    [InlineData("tab\there")]
-    [InlineData("two\nlines")]
-    [InlineData("windows\r\nline")]
-    [InlineData("unicode ✅ 你好 \u00a0 nbsp and \u2028 separator")]
-    [InlineData("Enter C-c ; \\; \"' $(x)")]
-    public void Tab_line_breaks_and_printable_text_are_typed(string text) => Assert.Null(MessageText.Refusal(text));
+    [MemberData(nameof(HostileTexts.Typed), MemberType = typeof(HostileTexts))]
+    public void Tab_line_breaks_and_printable_text_are_typed(string @case, string text, string delivered)
+    {
+        Assert.True(MessageText.Refusal(text) is null, @case);
+        Assert.Equal(delivered, MessageText.NormalizeLineBreaks(text));
+    }
+
+    [Fact]
+    public void A_message_over_1_MB_is_typed()
+    {
+        var text = HostileTexts.Large();
+        Assert.True(text.Length > 1024 * 1024);
+        Assert.Null(MessageText.Refusal(text));
+    }
 
     [Theory]
-    [InlineData("ops\n", "(U+000A (LF)) at position 3")]
-    [InlineData("ops\r", "U+000D (CR)")]
-    [InlineData("a\u2028b", "U+2028 (LINE SEPARATOR)")]
-    [InlineData("a\u0085b", "U+0085 (NEL)")]
-    [InlineData("a\u001bb", "U+001B (ESC)")]
-    public void A_source_label_must_be_one_line_without_control_characters(string source, string expected)
-        => Assert.Contains(expected, MessageText.Refusal(source, singleLine: true));
+    [MemberData(nameof(HostileTexts.Sources), MemberType = typeof(HostileTexts))]
+    public void A_source_label_must_be_one_line_without_control_characters(string @case, string source, string expected)
+    {
+        var why = MessageText.Refusal(source, singleLine: true);
+        Assert.True(why is not null, @case);
+        Assert.Contains(expected, why);
+    }
 
     [Fact]
     public async Task Text_with_a_control_byte_is_NotSent_without_a_single_tmux_call_and_is_logged()
