@@ -27,7 +27,17 @@ public static class RosterLoader
     {
         try
         {
-            return File.ReadAllText(path);
+            // A roster is a small regular file. What reports no size (an empty file, but also a FIFO, whose open would
+            // wait for a writer, or a device such as /dev/zero, which never ends) is never opened: it reads as empty.
+            // Anything else is read up to MaxBytes, so a file that grows while read cannot exhaust memory either.
+            var info = new FileInfo(path);
+            if (info.Exists && info.Length == 0) return "";
+            if (info.Exists && info.Length > MaxBytes) throw new IOException($"{path} is {info.Length:N0} bytes; a roster may hold at most {MaxBytes:N0}.");
+            using var reader = new StreamReader(path, new System.Text.UTF8Encoding(false), detectEncodingFromByteOrderMarks: true);
+            var buffer = new char[MaxBytes + 1];
+            var read = reader.ReadBlock(buffer, 0, buffer.Length);
+            if (read > MaxBytes) throw new IOException($"{path} holds more than {MaxBytes:N0} characters; a roster may hold at most that.");
+            return new string(buffer, 0, read);
         }
         catch (FileNotFoundException ex)
         {
@@ -47,6 +57,9 @@ public static class RosterLoader
     /// builds its node tree by recursion, so a 60,000-deep document would overflow the stack and kill the host process:
     /// the limit is checked on the parser's events, before any node is built.</summary>
     public const int MaxDepth = 64;
+
+    /// <summary>The largest roster file read (4 MiB): a roster of thousands of agents is far smaller.</summary>
+    public const long MaxBytes = 4 * 1024 * 1024;
 
     public static FleetRoster Parse(string text, string path)
     {
@@ -183,8 +196,12 @@ public static class RosterLoader
             }
             if (Get(map, "tenant") is { } tenantNode)
             {
-                // Any text: unit and file names use its key (TenantNames.KeyOf), never the raw name.
-                roster.Tenant = NonEmpty(tenantNode, "tenant");
+                // Unit and file names use its key (TenantNames.KeyOf); folders (worktrees, crash files, the event
+                // record) use the name itself, so it may not climb out of them or hold a line break.
+                var tenant = NonEmpty(tenantNode, "tenant");
+                if (tenant is "." or ".." || tenant.IndexOf('/') >= 0 || tenant.Any(char.IsControl))
+                    throw Error(FleetErrorIds.RosterInvalidValue, $"tenant '{new string(tenant.Select(c => char.IsControl(c) ? '?' : c).ToArray())}' cannot name a folder: it may not be '.' or '..', nor hold '/' or control characters.", tenantNode);
+                roster.Tenant = tenant;
             }
             if (Get(map, "tmux") is { } tmuxNode) roster.Tmux = ReadTmux(tmuxNode, "tmux");
             if (Get(map, "logs") is { } logsNode) roster.Logs = ReadLogs(logsNode);
@@ -360,7 +377,7 @@ public static class RosterLoader
             }
             if (Get(m, "identityFile") is { } i) h.IdentityFile = NonEmpty(i, "identityFile");
             if (Get(m, "knownHostsFile") is { } k) h.KnownHostsFile = NonEmpty(k, "knownHostsFile");
-            if (Get(m, "sshOptions") is { } o) h.SshOptions = StrList(o, "sshOptions");
+            if (Get(m, "sshOptions") is { } o) h.SshOptions = SshOptions(o);
             if (Get(m, "tmux") is { } t) h.Tmux = ReadTmux(t, $"{where} tmux");
             return h;
         }
@@ -550,6 +567,21 @@ public static class RosterLoader
         {
             if (node is YamlScalarNode s && s.Value is { } v) return v;
             throw Error(FleetErrorIds.RosterInvalidValue, $"'{what}' must be a single value.", node);
+        }
+
+        // ssh -o values: "Key=Value" (each is passed as -o <value>). "-oKey=Value" or "-o Key=Value", as on ssh's command
+        // line, is taken without its -o; any other value starting with '-' would be no option ssh knows.
+        private string[] SshOptions(YamlNode node)
+        {
+            var list = StrList(node, "sshOptions");
+            for (var i = 0; i < list.Length; i++)
+            {
+                var v = list[i].StartsWith("-o", StringComparison.Ordinal) ? list[i][2..].TrimStart() : list[i];
+                if (v.Length == 0 || v.StartsWith('-') || v.Any(char.IsControl))
+                    throw Error(FleetErrorIds.RosterInvalidValue, $"sshOptions: '{new string(list[i].Select(c => char.IsControl(c) ? '?' : c).ToArray())}' is no ssh option; write Key=Value, e.g. ConnectTimeout=5.", node);
+                list[i] = v;
+            }
+            return list;
         }
 
         private string NonEmpty(YamlNode node, string what)

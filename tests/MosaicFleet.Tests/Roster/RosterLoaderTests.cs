@@ -358,4 +358,57 @@ public class RosterLoaderTests
     [Fact]
     public void The_holder_name_of_another_host_is_a_fine_agent_name()
         => Assert.Single(Parse("version: 1\nhosts:\n  r: { ssh: r, tmux: { socketName: s, holderSession: keep } }\nagents:\n  - { name: keep, runtime: pi }\n").Agents);
+
+    [Theory]
+    [InlineData("'..'")]
+    [InlineData("'.'")]
+    [InlineData("'acme/night'")]
+    [InlineData("'../../../tmp/escaped'")]
+    [InlineData("\"line\\u0007bell\"")]
+    public void A_tenant_that_cannot_name_a_folder_is_refused(string tenant)
+    {
+        var ex = Fails($"version: 1\ntenant: {tenant}\nagents: []\n");
+        Assert.Equal(FleetErrorIds.RosterInvalidValue, ex.ErrorId);
+        Assert.Contains("cannot name a folder", ex.Message);
+        Assert.Equal(2, ex.Line);
+    }
+
+    [Fact]
+    public void Ssh_options_are_Key_Value_and_a_leading_dash_o_is_taken_off()
+    {
+        var r = Parse("version: 1\nhosts:\n  far: { ssh: op@far, sshOptions: ['-oConnectTimeout=5', '-o ServerAliveInterval=9', 'Compression=yes'] }\nagents: []\n");
+        Assert.Equal(["ConnectTimeout=5", "ServerAliveInterval=9", "Compression=yes"], r.Hosts["far"].SshOptions);
+        foreach (var bad in new[] { "'-F/etc/evil'", "'-o'", "'--'" })
+        {
+            var ex = Fails($"version: 1\nhosts:\n  far: {{ ssh: op@far, sshOptions: [{bad}] }}\nagents: []\n");
+            Assert.Equal(FleetErrorIds.RosterInvalidValue, ex.ErrorId);
+            Assert.Contains("Key=Value", ex.Message);
+        }
+    }
+
+    [Fact]
+    public async Task A_device_a_fifo_or_a_huge_file_is_a_read_error_not_a_hang_or_out_of_memory()
+    {
+        // A device that never ends reads as an empty roster (its size is 0): an error, no endless read.
+        Assert.Equal(FleetErrorIds.RosterMissingKey, Assert.Throws<RosterException>(() => RosterLoader.LoadFile("/dev/zero")).ErrorId);
+        var dir = Directory.CreateTempSubdirectory("mft-roster-").FullName;
+        try
+        {
+            var fifo = System.IO.Path.Combine(dir, "fifo.yaml");
+            var mk = System.Diagnostics.Process.Start("mkfifo", fifo)!;
+            mk.WaitForExit();
+            var read = Task.Run(() => Assert.Throws<RosterException>(() => RosterLoader.LoadFile(fifo)));
+            Assert.True(await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(10))) == read, "reading a FIFO roster must not hang");
+            Assert.Equal(FleetErrorIds.RosterMissingKey, (await read).ErrorId);
+            var big = System.IO.Path.Combine(dir, "big.yaml");
+            using (var f = File.Create(big)) f.SetLength(RosterLoader.MaxBytes + 1);
+            var ex = Assert.Throws<RosterException>(() => RosterLoader.LoadFile(big));
+            Assert.Equal(FleetErrorIds.RosterReadError, ex.ErrorId);
+            Assert.Contains("at most", ex.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
