@@ -2,14 +2,17 @@ using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Messaging;
 using MosaicFleet.Engine.Observation;
+using MosaicFleet.Engine.Systemd;
 
 namespace MosaicFleet.Engine.Events;
 
-/// <summary>Follows the fleet by timed polling (the mechanism chosen in docs/benchmarks.md): every <see cref="Interval"/>,
-/// ONE <see cref="FleetQuery"/> (per host: one list-panes and one systemctl show; a remote host both in one ssh call over
-/// its ControlMaster connection), then ONE capture call per host for just the panes whose screen may have changed
-/// (<see cref="ScreenTracker"/>), then the new lines of the message log. Changes become events
-/// (<see cref="FleetEventTracker"/>). Nothing runs between polls.</summary>
+/// <summary>Follows the fleet. By default through ONE long-lived source per host (<see cref="HostStream"/>: a loop on
+/// the host that runs the fleet query's list-panes and list-units once a second and prints only what changed), so no
+/// process starts here while nothing changes; every <see cref="Interval"/> (and at once when a source reports a change)
+/// the latest states are read into agents, ONE capture call per host fetches just the panes whose screen may have
+/// changed (<see cref="ScreenTracker"/>), then the new lines of the message log are read. With
+/// <see cref="UsePolling"/>, each reading is ONE <see cref="FleetQuery"/> instead (per host: one list-panes and one
+/// systemctl call; a remote host both in one ssh call). Changes become events (<see cref="FleetEventTracker"/>).</summary>
 public sealed class FleetEventWatcher
 {
     private readonly FleetContext _context;
@@ -42,11 +45,30 @@ public sealed class FleetEventWatcher
     /// <summary>Host failures of the last poll.</summary>
     public IReadOnlyList<HostFailure> LastHostFailures { get; private set; } = [];
 
+    /// <summary>Read the fleet with one query per host per <see cref="Interval"/> (processes started from here each
+    /// time) instead of the long-lived sources. For comparison (bench/Measure-FleetEvents.ps1).</summary>
+    public bool UsePolling { get; init; }
+
+    /// <summary>The long-lived sources, one per host (empty when polling or before <see cref="RunAsync"/>).</summary>
+    public IReadOnlyList<HostStream> Streams => _streams;
+
+    /// <summary>Progress of the sources (started, lost, restarted; each record read), for -Verbose.</summary>
+    public Action<string>? Note { get; init; }
+
+    private readonly List<HostStream> _streams = [];
+    private readonly Dictionary<string, (HostState? State, HostFailure? Failure)> _states = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _changed = new(0, 1);
+
     /// <summary>Polls until <paramref name="ct"/> is cancelled, handing each event to <paramref name="emit"/> (on the
     /// polling task). The first poll is the baseline and gives no events.</summary>
     public async Task RunAsync(Action<FleetEvent> emit, CancellationToken ct, Action<IReadOnlyList<HostFailure>>? hostFailures = null, Action? baselineRead = null)
     {
         _messages?.SkipToEnd();
+        if (!UsePolling)
+        {
+            await RunStreamsAsync(emit, ct, hostFailures, baselineRead).ConfigureAwait(false);
+            return;
+        }
         // The baseline: two readings a short interval apart (Activity needs two captures), no events.
         await PollAsync(ct, baseline: true).ConfigureAwait(false);
         await Task.Delay(ActivityRules.SampleInterval, _context.Clock, ct).ConfigureAwait(false);
@@ -64,11 +86,107 @@ public sealed class FleetEventWatcher
         }
     }
 
+    private async Task RunStreamsAsync(Action<FleetEvent> emit, CancellationToken ct, Action<IReadOnlyList<HostFailure>>? hostFailures, Action? baselineRead)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var tasks = new List<Task>();
+        foreach (var g in _agents.GroupBy(a => a.Host, StringComparer.Ordinal))
+        {
+            var units = g.Select(a => SystemctlShow.AgentUnit(_context.Roster.Tenant, a.Name)).ToList();
+            var stream = new HostStream(_context, g.Key, units);
+            _streams.Add(stream);
+            tasks.Add(Task.Run(() => stream.RunAsync((state, failure) =>
+            {
+                lock (_states) _states[stream.HostName] = (state, failure);
+                if (state is not null) Note?.Invoke($"{stream.HostName}: record {stream.Records} read (the panes or units changed).");
+                Signal();
+            }, Note, stop.Token), CancellationToken.None));
+        }
+        try
+        {
+            // The baseline waits for every host's first record (or its failure), at most the command timeout.
+            var deadline = _context.Clock.GetTimestamp();
+            while (true)
+            {
+                lock (_states) if (_states.Count == _streams.Count) break;
+                var left = _context.CommandTimeout - _context.Clock.GetElapsedTime(deadline);
+                if (left <= TimeSpan.Zero) break;
+                await _changed.WaitAsync(left < Interval ? left : Interval, ct).ConfigureAwait(false);
+                ThrowIfFaulted(tasks);
+            }
+            await PollAsync(ct, baseline: true).ConfigureAwait(false);
+            await Task.Delay(ActivityRules.SampleInterval, _context.Clock, ct).ConfigureAwait(false);
+            await PollAsync(ct, baseline: true).ConfigureAwait(false);
+            baselineRead?.Invoke();
+            while (true)
+            {
+                var started = _context.Clock.GetTimestamp();
+                var events = await PollAsync(ct).ConfigureAwait(false);
+                hostFailures?.Invoke(LastHostFailures);
+                foreach (var e in events) emit(e);
+                ThrowIfFaulted(tasks);
+                // The next reading: when a source reports a change, or after one interval (follow-up captures, the log).
+                var left = Interval - _context.Clock.GetElapsedTime(started);
+                if (left > TimeSpan.Zero) await _changed.WaitAsync(left, ct).ConfigureAwait(false);
+                else ct.ThrowIfCancellationRequested();
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            try
+            {
+                await Task.WhenAll(tasks).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private static void ThrowIfFaulted(List<Task> tasks)
+    {
+        foreach (var t in tasks)
+        {
+            if (t.IsFaulted) t.GetAwaiter().GetResult();
+        }
+    }
+
+    private void Signal()
+    {
+        try
+        {
+            _changed.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+        }
+    }
+
     /// <summary>One reading of the fleet; returns the changes since the previous one.</summary>
     public async Task<IReadOnlyList<FleetEvent>> PollAsync(CancellationToken ct, bool baseline = false)
     {
         Polls++;
-        var snapshot = await new FleetQuery(_context).GetAgentsAsync(_agents, ct).ConfigureAwait(false);
+        FleetSnapshot snapshot;
+        if (UsePolling)
+        {
+            snapshot = await new FleetQuery(_context).GetAgentsAsync(_agents, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            Dictionary<string, (HostState?, HostFailure?)> states;
+            lock (_states)
+            {
+                states = new Dictionary<string, (HostState?, HostFailure?)>(StringComparer.Ordinal);
+                foreach (var s in _streams)
+                {
+                    // A host that has not answered yet is Unreachable (as a query that timed out).
+                    states[s.HostName] = _states.TryGetValue(s.HostName, out var v) ? v
+                        : (null, new HostFailure(s.HostName, FleetQuery.UnreachableId, $"Cannot reach host {s.HostName}: no answer within {_context.CommandTimeout.TotalSeconds:0.#} s"));
+                }
+            }
+            snapshot = new FleetQuery(_context).Assemble(_agents, states);
+        }
         LastHostFailures = snapshot.HostFailures;
         var agents = snapshot.Agents;
         var toCapture = agents.Where(_screens.NeedsCapture).ToList();
