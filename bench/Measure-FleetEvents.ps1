@@ -13,8 +13,10 @@
         send-keys to the %output line for it;
       - hooks: a global pane-died hook and an alert-activity hook (monitor-activity on), each running `run-shell` that
         appends a line: how many of -Rounds changes they reported, and how late;
-      - Get-FleetEvent -Follow on the N + 1 agents: CPU over -IdleSeconds with nothing changing (the pwsh process, its
-        tmux/systemctl children, and the tmux server's share), and over -Rounds rounds the delay from a change to its
+      - Get-FleetEvent -Follow on the N + 1 agents, CPU over -IdleSeconds with nothing changing (the pwsh process and
+        what it reaped, its live children and what they ran, the tmux server's share), for: the floor (a pwsh with the
+        module imported, idle), timed polling (MOSAIC_FLEET_EVENTS_POLL=1) and the long-lived source (the default);
+        then, for the default, over -Rounds rounds the delay from a change to its
         event: a pane's process killed (Status Dead), a line sent to the fixture (Activity Busy), the fixture's screen
         settling (Activity Idle, from the moment its output stopped).
     CPU is read from /proc (utime + stime, and cutime + cstime for reaped children) before and after each window, in
@@ -168,22 +170,64 @@ public static class MfevDrain {
     for ($r = 0; $r -lt $Rounds; $r++) { & tmux -L $socket kill-session -t "=h$r" 2>$null }
     Say ('Hooks: pane-died fired for {0} of {1} exits ({2:0} ms median); alert-activity for {3} of {1} outputs in detached sessions ({4:0} ms median)' -f $died, $Rounds, (Median $diedDelays), $act, (Median $actDelays))
 
-    # ---- Get-FleetEvent -Follow ----
+    # ---- Get-FleetEvent -Follow: the floor (an idle pwsh with the module), timed polling, the long-lived source ----
     $events = Join-Path $work 'events.jsonl'
     $pwsh = Join-Path $PSHOME 'pwsh'
-    $cmd = "Import-Module '$ModulePath'; Get-FleetEvent -Follow -RosterPath '$roster' | ForEach-Object { [IO.File]::AppendAllText('$events', ([DateTime]::UtcNow.Ticks.ToString() + ' ' + `$_.Agent + ' ' + `$_.Property + ' ' + `$_.To + [char]10)) }"
-    $psi = [Diagnostics.ProcessStartInfo]::new($pwsh, @('-NoProfile', '-NonInteractive', '-Command', $cmd))
-    $psi.UseShellExecute = $false; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
-    $psi.Environment['XDG_STATE_HOME'] = Join-Path $work 'state'
-    $follower = [Diagnostics.Process]::Start($psi)
-    $null = $follower.StandardOutput.ReadToEndAsync(); $errTask = $follower.StandardError.ReadToEndAsync()
+    function StartPwsh([string] $command, [hashtable] $env = @{}) {
+        $psi = [Diagnostics.ProcessStartInfo]::new($pwsh, @('-NoProfile', '-NonInteractive', '-Command', $command))
+        $psi.UseShellExecute = $false; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
+        $psi.Environment['XDG_STATE_HOME'] = Join-Path $work 'state'
+        foreach ($k in $env.Keys) { $psi.Environment[$k] = $env[$k] }
+        $p = [Diagnostics.Process]::Start($psi)
+        $null = $p.StandardOutput.ReadToEndAsync(); $null = $p.StandardError.ReadToEndAsync()
+        $p
+    }
+    # CPU seconds of a process and every live descendant, each with what it reaped (cutime + cstime).
+    function Children([int] $parent) {
+        foreach ($d in [IO.Directory]::GetDirectories('/proc')) {
+            $name = [IO.Path]::GetFileName($d)
+            if ($name -notmatch '^\d+$') { continue }
+            try { $f = ((Get-Content "$d/stat" -Raw -ErrorAction Stop) -replace '^.*\) ', '') -split ' ' } catch { continue }
+            if ([int]$f[1] -eq $parent) { [int]$name }
+        }
+    }
+    function TreeCpu([int] $procId) {
+        $sum = 0.0
+        try { $sum = Cpu $procId -Children } catch { return 0.0 }
+        foreach ($c in Children $procId) { $sum += TreeCpu $c }
+        $sum
+    }
+    function SourceCpu([int] $procId) { $t = 0.0; foreach ($c in Children $procId) { $t += TreeCpu $c }; $t }
+    function IdleWindow([Diagnostics.Process] $p, [string] $label) {
+        $srv = ServerPid
+        $own0 = Cpu $p.Id -Children; $src0 = SourceCpu $p.Id; $s0 = Cpu $srv
+        $kids = @(Children $p.Id | ForEach-Object { (Get-Content "/proc/$_/comm" -ErrorAction SilentlyContinue) })
+        Start-Sleep -Seconds $IdleSeconds
+        $own1 = Cpu $p.Id -Children; $src1 = SourceCpu $p.Id; $s1 = Cpu $srv
+        $n = if (Test-Path $events) { @(Get-Content $events).Count } else { 0 }
+        Say ('{0}, nothing changing for {1} s: {2} of a core for pwsh (+ children it reaped), {3} for its live children ({4}) and what they ran, tmux server {5}; {6} events' -f $label, $IdleSeconds,
+            (Pct ($own1 - $own0) $IdleSeconds), (Pct ($src1 - $src0) $IdleSeconds), ($(if ($kids) { $kids -join ', ' } else { 'none' })), (Pct ($s1 - $s0) $IdleSeconds), $n)
+    }
+    $follow = "Import-Module '$ModulePath'; Get-FleetEvent -Follow -RosterPath '$roster' | ForEach-Object { [IO.File]::AppendAllText('$events', ([DateTime]::UtcNow.Ticks.ToString() + ' ' + `$_.Agent + ' ' + `$_.Property + ' ' + `$_.To + [char]10)) }"
+
+    # The floor: a pwsh with the module loaded, doing nothing.
+    $idle = StartPwsh "Import-Module '$ModulePath'; Start-Sleep -Seconds 100000"
+    Start-Sleep -Seconds 8
+    IdleWindow $idle 'Floor: pwsh with the module imported, idle'
+    $idle.Kill($true); $null = $idle.WaitForExit(5000)
+
+    # Timed polling (the previous mechanism): one list-panes + one systemctl started from pwsh every second.
+    $poller = StartPwsh $follow @{ MOSAIC_FLEET_EVENTS_POLL = '1' }
+    Start-Sleep -Seconds 8
+    IdleWindow $poller 'Get-FleetEvent -Follow, timed polling (MOSAIC_FLEET_EVENTS_POLL=1)'
+    & kill -INT $poller.Id; if (-not $poller.WaitForExit(10000)) { $poller.Kill($true) }
+    Remove-Item $events -ErrorAction SilentlyContinue
+
+    # The long-lived source (the default): one sh for this host, printing only changes.
+    $follower = StartPwsh $follow
     Start-Sleep -Seconds 8 # start-up, JIT and the baseline readings
-    $srv = ServerPid
-    $f0 = Cpu $follower.Id -Children; $s0 = Cpu $srv
-    Start-Sleep -Seconds $IdleSeconds
-    $f1 = Cpu $follower.Id -Children; $s1 = Cpu $srv
-    $idleEvents = if (Test-Path $events) { @(Get-Content $events).Count } else { 0 }
-    Say ('Get-FleetEvent -Follow, nothing changing for {0} s: {1} of a core (pwsh + its tmux/systemctl children), tmux server {2}; {3} events' -f $IdleSeconds, (Pct ($f1 - $f0) $IdleSeconds), (Pct ($s1 - $s0) $IdleSeconds), $idleEvents)
+    IdleWindow $follower 'Get-FleetEvent -Follow, one long-lived source per host (default)'
+    $sources = @(Children $follower.Id)
     function WaitEvent([string] $agent, [string] $prop, [string] $to, [long] $afterTicks) {
         $deadline = [DateTime]::UtcNow.AddSeconds(15)
         while ([DateTime]::UtcNow -lt $deadline) {
@@ -218,7 +262,8 @@ public static class MfevDrain {
     # Ctrl+C: SIGINT, then the process must be gone with no child left.
     & kill -INT $follower.Id
     $ended = $follower.WaitForExit(10000)
-    Say ("Ctrl+C (SIGINT): follower ended: $ended")
+    $left = @($sources | Where-Object { Test-Path "/proc/$_" })
+    Say ("Ctrl+C (SIGINT): follower ended: $ended; its source processes left: $($left.Count) of $($sources.Count)")
     if (-not $ended) { $follower.Kill($true) }
 }
 finally {

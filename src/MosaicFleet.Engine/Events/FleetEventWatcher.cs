@@ -42,6 +42,12 @@ public sealed class FleetEventWatcher
 
     public long Polls { get; private set; }
 
+    /// <summary>Intervals in which no source reported a change and no screen awaited a capture: only the message log
+    /// was read.</summary>
+    public long Skipped { get; private set; }
+
+    private bool _capturedLast;
+
     /// <summary>Host failures of the last poll.</summary>
     public IReadOnlyList<HostFailure> LastHostFailures { get; private set; } = [];
 
@@ -118,17 +124,35 @@ public sealed class FleetEventWatcher
             await Task.Delay(ActivityRules.SampleInterval, _context.Clock, ct).ConfigureAwait(false);
             await PollAsync(ct, baseline: true).ConfigureAwait(false);
             baselineRead?.Invoke();
+            var changed = true;
             while (true)
             {
                 var started = _context.Clock.GetTimestamp();
-                var events = await PollAsync(ct).ConfigureAwait(false);
-                hostFailures?.Invoke(LastHostFailures);
+                // A reading when a source reported a change, or while a screen needs its follow-up capture (Activity
+                // settles over two captures); otherwise nothing can have changed but the message log.
+                IReadOnlyList<FleetEvent> events;
+                if (changed)
+                {
+                    events = await PollAsync(ct).ConfigureAwait(false);
+                    hostFailures?.Invoke(LastHostFailures);
+                    changed = _capturedLast;
+                }
+                else
+                {
+                    Skipped++;
+                    events = ReadMessageEvents();
+                }
                 foreach (var e in events) emit(e);
                 ThrowIfFaulted(tasks);
-                // The next reading: when a source reports a change, or after one interval (follow-up captures, the log).
                 var left = Interval - _context.Clock.GetElapsedTime(started);
-                if (left > TimeSpan.Zero) await _changed.WaitAsync(left, ct).ConfigureAwait(false);
-                else ct.ThrowIfCancellationRequested();
+                if (left > TimeSpan.Zero)
+                {
+                    if (await _changed.WaitAsync(left, ct).ConfigureAwait(false)) changed = true;
+                }
+                else
+                {
+                    ct.ThrowIfCancellationRequested();
+                }
             }
         }
         finally
@@ -192,6 +216,7 @@ public sealed class FleetEventWatcher
         var toCapture = agents.Where(_screens.NeedsCapture).ToList();
         var screens = toCapture.Count == 0 ? [] : await _probe.CaptureAllAsync(toCapture, ct).ConfigureAwait(false);
         Captures += toCapture.Count;
+        _capturedLast = toCapture.Count > 0;
         var now = _context.Clock.GetUtcNow();
         var captured = new Dictionary<string, string?>(StringComparer.Ordinal);
         for (var i = 0; i < toCapture.Count; i++) captured[toCapture[i].Name] = screens[i];
@@ -207,13 +232,19 @@ public sealed class FleetEventWatcher
                 : _screens.Unchanged(agent, runtime);
             events.AddRange(_tracker.Observe(agent, now, failures.GetValueOrDefault(agent.Host), baseline));
         }
-        if (_messages is not null && !baseline)
+        if (!baseline) events.AddRange(ReadMessageEvents());
+        return events;
+    }
+
+    // The message log's new lines of this roster's agents.
+    private List<FleetEvent> ReadMessageEvents()
+    {
+        var events = new List<FleetEvent>();
+        if (_messages is null) return events;
+        foreach (var entry in _messages.ReadNew())
         {
-            foreach (var entry in _messages.ReadNew())
-            {
-                if (!_names.Contains(entry.Agent) || !string.Equals(entry.Tenant, _context.Roster.Tenant, StringComparison.Ordinal)) continue;
-                events.Add(MessageEvent(entry));
-            }
+            if (!_names.Contains(entry.Agent) || !string.Equals(entry.Tenant, _context.Roster.Tenant, StringComparison.Ordinal)) continue;
+            events.Add(MessageEvent(entry));
         }
         return events;
     }
