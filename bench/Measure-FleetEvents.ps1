@@ -30,7 +30,9 @@ param(
     [int] $Count = 50,
     [int] $IdleSeconds = 30,
     [int] $Rounds = 5,
-    [string] $OutFile
+    [string] $OutFile,
+    # Skip the remote-host rounds (they start a private sshd on 127.0.0.1 from tests/fixtures/sshd; root only).
+    [switch] $NoRemote
 )
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
@@ -173,11 +175,11 @@ public static class MfevDrain {
     # ---- Get-FleetEvent -Follow: the floor (an idle pwsh with the module), timed polling, the long-lived source ----
     $events = Join-Path $work 'events.jsonl'
     $pwsh = Join-Path $PSHOME 'pwsh'
-    function StartPwsh([string] $command, [hashtable] $env = @{}) {
+    function StartPwsh([string] $command, [hashtable] $extraEnv = @{}) {
         $psi = [Diagnostics.ProcessStartInfo]::new($pwsh, @('-NoProfile', '-NonInteractive', '-Command', $command))
         $psi.UseShellExecute = $false; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
         $psi.Environment['XDG_STATE_HOME'] = Join-Path $work 'state'
-        foreach ($k in $env.Keys) { $psi.Environment[$k] = $env[$k] }
+        foreach ($k in $extraEnv.Keys) { $psi.Environment[$k] = $extraEnv[$k] }
         $p = [Diagnostics.Process]::Start($psi)
         $null = $p.StandardOutput.ReadToEndAsync(); $null = $p.StandardError.ReadToEndAsync()
         $p
@@ -265,6 +267,53 @@ public static class MfevDrain {
     $left = @($sources | Where-Object { Test-Path "/proc/$_" })
     Say ("Ctrl+C (SIGINT): follower ended: $ended; its source processes left: $($left.Count) of $($sources.Count)")
     if (-not $ended) { $follower.Kill($true) }
+
+    # ---- the same fleet as a remote host: ssh to a private sshd on 127.0.0.1 (this machine, so the "remote" side's
+    # CPU can be read too: everything the sshd runs for the sessions) ----
+    if (-not $NoRemote -and (Test-Path /usr/sbin/sshd)) {
+        $port = & { $l = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $l.Start(); $l.LocalEndpoint.Port; $l.Stop() }
+        $sshdDir = Join-Path $work 'sshd'
+        & sh (Join-Path $root 'tests/fixtures/sshd/new-test-sshd.sh') $sshdDir $port
+        $sshd = [Diagnostics.Process]::Start('/usr/sbin/sshd', @('-D', '-f', (Join-Path $sshdDir 'sshd_config'), '-E', (Join-Path $sshdDir 'sshd.log')))
+        $runDir = Join-Path $work 'run'
+        New-Item -ItemType Directory -Force $runDir | Out-Null; & chmod 700 $runDir
+        try {
+            Start-Sleep -Seconds 1
+            $remoteRoster = Join-Path $work 'roster-remote.yaml'
+            Set-Content $remoteRoster (@(
+                'version: 1', 'runtimes:',
+                "  fixture: { command: 'python3 busy_agent.py', paneCommands: [python3], busyPattern: 'Working\.\.\.', waitingPattern: '\[y/n\]\s*$' }",
+                "  idle: { command: 'cat', paneCommands: [cat] }",
+                'hosts:',
+                "  far: { ssh: root@127.0.0.1, port: $port, identityFile: '$sshdDir/user_ed25519', knownHostsFile: '$sshdDir/known_hosts', tmux: { socketName: $socket } }",
+                'agents:') + ($agents | ForEach-Object { $_ -replace ' }$', ', host: far }' }))
+            $remoteFollow = $follow.Replace("-RosterPath '$roster'", "-RosterPath '$remoteRoster'")
+            # The ssh ControlMaster (a daemon once its first client is gone) and the sshd's sessions.
+            function RemoteSideCpu {
+                $t = TreeCpu $sshd.Id
+                foreach ($d in [IO.Directory]::GetDirectories('/proc')) {
+                    $name = [IO.Path]::GetFileName($d)
+                    if ($name -notmatch '^\d+$') { continue }
+                    $cmdline = try { [IO.File]::ReadAllText("$d/cmdline") } catch { '' }
+                    if ($cmdline -match '\[mux\]' -and $cmdline -match [regex]::Escape($runDir)) { $t += Cpu ([int]$name) }
+                }
+                $t
+            }
+            foreach ($mode in 'poll', 'source') {
+                $extra = @{ XDG_RUNTIME_DIR = $runDir }
+                if ($mode -eq 'poll') { $extra['MOSAIC_FLEET_EVENTS_POLL'] = '1' }
+                Remove-Item $events -ErrorAction SilentlyContinue
+                $p = StartPwsh $remoteFollow $extra
+                Start-Sleep -Seconds 10
+                $r0 = RemoteSideCpu
+                IdleWindow $p ("Remote host over ssh, " + $(if ($mode -eq 'poll') { 'timed polling (one ssh call a second)' } else { 'one long-lived ssh source (default)' }))
+                $r1 = RemoteSideCpu
+                Say ('    the remote side meanwhile (sshd sessions, what they ran, the ssh ControlMaster): {0} of a core' -f (Pct ($r1 - $r0) $IdleSeconds))
+                & kill -INT $p.Id; if (-not $p.WaitForExit(10000)) { $p.Kill($true) }
+            }
+        }
+        finally { $sshd.Kill($true); $null = $sshd.WaitForExit(5000) }
+    }
 }
 finally {
     & tmux -L $socket kill-server 2>$null

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using MosaicFleet.Engine.Fleet;
@@ -212,57 +211,17 @@ public sealed class HostStream(FleetContext context, string hostName, IReadOnlyL
         var pattern = units.Count == 0 ? null : TenantNames.AgentPattern(context.Roster.Tenant);
         var systemctl = context.SystemctlProgramOn(HostName);
         var spec = HostStreamScript.Command(tmux.Program, systemctl, HeartbeatRounds, nonce, tmux.SocketName, pattern, TenantNames.AgentFileGlob(context.Roster.Tenant));
-        var argv = host.Wrap(spec).Argv;
-        var psi = new ProcessStartInfo
-        {
-            FileName = argv[0],
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        for (var i = 1; i < argv.Count; i++) psi.ArgumentList.Add(argv[i]);
-        var process = new Process { StartInfo = psi };
-        try
-        {
-            process.Start();
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            process.Dispose();
-            return Lost(host, $"'{argv[0]}' was not found");
-        }
+        var process = context.Runner.StartLongLived(host, spec);
+        if (process is null) return Lost(host, $"'{host.Wrap(spec).Argv[0]}' was not found");
         Interlocked.Increment(ref _starts);
         Volatile.Write(ref _pid, process.Id);
-        note?.Invoke($"{HostName}: source started, pid {process.Id.ToString(CultureInfo.InvariantCulture)} ({argv[0]}).");
-        var stderr = new StringBuilder();
-        var stderrTask = Task.Run(async () =>
-        {
-            var buffer = new char[4096];
-            int n;
-            try
-            {
-                while ((n = await process.StandardError.ReadAsync(buffer.AsMemory(), CancellationToken.None).ConfigureAwait(false)) > 0)
-                {
-                    lock (stderr)
-                    {
-                        stderr.Append(buffer, 0, n);
-                        if (stderr.Length > 8192) stderr.Remove(0, stderr.Length - 8192);
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-            {
-            }
-        });
+        note?.Invoke($"{HostName}: source started, pid {process.Id.ToString(CultureInfo.InvariantCulture)} ({process.Spec.Argv[0]}).");
         var framer = new HostStreamFramer(nonce);
         var query = new FleetQuery(context);
         string? silent = null;
         try
         {
-            var pending = process.StandardOutput.ReadLineAsync(CancellationToken.None).AsTask();
+            var pending = process.ReadLineAsync();
             while (true)
             {
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -277,7 +236,7 @@ public sealed class HostStream(FleetContext context, string hostName, IReadOnlyL
                 }
                 var line = await pending.ConfigureAwait(false);
                 if (line is null) break;
-                pending = process.StandardOutput.ReadLineAsync(CancellationToken.None).AsTask();
+                pending = process.ReadLineAsync();
                 switch (framer.Push(line))
                 {
                     case HostStreamItemKind.Heartbeat:
@@ -290,17 +249,20 @@ public sealed class HostStream(FleetContext context, string hostName, IReadOnlyL
                 }
             }
         }
+        catch
+        {
+            process.Dispose(); // cancelled (Ctrl+C): killed with its tree
+            throw;
+        }
         finally
         {
-            Kill(process);
+            process.Kill();
             Volatile.Write(ref _pid, 0);
         }
-        await Task.WhenAny(stderrTask, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
-        var code = process.HasExited ? process.ExitCode : -1;
+        var err = (await process.StderrTailAsync().ConfigureAwait(false)).Trim();
+        var code = process.ExitCode;
         process.Dispose();
         if (silent is not null) return Lost(host, silent);
-        string err;
-        lock (stderr) err = stderr.ToString().Trim();
         var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(3).Select(l => l.Trim());
         var why = err.Length == 0 ? "" : ": " + string.Join(" ", lines);
         return Lost(host, $"its source ended (exit {code.ToString(CultureInfo.InvariantCulture)}){why}");
@@ -328,16 +290,4 @@ public sealed class HostStream(FleetContext context, string hostName, IReadOnlyL
 
     private HostFailure Lost(FleetHost host, string why)
         => new(HostName, FleetQuery.UnreachableId, host.IsLocal ? $"Lost the fleet's source on this machine: {why}" : $"Cannot reach host {HostName}: {why}");
-
-    private static void Kill(Process process)
-    {
-        try
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
-        {
-        }
-    }
 }
