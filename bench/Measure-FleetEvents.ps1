@@ -30,6 +30,9 @@ param(
     [int] $Count = 50,
     [int] $IdleSeconds = 30,
     [int] $Rounds = 5,
+    # Seconds each follower runs before its idle window: start-up, the baseline, and .NET's tiered JIT (a method is
+    # recompiled after 30 calls, so a once-a-second loop settles only after about 30 s).
+    [int] $WarmupSeconds = 40,
     [string] $OutFile,
     # Skip the remote-host rounds (they start a private sshd on 127.0.0.1 from tests/fixtures/sshd; root only).
     [switch] $NoRemote
@@ -214,20 +217,20 @@ public static class MfevDrain {
 
     # The floor: a pwsh with the module loaded, doing nothing.
     $idle = StartPwsh "Import-Module '$ModulePath'; Start-Sleep -Seconds 100000"
-    Start-Sleep -Seconds 8
+    Start-Sleep -Seconds $WarmupSeconds
     IdleWindow $idle 'Floor: pwsh with the module imported, idle'
     $idle.Kill($true); $null = $idle.WaitForExit(5000)
 
     # Timed polling (the previous mechanism): one list-panes + one systemctl started from pwsh every second.
     $poller = StartPwsh $follow @{ MOSAIC_FLEET_EVENTS_POLL = '1' }
-    Start-Sleep -Seconds 8
+    Start-Sleep -Seconds $WarmupSeconds
     IdleWindow $poller 'Get-FleetEvent -Follow, timed polling (MOSAIC_FLEET_EVENTS_POLL=1)'
     & kill -INT $poller.Id; if (-not $poller.WaitForExit(10000)) { $poller.Kill($true) }
     Remove-Item $events -ErrorAction SilentlyContinue
 
     # The long-lived source (the default): one sh for this host, printing only changes.
     $follower = StartPwsh $follow
-    Start-Sleep -Seconds 8 # start-up, JIT and the baseline readings
+    Start-Sleep -Seconds $WarmupSeconds # start-up, JIT and the baseline readings
     IdleWindow $follower 'Get-FleetEvent -Follow, one long-lived source per host (default)'
     $sources = @(Children $follower.Id)
     function WaitEvent([string] $agent, [string] $prop, [string] $to, [long] $afterTicks) {
@@ -304,7 +307,7 @@ public static class MfevDrain {
                 if ($mode -eq 'poll') { $extra['MOSAIC_FLEET_EVENTS_POLL'] = '1' }
                 Remove-Item $events -ErrorAction SilentlyContinue
                 $p = StartPwsh $remoteFollow $extra
-                Start-Sleep -Seconds 10
+                Start-Sleep -Seconds $WarmupSeconds
                 $r0 = RemoteSideCpu
                 IdleWindow $p ("Remote host over ssh, " + $(if ($mode -eq 'poll') { 'timed polling (one ssh call a second)' } else { 'one long-lived ssh source (default)' }))
                 $r1 = RemoteSideCpu

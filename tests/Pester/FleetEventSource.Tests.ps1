@@ -115,7 +115,9 @@ Describe 'Get-FleetEvent -Follow through one long-lived source per host' {
         & kill -INT $child.Process.Id
         $child.Process.WaitForExit(15000) | Should -BeTrue
         foreach ($k in $kids) { Test-Path "/proc/$($k.Pid)" | Should -BeFalse -Because "source $($k.Name) (pid $($k.Pid)) should be gone" }
-        # The loop script (its text is in the argv of sh, here and under the sshd): the remote one ends at its next write.
-        Wait-Until { @(& ps -eo args= | Where-Object { $_ -match '@@mosaic-fleet:\$1' -and $_ -match 'record-end' }).Count -eq 0 } -TimeoutSeconds 20 | Should -BeTrue
+        # The loop script of this test's sockets (in the argv of sh, here and under the sshd): the remote one ends at its
+        # next write.
+        $mine = { @(& ps -eo args= | Where-Object { $_ -match 'record-end' -and $_ -match [regex]::Escape($envt.Socket) }) }
+        Wait-Until { (& $mine).Count -eq 0 } -TimeoutSeconds 20 | Should -BeTrue -Because "$(& $mine)"
     }
 }

@@ -63,7 +63,8 @@ public sealed class FleetEventWatcher
 
     private readonly List<HostStream> _streams = [];
     private readonly Dictionary<string, (HostState? State, HostFailure? Failure)> _states = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _changed = new(0, 1);
+    // Set by a source's record or loss. No spinning before a wait blocks: the follower waits on it every second.
+    private readonly ManualResetEventSlim _changed = new(false, spinCount: 0);
 
     /// <summary>Polls until <paramref name="ct"/> is cancelled, handing each event to <paramref name="emit"/> (on the
     /// polling task). The first poll is the baseline and gives no events.</summary>
@@ -110,50 +111,9 @@ public sealed class FleetEventWatcher
         }
         try
         {
-            // The baseline waits for every host's first record (or its failure), at most the command timeout.
-            var deadline = _context.Clock.GetTimestamp();
-            while (true)
-            {
-                lock (_states) if (_states.Count == _streams.Count) break;
-                var left = _context.CommandTimeout - _context.Clock.GetElapsedTime(deadline);
-                if (left <= TimeSpan.Zero) break;
-                await _changed.WaitAsync(left < Interval ? left : Interval, ct).ConfigureAwait(false);
-                ThrowIfFaulted(tasks);
-            }
-            await PollAsync(ct, baseline: true).ConfigureAwait(false);
-            await Task.Delay(ActivityRules.SampleInterval, _context.Clock, ct).ConfigureAwait(false);
-            await PollAsync(ct, baseline: true).ConfigureAwait(false);
-            baselineRead?.Invoke();
-            var changed = true;
-            while (true)
-            {
-                var started = _context.Clock.GetTimestamp();
-                // A reading when a source reported a change, or while a screen needs its follow-up capture (Activity
-                // settles over two captures); otherwise nothing can have changed but the message log.
-                IReadOnlyList<FleetEvent> events;
-                if (changed)
-                {
-                    events = await PollAsync(ct).ConfigureAwait(false);
-                    hostFailures?.Invoke(LastHostFailures);
-                    changed = _capturedLast;
-                }
-                else
-                {
-                    Skipped++;
-                    events = ReadMessageEvents();
-                }
-                foreach (var e in events) emit(e);
-                ThrowIfFaulted(tasks);
-                var left = Interval - _context.Clock.GetElapsedTime(started);
-                if (left > TimeSpan.Zero)
-                {
-                    if (await _changed.WaitAsync(left, ct).ConfigureAwait(false)) changed = true;
-                }
-                else
-                {
-                    ct.ThrowIfCancellationRequested();
-                }
-            }
+            // The loop runs on a thread of its own and waits there: an idle interval wakes no thread-pool worker (each
+            // wake-up of one costs its spinning, measured in docs/benchmarks.md).
+            await Task.Factory.StartNew(() => Follow(emit, hostFailures, baselineRead, tasks, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
         finally
         {
@@ -168,6 +128,54 @@ public sealed class FleetEventWatcher
         }
     }
 
+    private void Follow(Action<FleetEvent> emit, Action<IReadOnlyList<HostFailure>>? hostFailures, Action? baselineRead, List<Task> tasks, CancellationToken ct)
+    {
+        // The baseline waits for every host's first record (or its failure), at most the command timeout.
+        var since = _context.Clock.GetTimestamp();
+        while (true)
+        {
+            lock (_states) if (_states.Count == _streams.Count) break;
+            var wait = _context.CommandTimeout - _context.Clock.GetElapsedTime(since);
+            if (wait <= TimeSpan.Zero) break;
+            WaitForChange(wait < Interval ? wait : Interval, ct);
+            ThrowIfFaulted(tasks);
+        }
+        PollAsync(ct, baseline: true).GetAwaiter().GetResult();
+        Task.Delay(ActivityRules.SampleInterval, _context.Clock, ct).GetAwaiter().GetResult();
+        PollAsync(ct, baseline: true).GetAwaiter().GetResult();
+        baselineRead?.Invoke();
+        var changed = true;
+        while (true)
+        {
+            var started = _context.Clock.GetTimestamp();
+            // A reading when a source reported a change, or while a screen needs its follow-up capture (Activity
+            // settles over two captures); otherwise nothing can have changed but the message log.
+            IReadOnlyList<FleetEvent> events;
+            if (changed)
+            {
+                events = PollAsync(ct).GetAwaiter().GetResult();
+                hostFailures?.Invoke(LastHostFailures);
+                changed = _capturedLast;
+            }
+            else
+            {
+                Skipped++;
+                events = ReadMessageEvents();
+            }
+            foreach (var e in events) emit(e);
+            ThrowIfFaulted(tasks);
+            var left = Interval - _context.Clock.GetElapsedTime(started);
+            if (left > TimeSpan.Zero)
+            {
+                if (WaitForChange(left, ct)) changed = true;
+            }
+            else
+            {
+                ct.ThrowIfCancellationRequested();
+            }
+        }
+    }
+
     private static void ThrowIfFaulted(List<Task> tasks)
     {
         foreach (var t in tasks)
@@ -176,15 +184,14 @@ public sealed class FleetEventWatcher
         }
     }
 
-    private void Signal()
+    private void Signal() => _changed.Set();
+
+    // True when a source reported something within the time; reset before the reading, so a later report is kept.
+    private bool WaitForChange(TimeSpan timeout, CancellationToken ct)
     {
-        try
-        {
-            _changed.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
+        if (!_changed.Wait(timeout, ct)) return false;
+        _changed.Reset();
+        return true;
     }
 
     /// <summary>One reading of the fleet; returns the changes since the previous one.</summary>
