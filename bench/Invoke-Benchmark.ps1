@@ -35,6 +35,8 @@ param(
     [int] $SendAgents = 50,
     # Agent counts for the lifecycle through systemd (install, start, stop, uninstall).
     [string[]] $LifecycleCounts = @('1', '50', '500'),
+    # Only the tables against the user manager (skips Import-Module and Send-FleetMessage).
+    [switch] $ManagerOnly,
     [string] $OutFile
 )
 Set-StrictMode -Version 3.0
@@ -256,6 +258,8 @@ try {
         }
         Say ''
     }
+
+    if ($ManagerOnly) { return }
 
     # Import-Module in fresh processes.
     $pwsh = Join-Path $PSHOME 'pwsh'

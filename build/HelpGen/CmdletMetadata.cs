@@ -63,6 +63,31 @@ internal static class CmdletMetadataReader
 {
     private const string Sma = "System.Management.Automation.";
 
+    /// <summary>The module's one error list (MosaicFleet.Engine.Errors.FleetErrorIds), read from the Engine assembly
+    /// among <paramref name="referencePaths"/> without executing it: (group, id, category, meaning) in declaration order.</summary>
+    public static List<(string Group, string Id, string Category, string Meaning)> ReadErrorIds(IEnumerable<string> referencePaths)
+    {
+        var byName = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        void Add(string file) => byName.TryAdd(Path.GetFileNameWithoutExtension(file), file);
+        foreach (var r in referencePaths)
+        {
+            if (Directory.Exists(r)) foreach (var f in Directory.EnumerateFiles(r, "*.dll")) Add(f);
+            else if (File.Exists(r)) Add(r);
+        }
+        foreach (var f in Directory.EnumerateFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll")) Add(f);
+        if (!byName.TryGetValue("MosaicFleet.Engine", out var engine)) throw new FileNotFoundException("MosaicFleet.Engine.dll is not among the references.");
+        using var context = new MetadataLoadContext(new PathAssemblyResolver(byName.Values), "System.Private.CoreLib");
+        var type = context.LoadFromAssemblyPath(Path.GetFullPath(engine)).GetType("MosaicFleet.Engine.Errors.FleetErrorIds", throwOnError: true)!;
+        var list = new List<(string, string, string, string)>();
+        foreach (var field in type.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral).OrderBy(f => f.MetadataToken))
+        {
+            var attr = field.GetCustomAttributesData().FirstOrDefault(a => a.AttributeType.Name == "FleetErrorAttribute");
+            if (attr is null) continue;
+            list.Add(((string)attr.ConstructorArguments[0].Value!, (string)field.GetRawConstantValue()!, (string)attr.ConstructorArguments[1].Value!, (string)attr.ConstructorArguments[2].Value!));
+        }
+        return list;
+    }
+
     public static List<CmdletMeta> Read(string assemblyPath, IEnumerable<string> referencePaths)
     {
         // One path per simple name: the module's own folder first, then the given references, then the runtime.

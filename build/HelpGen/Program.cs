@@ -106,7 +106,33 @@ foreach (var file in files.Where(f => Path.GetFileName(f).StartsWith("about_", S
         if (!about.Sections.Any(s => s.Level == 2 && string.Equals(s.Heading, required, StringComparison.OrdinalIgnoreCase)))
             Error(file, 1, "HELP012", $"{topic} needs a '## {required}' section.");
     }
+    if (string.Equals(topic, "about_MosaicFleet", StringComparison.Ordinal)) AddErrorIds(about);
     abouts.Add(about);
+}
+
+// The one error list (FleetErrorIds in the Engine) goes into about_MosaicFleet as "ERROR IDS", before SEE ALSO.
+void AddErrorIds(AboutHelpSource about)
+{
+    var ids = CmdletMetadataReader.ReadErrorIds(references);
+    if (ids.Count == 0) { Error("FleetErrorIds", 1, "HELP013", "The Engine's FleetErrorIds list is empty."); return; }
+    var at = about.Sections.FindIndex(s => s.Level == 2 && s.Heading.Equals("SEE ALSO", StringComparison.OrdinalIgnoreCase));
+    if (at < 0) at = about.Sections.Count;
+    var sections = new List<(int, string, List<string>)>
+    {
+        (2, "ERROR IDS", [
+            "Every error the module reports has one of these ids (FullyQualifiedErrorId, before the comma) and always the category",
+            "shown. An error about one agent has the agent as its target; an error about a host, the host; a roster error, the",
+            "roster's path. The same list: [MosaicFleet.Internal.FleetErrors]::All.",
+            ""]),
+    };
+    foreach (var group in ids.GroupBy(e => e.Group))
+    {
+        var body = new List<string>();
+        foreach (var e in group) body.Add($"- {e.Id} ({e.Category}): {e.Meaning}");
+        body.Add("");
+        sections.Add((3, group.Key, body));
+    }
+    about.Sections.InsertRange(at, sections);
 }
 
 foreach (var w in warnings) Console.WriteLine(w);

@@ -1,5 +1,8 @@
 # Issue 14: nothing is typed where it could act. A probe TUI (tests/fixtures/paste_probe.py: raw mode, bracketed paste
 # on) records every byte it reads, so these tests see exactly what arrived inside the paste and what arrived outside it.
+# The hostile texts (tests/fixtures/hostile-texts.json, shared with xunit) are read at discovery, for -TestCases.
+BeforeDiscovery { Import-Module (Join-Path $PSScriptRoot 'FleetTestHelpers.psm1') -Force }
+
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'FleetTestHelpers.psm1') -Force
     Import-Module (Get-FleetModulePath) -Force
@@ -37,8 +40,6 @@ BeforeAll {
     }
 
     # 'a<U+001B>b' -> "a`eb"
-    function ConvertFrom-CodePoints([string] $Text) { [regex]::Replace($Text, '<U\+([0-9A-F]{4})>', { param($m) [string][char][Convert]::ToInt32($m.Groups[1].Value, 16) }) }
-
     function ConvertTo-Latin1Bytes([string] $Text) { [Text.Encoding]::Latin1.GetString([Text.Encoding]::UTF8.GetBytes($Text)) }
 }
 
@@ -73,26 +74,19 @@ runtimes:
     }
 
     Context 'Hostile text arrives inside ONE bracketed paste; only the submit key arrives outside it' {
-        It 'delivers <Case>: the paste holds exactly the labelled text, and the only byte outside it is one CR' -TestCases @(
-            @{ Case = 'tmux key names'; Text = 'Enter C-c C-d Escape BSpace M-x F1 ^C ^[ \e[201~' }
-            @{ Case = 'semicolons'; Text = 'first; second \; third;; send-keys -t =x C-c ;' }
-            @{ Case = 'quotes'; Text = 'say "double", ''single'', `back` and "unbalanced' }
-            @{ Case = 'shell syntax'; Text = 'echo $(touch /tmp/pwned) && rm -rf ~ | cat; exit' }
-            @{ Case = 'several lines'; Text = "line one`nline two`n`n`tindented" }
-        ) {
-            param($Case, $Text)
+        It 'delivers <Case>: the paste holds exactly the labelled text, and the only byte outside it is one CR' -TestCases (Get-HostileText -Set typed) {
+            param($Case, $Text, $Delivered)
             $before = (Get-ProbeBytes probe).Length
             $r = Send-FleetMessage $Text -Name probe -Source x @common
             $r.Status | Should -Be 'Accepted' -Because $r.Detail
             $got = Split-ProbeBytes ((Get-ProbeBytes probe).Substring($before))
             $got.Inside.Count | Should -Be 1
-            $got.Inside[0] | Should -BeExactly (ConvertTo-Latin1Bytes "[x] $Text")
+            $got.Inside[0] | Should -BeExactly (ConvertTo-Latin1Bytes "[x] $Delivered")
             $got.Outside | Should -BeExactly "`r"
         }
 
         It 'delivers a 1 MB message as one paste of exactly its bytes and one CR' {
-            $line = -join (1..99 | ForEach-Object { [char](97 + ($_ % 26)) })
-            $text = (1..10500 | ForEach-Object { "$_ $line" }) -join "`n"
+            $text = Get-HostileText -Large
             $text.Length | Should -BeGreaterThan 1MB
             $r = Send-FleetMessage $text -Name big -Source x -RosterPath $roster -TimeoutSeconds 60
             $r.Status | Should -Be 'Accepted' -Because $r.Detail
@@ -105,17 +99,8 @@ runtimes:
     }
 
     Context 'Control bytes are refused: nothing reaches the pane' {
-        It 'refuses a message holding <Case> with a clear error, and not one byte arrives' -TestCases @(
-            # Written as <U+XXXX> here: the test report (XML) cannot hold the bytes themselves.
-            @{ Case = 'the paste end marker ESC[201~'; Text = 'one<U+001B>[201~two<U+000D>'; Char = 'U+001B (ESC) at position 3' }
-            @{ Case = '^C'; Text = 'stop <U+0003> now'; Char = 'U+0003 (^C) at position 5' }
-            @{ Case = '^D'; Text = 'bye <U+0004>'; Char = 'U+0004 (^D)' }
-            @{ Case = 'NUL'; Text = 'nul <U+0000> byte'; Char = 'U+0000 (^@)' }
-            @{ Case = 'DEL'; Text = 'rub<U+007F>out'; Char = 'U+007F (DEL)' }
-            @{ Case = 'a C1 CSI'; Text = 'c1 <U+009B>201~'; Char = 'U+009B (CSI)' }
-        ) {
-            param($Case, $Text, $Char)
-            $Text = ConvertFrom-CodePoints $Text
+        It 'refuses a message holding <Case> with a clear error, and not one byte arrives' -TestCases (Get-HostileText -Set refused) {
+            param($Case, $Text, $Refusal)
             $before = (Get-ProbeBytes hostile).Length
             $logBefore = @(Get-FleetMessageLog -Name hostile).Count
             $err = $null
@@ -123,18 +108,16 @@ runtimes:
             $err | Should -Not -BeNullOrEmpty
             $err.FullyQualifiedErrorId | Should -Be 'ParameterArgumentValidationError,MosaicFleet.Cmdlets.SendFleetMessageCommand'
             $err.CategoryInfo.Category | Should -Be 'InvalidData'
-            "$err" | Should -Match ([regex]::Escape("The message holds the control character $Char"))
+            "$err" | Should -Match ([regex]::Escape("The message holds the control character $Refusal"))
             "$err" | Should -Match 'Nothing was typed'
             Start-Sleep -Milliseconds 300
             (Get-ProbeBytes hostile).Length | Should -Be $before
             @(Get-FleetMessageLog -Name hostile).Count | Should -Be $logBefore
         }
 
-        It 'refuses a source label of more than one line (.NET''s $ matches before a final newline: "ops`n" must fail too)' -TestCases @(
-            @{ Source = 'ops<U+000A>' }, @{ Source = 'two<U+000A>lines' }, @{ Source = 'cr<U+000D>' }, @{ Source = 'esc<U+001B>[201~' }
-        ) {
-            param($Source)
-            $Source = ConvertFrom-CodePoints $Source
+        It 'refuses a source label holding <Case> (.NET''s $ matches before a final newline: "ops`n" must fail too)' -TestCases (Get-HostileText -Set sources) {
+            param($Case, $Text, $Refusal)
+            $Source = $Text
             $before = (Get-ProbeBytes hostile).Length
             { Send-FleetMessage 'x' -Name hostile -Source $Source @common } | Should -Throw -ErrorId 'ParameterArgumentValidationError,MosaicFleet.Cmdlets.SendFleetMessageCommand'
             (Get-ProbeBytes hostile).Length | Should -Be $before
@@ -145,7 +128,7 @@ runtimes:
             $r.Status | Should -Be 'NotSent'
             $r.Detail | Should -Match '^nothing was typed: the text holds the control character U\+001B \(ESC\) at position 6'
             $ev.Count | Should -Be 1
-            $ev[0].FullyQualifiedErrorId | Should -Be 'MessageNotSent,MosaicFleet.Cmdlets.ResetFleetAgentCommand'
+            $ev[0] | Assert-FleetError -Id MessageNotSent; $ev[0].FullyQualifiedErrorId | Should -BeLike '*,MosaicFleet.Cmdlets.ResetFleetAgentCommand'
             "$($ev[0])" | Should -Match 'nothing was typed'
             "$($ev[0])" | Should -Not -Match 'may still arrive'
             $ev[0].ErrorDetails.RecommendedAction | Should -Not -Match 'may still arrive'

@@ -456,9 +456,34 @@ function Get-Records {
     foreach ($l in [IO.File]::ReadAllLines($f)) { $l | ConvertFrom-Json }
 }
 
+function Get-HostileText {
+    <# The hostile message texts shared with the xunit suite (tests/fixtures/hostile-texts.json; xunit reads it through
+       Support/HostileTexts.cs). -Set typed|refused|sources gives hashtables @{ Case; Text[; Delivered | Refusal] } ready for
+       It -TestCases (name tests by <Case>: a test report cannot hold the control bytes); -Large gives the generated
+       message of over 1 MB. #>
+    [CmdletBinding(DefaultParameterSetName = 'Set')]
+    param(
+        [Parameter(Mandatory, ParameterSetName = 'Set')] [ValidateSet('typed', 'refused', 'sources')] [string] $Set,
+        [Parameter(Mandatory, ParameterSetName = 'Large')] [switch] $Large
+    )
+    $path = Join-Path (Split-Path $PSScriptRoot -Parent) 'fixtures/hostile-texts.json'
+    $data = Get-Content -LiteralPath $path -Raw | ConvertFrom-Json
+    if ($Large) {
+        $l = $data.large
+        return (1..$l.lines | ForEach-Object { "$_ $($l.line)" }) -join "`n"
+    }
+    foreach ($row in $data.$Set) {
+        $case = @{ Case = $row.case; Text = $row.text }
+        if ($Set -eq 'typed') { $case.Delivered = if ($row.PSObject.Properties['delivered']) { $row.delivered } else { $row.text } }
+        if ($row.PSObject.Properties['refusal']) { $case.Refusal = $row.refusal }
+        $case
+    }
+}
+
 function Assert-FleetError {
-    <# Asserts one ErrorRecord: its error id (FullyQualifiedErrorId before the comma) and, when given, its category and
-       its target object. Pipe the record in: $errs[0] | Assert-FleetError -Id AgentNotFound -Category ObjectNotFound -Target x #>
+    <# Asserts one ErrorRecord: its error id (FullyQualifiedErrorId before the comma), that the id is in the module's one
+       error list with the record's category (always checked), and, when given, the category and the target object.
+       Pipe the record in: $errs[0] | Assert-FleetError -Id AgentNotFound -Category ObjectNotFound -Target x #>
     [CmdletBinding()]
     param(
         [Parameter(Mandatory, ValueFromPipeline)] [System.Management.Automation.ErrorRecord] $ErrorRecord,
@@ -469,6 +494,9 @@ function Assert-FleetError {
     )
     process {
         ($ErrorRecord.FullyQualifiedErrorId -split ',', 2)[0] | Should -Be $Id -Because $Because
+        $listed = [MosaicFleet.Internal.FleetErrors]::All | Where-Object Id -CEQ $Id
+        $listed | Should -Not -BeNullOrEmpty -Because "every error id is in the one list (FleetErrorIds); $Id is not"
+        "$($ErrorRecord.CategoryInfo.Category)" | Should -Be $listed.Category -Because "the list gives $Id the category $($listed.Category)"
         if ($PSBoundParameters.ContainsKey('Category')) { $ErrorRecord.CategoryInfo.Category | Should -Be $Category -Because $Because }
         if ($PSBoundParameters.ContainsKey('Target')) { $ErrorRecord.TargetObject | Should -Be $Target -Because $Because }
     }

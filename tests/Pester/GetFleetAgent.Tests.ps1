@@ -115,7 +115,7 @@ Describe 'Get-FleetAgent against a real tmux fleet' {
             $err = $null
             try { & $call -ErrorAction Stop } catch { $err = $_ }
             $err | Should -Not -BeNullOrEmpty -Because "$call"
-            $err.FullyQualifiedErrorId | Should -BeLike 'InvalidWildcardPattern,*' -Because "$call"
+            $err | Assert-FleetError -Id InvalidWildcardPattern -Because "$call"
             $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
             $err.TargetObject | Should -BeIn @('coder[', 'p[')
             "$err" | Should -Match 'not a valid wildcard pattern'
@@ -286,7 +286,7 @@ Describe 'Roster errors reach the operator as ErrorRecords' {
         $err = $null
         try { Get-FleetAgent -RosterPath $path -ErrorAction Stop } catch { $err = $_ }
         $err | Should -Not -BeNullOrEmpty
-        $err.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $err | Assert-FleetError -Id $Id
         $err.CategoryInfo.Category | Should -Be 'InvalidData'
         $err.TargetObject | Should -Be $path
         $err.ToString() | Should -Match ([regex]::Escape($path) + ":${Line}:\d+: ")

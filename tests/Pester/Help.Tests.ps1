@@ -87,6 +87,17 @@ Describe 'Get-Help for the module''s cmdlets' {
             $text | Should -Match ([regex]::Escape($word))
         }
     }
+
+    It 'about_MosaicFleet lists every error id of the one list with its category, and each category is an ErrorCategory' {
+        $list = @([MosaicFleet.Internal.FleetErrors]::All)
+        $list.Count | Should -BeGreaterThan 50
+        $text = (Get-Help about_MosaicFleet | Out-String) -replace '\s+', ' '
+        $text | Should -Match 'ERROR IDS'
+        foreach ($e in $list) {
+            [enum]::GetNames([System.Management.Automation.ErrorCategory]) -ccontains $e.Category | Should -BeTrue -Because "$($e.Id) says $($e.Category)"
+            $text | Should -Match ([regex]::Escape("- $($e.Id) ($($e.Category)):")) -Because 'the help is made from the list'
+        }
+    }
 }
 
 Describe 'The build-time help check (build/HelpGen)' {

@@ -211,7 +211,7 @@ Describe 'Install-FleetUnit' {
         (Get-Content -Raw $e.RosterPath).Replace('runtimes:', "hosts:`n  dragon: { ssh: op@dragon.invalid }`nruntimes:") | Set-Content $remote
         $err = $null
         try { Install-FleetUnit -RosterPath $remote -HostName dragon -ErrorAction Stop } catch { $err = $_ }
-        $err.FullyQualifiedErrorId | Should -Be 'FleetHostUnreachable,MosaicFleet.Cmdlets.InstallFleetUnitCommand'
+        $err | Assert-FleetError -Id FleetHostUnreachable; $err.FullyQualifiedErrorId | Should -BeLike '*,MosaicFleet.Cmdlets.InstallFleetUnitCommand'
         $err.CategoryInfo.Category | Should -Be 'ConnectionError'
         $err.TargetObject | Should -Be 'dragon'
     }
@@ -360,7 +360,7 @@ Describe 'Start-FleetAgent -Direct with real tmux' {
     It 'a runtime that exits leaves a Dead pane with its status, and Start replaces it' {
         # If it is already dead when Start looks (half a second after launch), that is Start's AgentExitedAtStart error.
         Start-FleetAgent coder1 -Direct -RosterPath $e.RosterPath -ErrorVariable startErrs -ErrorAction SilentlyContinue
-        foreach ($r in $startErrs) { $r.FullyQualifiedErrorId | Should -BeLike 'AgentExitedAtStart,*'; $r.TargetObject | Should -Be 'coder1' }
+        foreach ($r in $startErrs) { $r | Assert-FleetError -Id AgentExitedAtStart -Target coder1 }
         # tmux marks a pane dead when its pty closes and records the exit status when it reaps the child; tmux 3.3a
         # sometimes never records it (about 1 run in 5, plain tmux), so the status is checked against what tmux says.
         Wait-Until -TimeoutSeconds 30 { (Get-FleetAgent coder1 -RosterPath $e.RosterPath).Status -eq 'Dead' } | Should -BeTrue
@@ -373,7 +373,7 @@ Describe 'Start-FleetAgent -Direct with real tmux' {
         if ($tmuxStatus -or $null -ne $dead.DeadStatus) { $dead.DeadStatus | Should -Be 7 }
         $old = (Get-Pane $e 'coder1').Id
         Start-FleetAgent coder1 -Direct -RosterPath $e.RosterPath -ErrorVariable againErrs -ErrorAction SilentlyContinue
-        foreach ($r in $againErrs) { $r.FullyQualifiedErrorId | Should -BeLike 'AgentExitedAtStart,*' }
+        foreach ($r in $againErrs) { $r | Assert-FleetError -Id AgentExitedAtStart }
         Wait-Until -TimeoutSeconds 30 { @(Get-Records $e 'coder1').Count -ge 2 } | Should -BeTrue
         (Get-Pane $e 'coder1').Id | Should -Not -Be $old
     }

@@ -167,7 +167,7 @@ Describe 'A local tmux failure is reported with the same category by every cmdle
             Wait-FleetAgent coder0 -TimeoutSeconds 1 -RosterPath $e.RosterPath -ErrorVariable c -ErrorAction SilentlyContinue | Out-Null; $c | Where-Object { $_.FullyQualifiedErrorId -like 'TmuxQueryFailed*' })
         $records.Count | Should -Be 3
         foreach ($r in $records) {
-            $r.FullyQualifiedErrorId | Should -BeLike 'TmuxQueryFailed*'
+            $r | Assert-FleetError -Id TmuxQueryFailed
             $r.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
             $r.TargetObject | Should -Be 'local'
             $r.Exception.Message | Should -Match 'something else broke'

@@ -257,3 +257,106 @@ ExecStop=-$tmux -L `${MOSAIC_TMUX_SOCKET} kill-session -t `${MOSAIC_SESSION_TARG
         (Get-Agent old).Restarts | Should -Be 1
     }
 }
+
+Describe 'Upgrade from 0.1 of a roster that now has a tenant, on a real user manager' -Skip:([bool]$NoManager) {
+    # 0.1 installed every roster under the default tenant's names; the same roster with tenant: acme installs under
+    # mosaic-agent.acme@*. The old units still run its agents on the same socket: a warning, then -Force moves them.
+    BeforeAll {
+        $script:m = Start-TestUserManager
+        $script:savedManager = Enter-TestUserManager $m
+        $script:e = New-FleetTestEnvironment
+        $script:savedState = Enter-FleetTestStateDirs $e
+        $env:XDG_RUNTIME_DIR = $m.XdgRuntimeDir
+        $script:body = @"
+tmux: { socketName: $($e.Socket), holderSession: _holder }
+runtimes:
+  steady: { command: 'sleep 600', paneCommands: [sleep] }
+agents:
+  - { name: old, runtime: steady }
+  - { name: idle, runtime: steady }
+"@
+        $tmux = (Get-Command tmux -CommandType Application)[0].Source
+        # 0.1's files, as 0.1 rendered them: default names, no roster recorded (the holder names its socket).
+        $envDir = Join-Path $env:XDG_CONFIG_HOME 'mosaic/fleet/agents'
+        New-Item -ItemType Directory -Force -Path $envDir | Out-Null
+        foreach ($a in 'old', 'idle') {
+            Set-Content -LiteralPath (Join-Path $envDir "$a.env") -Value @"
+# Written by MosaicFleet (Install-FleetUnit) for agent $a. Rewritten on install; do not edit.
+MOSAIC_AGENT=$a
+MOSAIC_TMUX_SOCKET=$($e.Socket)
+MOSAIC_HOLDER_TARGET==_holder
+MOSAIC_SESSION_TARGET==$a
+MOSAIC_WINDOW_TARGET==${a}:
+MOSAIC_AGENT_WORKDIR=$($e.Directory)
+MOSAIC_PANE_COMMAND=exec sleep 600
+"@
+        }
+        Set-Content -LiteralPath (Join-Path $m.UnitDirectory 'mosaic-tmux-holder.service') -Value @"
+# Written by MosaicFleet (Install-FleetUnit). Rewritten on every install; do not edit.
+[Unit]
+Description=MosaicFleet tmux server holder (socket $($e.Socket))
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c '"`$`$0" -L "`$`$1" has-session -t "=`$`$2" 2>/dev/null || exec "`$`$0" -L "`$`$1" new-session -d -s "`$`$2"' $tmux $($e.Socket) _holder
+ExecStop=-$tmux -L $($e.Socket) kill-server
+"@
+        Set-Content -LiteralPath (Join-Path $m.UnitDirectory 'mosaic-agent@.service') -Value @"
+# Written by MosaicFleet (Install-FleetUnit). Rewritten on every install; do not edit.
+[Unit]
+Requires=mosaic-tmux-holder.service
+BindsTo=mosaic-tmux-holder.service
+After=mosaic-tmux-holder.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+KillMode=process
+EnvironmentFile=%E/mosaic/fleet/agents/%i.env
+ExecStart=$tmux -L `${MOSAIC_TMUX_SOCKET} new-session -d -s `${MOSAIC_AGENT} -c `${MOSAIC_AGENT_WORKDIR} -- /bin/sh -c `${MOSAIC_PANE_COMMAND}
+ExecStop=-$tmux -L `${MOSAIC_TMUX_SOCKET} kill-session -t `${MOSAIC_SESSION_TARGET}
+"@
+        Invoke-TestSystemctl $m daemon-reload
+        Invoke-TestSystemctl $m start mosaic-agent@old.service
+        Set-Content -LiteralPath $e.RosterPath -NoNewline -Value "version: 1`ntenant: acme`n$body"
+    }
+    AfterAll {
+        Invoke-TestSystemctl $m stop mosaic-tmux-holder.acme.service mosaic-tmux-holder.service 2>$null
+        Remove-FleetTestEnvironment $e
+        Exit-FleetTestStateDirs $savedState
+        Exit-TestUserManager $savedManager
+        Stop-TestUserManager $m
+    }
+
+    It 'says plainly that the old units still run the agents, and leaves them alone without -Force' {
+        $before = Get-PaneInfo $e old
+        $before.Dead | Should -BeFalse
+        Install-FleetUnit -RosterPath $e.RosterPath -WarningVariable w -WarningAction SilentlyContinue -ErrorAction Stop
+        $move = @($w | Where-Object { "$_" -match 'default tenant' })
+        $move | Should -HaveCount 1
+        foreach ($u in 'mosaic-tmux-holder.service', 'mosaic-agent@old.service', 'mosaic-agent@idle.service') { "$($move[0])" | Should -Match ([regex]::Escape($u)) }
+        "$($move[0])" | Should -Match "units of tenant 'acme'"
+        "$($move[0])" | Should -Match '-Force'
+        (Get-PaneInfo $e old).Pid | Should -Be $before.Pid
+        "$(Invoke-TestSystemctl $m is-active mosaic-agent@old.service)" | Should -Be 'active'
+        Test-Path (Join-Path $m.UnitDirectory 'mosaic-agent.acme@.service') | Should -BeTrue
+    }
+
+    It '-Force stops and removes the old units and starts under the tenant''s units the agents that ran' {
+        $before = Get-PaneInfo $e old
+        Install-FleetUnit -RosterPath $e.RosterPath -Force -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue -ErrorAction Stop
+        @($w | Where-Object { "$_" -match 'default tenant' }) | Should -HaveCount 0
+        foreach ($f in 'mosaic-tmux-holder.service', 'mosaic-agent@.service') { Test-Path (Join-Path $m.UnitDirectory $f) | Should -BeFalse -Because "$f was 0.1's" }
+        Test-Path (Join-Path $env:XDG_CONFIG_HOME 'mosaic/fleet/agents/old.env') | Should -BeFalse
+        "$(Invoke-TestSystemctl $m is-active mosaic-agent@old.service)" | Should -Not -Be 'active'
+        Wait-Until { "$(Invoke-TestSystemctl $m is-active mosaic-agent.acme@old.service)" -eq 'active' } -TimeoutSeconds 15 | Should -BeTrue
+        $a = Get-Agent old
+        $a.Status | Should -Be 'Running'
+        $a.Supervised | Should -BeTrue
+        $a.ServiceState | Should -Be 'active/running'
+        (Get-PaneInfo $e old).Pid | Should -Not -Be $before.Pid -Because 'the move restarts the runtime'
+        (Get-Agent idle).Status | Should -Be 'Missing' -Because 'it did not run before the move'
+        # Nothing left to move: a second install says nothing about it.
+        Install-FleetUnit -RosterPath $e.RosterPath -WarningVariable w2 -WarningAction SilentlyContinue
+        @($w2 | Where-Object { "$_" -match 'default tenant' }) | Should -HaveCount 0
+    }
+}

@@ -134,7 +134,7 @@ agents:
 
     It 'a named agent without a worktree is an error for that name' {
         Get-FleetWorktree plain -RosterPath $e.RosterPath -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'AgentHasNoWorktree*'
+        $errs[0] | Assert-FleetError -Id AgentHasNoWorktree
         $errs[0].TargetObject | Should -Be 'plain'
     }
 
@@ -145,7 +145,7 @@ agents:
 
     It 'Remove-FleetWorktree refuses a running agent' {
         Remove-FleetWorktree coder0 -RosterPath $e.RosterPath -ErrorVariable errs -ErrorAction SilentlyContinue
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'WorktreeAgentRunning*'
+        $errs[0] | Assert-FleetError -Id WorktreeAgentRunning
         Test-Path -LiteralPath $default0 | Should -BeTrue
     }
 
@@ -160,7 +160,7 @@ agents:
         Stop-FleetAgent coder1 -Direct -RosterPath $e.RosterPath
         $tip = Invoke-Git $explicit 'rev-parse', 'HEAD'
         Remove-FleetWorktree coder1 -RosterPath $e.RosterPath -ErrorVariable errs -ErrorAction SilentlyContinue
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'WorktreeHasChanges*'
+        $errs[0] | Assert-FleetError -Id WorktreeHasChanges
         "$($errs[0])" | Should -BeLike '*1 uncommitted and 1 untracked*'
         Remove-FleetWorktree coder1 -Force -WhatIf -RosterPath $e.RosterPath
         Test-Path -LiteralPath (Join-Path $explicit 'new file') | Should -BeTrue

@@ -1,6 +1,7 @@
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Roster;
 using MosaicFleet.Engine.Tmux;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Fleet;
 
@@ -86,7 +87,7 @@ public sealed class FleetContext
         var result = await Runner.RunAsync(HostOf(hostName), new CommandSpec(["sh", "-c", "printf '%s' \"$HOME\""], CommandTimeout), cancellationToken).ConfigureAwait(false);
         if (!result.Success || result.Stdout.Length == 0 || result.Stdout[0] != '/')
         {
-            throw new FleetHostException(hostName, result.Unreached(remote: true) ? FleetQuery.UnreachableId : FleetQuery.RemoteCommandFailedId,
+            throw new FleetHostException(hostName, result.Unreached(remote: true) ? FleetErrorIds.FleetHostUnreachable : FleetErrorIds.FleetHostCommandFailed,
                 $"Cannot read $HOME on {hostName}: {result.Describe()}");
         }
         RecordHome(hostName, result.Stdout);

@@ -2,6 +2,7 @@ using MosaicFleet.Engine.Roster;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Systemd;
 using MosaicFleet.Engine.Tmux;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Fleet;
 
@@ -58,27 +59,20 @@ public sealed class FleetHostException(string host, string errorId, string messa
 /// a remote host gets both in ONE ssh process (<see cref="RemoteHostQuery"/>); hosts are queried in parallel.</summary>
 public sealed class FleetQuery(FleetContext context)
 {
-    public const string TmuxFailedId = "TmuxQueryFailed";
 
-    /// <summary>ssh could not reach or log in to the host (exit 255), or the host did not answer within the timeout.</summary>
-    public const string UnreachableId = "FleetHostUnreachable";
 
-    /// <summary>ssh connected but the remote shell could not run the query (not a tmux failure).</summary>
-    public const string RemoteCommandFailedId = "FleetHostCommandFailed";
 
-    /// <summary>No tmux to run, on this machine or on a remote host: the one id for it, whichever cmdlet hit it.</summary>
-    public const string TmuxNotFoundId = "TmuxNotFound";
 
-    /// <summary>The error of a tmux call that never ran: tmux is missing (<see cref="TmuxNotFoundId"/>) or the host could
-    /// not be reached (<see cref="UnreachableId"/>; a remote call that timed out counts as that). Null when tmux ran,
+    /// <summary>The error of a tmux call that never ran: tmux is missing (<see cref="FleetErrorIds.TmuxNotFound"/>) or the host could
+    /// not be reached (<see cref="FleetErrorIds.FleetHostUnreachable"/>; a remote call that timed out counts as that). Null when tmux ran,
     /// whatever it answered. Every cmdlet classifies its tmux calls through this (and <see cref="CommandResult.FailureOn"/>).</summary>
     public static FleetHostException? NotRun(FleetHost host, CommandResult result) => result.FailureOn(host) switch
     {
-        CommandFailure.ProgramNotFound => new FleetHostException(host.Name, TmuxNotFoundId, host.IsLocal
+        CommandFailure.ProgramNotFound => new FleetHostException(host.Name, FleetErrorIds.TmuxNotFound, host.IsLocal
             ? $"tmux ('{result.Spec.Argv[0]}') was not found on this machine; install tmux or set $MOSAIC_TMUX to its absolute path."
             : $"tmux was not found on the PATH of host {host.Name}; install tmux there."),
-        CommandFailure.TransportLost => new FleetHostException(host.Name, UnreachableId, $"Cannot reach host {host.Name}: {result.DescribeWithoutOutput()}"),
-        CommandFailure.TimedOut when !host.IsLocal => new FleetHostException(host.Name, UnreachableId, $"Cannot reach host {host.Name}: no answer within {result.Spec.Timeout.TotalSeconds:0.#} s"),
+        CommandFailure.TransportLost => new FleetHostException(host.Name, FleetErrorIds.FleetHostUnreachable, $"Cannot reach host {host.Name}: {result.DescribeWithoutOutput()}"),
+        CommandFailure.TimedOut when !host.IsLocal => new FleetHostException(host.Name, FleetErrorIds.FleetHostUnreachable, $"Cannot reach host {host.Name}: no answer within {result.Spec.Timeout.TotalSeconds:0.#} s"),
         _ => null,
     };
 
@@ -156,9 +150,9 @@ public sealed class FleetQuery(FleetContext context)
             if (result.Unreached(remote: true))
             {
                 var why = result.TimedOut ? $"no answer within {result.Spec.Timeout.TotalSeconds:0.#} s" : result.NotFound ? "ssh was not found" : FirstLines(result.Stderr);
-                throw new FleetHostException(host.Name, UnreachableId, $"Cannot reach host {host.Name}: {why}");
+                throw new FleetHostException(host.Name, FleetErrorIds.FleetHostUnreachable, $"Cannot reach host {host.Name}: {why}");
             }
-            throw new FleetHostException(host.Name, RemoteCommandFailedId, $"The remote shell on {host.Name} did not run the fleet query: exit {result.ExitCode}: {FirstLines(result.Stderr.Trim().Length > 0 ? result.Stderr : result.Stdout)}");
+            throw new FleetHostException(host.Name, FleetErrorIds.FleetHostCommandFailed, $"The remote shell on {host.Name} did not run the fleet query: exit {result.ExitCode}: {FirstLines(result.Stderr.Trim().Length > 0 ? result.Stderr : result.Stdout)}");
         }
         return Interpret(host, tmux, nonce, report, units);
     }
@@ -200,7 +194,7 @@ public sealed class FleetQuery(FleetContext context)
         }
         else
         {
-            throw new FleetHostException(hostName, TmuxFailedId, $"Cannot read the tmux server on {hostName} (socket {tmux.SocketName}): {list.Describe()}");
+            throw new FleetHostException(hostName, FleetErrorIds.TmuxQueryFailed, $"Cannot read the tmux server on {hostName} (socket {tmux.SocketName}): {list.Describe()}");
         }
 
         IReadOnlyDictionary<string, UnitState>? unitStates = null;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.IO;
 
@@ -18,8 +19,6 @@ public static class OwnedPath
     /// <summary>First line of every file MosaicFleet writes (units, env files); uninstall removes only files that carry it.</summary>
     public const string Marker = "# Written by MosaicFleet";
 
-    public const string LockDirectoryUnsafeId = "LockDirectoryUnsafe";
-    public const string FileIsSymlinkId = "FileIsSymlink";
 
     /// <summary>What lstat says about a path; null when it does not exist.</summary>
     public sealed record Status(bool IsDirectory, bool IsSymlink, uint Uid, UnixFileMode Mode);
@@ -93,7 +92,7 @@ public static class OwnedPath
         if (OperatingSystem.IsWindows()) return;
         if (LStat(path) is { IsSymlink: true })
         {
-            throw new UnsafePathException(FileIsSymlinkId, path, $"MosaicFleet will not use {path}: it is a symbolic link, and MosaicFleet never makes one there. Remove it, then try again.");
+            throw new UnsafePathException(FleetErrorIds.FileIsSymlink, path, $"MosaicFleet will not use {path}: it is a symbolic link, and MosaicFleet never makes one there. Remove it, then try again.");
         }
     }
 

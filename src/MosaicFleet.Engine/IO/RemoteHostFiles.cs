@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.IO;
 
@@ -70,7 +71,7 @@ public static class RemoteFileScript
 /// <summary>The files of a remote host, read and written over the host's ssh transport with <see cref="RemoteFileScript"/>
 /// (one ssh call per operation; the connection is shared through ControlMaster). Writes are atomic and idempotent on
 /// the host (temp file in the same directory + mv; same bytes and mode: not touched). Content is text (UTF-8).
-/// A host that cannot be reached throws <see cref="FleetHostException"/> (<see cref="FleetQuery.UnreachableId"/>); a
+/// A host that cannot be reached throws <see cref="FleetHostException"/> (<see cref="FleetErrorIds.FleetHostUnreachable"/>); a
 /// failing file operation throws <see cref="IOException"/> with the remote message.</summary>
 public sealed class RemoteHostFiles(FleetContext context, string hostName, CancellationToken cancellationToken) : IHostFiles
 {
@@ -143,7 +144,7 @@ public sealed class RemoteHostFiles(FleetContext context, string hostName, Cance
         {
             var why = result.TimedOut ? $"no answer within {spec.Timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s"
                 : result.NotFound ? "ssh was not found" : result.Stderr.Trim();
-            throw new FleetHostException(hostName, FleetQuery.UnreachableId, $"Cannot reach host {hostName}: {why}");
+            throw new FleetHostException(hostName, FleetErrorIds.FleetHostUnreachable, $"Cannot reach host {hostName}: {why}");
         }
         return result;
     }

@@ -3,6 +3,7 @@ using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Systemd;
 using MosaicFleet.Engine.Tmux;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Lifecycle;
 
@@ -29,7 +30,6 @@ public sealed record AgentState(FleetAgentSpec Agent, TmuxPane? Pane, UnitState?
 /// systemd's rules, with the agent's environment (one launch path).</summary>
 public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
 {
-    public const string EnvFileWriteFailedId = "EnvFileWriteFailed";
 
     private readonly List<(string Verb, FleetAgentSpec Agent)> _queued = [];
 
@@ -166,16 +166,16 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new LifecycleException(EnvFileWriteFailedId, $"Agent '{agent.Name}': cannot write its environment file {launch.EnvFilePath}: {ex.Message}", agent.Name, ex);
+            throw new LifecycleException(FleetErrorIds.EnvFileWriteFailed, $"Agent '{agent.Name}': cannot write its environment file {launch.EnvFilePath}: {ex.Message}", agent.Name, ex);
         }
         if (written) notes.Add($"Wrote {launch.EnvFilePath} (the pane reads the agent's environment from it).");
         // The holder unit's ExecStart is the server itself (tmux -D); its ExecStartPost, run with MOSAIC_LAUNCH=direct,
         // starts a server with the holder session where none runs and sets the hooks.
-        foreach (var line in launch.HolderExec("ExecStartPost", builder.Paths)) await RunExecAsync(agent, line, "HolderStartFailed", notes, ct, startedElsewhere: true).ConfigureAwait(false);
+        foreach (var line in launch.HolderExec("ExecStartPost", builder.Paths)) await RunExecAsync(agent, line, FleetErrorIds.HolderStartFailed, notes, ct, startedElsewhere: true).ConfigureAwait(false);
         // ExecStartPre replaces any session of the agent (replace or not); ExecStart is the unit's waiter, which a
         // direct start has no use for: nothing supervises a direct agent.
         _ = replace;
-        foreach (var line in launch.AgentExec("ExecStartPre", builder.Paths)) await RunExecAsync(agent, line, "StartFailed", notes, ct, startedElsewhere: true).ConfigureAwait(false);
+        foreach (var line in launch.AgentExec("ExecStartPre", builder.Paths)) await RunExecAsync(agent, line, FleetErrorIds.StartFailed, notes, ct, startedElsewhere: true).ConfigureAwait(false);
     }
 
     private async Task ResetFailedAsync(AgentState state, List<string> notes, CancellationToken ct)
@@ -186,7 +186,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         if (!result.Success)
         {
             HostFailure(state.Agent.Host, result);
-            throw new LifecycleException("StartFailed", $"Agent '{state.Agent.Name}': {result.Describe()}", state.Agent.Name);
+            throw new LifecycleException(FleetErrorIds.StartFailed, $"Agent '{state.Agent.Name}': {result.Describe()}", state.Agent.Name);
         }
     }
 
@@ -216,7 +216,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         if (FleetQuery.NotRun(Context.HostOf(agent.Host), result) is { } notRun) throw notRun;
         if (!result.Success && !result.Stderr.Contains("can't find session", StringComparison.Ordinal) && !ListPanes.IsNoServer(result.Stderr))
         {
-            throw new LifecycleException("StopFailed", $"Agent '{agent.Name}': {result.Describe()}", agent.Name);
+            throw new LifecycleException(FleetErrorIds.StopFailed, $"Agent '{agent.Name}': {result.Describe()}", agent.Name);
         }
     }
 
@@ -238,7 +238,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
             var result = await RunSystemctlAsync(verb, host, units, notes, ct).ConfigureAwait(false);
             if (result.Success) continue;
             HostFailure(host, result);
-            var id = verb == "stop" ? "StopFailed" : "StartFailed";
+            var id = verb == "stop" ? FleetErrorIds.StopFailed : FleetErrorIds.StartFailed;
             var text = result.Stderr.Replace("\r\n", "\n", StringComparison.Ordinal);
             var named = agents.Where(a => text.Contains(SystemctlShow.AgentUnit(Context.Roster.Tenant, a.Name), StringComparison.Ordinal)).ToList();
             if (agents.Count == 1 || named.Count > 0)
@@ -303,7 +303,7 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
         if (!result.Success)
         {
             HostFailure(agent.Host, result);
-            var id = verb == "stop" ? "StopFailed" : "StartFailed";
+            var id = verb == "stop" ? FleetErrorIds.StopFailed : FleetErrorIds.StartFailed;
             throw new LifecycleException(id, $"Agent '{agent.Name}': {result.Describe()}", agent.Name);
         }
     }
@@ -321,6 +321,6 @@ public sealed class AgentControl(LaunchBuilder builder, IHostFiles files)
     private static void HostFailure(string hostName, CommandResult result)
     {
         if (hostName == FleetHost.LocalName || !result.Unreached(remote: true)) return;
-        throw new FleetHostException(hostName, FleetQuery.UnreachableId, $"Cannot reach host {hostName}: {result.Describe()}");
+        throw new FleetHostException(hostName, FleetErrorIds.FleetHostUnreachable, $"Cannot reach host {hostName}: {result.Describe()}");
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using MosaicFleet.Engine.IO;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Lifecycle;
 
@@ -22,7 +23,7 @@ public static class CrashFiles
     public static string Directory(string stateHome, string tenant, string agentName)
     {
         if (tenant.Length == 0 || tenant is "." or ".." || tenant.IndexOfAny(['/', '\0']) >= 0)
-            throw new LifecycleException("InvalidTenant", $"Tenant '{tenant}' cannot name a directory.", tenant);
+            throw new LifecycleException(FleetErrorIds.InvalidTenant, $"Tenant '{tenant}' cannot name a directory.", tenant);
         return System.IO.Path.Combine(stateHome, "mosaic", "fleet", tenant, "crashes", agentName);
     }
 

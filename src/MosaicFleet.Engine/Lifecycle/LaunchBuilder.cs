@@ -4,6 +4,7 @@ using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Roster;
 using MosaicFleet.Engine.Tmux;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Lifecycle;
 
@@ -35,14 +36,14 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
     {
         if (remote is not null)
         {
-            var rtmux = remote.Tmux ?? throw new LifecycleException("TmuxNotFound", $"tmux was not found on the PATH of host '{remote.HostName}'; install tmux there.", remote.HostName);
-            var rsh = remote.Sh ?? throw new LifecycleException("ShellNotFound", $"No /bin/sh and no sh on the PATH of host '{remote.HostName}'.", remote.HostName);
+            var rtmux = remote.Tmux ?? throw new LifecycleException(FleetErrorIds.TmuxNotFound, $"tmux was not found on the PATH of host '{remote.HostName}'; install tmux there.", remote.HostName);
+            var rsh = remote.Sh ?? throw new LifecycleException(FleetErrorIds.ShellNotFound, $"No /bin/sh and no sh on the PATH of host '{remote.HostName}'.", remote.HostName);
             return new LaunchPrograms(rtmux, rsh);
         }
         var path = context.GetEnv("PATH");
         var tmux = ExecutableLocator.Find(context.TmuxProgram, path)
-            ?? throw new LifecycleException("TmuxNotFound", $"tmux ('{context.TmuxProgram}') was not found on PATH; install tmux or set $MOSAIC_TMUX to its absolute path.", context.TmuxProgram);
-        var sh = ExecutableLocator.Sh(path) ?? throw new LifecycleException("ShellNotFound", "No /bin/sh and no sh on PATH.", "sh");
+            ?? throw new LifecycleException(FleetErrorIds.TmuxNotFound, $"tmux ('{context.TmuxProgram}') was not found on PATH; install tmux or set $MOSAIC_TMUX to its absolute path.", context.TmuxProgram);
+        var sh = ExecutableLocator.Sh(path) ?? throw new LifecycleException(FleetErrorIds.ShellNotFound, "No /bin/sh and no sh on PATH.", "sh");
         return new LaunchPrograms(tmux, sh);
     }
 
@@ -75,7 +76,7 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
         foreach (var key in agent.Environment.Keys)
         {
             if (UnitRenderer.ReservedKeys.Contains(key))
-                throw new LifecycleException("ReservedEnvironmentName", $"Agent '{agent.Name}': environment.{key} is reserved for MosaicFleet's launch data.", agent.Name);
+                throw new LifecycleException(FleetErrorIds.ReservedEnvironmentName, $"Agent '{agent.Name}': environment.{key} is reserved for MosaicFleet's launch data.", agent.Name);
         }
         var runtime = context.RuntimeOf(agent);
         var command = agent.Command ?? runtime.Command;
@@ -88,7 +89,7 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
         }
         catch (ArgumentException ex)
         {
-            throw new LifecycleException("InvalidRuntimeCommand", $"Agent '{agent.Name}' (runtime '{agent.Runtime}'): {ex.Message}", agent.Name, ex);
+            throw new LifecycleException(FleetErrorIds.InvalidRuntimeCommand, $"Agent '{agent.Name}' (runtime '{agent.Runtime}'): {ex.Message}", agent.Name, ex);
         }
         var tmux = context.TmuxOf(agent.Host);
         var values = new List<KeyValuePair<string, string>>

@@ -1,6 +1,7 @@
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Lifecycle;
 
@@ -40,11 +41,11 @@ public static class RemoteHostProbe
         if (result.Unreached(remote: true))
         {
             var why = result.TimedOut ? $"no answer within {result.Spec.Timeout.TotalSeconds:0.#} s" : result.NotFound ? "ssh was not found" : result.Stderr.Trim();
-            throw new FleetHostException(hostName, FleetQuery.UnreachableId, $"Cannot reach host {hostName}: {why}");
+            throw new FleetHostException(hostName, FleetErrorIds.FleetHostUnreachable, $"Cannot reach host {hostName}: {why}");
         }
         var profile = result.Success ? Parse(hostName, result.Stdout) : null;
         if (profile is null)
-            throw new FleetHostException(hostName, FleetQuery.RemoteCommandFailedId, $"The remote shell on {hostName} did not run the lifecycle probe: {result.Describe()}");
+            throw new FleetHostException(hostName, FleetErrorIds.FleetHostCommandFailed, $"The remote shell on {hostName} did not run the lifecycle probe: {result.Describe()}");
         context.RecordHome(hostName, profile.Home);
         return profile;
     }

@@ -3,6 +3,7 @@ using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Systemd;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Lifecycle;
 
@@ -78,6 +79,10 @@ public sealed class InstallPlan
     public List<string> SkippedProbes { get; } = [];
 }
 
+/// <summary>This roster's units and env files under another tenant's names (<see cref="UnitInstaller.FindPreviousInstall"/>):
+/// the tenant key, its holder unit file, its agents and their unit names.</summary>
+public sealed record PreviousInstall(string Tenant, string HolderPath, IReadOnlyList<string> Agents, IReadOnlyList<string> AgentUnits);
+
 /// <summary>Plans and applies the install and uninstall of the fleet's systemd user units and agent environment files.</summary>
 public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
 {
@@ -85,10 +90,47 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
     /// <summary>The full path of the roster this installer renders (empty for an uninstall without one).</summary>
     public string RosterPath => builder.Context.Roster.Path;
 
-    private LifecyclePaths Paths => builder.Paths;
+    private LifecyclePaths Paths => _paths ?? builder.Paths;
 
     /// <summary>The roster's tenant: it keys every unit and env file name (<see cref="TenantNames"/>).</summary>
-    private string Tenant => builder.Context.Roster.Tenant;
+    private string Tenant => _tenant ?? builder.Context.Roster.Tenant;
+
+    private string? _tenant;
+    private LifecyclePaths? _paths;
+
+    /// <summary>This installer for the units and env files of <paramref name="tenant"/> (a key, as
+    /// <see cref="TenantNames.TenantOfHolderUnit"/> gives it): to uninstall this roster's <see cref="PreviousInstall"/>.</summary>
+    public UnitInstaller ForTenant(string tenant) => new(builder, files) { _tenant = tenant, _paths = builder.Paths.ForTenant(tenant) };
+
+    /// <summary>This roster installed under another tenant's names on this host: 0.1 installed every roster under the
+    /// default tenant's names, and a roster whose tenant: changed leaves its old units. Found by the holder unit: ours,
+    /// recording this roster's path (or, written before rosters were recorded, this roster's tmux socket). Null when
+    /// there is none. The agents are those whose env file under that tenant is this roster's too.</summary>
+    public PreviousInstall? FindPreviousInstall()
+    {
+        var mine = TenantNames.IsDefault(Tenant) ? TenantNames.DefaultTenant : TenantNames.KeyOf(Tenant);
+        foreach (var name in files.List(Paths.UnitDirectory, "*.service").Order(StringComparer.Ordinal))
+        {
+            if (TenantNames.TenantOfHolderUnit(name) is not { } tenant || tenant == mine) continue;
+            var path = Path.Combine(Paths.UnitDirectory, name);
+            if (!IsOurs(path) || !IsThisRostersByRosterOrSocket(path, holder: true)) continue;
+            var old = ForTenant(tenant);
+            var agents = old.OurEnvFiles().Where(a => old.IsThisRostersByRosterOrSocket(old.Paths.EnvFile(a), holder: false)).ToList();
+            return new PreviousInstall(tenant, path, agents, agents.Select(a => TenantNames.AgentUnit(tenant, a)).ToList());
+        }
+        return null;
+    }
+
+    // A file of ours that records this roster, or records no roster and names this roster's tmux socket.
+    private bool IsThisRostersByRosterOrSocket(string path, bool holder)
+    {
+        if (files.Read(path) is not { } bytes) return false;
+        var text = System.Text.Encoding.UTF8.GetString(bytes);
+        var mine = UnitRenderer.RosterLine(builder.Context.Roster.Path)[UnitRenderer.RosterLinePrefix.Length..];
+        if (UnitRenderer.RecordedRoster(text) is { } recorded) return builder.Context.Roster.Path.Length > 0 && recorded == mine;
+        var socket = builder.Context.TmuxOf(files.HostName).SocketName;
+        return (holder ? HolderSocket(text) : SystemdSyntax.ParseEnvFile(text).GetValueOrDefault(UnitRenderer.EnvSocket)) == socket;
+    }
 
     private bool IsLocal => files.HostName == FleetHost.LocalName;
 
@@ -134,7 +176,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             }
             catch (ArgumentException ex)
             {
-                plan.AgentFailures.Add(new LifecycleException("InvalidAgentSettings", $"Agent '{agent.Name}': {ex.Message}", agent.Name, ex));
+                plan.AgentFailures.Add(new LifecycleException(FleetErrorIds.InvalidAgentSettings, $"Agent '{agent.Name}': {ex.Message}", agent.Name, ex));
                 continue;
             }
             try
@@ -144,7 +186,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                plan.AgentFailures.Add(new LifecycleException(ex is IOException ? "AgentFileReadFailed" : "AgentFileAccessDenied",
+                plan.AgentFailures.Add(new LifecycleException(ex is IOException ? FleetErrorIds.AgentFileReadFailed : FleetErrorIds.AgentFileAccessDenied,
                     $"Agent '{agent.Name}': cannot read its environment file {launch.EnvFilePath}: {ex.Message}", agent.Name, ex));
                 continue;
             }
@@ -189,7 +231,8 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         var template = agentFilter is null && IsOurs(Paths.AgentTemplate);
         var holder = agentFilter is null && IsOurs(Paths.HolderUnit);
         // Event recorder units (Install-FleetUnit -EventRecorder) that carry our marker: with the whole fleet only.
-        var recorders = agentFilter is not null ? [] : files.List(Paths.UnitDirectory, "*.service").Where(f => f.StartsWith(EventRecorderUnit.Prefix, StringComparison.Ordinal) && IsOurs(Path.Combine(Paths.UnitDirectory, f))).ToList();
+        // Only this tenant's recorder: another tenant's is that fleet's own.
+        var recorders = agentFilter is not null ? [] : new[] { EventRecorderUnit.UnitName(Tenant) }.Where(f => IsOurs(Path.Combine(Paths.UnitDirectory, f))).ToList();
         foreach (var unit in recorders) plan.Files.Add(new PlannedFile(Path.Combine(Paths.UnitDirectory, unit), EventRecorderUnit.Kind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
         // One call for every unit: the recorders, the agents, the holder last (its stop ends the tmux server).
         List<string> units = [.. recorders, .. agents.Select(n => SystemctlShow.AgentUnit(Tenant, n)), .. holder ? [TenantNames.HolderUnit(Tenant)] : Array.Empty<string>()];
@@ -227,16 +270,13 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             .Select(f => f[..^LifecyclePaths.EnvFileSuffix.Length])
             .ToList();
 
-    public const string OtherRosterId = "FleetOtherRosterInstalled";
 
-    /// <summary>Two tenants on one tmux socket would share one server (and one holder would kill the other's panes).</summary>
-    public const string SocketInUseId = "FleetTmuxSocketInUse";
 
     /// <summary>Everything of a roster is keyed by its tenant (<see cref="TenantNames"/>), so rosters of different tenants
     /// install side by side. Two things stay a clear error, never a silent overwrite (<see cref="LifecycleException"/>,
-    /// the file as target): another roster of the SAME tenant already installed on this host (<see cref="OtherRosterId"/>:
+    /// the file as target): another roster of the SAME tenant already installed on this host (<see cref="FleetErrorIds.FleetOtherRosterInstalled"/>:
     /// its units and env files are this tenant's), and another tenant whose holder uses the same tmux socket
-    /// (<see cref="SocketInUseId"/>).</summary>
+    /// (<see cref="FleetErrorIds.FleetTmuxSocketInUse"/>).</summary>
     private void RefuseOtherRoster()
     {
         var mine = builder.Context.Roster.Path;
@@ -248,7 +288,7 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             var message = $"Host {files.HostName} already has tenant '{Tenant}' installed from another roster ({other}; see {path}). " +
                 $"One roster per tenant and host: installing {mine} would rewrite that fleet's units and env files. " +
                 "Give this roster a tenant of its own (tenant: in the roster), uninstall that fleet first (Uninstall-FleetUnit -All with its roster), or install with the roster it came from.";
-            throw new LifecycleException(OtherRosterId, message, path);
+            throw new LifecycleException(FleetErrorIds.FleetOtherRosterInstalled, message, path);
         }
         var socket = builder.Context.TmuxOf(files.HostName).SocketName;
         foreach (var name in files.List(Paths.UnitDirectory, "*.service"))
@@ -257,9 +297,11 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             var path = Path.Combine(Paths.UnitDirectory, name);
             if (!IsOurs(path) || files.Read(path) is not { } bytes) continue;
             if (HolderSocket(System.Text.Encoding.UTF8.GetString(bytes)) != socket) continue;
+            // This roster's own earlier install under another tenant's names: Install-FleetUnit moves it (FindPreviousInstall).
+            if (IsThisRostersByRosterOrSocket(path, holder: true)) continue;
             var message = $"Tenant '{tenant}' already uses tmux socket '{socket}' on host {files.HostName} (see {path}). " +
                 $"Two tenants on one socket would share one tmux server: give this roster (tenant '{Tenant}') a socketName of its own.";
-            throw new LifecycleException(SocketInUseId, message, path);
+            throw new LifecycleException(FleetErrorIds.FleetTmuxSocketInUse, message, path);
         }
     }
 

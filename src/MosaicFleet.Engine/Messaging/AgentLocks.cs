@@ -1,4 +1,5 @@
 using MosaicFleet.Engine.IO;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Messaging;
 
@@ -8,7 +9,7 @@ public static class AgentLocks
     /// <summary>The lock directory. Without $XDG_RUNTIME_DIR it is $TMPDIR/mosaic-fleet-&lt;user&gt;/locks, and the
     /// mosaic-fleet-&lt;user&gt; folder is used only when this user owns it, it is 0700 and no symlink (another user could
     /// have made it first, to plant symlinks or hold our locks): else <see cref="IO.UnsafePathException"/>
-    /// (<see cref="OwnedPath.LockDirectoryUnsafeId"/>) says why.</summary>
+    /// (<see cref="FleetErrorIds.LockDirectoryUnsafe"/>) says why.</summary>
     public static string Directory(Func<string, string?> getEnv)
     {
         var runtime = getEnv("XDG_RUNTIME_DIR");
@@ -16,7 +17,7 @@ public static class AgentLocks
         var tmp = getEnv("TMPDIR") is { Length: > 0 } t && Path.IsPathRooted(t) ? t : "/tmp";
         if (OperatingSystem.IsWindows()) tmp = Path.GetTempPath();
         var shared = Path.Combine(tmp, $"mosaic-fleet-{Environment.UserName}");
-        OwnedPath.EnsurePrivateDirectory(shared, OwnedPath.LockDirectoryUnsafeId);
+        OwnedPath.EnsurePrivateDirectory(shared, FleetErrorIds.LockDirectoryUnsafe);
         return Path.Combine(shared, "locks");
     }
 

@@ -1,6 +1,7 @@
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Tmux;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Messaging;
 
@@ -48,7 +49,7 @@ public sealed class AgentOutput(FleetContext context)
     {
         if (FleetQuery.NotRun(host, r) is { } notRun)
         {
-            return new AgentOutputException(agent.Name, notRun.ErrorId == FleetQuery.TmuxNotFoundId ? FleetSendStatus.TmuxNotFound : FleetSendStatus.Unreachable, notRun.Message);
+            return new AgentOutputException(agent.Name, notRun.ErrorId == FleetErrorIds.TmuxNotFound ? FleetSendStatus.TmuxNotFound : FleetSendStatus.Unreachable, notRun.Message);
         }
         var status = TmuxFailures.Classify(r.Stderr) != TmuxFailure.Other ? FleetSendStatus.NoSession : FleetSendStatus.NotAccepted;
         // No session is an everyday answer: say it plainly (tmux's own words in brackets), not as a failed command line.

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Tmux;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Observation;
 
@@ -28,7 +29,7 @@ public static class InteractiveProcess
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            throw new WatchException(ViewerService.ViewerFailedId, $"Cannot start {argv[0]}: {ex.Message}");
+            throw new WatchException(FleetErrorIds.WatchViewerFailed, $"Cannot start {argv[0]}: {ex.Message}");
         }
         try
         {

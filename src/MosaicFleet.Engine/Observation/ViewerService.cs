@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Tmux;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Observation;
 
@@ -57,7 +58,6 @@ public sealed class ViewerService(FleetContext context)
 {
     public const string SessionFormat = "#{session_name}\u001f#{session_attached}\u001f#{socket_path}";
     public const string ClientFormat = "#{client_name}\u001f#{client_session}\u001f#{pane_id}\u001f#{client_readonly}";
-    public const string ViewerFailedId = "WatchViewerFailed";
 
     private static readonly Regex SafeClientName = new("^[A-Za-z0-9/_.:-]+$", RegexOptions.CultureInvariant);
 
@@ -70,7 +70,7 @@ public sealed class ViewerService(FleetContext context)
         {
             if (FleetQuery.NotRun(context.HostOf(hostName), r) is { } notRun) throw new WatchException(notRun.ErrorId, notRun.Message);
             if (r.FailureOn(context.HostOf(hostName)) == CommandFailure.CommandFailed && ListPanes.IsNoServer(r.Stderr)) return ([], null);
-            throw new WatchException(ViewerFailedId, $"Cannot list the tmux sessions on {hostName}: {r.Describe()}");
+            throw new WatchException(FleetErrorIds.WatchViewerFailed, $"Cannot list the tmux sessions on {hostName}: {r.Describe()}");
         }
         var sessions = ParseSessions(r.Stdout, out var path);
         return (sessions, path);
@@ -144,7 +144,7 @@ public sealed class ViewerService(FleetContext context)
         var r = await Run(agent.Host, tmux.Build(
             "set-option", "-w", "-t", TmuxTarget.SessionWindow(agent.Session), "window-size", "manual", ";",
             "new-session", "-d", "-s", viewer, "-t", TmuxTarget.Session(agent.Session)), ct).ConfigureAwait(false);
-        if (!r.Success) throw new WatchException(ViewerFailedId, $"Cannot create a viewer session for {agent.Name}: {r.Describe()}");
+        if (!r.Success) throw new WatchException(FleetErrorIds.WatchViewerFailed, $"Cannot create a viewer session for {agent.Name}: {r.Describe()}");
         return viewer;
     }
 
@@ -177,9 +177,9 @@ public sealed class ViewerService(FleetContext context)
     {
         var tmux = context.TmuxFor(FleetHost.LocalName);
         var r = await Run(FleetHost.LocalName, tmux.Build("list-clients", "-F", ClientFormat), ct).ConfigureAwait(false);
-        if (!r.Success) throw new WatchException(ViewerFailedId, $"Cannot list the tmux clients: {r.Describe()}");
+        if (!r.Success) throw new WatchException(FleetErrorIds.WatchViewerFailed, $"Cannot list the tmux clients: {r.Describe()}");
         var client = PickClient(ParseClients(r.Stdout), context.GetEnv("TMUX_PANE"))
-            ?? throw new WatchException(ViewerFailedId, "This shell runs inside the fleet's tmux server, but no client shows its pane.");
+            ?? throw new WatchException(FleetErrorIds.WatchViewerFailed, "This shell runs inside the fleet's tmux server, but no client shows its pane.");
         var args = new List<string> { "switch-client", "-c", client.Name, "-t", TmuxTarget.Session(viewer) };
         // switch-client -r toggles read-only (with ignore-size); tmux 3.3 cannot clear read-only with refresh-client -f.
         var toggle = !takeover && !client.ReadOnly;
@@ -195,7 +195,7 @@ public sealed class ViewerService(FleetContext context)
             args.AddRange([";", "set-hook", "-g", slot, RestoreHook(client.Name, slot)]);
         }
         var s = await Run(FleetHost.LocalName, tmux.Build([.. args]), ct).ConfigureAwait(false);
-        if (!s.Success) throw new WatchException(ViewerFailedId, $"Cannot switch the tmux client {client.Name} to {viewer}: {s.Describe()}");
+        if (!s.Success) throw new WatchException(FleetErrorIds.WatchViewerFailed, $"Cannot switch the tmux client {client.Name} to {viewer}: {s.Describe()}");
         return client.Name;
     }
 

@@ -1,6 +1,7 @@
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Tmux;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Prompts;
 
@@ -11,14 +12,6 @@ public sealed class PromptException(string errorId, string agent, string message
 
     public string Agent { get; } = agent;
 
-    public const string NotWaitingId = "AgentNotWaiting";
-    public const string OptionNotFoundId = "PromptOptionNotFound";
-    public const string NoDefaultId = "PromptNoDefaultOption";
-    public const string NotDrawnId = "PromptNotSettled";
-    public const string SelectionId = "PromptSelectionDidNotMove";
-    public const string StillShownId = "PromptStillShown";
-    public const string ExitedId = "AgentExitedAfterAnswer";
-    public const string CaptureFailedId = "PaneCaptureFailed";
 }
 
 /// <summary>Reads an agent's prompt from a settled screen, and answers it: the selection is moved onto the chosen option
@@ -40,7 +33,7 @@ public sealed class PromptAnswerer(FleetContext context)
     {
         var tmux = context.TmuxFor(agent.Host);
         var r = await context.Runner.RunAsync(context.HostOf(agent.Host), new CommandSpec(tmux.Build("capture-pane", "-p", "-e", "-t", TmuxTarget.Pane(agent.PaneId!)), context.CommandTimeout), ct).ConfigureAwait(false);
-        if (!r.Success) throw new PromptException(PromptException.CaptureFailedId, agent.Name, $"Cannot read the screen of agent '{agent.Name}': {r.Describe()}");
+        if (!r.Success) throw new PromptException(FleetErrorIds.PaneCaptureFailed, agent.Name, $"Cannot read the screen of agent '{agent.Name}': {r.Describe()}");
         return r.Stdout;
     }
 
@@ -55,7 +48,7 @@ public sealed class PromptAnswerer(FleetContext context)
             var current = await CaptureAsync(agent, ct).ConfigureAwait(false);
             if (current == previous) return current;
             if (context.Clock.GetUtcNow() > deadline)
-                throw new PromptException(PromptException.NotDrawnId, agent.Name, $"The screen of agent '{agent.Name}' kept changing for {SettleTimeout.TotalSeconds:0} s; nothing was pressed.");
+                throw new PromptException(FleetErrorIds.PromptNotSettled, agent.Name, $"The screen of agent '{agent.Name}' kept changing for {SettleTimeout.TotalSeconds:0} s; nothing was pressed.");
             previous = current;
         }
     }
@@ -76,14 +69,14 @@ public sealed class PromptAnswerer(FleetContext context)
         if (choice is null)
         {
             var pick = approve ? prompt.Options.FirstOrDefault(o => PromptChoices.IsOneTimeYes(o.Text)) : prompt.Options.FirstOrDefault(o => PromptChoices.IsNo(o.Text));
-            return pick ?? throw new PromptException(PromptException.NoDefaultId, prompt.Agent,
+            return pick ?? throw new PromptException(FleetErrorIds.PromptNoDefaultOption, prompt.Agent,
                 $"No option of agent '{prompt.Agent}' reads as a one-time {(approve ? "yes" : "no")} ({string.Join(", ", prompt.Options.Select(o => $"{o.Number}. {o.Text}"))}); name one with -Option. Nothing was pressed.");
         }
         if (int.TryParse(choice, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && prompt.Options.FirstOrDefault(o => o.Number == n) is { } byNumber) return byNumber;
         if (prompt.Options.FirstOrDefault(o => string.Equals(o.Text, choice, StringComparison.OrdinalIgnoreCase)) is { } exact) return exact;
         var match = wildcard(choice);
         return prompt.Options.FirstOrDefault(o => match(o.Text))
-            ?? throw new PromptException(PromptException.OptionNotFoundId, prompt.Agent,
+            ?? throw new PromptException(FleetErrorIds.PromptOptionNotFound, prompt.Agent,
                 $"Agent '{prompt.Agent}' shows no option '{choice}' (it shows {string.Join(", ", prompt.Options.Select(o => $"{o.Number}. {o.Text}"))}). Nothing was pressed.");
     }
 
@@ -106,26 +99,26 @@ public sealed class PromptAnswerer(FleetContext context)
             var stalls = 0;
             for (var round = 0; ; round++)
             {
-                var sel = current.Selected ?? throw new PromptException(PromptException.SelectionId, agent.Name,
+                var sel = current.Selected ?? throw new PromptException(FleetErrorIds.PromptSelectionDidNotMove, agent.Name,
                     $"Agent '{agent.Name}' shows no selection on its options, so the chosen one cannot be checked before Enter. Nothing was pressed.");
                 var at = Array.FindIndex(current.Options, o => o.Number == sel.Number && o.Text == sel.Text);
                 var to = Array.FindIndex(current.Options, o => o.Number == target.Number && o.Text == target.Text);
-                if (to < 0) throw new PromptException(PromptException.OptionNotFoundId, agent.Name, $"The option '{target.Text}' left the screen of agent '{agent.Name}'; Enter was not pressed.");
+                if (to < 0) throw new PromptException(FleetErrorIds.PromptOptionNotFound, agent.Name, $"The option '{target.Text}' left the screen of agent '{agent.Name}'; Enter was not pressed.");
                 if (at == to) break;
-                if (round > 2 * prompt.Options.Length + 2) throw new PromptException(PromptException.SelectionId, agent.Name, $"The selection of agent '{agent.Name}' did not reach '{target.Text}'; Enter was not pressed.");
+                if (round > 2 * prompt.Options.Length + 2) throw new PromptException(FleetErrorIds.PromptSelectionDidNotMove, agent.Name, $"The selection of agent '{agent.Name}' did not reach '{target.Text}'; Enter was not pressed.");
                 var key = to > at ? forward : back;
                 await KeyAsync(agent, key, literal: false, ct).ConfigureAwait(false);
                 var next = PromptParser.Parse(runtime, await SettledScreenAsync(agent, ct).ConfigureAwait(false), agent.Name, agent.Host);
                 if (next?.Selected is not { } moved || next.Question != prompt.Question || !next.Options.Select(o => o.Text).SequenceEqual(prompt.Options.Select(o => o.Text)))
-                    throw new PromptException(PromptException.SelectionId, agent.Name, $"The dialog of agent '{agent.Name}' changed or lost its selection after {key}; Enter was not pressed.");
+                    throw new PromptException(FleetErrorIds.PromptSelectionDidNotMove, agent.Name, $"The dialog of agent '{agent.Name}' changed or lost its selection after {key}; Enter was not pressed.");
                 if (moved.Number == sel.Number && ++stalls > 1)
-                    throw new PromptException(PromptException.SelectionId, agent.Name, $"The selection of agent '{agent.Name}' did not move from '{sel.Text}' after {key} (pressed twice); Enter was not pressed.");
+                    throw new PromptException(FleetErrorIds.PromptSelectionDidNotMove, agent.Name, $"The selection of agent '{agent.Name}' did not move from '{sel.Text}' after {key} (pressed twice); Enter was not pressed.");
                 current = next;
             }
             // Checked once more on a settled screen, right before Enter.
             var check = PromptParser.Parse(runtime, await SettledScreenAsync(agent, ct).ConfigureAwait(false), agent.Name, agent.Host);
             if (check?.Selected is not { } final || final.Text != target.Text || check.Question != prompt.Question)
-                throw new PromptException(PromptException.SelectionId, agent.Name, $"The selection of agent '{agent.Name}' is not on '{target.Text}'; Enter was not pressed.");
+                throw new PromptException(FleetErrorIds.PromptSelectionDidNotMove, agent.Name, $"The selection of agent '{agent.Name}' is not on '{target.Text}'; Enter was not pressed.");
             await KeyAsync(agent, "Enter", literal: false, ct).ConfigureAwait(false);
         }
         return await VerifyAsync(agent, runtime, prompt, target, ct).ConfigureAwait(false);
@@ -141,13 +134,13 @@ public sealed class PromptAnswerer(FleetContext context)
             var tmux = context.TmuxFor(agent.Host);
             var state = await context.Runner.RunAsync(context.HostOf(agent.Host), new CommandSpec(tmux.Build("display-message", "-p", "-t", TmuxTarget.Pane(agent.PaneId!), "#{pane_dead}"), context.CommandTimeout), ct).ConfigureAwait(false);
             if (!state.Success || state.Stdout.Trim() == "1")
-                throw new PromptException(PromptException.ExitedId, agent.Name, $"Agent '{agent.Name}' no longer runs after the answer '{target.Text}' ({(state.Success ? "its pane is dead" : state.Describe())}).");
+                throw new PromptException(FleetErrorIds.AgentExitedAfterAnswer, agent.Name, $"Agent '{agent.Name}' no longer runs after the answer '{target.Text}' ({(state.Success ? "its pane is dead" : state.Describe())}).");
             string screen;
             try
             {
                 screen = await SettledScreenAsync(agent, ct).ConfigureAwait(false);
             }
-            catch (PromptException ex) when (ex.ErrorId == PromptException.NotDrawnId)
+            catch (PromptException ex) when (ex.ErrorId == FleetErrorIds.PromptNotSettled)
             {
                 // Still redrawing (the runtime got to work): the prompt is gone.
                 answer.Status = "Answered";
@@ -166,7 +159,7 @@ public sealed class PromptAnswerer(FleetContext context)
                 return answer;
             }
             if (context.Clock.GetUtcNow() > deadline)
-                throw new PromptException(PromptException.StillShownId, agent.Name, $"Agent '{agent.Name}' still shows the same prompt {VerifyTimeout.TotalSeconds:0} s after the answer '{target.Text}'.");
+                throw new PromptException(FleetErrorIds.PromptStillShown, agent.Name, $"Agent '{agent.Name}' still shows the same prompt {VerifyTimeout.TotalSeconds:0} s after the answer '{target.Text}'.");
         }
     }
 
@@ -176,6 +169,6 @@ public sealed class PromptAnswerer(FleetContext context)
         var argv = literal ? tmux.Build("send-keys", "-t", TmuxTarget.Pane(agent.PaneId!), "-l", "--", key) : tmux.Build("send-keys", "-t", TmuxTarget.Pane(agent.PaneId!), key);
         var r = await context.Runner.RunAsync(context.HostOf(agent.Host), new CommandSpec(argv, context.CommandTimeout), ct).ConfigureAwait(false);
         KeysSent.Add(key);
-        if (!r.Success) throw new PromptException(PromptException.CaptureFailedId, agent.Name, $"Cannot press {key} in agent '{agent.Name}': {r.Describe()}");
+        if (!r.Success) throw new PromptException(FleetErrorIds.PaneCaptureFailed, agent.Name, $"Cannot press {key} in agent '{agent.Name}': {r.Describe()}");
     }
 }

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Errors;
 namespace MosaicFleet.Engine.Roster;
 
 /// <summary>A roster problem, with a stable id for the ErrorRecord and the place in the file.</summary>
@@ -43,24 +44,3 @@ public enum RosterErrorKind
     ReadError,
 }
 
-/// <summary>Stable error ids of roster problems.</summary>
-public static class RosterErrorIds
-{
-    public const string NotFound = "RosterNotFound";
-    public const string ReadError = "RosterReadError";
-    public const string Syntax = "RosterSyntaxError";
-    public const string UnknownKey = "RosterUnknownKey";
-    public const string MissingKey = "RosterMissingKey";
-    public const string InvalidValue = "RosterInvalidValue";
-    public const string UnsupportedVersion = "RosterUnsupportedVersion";
-    public const string UnsupportedTransport = "RosterUnsupportedTransport";
-    public const string DuplicateAgent = "RosterDuplicateAgent";
-    public const string InvalidAgentName = "RosterInvalidAgentName";
-    public const string UnknownRuntime = "RosterUnknownRuntime";
-    public const string UnknownHost = "RosterUnknownHost";
-    public const string InvalidPattern = "RosterInvalidPattern";
-    /// <summary>Mappings and lists nested deeper than <see cref="RosterLoader.MaxDepth"/>.</summary>
-    public const string TooDeep = "RosterTooDeep";
-    /// <summary>An agent named like the tmux holder session of its socket.</summary>
-    public const string HolderNameConflict = "RosterHolderNameConflict";
-}

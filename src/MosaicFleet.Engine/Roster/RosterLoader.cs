@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Roster;
 
@@ -30,15 +31,15 @@ public static class RosterLoader
         }
         catch (FileNotFoundException ex)
         {
-            throw new RosterException(RosterErrorIds.NotFound, $"No roster at {path}.", path, kind: RosterErrorKind.NotFound, inner: ex) { TriedPaths = [path] };
+            throw new RosterException(FleetErrorIds.RosterNotFound, $"No roster at {path}.", path, kind: RosterErrorKind.NotFound, inner: ex) { TriedPaths = [path] };
         }
         catch (DirectoryNotFoundException ex)
         {
-            throw new RosterException(RosterErrorIds.NotFound, $"No roster at {path}.", path, kind: RosterErrorKind.NotFound, inner: ex) { TriedPaths = [path] };
+            throw new RosterException(FleetErrorIds.RosterNotFound, $"No roster at {path}.", path, kind: RosterErrorKind.NotFound, inner: ex) { TriedPaths = [path] };
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new RosterException(RosterErrorIds.ReadError, $"Cannot read the roster: {ex.Message}", path, kind: RosterErrorKind.ReadError, inner: ex);
+            throw new RosterException(FleetErrorIds.RosterReadError, $"Cannot read the roster: {ex.Message}", path, kind: RosterErrorKind.ReadError, inner: ex);
         }
     }
 
@@ -61,22 +62,22 @@ public static class RosterLoader
             var line = ex.Start.Line;
             var column = ex.Start.Column;
             if (ex.InnerException is YamlException innerEx) { line = innerEx.Start.Line; column = innerEx.Start.Column; }
-            throw new RosterException(RosterErrorIds.Syntax, $"YAML syntax error: {StripPosition(msg)}", path, (int)line, (int)column, inner: ex);
+            throw new RosterException(FleetErrorIds.RosterSyntaxError, $"YAML syntax error: {StripPosition(msg)}", path, (int)line, (int)column, inner: ex);
         }
         catch (InvalidOperationException ex)
         {
             // YamlDotNet 16 throws this (not a YamlException) for some malformed flow collections; report where parsing stopped.
             var (line, column) = LastGoodPosition(text);
-            throw new RosterException(RosterErrorIds.Syntax, "YAML syntax error: malformed flow collection ([...] or {...}) after this point.", path, line, column, inner: ex);
+            throw new RosterException(FleetErrorIds.RosterSyntaxError, "YAML syntax error: malformed flow collection ([...] or {...}) after this point.", path, line, column, inner: ex);
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
         {
-            throw new RosterException(RosterErrorIds.MissingKey, "The roster is empty: it needs at least 'version' and 'agents'.", path, 1, 1);
+            throw new RosterException(FleetErrorIds.RosterMissingKey, "The roster is empty: it needs at least 'version' and 'agents'.", path, 1, 1);
         }
         if (stream.Documents.Count > 1)
         {
             var second = stream.Documents[1].RootNode;
-            throw new RosterException(RosterErrorIds.Syntax, "A roster holds one YAML document; found another.", path, Line(second), Col(second));
+            throw new RosterException(FleetErrorIds.RosterSyntaxError, "A roster holds one YAML document; found another.", path, Line(second), Col(second));
         }
         return new Reader(path).ReadRoot(stream.Documents[0].RootNode);
     }
@@ -92,14 +93,14 @@ public static class RosterLoader
             {
                 if (line[j] == '\t' && j + 1 < line.Length && line.AsSpan(j).TrimStart(" \t").Length > 0 && line.AsSpan(j).TrimStart(" \t")[0] != '#')
                 {
-                    throw new RosterException(RosterErrorIds.Syntax, "YAML syntax error: a tab is used for indentation; YAML allows only spaces.", path, i + 1, j + 1);
+                    throw new RosterException(FleetErrorIds.RosterSyntaxError, "YAML syntax error: a tab is used for indentation; YAML allows only spaces.", path, i + 1, j + 1);
                 }
             }
         }
     }
 
     /// <summary>Passes the parser's events through, counting open mappings and sequences; one level too deep is a
-    /// <see cref="RosterException"/> (<see cref="RosterErrorIds.TooDeep"/>) at that event, before YamlStream recurses into it.</summary>
+    /// <see cref="RosterException"/> (<see cref="FleetErrorIds.RosterTooDeep"/>) at that event, before YamlStream recurses into it.</summary>
     private sealed class DepthLimitedParser(IParser inner, int maxDepth, string path) : IParser
     {
         private int _depth;
@@ -115,7 +116,7 @@ public static class RosterLoader
                     if (++_depth > maxDepth)
                     {
                         var at = inner.Current.Start;
-                        throw new RosterException(RosterErrorIds.TooDeep, $"The roster nests mappings and lists more than {maxDepth} levels deep.", path, (int)at.Line, (int)at.Column);
+                        throw new RosterException(FleetErrorIds.RosterTooDeep, $"The roster nests mappings and lists more than {maxDepth} levels deep.", path, (int)at.Line, (int)at.Column);
                     }
                     break;
                 case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
@@ -171,13 +172,13 @@ public static class RosterLoader
 
             var versionNode = Required(map, "version", "the roster");
             var version = Int(versionNode, "version");
-            if (version != 1) throw Error(RosterErrorIds.UnsupportedVersion, $"Unsupported roster version {version}: this module reads version 1.", versionNode);
+            if (version != 1) throw Error(FleetErrorIds.RosterUnsupportedVersion, $"Unsupported roster version {version}: this module reads version 1.", versionNode);
             roster.Version = version;
 
             if (Get(map, "transport") is { } transportNode)
             {
                 var transport = Str(transportNode, "transport");
-                if (transport != "tmux") throw Error(RosterErrorIds.UnsupportedTransport, $"Unsupported transport '{transport}': only 'tmux' is supported.", transportNode);
+                if (transport != "tmux") throw Error(FleetErrorIds.RosterUnsupportedTransport, $"Unsupported transport '{transport}': only 'tmux' is supported.", transportNode);
                 roster.Transport = transport;
             }
             if (Get(map, "tenant") is { } tenantNode)
@@ -202,7 +203,7 @@ public static class RosterLoader
                 if (Get(d, "startSpacingSeconds") is { } sp)
                 {
                     var spacing = Double(sp, "startSpacingSeconds");
-                    if (spacing is < 0 or > 3600) throw Error(RosterErrorIds.InvalidValue, $"startSpacingSeconds {spacing} must be between 0 and 3600.", sp);
+                    if (spacing is < 0 or > 3600) throw Error(FleetErrorIds.RosterInvalidValue, $"startSpacingSeconds {spacing} must be between 0 and 3600.", sp);
                     roster.Defaults.StartSpacingSeconds = spacing;
                 }
             }
@@ -213,7 +214,7 @@ public static class RosterLoader
                 foreach (var (keyNode, valueNode) in Map(runtimesNode, "runtimes").Children)
                 {
                     var name = Str(keyNode, "runtime name");
-                    if (!AgentNameRegex.IsMatch(name)) throw Error(RosterErrorIds.InvalidValue, $"Runtime name '{name}' must match {AgentNamePattern}.", keyNode);
+                    if (!AgentNameRegex.IsMatch(name)) throw Error(FleetErrorIds.RosterInvalidValue, $"Runtime name '{name}' must match {AgentNamePattern}.", keyNode);
                     runtimes[name] = ReadRuntime(name, valueNode, runtimes.GetValueOrDefault(name));
                 }
             }
@@ -225,8 +226,8 @@ public static class RosterLoader
                 foreach (var (keyNode, valueNode) in Map(hostsNode, "hosts").Children)
                 {
                     var name = Str(keyNode, "host name");
-                    if (name == "local") throw Error(RosterErrorIds.InvalidValue, "'local' is this machine and cannot be declared under hosts.", keyNode);
-                    if (!AgentNameRegex.IsMatch(name)) throw Error(RosterErrorIds.InvalidValue, $"Host name '{name}' must match {AgentNamePattern}.", keyNode);
+                    if (name == "local") throw Error(FleetErrorIds.RosterInvalidValue, "'local' is this machine and cannot be declared under hosts.", keyNode);
+                    if (!AgentNameRegex.IsMatch(name)) throw Error(FleetErrorIds.RosterInvalidValue, $"Host name '{name}' must match {AgentNamePattern}.", keyNode);
                     hosts[name] = ReadHost(name, valueNode);
                 }
             }
@@ -236,7 +237,7 @@ public static class RosterLoader
             if (agentsNode is not YamlSequenceNode agentsSeq)
             {
                 if (agentsNode is YamlScalarNode { Value: null or "" }) { roster.Agents = []; return roster; }
-                throw Error(RosterErrorIds.InvalidValue, "'agents' must be a list.", agentsNode);
+                throw Error(FleetErrorIds.RosterInvalidValue, "'agents' must be a list.", agentsNode);
             }
             var agents = new List<FleetAgentSpec>();
             // Names are matched without regard to case everywhere (-Name coder0 selects Coder0), so two names that differ
@@ -248,7 +249,7 @@ public static class RosterLoader
                 if (seen.TryGetValue(agent.Name, out var first))
                 {
                     var how = first.Name == agent.Name ? "" : $" (the same as '{first.Name}' but for case; agent names are matched without regard to case)";
-                    throw Error(RosterErrorIds.DuplicateAgent, $"Duplicate agent name '{agent.Name}'{how} (first declared at line {Line(first.Node)}).", nameNode);
+                    throw Error(FleetErrorIds.RosterDuplicateAgent, $"Duplicate agent name '{agent.Name}'{how} (first declared at line {Line(first.Node)}).", nameNode);
                 }
                 seen[agent.Name] = (agent.Name, nameNode);
                 // The holder session keeps the tmux server alive; an agent of that name would be the holder (killed,
@@ -256,13 +257,13 @@ public static class RosterLoader
                 var holder = (agent.Host != "local" && hosts.TryGetValue(agent.Host, out var hs) && hs.Tmux is { } ht ? ht : roster.Tmux).HolderSession;
                 if (string.Equals(agent.Name, holder, StringComparison.OrdinalIgnoreCase))
                 {
-                    throw Error(RosterErrorIds.HolderNameConflict, $"Agent '{agent.Name}' has the name of the tmux holder session ('{holder}') on its socket; rename the agent or set another holderSession.", nameNode);
+                    throw Error(FleetErrorIds.RosterHolderNameConflict, $"Agent '{agent.Name}' has the name of the tmux holder session ('{holder}') on its socket; rename the agent or set another holderSession.", nameNode);
                 }
                 agents.Add(agent);
             }
             roster.Agents = agents;
             if (WorktreeSpecs.FindClash(agents, roster.Tenant) is { } clash)
-                throw new RosterException(RosterErrorIds.InvalidValue, clash.Message, path, clash.Agent.Line, 1);
+                throw new RosterException(FleetErrorIds.RosterInvalidValue, clash.Message, path, clash.Agent.Line, 1);
             return roster;
         }
 
@@ -274,12 +275,12 @@ public static class RosterLoader
             if (Get(m, "socketName") is { } s)
             {
                 t.SocketName = NonEmpty(s, "socketName");
-                if (!AgentNameRegex.IsMatch(t.SocketName)) throw Error(RosterErrorIds.InvalidValue, $"socketName '{t.SocketName}' must match {AgentNamePattern}.", s);
+                if (!AgentNameRegex.IsMatch(t.SocketName)) throw Error(FleetErrorIds.RosterInvalidValue, $"socketName '{t.SocketName}' must match {AgentNamePattern}.", s);
             }
             if (Get(m, "holderSession") is { } h)
             {
                 t.HolderSession = NonEmpty(h, "holderSession");
-                if (!HolderNameRegex.IsMatch(t.HolderSession)) throw Error(RosterErrorIds.InvalidValue, $"holderSession '{t.HolderSession}' may hold only letters, digits, '_' and '-'.", h);
+                if (!HolderNameRegex.IsMatch(t.HolderSession)) throw Error(FleetErrorIds.RosterInvalidValue, $"holderSession '{t.HolderSession}' may hold only letters, digits, '_' and '-'.", h);
             }
             return t;
         }
@@ -309,7 +310,7 @@ public static class RosterLoader
             if (Get(m, "paneCommands") is { } pc)
             {
                 r.PaneCommands = StrList(pc, "paneCommands");
-                if (r.PaneCommands.Length == 0) throw Error(RosterErrorIds.InvalidValue, "paneCommands needs at least one entry.", pc);
+                if (r.PaneCommands.Length == 0) throw Error(FleetErrorIds.RosterInvalidValue, "paneCommands needs at least one entry.", pc);
                 foreach (var p in r.PaneCommands)
                 {
                     if (p.Length > 2 && p[0] == '/' && p[^1] == '/') CheckRegex(p[1..^1], pc, "paneCommands");
@@ -318,10 +319,10 @@ public static class RosterLoader
             if (Get(m, "submitKeys") is { } sk)
             {
                 r.SubmitKeys = sk is YamlScalarNode ? Str(sk, "submitKeys").Split(' ', StringSplitOptions.RemoveEmptyEntries) : StrList(sk, "submitKeys");
-                if (r.SubmitKeys.Length == 0) throw Error(RosterErrorIds.InvalidValue, "submitKeys needs at least one key.", sk);
+                if (r.SubmitKeys.Length == 0) throw Error(FleetErrorIds.RosterInvalidValue, "submitKeys needs at least one key.", sk);
                 foreach (var key in r.SubmitKeys)
                 {
-                    if (!KeyNameRegex.IsMatch(key)) throw Error(RosterErrorIds.InvalidValue, $"submitKeys entry '{key}' is not a tmux key name (e.g. Enter, Escape, C-m).", sk);
+                    if (!KeyNameRegex.IsMatch(key)) throw Error(FleetErrorIds.RosterInvalidValue, $"submitKeys entry '{key}' is not a tmux key name (e.g. Enter, Escape, C-m).", sk);
                 }
             }
             if (Get(m, "inputPattern") is { } ip) r.InputPattern = CheckRegex(Str(ip, "inputPattern"), ip, "inputPattern");
@@ -330,7 +331,7 @@ public static class RosterLoader
             if (Get(m, "idleAfterSeconds") is { } ia)
             {
                 var v = Double(ia, "idleAfterSeconds");
-                if (v < 0) throw Error(RosterErrorIds.InvalidValue, "idleAfterSeconds cannot be negative.", ia);
+                if (v < 0) throw Error(FleetErrorIds.RosterInvalidValue, "idleAfterSeconds cannot be negative.", ia);
                 r.IdleAfterSeconds = v;
             }
             if (Get(m, "runtimeBin") is { } rb) r.RuntimeBin = NonEmpty(rb, "runtimeBin");
@@ -350,11 +351,11 @@ public static class RosterLoader
             var m = Map(node, where);
             CheckKeys(m, HostKeys, where);
             var h = new FleetHostSpec { Name = name, Ssh = NonEmpty(Required(m, "ssh", where), "ssh") };
-            if (h.Ssh.StartsWith('-')) throw Error(RosterErrorIds.InvalidValue, $"ssh destination '{h.Ssh}' cannot start with '-'.", Get(m, "ssh")!);
+            if (h.Ssh.StartsWith('-')) throw Error(FleetErrorIds.RosterInvalidValue, $"ssh destination '{h.Ssh}' cannot start with '-'.", Get(m, "ssh")!);
             if (Get(m, "port") is { } p)
             {
                 var port = Int(p, "port");
-                if (port is < 1 or > 65535) throw Error(RosterErrorIds.InvalidValue, $"port {port} is not a TCP port.", p);
+                if (port is < 1 or > 65535) throw Error(FleetErrorIds.RosterInvalidValue, $"port {port} is not a TCP port.", p);
                 h.Port = port;
             }
             if (Get(m, "identityFile") is { } i) h.IdentityFile = NonEmpty(i, "identityFile");
@@ -372,14 +373,14 @@ public static class RosterLoader
             var where = $"agent '{name}'";
             if (!AgentNameRegex.IsMatch(name))
             {
-                throw Error(RosterErrorIds.InvalidAgentName, $"Agent name '{name}' must match {AgentNamePattern} (letters, digits, '_' and '-', starting with a letter or digit, at most 63 characters) so it is safe as a tmux target and a systemd instance.", nameNode);
+                throw Error(FleetErrorIds.RosterInvalidAgentName, $"Agent name '{name}' must match {AgentNamePattern} (letters, digits, '_' and '-', starting with a letter or digit, at most 63 characters) so it is safe as a tmux target and a systemd instance.", nameNode);
             }
             CheckKeys(m, AgentKeys, where);
             var runtimeNode = Required(m, "runtime", where);
             var runtime = Str(runtimeNode, "runtime");
             if (!runtimes.ContainsKey(runtime))
             {
-                throw Error(RosterErrorIds.UnknownRuntime, $"Agent '{name}' names unknown runtime '{runtime}'. Known: {string.Join(", ", runtimes.Keys.Order(StringComparer.Ordinal))}.", runtimeNode);
+                throw Error(FleetErrorIds.RosterUnknownRuntime, $"Agent '{name}' names unknown runtime '{runtime}'. Known: {string.Join(", ", runtimes.Keys.Order(StringComparer.Ordinal))}.", runtimeNode);
             }
             var agent = new FleetAgentSpec
             {
@@ -401,7 +402,7 @@ public static class RosterLoader
             };
             if (agent.Worktree is { } worktree && WorktreeSpecs.CheckBranch(WorktreeSpecs.BranchFor(worktree, roster.Tenant, name)) is { } badBranch)
             {
-                throw Error(RosterErrorIds.InvalidValue, $"Agent '{name}': worktree branch '{WorktreeSpecs.BranchFor(worktree, roster.Tenant, name)}': {badBranch} (the default is fleet/<tenant>/<agent>; set worktree.branch).", node);
+                throw Error(FleetErrorIds.RosterInvalidValue, $"Agent '{name}': worktree branch '{WorktreeSpecs.BranchFor(worktree, roster.Tenant, name)}': {badBranch} (the default is fleet/<tenant>/<agent>; set worktree.branch).", node);
             }
             if (Get(m, "restart") is { } restartNode) ReadRestart(restartNode, agent.Restart, $"{where} restart");
             if (Get(m, "resources") is { } resourcesNode) ReadResources(resourcesNode, agent.Resources, $"{where} resources");
@@ -411,7 +412,7 @@ public static class RosterLoader
                 if (host != "local" && !hosts.ContainsKey(host))
                 {
                     var known = hosts.Count == 0 ? "none are declared under 'hosts'" : "known: local, " + string.Join(", ", hosts.Keys);
-                    throw Error(RosterErrorIds.UnknownHost, $"Agent '{name}' names unknown host '{host}' ({known}).", hostNode);
+                    throw Error(FleetErrorIds.RosterUnknownHost, $"Agent '{name}' names unknown host '{host}' ({known}).", hostNode);
                 }
                 agent.Host = host;
             }
@@ -433,12 +434,12 @@ public static class RosterLoader
             CheckKeys(m, WorktreeSpecs.Keys, where);
             var w = new FleetWorktreeSpec { Repository = defaults?.Repository ?? "", Branch = defaults?.Branch, Base = defaults?.Base, Path = defaults?.Path };
             if (Get(m, "repository") is { } r) w.Repository = NonEmpty(r, "repository");
-            else if (defaults is null) throw Error(RosterErrorIds.MissingKey, $"Missing required key 'repository' in {where}.", m);
+            else if (defaults is null) throw Error(FleetErrorIds.RosterMissingKey, $"Missing required key 'repository' in {where}.", m);
             foreach (var (key, check) in new (string, Func<string, string?>)[] { ("branch", WorktreeSpecs.CheckBranch), ("base", WorktreeSpecs.CheckBase), ("path", _ => null) })
             {
                 if (Get(m, key) is not { } v) continue;
                 var value = NonEmpty(v, key);
-                if (check(value) is { } problem) throw Error(RosterErrorIds.InvalidValue, $"worktree {key} '{value}': {problem}", v);
+                if (check(value) is { } problem) throw Error(FleetErrorIds.RosterInvalidValue, $"worktree {key} '{value}': {problem}", v);
                 switch (key)
                 {
                     case "branch": w.Branch = value; break;
@@ -457,25 +458,25 @@ public static class RosterLoader
             if (Get(m, "policy") is { } p)
             {
                 var policy = Str(p, "policy");
-                if (policy is not ("on-failure" or "always" or "never")) throw Error(RosterErrorIds.InvalidValue, $"restart policy '{policy}' must be on-failure, always or never.", p);
+                if (policy is not ("on-failure" or "always" or "never")) throw Error(FleetErrorIds.RosterInvalidValue, $"restart policy '{policy}' must be on-failure, always or never.", p);
                 into.Policy = policy;
             }
             if (Get(m, "delaySeconds") is { } d)
             {
                 var v = Double(d, "delaySeconds");
-                if (v is < 0 or > 86400) throw Error(RosterErrorIds.InvalidValue, $"restart delaySeconds {v} must be between 0 and 86400.", d);
+                if (v is < 0 or > 86400) throw Error(FleetErrorIds.RosterInvalidValue, $"restart delaySeconds {v} must be between 0 and 86400.", d);
                 into.DelaySeconds = v;
             }
             if (Get(m, "limit") is { } l)
             {
                 var v = Int(l, "limit");
-                if (v is < 1 or > 10000) throw Error(RosterErrorIds.InvalidValue, $"restart limit {v} must be between 1 and 10000.", l);
+                if (v is < 1 or > 10000) throw Error(FleetErrorIds.RosterInvalidValue, $"restart limit {v} must be between 1 and 10000.", l);
                 into.Limit = v;
             }
             if (Get(m, "windowSeconds") is { } w)
             {
                 var v = Double(w, "windowSeconds");
-                if (v is < 1 or > 604800) throw Error(RosterErrorIds.InvalidValue, $"restart windowSeconds {v} must be between 1 and 604800.", w);
+                if (v is < 1 or > 604800) throw Error(FleetErrorIds.RosterInvalidValue, $"restart windowSeconds {v} must be between 1 and 604800.", w);
                 into.WindowSeconds = v;
             }
         }
@@ -490,19 +491,19 @@ public static class RosterLoader
             if (Get(m, "memoryMax") is { } mm)
             {
                 var v = Str(mm, "memoryMax").Trim();
-                if (!SizeRegex.IsMatch(v)) throw Error(RosterErrorIds.InvalidValue, $"memoryMax '{v}' must be bytes with an optional K, M, G or T suffix (512M), a percentage (25%) or infinity.", mm);
+                if (!SizeRegex.IsMatch(v)) throw Error(FleetErrorIds.RosterInvalidValue, $"memoryMax '{v}' must be bytes with an optional K, M, G or T suffix (512M), a percentage (25%) or infinity.", mm);
                 into.MemoryMax = v;
             }
             if (Get(m, "cpuWeight") is { } cw)
             {
                 var v = Int(cw, "cpuWeight");
-                if (v is < 1 or > 10000) throw Error(RosterErrorIds.InvalidValue, $"cpuWeight {v} must be between 1 and 10000.", cw);
+                if (v is < 1 or > 10000) throw Error(FleetErrorIds.RosterInvalidValue, $"cpuWeight {v} must be between 1 and 10000.", cw);
                 into.CpuWeight = v;
             }
             if (Get(m, "tasksMax") is { } tm)
             {
                 var v = Str(tm, "tasksMax").Trim();
-                if (!CountRegex.IsMatch(v)) throw Error(RosterErrorIds.InvalidValue, $"tasksMax '{v}' must be a number, a percentage or infinity.", tm);
+                if (!CountRegex.IsMatch(v)) throw Error(FleetErrorIds.RosterInvalidValue, $"tasksMax '{v}' must be a number, a percentage or infinity.", tm);
                 into.TasksMax = v;
             }
         }
@@ -513,9 +514,9 @@ public static class RosterLoader
             foreach (var (k, v) in Map(envNode, "environment").Children)
             {
                 var key = Str(k, "environment variable name");
-                if (!EnvNameRegex.IsMatch(key)) throw Error(RosterErrorIds.InvalidValue, $"'{key}' is not a valid environment variable name.", k);
-                var value = v is YamlScalarNode s ? s.Value ?? "" : throw Error(RosterErrorIds.InvalidValue, $"environment.{key} must be a single value.", v);
-                if (value.Contains('\n') || value.Contains('\r') || value.Contains('\0')) throw Error(RosterErrorIds.InvalidValue, $"environment.{key} cannot hold a line break or NUL.", v);
+                if (!EnvNameRegex.IsMatch(key)) throw Error(FleetErrorIds.RosterInvalidValue, $"'{key}' is not a valid environment variable name.", k);
+                var value = v is YamlScalarNode s ? s.Value ?? "" : throw Error(FleetErrorIds.RosterInvalidValue, $"environment.{key} must be a single value.", v);
+                if (value.Contains('\n') || value.Contains('\r') || value.Contains('\0')) throw Error(FleetErrorIds.RosterInvalidValue, $"environment.{key} cannot hold a line break or NUL.", v);
                 env[key] = value;
             }
             return env;
@@ -524,7 +525,7 @@ public static class RosterLoader
         // ---- node helpers ----
 
         private YamlMappingNode Map(YamlNode node, string what)
-            => node as YamlMappingNode ?? throw Error(RosterErrorIds.InvalidValue, $"{Cap(what)} must be a mapping of keys to values.", node);
+            => node as YamlMappingNode ?? throw Error(FleetErrorIds.RosterInvalidValue, $"{Cap(what)} must be a mapping of keys to values.", node);
 
         private void CheckKeys(YamlMappingNode map, string[] allowed, string where)
         {
@@ -535,7 +536,7 @@ public static class RosterLoader
                 var hint = allowed.FirstOrDefault(a => string.Equals(a, key, StringComparison.OrdinalIgnoreCase))
                     ?? allowed.OrderBy(a => Distance(a, key)).First();
                 var suggestion = Distance(hint, key) <= Math.Max(2, key.Length / 3) ? $" Did you mean '{hint}'?" : "";
-                throw Error(RosterErrorIds.UnknownKey, $"Unknown key '{key}' in {where}.{suggestion} Allowed: {string.Join(", ", allowed)}.", keyNode);
+                throw Error(FleetErrorIds.RosterUnknownKey, $"Unknown key '{key}' in {where}.{suggestion} Allowed: {string.Join(", ", allowed)}.", keyNode);
             }
         }
 
@@ -543,18 +544,18 @@ public static class RosterLoader
             => map.Children.TryGetValue(new YamlScalarNode(key), out var v) ? v : null;
 
         private YamlNode Required(YamlMappingNode map, string key, string where)
-            => Get(map, key) ?? throw Error(RosterErrorIds.MissingKey, $"Missing required key '{key}' in {where}.", map);
+            => Get(map, key) ?? throw Error(FleetErrorIds.RosterMissingKey, $"Missing required key '{key}' in {where}.", map);
 
         private string Str(YamlNode node, string what)
         {
             if (node is YamlScalarNode s && s.Value is { } v) return v;
-            throw Error(RosterErrorIds.InvalidValue, $"'{what}' must be a single value.", node);
+            throw Error(FleetErrorIds.RosterInvalidValue, $"'{what}' must be a single value.", node);
         }
 
         private string NonEmpty(YamlNode node, string what)
         {
             var v = SingleLine(node, what);
-            if (string.IsNullOrWhiteSpace(v)) throw Error(RosterErrorIds.InvalidValue, $"'{what}' cannot be empty.", node);
+            if (string.IsNullOrWhiteSpace(v)) throw Error(FleetErrorIds.RosterInvalidValue, $"'{what}' cannot be empty.", node);
             return v;
         }
 
@@ -575,7 +576,7 @@ public static class RosterLoader
         private string SingleLine(YamlNode node, string what)
         {
             var v = Str(node, what);
-            if (v.IndexOfAny(['\n', '\r', '\0']) >= 0) throw Error(RosterErrorIds.InvalidValue, $"'{what}' cannot hold a line break or NUL.", node);
+            if (v.IndexOfAny(['\n', '\r', '\0']) >= 0) throw Error(FleetErrorIds.RosterInvalidValue, $"'{what}' cannot hold a line break or NUL.", node);
             return v;
         }
 
@@ -590,17 +591,17 @@ public static class RosterLoader
                 var v = Str(sizeNode, "logs.maxSize").Trim();
                 var match = System.Text.RegularExpressions.Regex.Match(v, @"^(\d+)\s*(|B|KB|MB|GB|K|M|G)$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
                 if (!match.Success || !long.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
-                    throw Error(RosterErrorIds.InvalidValue, $"'logs.maxSize' must be a size such as 10MB, 512KB or 1048576, not '{v}'.", sizeNode);
+                    throw Error(FleetErrorIds.RosterInvalidValue, $"'logs.maxSize' must be a size such as 10MB, 512KB or 1048576, not '{v}'.", sizeNode);
                 var unit = match.Groups[2].Value.ToUpperInvariant();
                 var factor = unit switch { "K" or "KB" => 1024L, "M" or "MB" => 1024L * 1024, "G" or "GB" => 1024L * 1024 * 1024, _ => 1L };
                 if (n < 1 || n > long.MaxValue / factor || n * factor < 4096)
-                    throw Error(RosterErrorIds.InvalidValue, $"'logs.maxSize' must be at least 4KB, not '{v}'.", sizeNode);
+                    throw Error(FleetErrorIds.RosterInvalidValue, $"'logs.maxSize' must be at least 4KB, not '{v}'.", sizeNode);
                 logs.MaxBytes = n * factor;
             }
             if (Get(m, "keep") is { } keepNode)
             {
                 var keep = Int(keepNode, "logs.keep");
-                if (keep is < 1 or > 100) throw Error(RosterErrorIds.InvalidValue, $"'logs.keep' must be between 1 and 100, not {keep}.", keepNode);
+                if (keep is < 1 or > 100) throw Error(FleetErrorIds.RosterInvalidValue, $"'logs.keep' must be between 1 and 100, not {keep}.", keepNode);
                 logs.Keep = keep;
             }
             return logs;
@@ -610,19 +611,19 @@ public static class RosterLoader
         {
             var v = Str(node, what);
             if (int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)) return i;
-            throw Error(RosterErrorIds.InvalidValue, $"'{what}' must be a whole number, not '{v}'.", node);
+            throw Error(FleetErrorIds.RosterInvalidValue, $"'{what}' must be a whole number, not '{v}'.", node);
         }
 
         private double Double(YamlNode node, string what)
         {
             var v = Str(node, what);
             if (double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d)) return d;
-            throw Error(RosterErrorIds.InvalidValue, $"'{what}' must be a number, not '{v}'.", node);
+            throw Error(FleetErrorIds.RosterInvalidValue, $"'{what}' must be a number, not '{v}'.", node);
         }
 
         private string[] StrList(YamlNode node, string what)
         {
-            if (node is not YamlSequenceNode seq) throw Error(RosterErrorIds.InvalidValue, $"'{what}' must be a list.", node);
+            if (node is not YamlSequenceNode seq) throw Error(FleetErrorIds.RosterInvalidValue, $"'{what}' must be a list.", node);
             return seq.Children.Select(c => NonEmpty(c, what)).ToArray();
         }
 
@@ -635,7 +636,7 @@ public static class RosterLoader
             }
             catch (ArgumentException ex)
             {
-                throw Error(RosterErrorIds.InvalidPattern, $"'{what}' is not a valid regular expression: {ex.Message}", node);
+                throw Error(FleetErrorIds.RosterInvalidPattern, $"'{what}' is not a valid regular expression: {ex.Message}", node);
             }
         }
 

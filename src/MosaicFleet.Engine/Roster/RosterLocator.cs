@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Errors;
 namespace MosaicFleet.Engine.Roster;
 
 /// <summary>Finds the roster file and expands '~' in paths.</summary>
@@ -39,7 +40,7 @@ public static class RosterLocator
         var message = candidates.Count == 1
             ? $"No roster at {candidates[0]}."
             : $"No roster found. Tried: {string.Join(", ", candidates)}. Pass -RosterPath, set ${EnvironmentVariable}, or run Initialize-Fleet.";
-        throw new RosterException(RosterErrorIds.NotFound, message, candidates[0], kind: RosterErrorKind.NotFound) { TriedPaths = candidates };
+        throw new RosterException(FleetErrorIds.RosterNotFound, message, candidates[0], kind: RosterErrorKind.NotFound) { TriedPaths = candidates };
     }
 
     public static string Home(Func<string, string?> getEnv)

@@ -2,6 +2,7 @@ using MosaicFleet.Engine.Roster;
 using System.Globalization;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Worktrees;
 
@@ -18,11 +19,11 @@ public sealed class WorktreeService(FleetContext context)
         if (result.Success) return result.Stdout.Trim();
         var id = result.ExitCode switch
         {
-            WorktreeScripts.RepositoryMissingCode => WorktreeErrorIds.RepositoryNotFound,
-            WorktreeScripts.BranchInUseCode => WorktreeErrorIds.BranchInUse,
-            WorktreeScripts.PathInUseCode => WorktreeErrorIds.PathInUse,
-            WorktreeScripts.LockTimeoutCode => WorktreeErrorIds.LockTimeout,
-            _ => WorktreeErrorIds.CreateFailed,
+            WorktreeScripts.RepositoryMissingCode => FleetErrorIds.WorktreeRepositoryNotFound,
+            WorktreeScripts.BranchInUseCode => FleetErrorIds.WorktreeBranchInUse,
+            WorktreeScripts.PathInUseCode => FleetErrorIds.WorktreePathInUse,
+            WorktreeScripts.LockTimeoutCode => FleetErrorIds.WorktreeLockTimeout,
+            _ => FleetErrorIds.WorktreeCreateFailed,
         };
         throw new LifecycleException(id, $"Agent '{agent.Name}': cannot make its worktree {worktree.Path} (branch {worktree.Branch}) of {worktree.Repository}: {Why(result)}", agent.Name);
     }
@@ -30,7 +31,7 @@ public sealed class WorktreeService(FleetContext context)
     /// <summary>Removes the agent's worktree (never its branch). Returns the status line.</summary>
     public async Task<string> RemoveAsync(FleetAgentSpec agent, bool force, CancellationToken ct)
     {
-        var spec = agent.Worktree ?? throw new LifecycleException(WorktreeErrorIds.NoWorktree, $"Agent '{agent.Name}' has no worktree in the roster.", agent.Name);
+        var spec = agent.Worktree ?? throw new LifecycleException(FleetErrorIds.AgentHasNoWorktree, $"Agent '{agent.Name}' has no worktree in the roster.", agent.Name);
         var tenant = context.Roster.Tenant;
         var command = WorktreeScripts.RemoveCommand(spec.Repository, WorktreeSpecs.PathSpecFor(spec, tenant, agent.Name), tenant, agent.Name, force, context.CommandTimeout);
         var result = await context.Runner.RunAsync(context.HostOf(agent.Host), command, ct).ConfigureAwait(false);
@@ -38,11 +39,11 @@ public sealed class WorktreeService(FleetContext context)
         if (result.Success) return result.Stdout.Trim();
         var id = result.ExitCode switch
         {
-            WorktreeScripts.RepositoryMissingCode => WorktreeErrorIds.RepositoryNotFound,
-            WorktreeScripts.PathInUseCode => WorktreeErrorIds.PathInUse,
-            WorktreeScripts.LockTimeoutCode => WorktreeErrorIds.LockTimeout,
-            WorktreeScripts.DirtyCode => WorktreeErrorIds.HasChanges,
-            _ => WorktreeErrorIds.RemoveFailed,
+            WorktreeScripts.RepositoryMissingCode => FleetErrorIds.WorktreeRepositoryNotFound,
+            WorktreeScripts.PathInUseCode => FleetErrorIds.WorktreePathInUse,
+            WorktreeScripts.LockTimeoutCode => FleetErrorIds.WorktreeLockTimeout,
+            WorktreeScripts.DirtyCode => FleetErrorIds.WorktreeHasChanges,
+            _ => FleetErrorIds.WorktreeRemoveFailed,
         };
         throw new LifecycleException(id, $"Agent '{agent.Name}': {Why(result)}", agent.Name);
     }
@@ -63,7 +64,7 @@ public sealed class WorktreeService(FleetContext context)
         var result = await context.Runner.RunAsync(context.HostOf(hostName), new CommandSpec(argv, context.CommandTimeout + TimeSpan.FromSeconds(withWorktree.Count)), ct).ConfigureAwait(false);
         HostFailure(hostName, result);
         var parsed = result.Success ? Parse(result.Stdout, nonce, withWorktree, hostName) : null;
-        return parsed ?? throw new FleetHostException(hostName, WorktreeErrorIds.QueryFailed, $"Reading the worktrees on {hostName} failed: {result.Describe()}");
+        return parsed ?? throw new FleetHostException(hostName, FleetErrorIds.WorktreeQueryFailed, $"Reading the worktrees on {hostName} failed: {result.Describe()}");
     }
 
     /// <summary>The worktrees of <paramref name="agents"/> (those with one), hosts in parallel, one process per host. A host
@@ -180,6 +181,6 @@ public sealed class WorktreeService(FleetContext context)
     private static void HostFailure(string hostName, CommandResult result)
     {
         if (hostName == FleetHost.LocalName || !result.Unreached(remote: true)) return;
-        throw new FleetHostException(hostName, FleetQuery.UnreachableId, $"Cannot reach host {hostName}: {result.Describe()}");
+        throw new FleetHostException(hostName, FleetErrorIds.FleetHostUnreachable, $"Cannot reach host {hostName}: {result.Describe()}");
     }
 }

@@ -3,6 +3,7 @@ using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Messaging;
 using MosaicFleet.Internal;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Cmdlets;
 
@@ -72,8 +73,8 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
             {
                 var (id, category) = error.Status switch
                 {
-                    FleetSendStatus.NoSession => ("AgentNoSession", ErrorCategory.ObjectNotFound),
-                    _ => ("PaneCaptureFailed", ErrorCategory.ReadError),
+                    FleetSendStatus.NoSession => (FleetErrorIds.AgentNoSession, FleetErrors.For(FleetErrorIds.AgentNoSession)),
+                    _ => (FleetErrorIds.PaneCaptureFailed, FleetErrors.For(FleetErrorIds.PaneCaptureFailed)),
                 };
                 WriteError(new ErrorRecord(error, id, category, error.Agent));
             }
@@ -93,7 +94,7 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
             }
             catch (FleetHostException ex)
             {
-                WriteError(FleetErrorCategories.HostRecord(ex.Host, ex.ErrorId, ex.Message, ex));
+                WriteError(FleetErrors.HostRecord(ex.Host, ex.ErrorId, ex.Message, ex));
                 continue;
             }
             foreach (var agent in group)
@@ -122,16 +123,16 @@ public sealed class GetFleetAgentOutputCommand : FleetCmdlet
                 }
                 catch (LifecycleException ex)
                 {
-                    WriteError(new ErrorRecord(ex, ex.ErrorId, ErrorCategory.InvalidData, ex.Target));
+                    WriteError(new ErrorRecord(ex, ex.ErrorId, FleetErrors.For(ex.ErrorId), ex.Target));
                 }
                 catch (FleetHostException ex)
                 {
-                    WriteError(FleetErrorCategories.HostRecord(ex.Host, ex.ErrorId, ex.Message, ex));
+                    WriteError(FleetErrors.HostRecord(ex.Host, ex.ErrorId, ex.Message, ex));
                     break;
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    WriteError(new ErrorRecord(ex, "CrashFileReadFailed", ErrorCategory.ReadError, agent.Name));
+                    WriteError(new ErrorRecord(ex, FleetErrorIds.CrashFileReadFailed, FleetErrors.For(FleetErrorIds.CrashFileReadFailed), agent.Name));
                 }
             }
         }

@@ -5,6 +5,7 @@ using System.Management.Automation;
 using MosaicFleet.Engine.Events;
 using MosaicFleet.Engine.Messaging;
 using MosaicFleet.Internal;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Cmdlets;
 
@@ -18,9 +19,6 @@ public sealed class GetFleetEventCommand : FleetCmdlet
     private const string FollowSet = "Follow";
     private const string RecordSet = "Record";
 
-    public const string RecorderRunningId = "EventRecorderAlreadyRunning";
-    public const string RecordUnreadableId = "EventRecordUnreadable";
-    public const string RecordWriteFailedId = "EventRecordWriteFailed";
 
     private readonly List<string> _names = [];
 
@@ -129,7 +127,7 @@ public sealed class GetFleetEventCommand : FleetCmdlet
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException)
         {
             var message = $"Cannot read the event record {record.Path}: {ex.Message}";
-            ThrowTerminatingError(new ErrorRecord(new IOException(message, ex), RecordUnreadableId, ErrorCategory.ReadError, record.Path)
+            ThrowTerminatingError(new ErrorRecord(new IOException(message, ex), FleetErrorIds.EventRecordUnreadable, FleetErrors.For(FleetErrorIds.EventRecordUnreadable), record.Path)
             {
                 ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Check the file's permissions." },
             });
@@ -252,7 +250,7 @@ public sealed class GetFleetEventCommand : FleetCmdlet
         if (task.IsFaulted && !StopToken.IsCancellationRequested)
         {
             var ex = task.Exception!.GetBaseException();
-            ThrowTerminatingError(new ErrorRecord(ex, "FleetEventFollowFailed", ErrorCategory.InvalidOperation, null));
+            ThrowTerminatingError(new ErrorRecord(ex, FleetErrorIds.FleetEventFollowFailed, FleetErrors.For(FleetErrorIds.FleetEventFollowFailed), null));
         }
     }
 
@@ -269,14 +267,14 @@ public sealed class GetFleetEventCommand : FleetCmdlet
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, RecordWriteFailedId, ErrorCategory.WriteError, record.WriterLockPath) { ErrorDetails = new ErrorDetails(ex.Message) });
+            ThrowTerminatingError(new ErrorRecord(ex, FleetErrorIds.EventRecordWriteFailed, FleetErrors.For(FleetErrorIds.EventRecordWriteFailed), record.WriterLockPath) { ErrorDetails = new ErrorDetails(ex.Message) });
             return;
         }
         using var held = writer;
         if (writer is null)
         {
             var message = $"Another event recorder already writes {record.Path} (it holds {record.WriterLockPath}).";
-            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message), RecorderRunningId, ErrorCategory.ResourceBusy, record.Path)
+            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message), FleetErrorIds.EventRecorderAlreadyRunning, FleetErrors.For(FleetErrorIds.EventRecorderAlreadyRunning), record.Path)
             {
                 ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Only one recorder per roster runs; see systemctl --user status mosaic-fleet-events*.service." },
             });
@@ -294,7 +292,7 @@ public sealed class GetFleetEventCommand : FleetCmdlet
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException)
         {
-            WriteError(new ErrorRecord(ex, RecordWriteFailedId, ErrorCategory.WriteError, record.Path));
+            WriteError(new ErrorRecord(ex, FleetErrorIds.EventRecordWriteFailed, FleetErrors.For(FleetErrorIds.EventRecordWriteFailed), record.Path));
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MosaicFleet.Engine.Messaging;
 using MosaicFleet.Internal;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Cmdlets;
 
@@ -70,7 +71,7 @@ public sealed class GetFleetMessageLogCommand : FleetCmdlet
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException)
         {
-            ThrowTerminatingError(new ErrorRecord(new IOException($"Cannot read the message log {log.Path}: {ex.Message}", ex), "MessageLogUnreadable", ErrorCategory.ReadError, log.Path)
+            ThrowTerminatingError(new ErrorRecord(new IOException($"Cannot read the message log {log.Path}: {ex.Message}", ex), FleetErrorIds.MessageLogUnreadable, FleetErrors.For(FleetErrorIds.MessageLogUnreadable), log.Path)
             {
                 ErrorDetails = new ErrorDetails($"Cannot read the message log {log.Path}: {ex.Message}")
                 {

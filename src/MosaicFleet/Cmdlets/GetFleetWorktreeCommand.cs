@@ -29,7 +29,7 @@ public sealed class GetFleetWorktreeCommand : FleetCmdlet
             var withWorktree = WorktreeCmdlets.WithWorktree(this, selected, GatheredNames, Roster.Path);
             if (withWorktree.Count == 0) continue;
             var (worktrees, failures) = Await(new WorktreeService(Context).QueryAsync(withWorktree, StopToken));
-            foreach (var f in failures) WriteError(FleetErrorCategories.HostRecord(f.Host, f.ErrorId, f.Message));
+            foreach (var f in failures) WriteError(FleetErrors.HostRecord(f.Host, f.ErrorId, f.Message));
             foreach (var w in worktrees) WriteObject(w);
         }
     }

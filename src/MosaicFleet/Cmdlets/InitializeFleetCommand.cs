@@ -4,6 +4,7 @@ using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Roster;
 using MosaicFleet.Internal;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Cmdlets;
 
@@ -38,7 +39,7 @@ public sealed class InitializeFleetCommand : LifecycleCmdlet
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    ThrowTerminatingError(new ErrorRecord(ex, "RosterWriteFailed", ErrorCategory.WriteError, path));
+                    ThrowTerminatingError(new ErrorRecord(ex, FleetErrorIds.RosterWriteFailed, FleetErrors.For(FleetErrorIds.RosterWriteFailed), path));
                 }
                 rosterFile.Action = "Written";
                 rosterFile.Changed = true;

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Internal;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Cmdlets;
 
@@ -53,12 +54,12 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
         var named = GatheredNames.Count > 0;
         if (HostName != FleetHost.LocalName && !Roster.Hosts.ContainsKey(HostName))
         {
-            ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"No host named '{HostName}' in the roster {Roster.Path}."), "HostNotFound", ErrorCategory.ObjectNotFound, HostName));
+            ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"No host named '{HostName}' in the roster {Roster.Path}."), FleetErrorIds.HostNotFound, FleetErrors.For(FleetErrorIds.HostNotFound), HostName));
         }
         if (EventRecorder && HostName != FleetHost.LocalName)
         {
             var message = $"The event recorder runs on this machine (it follows every host of the roster from here); install it without -HostName.";
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException(message, nameof(HostName)), "EventRecorderLocalOnly", ErrorCategory.InvalidArgument, HostName)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(message, nameof(HostName)), FleetErrorIds.EventRecorderLocalOnly, FleetErrors.For(FleetErrorIds.EventRecorderLocalOnly), HostName)
             {
                 ErrorDetails = new ErrorDetails(message),
             });
@@ -93,7 +94,7 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
         }
         catch (IOException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "UnitFileReadFailed", ErrorCategory.ReadError, HostName));
+            ThrowTerminatingError(new ErrorRecord(ex, FleetErrorIds.UnitFileReadFailed, FleetErrors.For(FleetErrorIds.UnitFileReadFailed), HostName));
             return;
         }
         if (named && agents.Count == 0)
@@ -104,6 +105,53 @@ public sealed class InstallFleetUnitCommand : LifecycleCmdlet
         var files = ApplyPlan(installer, plan);
         if (PassThru) WriteObject(files, enumerateCollection: true);
         if (plan.ReplacesOneshotUnits) BringUnderSupervision(installer, agents);
+        if (!named) MovePreviousInstall(installer);
+    }
+
+    /// <summary>This roster's units under another tenant's names (0.1 installed every roster under the default tenant's;
+    /// a change of tenant: leaves the old ones): they still run the agents, unsupervised by this tenant's units, on the
+    /// same tmux socket. Without -Force a warning says so; with -Force they are stopped, disabled and removed (their
+    /// runtimes end), and the agents that ran are started under this tenant's units.</summary>
+    private void MovePreviousInstall(UnitInstaller installer)
+    {
+        Engine.Lifecycle.PreviousInstall? previous;
+        try
+        {
+            previous = installer.FindPreviousInstall();
+        }
+        catch (IOException ex)
+        {
+            WriteError(new ErrorRecord(ex, FleetErrorIds.UnitFileReadFailed, FleetErrors.For(FleetErrorIds.UnitFileReadFailed), HostName));
+            return;
+        }
+        if (previous is null) return;
+        var names = new[] { Path.GetFileName(previous.HolderPath) }.Concat(previous.AgentUnits).ToList();
+        var shown = string.Join(", ", names.Take(4)) + (names.Count > 4 ? $" and {names.Count - 4} more" : "");
+        var tenantWord = previous.Tenant == Engine.Roster.TenantNames.DefaultTenant ? "the default tenant" : $"tenant '{previous.Tenant}'";
+        if (!Force)
+        {
+            WriteWarning($"This roster is also installed on host {HostName} under {tenantWord}'s names ({shown}): 0.1 installed every roster " +
+                "that way, and so does a roster before its tenant: changed. Those units still run its agents, unsupervised by the units " +
+                $"of tenant '{Roster.Tenant}'. Install-FleetUnit -Force moves them: it stops and removes those units (their runtimes end) " +
+                "and starts the agents that ran under this tenant's units.");
+            return;
+        }
+        var systemctl = Context.SystemctlProgramOn(HostName);
+        var running = new List<string>();
+        if (previous.AgentUnits.Count > 0 && !WhatIfMode)
+        {
+            var list = Await(Context.Runner.RunAsync(Context.HostOf(HostName),
+                new CommandSpec([systemctl, "--user", "list-units", "--all", "--plain", "--no-legend", "--full", "--no-pager", "--", .. previous.AgentUnits], Context.CommandTimeout), StopToken));
+            var states = list.Success ? Engine.Systemd.UnitStates.ParseList(list.Stdout) : [];
+            running.AddRange(previous.Agents.Where(a => states.GetValueOrDefault(Engine.Roster.TenantNames.AgentUnit(previous.Tenant, a)) is { ActiveState: "active" or "activating" or "reloading" }));
+        }
+        var old = installer.ForTenant(previous.Tenant);
+        ApplyPlan(old, old.PlanUninstall(), force: true);
+        if (running.Count == 0) return;
+        var units = running.Select(a => Engine.Roster.TenantNames.AgentUnit(Roster.Tenant, a)).ToList();
+        if (!ShouldProcess(string.Join(", ", units), "Start the agents that ran under the old units")) return;
+        var start = Await(installer.RunAsync(Engine.Lifecycle.PlannedCommand.ForUnits([systemctl, "--user", "start"], "Start", units), StopToken));
+        if (!start.Success) WriteWarning($"Starting {string.Join(", ", units)} (the units of tenant '{Roster.Tenant}') failed: {start.Describe()}.");
     }
 
     /// <summary>Units 0.1 started (oneshot, still active with no main process) are not supervised by the new units until

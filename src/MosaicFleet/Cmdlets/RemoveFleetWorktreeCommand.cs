@@ -4,6 +4,7 @@ using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Worktrees;
 using MosaicFleet.Internal;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Cmdlets;
 
@@ -61,7 +62,7 @@ public sealed class RemoveFleetWorktreeCommand : FleetCmdlet
             if (state == FleetAgentStatus.Running)
             {
                 var message = $"Agent '{agent.Name}' is running in its worktree; stop it first (Stop-FleetAgent {agent.Name}).";
-                WriteError(new ErrorRecord(new InvalidOperationException(message), WorktreeErrorIds.AgentRunning, ErrorCategory.ResourceBusy, agent.Name)
+                WriteError(new ErrorRecord(new InvalidOperationException(message), FleetErrorIds.WorktreeAgentRunning, FleetErrors.For(FleetErrorIds.WorktreeAgentRunning), agent.Name)
                 {
                     ErrorDetails = new ErrorDetails(message) { RecommendedAction = $"Stop-FleetAgent {agent.Name}" },
                 });
@@ -80,8 +81,8 @@ public sealed class RemoveFleetWorktreeCommand : FleetCmdlet
             }
             catch (LifecycleException ex)
             {
-                var record = new ErrorRecord(ex, ex.ErrorId, FleetErrorCategories.For(ex.ErrorId), agent.Name);
-                if (ex.ErrorId == WorktreeErrorIds.HasChanges)
+                var record = new ErrorRecord(ex, ex.ErrorId, FleetErrors.For(ex.ErrorId), agent.Name);
+                if (ex.ErrorId == FleetErrorIds.WorktreeHasChanges)
                 {
                     record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = $"Commit or stash the changes in {path}, or run Remove-FleetWorktree {agent.Name} -Force to discard them." };
                 }
@@ -89,12 +90,12 @@ public sealed class RemoveFleetWorktreeCommand : FleetCmdlet
             }
             catch (FleetHostException ex)
             {
-                WriteError(FleetErrorCategories.HostRecord(ex.Host, ex.ErrorId, ex.Message, ex));
+                WriteError(FleetErrors.HostRecord(ex.Host, ex.ErrorId, ex.Message, ex));
             }
         }
         if (!PassThru || done.Count == 0) return;
         var (worktrees, failures) = Await(service.QueryAsync(done, StopToken));
-        foreach (var f in failures) WriteError(FleetErrorCategories.HostRecord(f.Host, f.ErrorId, f.Message));
+        foreach (var f in failures) WriteError(FleetErrors.HostRecord(f.Host, f.ErrorId, f.Message));
         foreach (var w in worktrees) WriteObject(w);
     }
 }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MosaicFleet.Engine.Messaging;
 using MosaicFleet.Internal;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Cmdlets;
 
@@ -39,7 +40,7 @@ public sealed class ResetFleetAgentCommand : FleetSendCmdlet
             {
                 WriteError(new ErrorRecord(
                     new InvalidOperationException($"The runtime '{runtime.Name}' of {agent.Name} has no resetCommand."),
-                    "NoResetCommand", ErrorCategory.InvalidOperation, agent.Name)
+                    FleetErrorIds.NoResetCommand, FleetErrors.For(FleetErrorIds.NoResetCommand), agent.Name)
                 {
                     ErrorDetails = new ErrorDetails($"The runtime '{runtime.Name}' of {agent.Name} has no resetCommand.")
                     {

@@ -3,6 +3,7 @@ using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Roster;
 using MosaicFleet.Internal;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Cmdlets;
 
@@ -50,7 +51,7 @@ public sealed class TestFleetHostCommand : FleetCmdlet
         foreach (var h in hosts)
         {
             if (h == FleetHost.LocalName || context.Roster.Hosts.ContainsKey(h)) { known.Add(h); continue; }
-            WriteError(new ErrorRecord(new ItemNotFoundException($"No host named '{h}' in the roster {context.Roster.Path}."), "HostNotFound", ErrorCategory.ObjectNotFound, h)
+            WriteError(new ErrorRecord(new ItemNotFoundException($"No host named '{h}' in the roster {context.Roster.Path}."), FleetErrorIds.HostNotFound, FleetErrors.For(FleetErrorIds.HostNotFound), h)
             {
                 ErrorDetails = new ErrorDetails($"No host named '{h}' in the roster {context.Roster.Path}.") { RecommendedAction = "Name a host of the roster's hosts: section, or local." },
             });
@@ -87,8 +88,8 @@ public sealed class TestFleetHostCommand : FleetCmdlet
         if (values is not null) return (HostCheck.Judge(host, values), null);
         if (host != FleetHost.LocalName && result.Unreached(remote: true))
         {
-            return (null, FleetErrorCategories.HostRecord(host, FleetQuery.UnreachableId, $"Cannot reach host {host}: {result.Describe()}"));
+            return (null, FleetErrors.HostRecord(host, FleetErrorIds.FleetHostUnreachable, $"Cannot reach host {host}: {result.Describe()}"));
         }
-        return (null, FleetErrorCategories.HostRecord(host, FleetQuery.RemoteCommandFailedId, $"The shell on {host} did not run the host check: {result.Describe()}"));
+        return (null, FleetErrors.HostRecord(host, FleetErrorIds.FleetHostCommandFailed, $"The shell on {host} did not run the host check: {result.Describe()}"));
     }
 }

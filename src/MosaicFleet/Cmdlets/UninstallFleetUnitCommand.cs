@@ -3,6 +3,7 @@ using System.Management.Automation;
 using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Internal;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Cmdlets;
 
@@ -68,7 +69,7 @@ public sealed class UninstallFleetUnitCommand : LifecycleCmdlet
             {
                 if (!Roster.Hosts.ContainsKey(HostName))
                 {
-                    ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"No host named '{HostName}' in the roster {Roster.Path}."), "HostNotFound", ErrorCategory.ObjectNotFound, HostName));
+                    ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"No host named '{HostName}' in the roster {Roster.Path}."), FleetErrorIds.HostNotFound, FleetErrors.For(FleetErrorIds.HostNotFound), HostName));
                 }
                 var setup = HostSetup(HostName);
                 installer = new UnitInstaller(setup.Builder, setup.Files);
@@ -80,7 +81,7 @@ public sealed class UninstallFleetUnitCommand : LifecycleCmdlet
                 var installed = installer.OurEnvFiles();
                 foreach (var n in names.Where(n => !WildcardPattern.ContainsWildcardCharacters(n) && !installed.Contains(n, StringComparer.OrdinalIgnoreCase)))
                 {
-                    WriteError(new ErrorRecord(new ItemNotFoundException($"Agent '{n}' has no units installed on host {HostName}."), "AgentNotInstalled", ErrorCategory.ObjectNotFound, n));
+                    WriteError(new ErrorRecord(new ItemNotFoundException($"Agent '{n}' has no units installed on host {HostName}."), FleetErrorIds.AgentNotInstalled, FleetErrors.For(FleetErrorIds.AgentNotInstalled), n));
                 }
             }
         }
@@ -96,7 +97,7 @@ public sealed class UninstallFleetUnitCommand : LifecycleCmdlet
         }
         catch (IOException ex)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "UnitFileReadFailed", ErrorCategory.ReadError, HostName));
+            ThrowTerminatingError(new ErrorRecord(ex, FleetErrorIds.UnitFileReadFailed, FleetErrors.For(FleetErrorIds.UnitFileReadFailed), HostName));
             return;
         }
         if (plan.Files.Count == 0)

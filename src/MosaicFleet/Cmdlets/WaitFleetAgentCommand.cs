@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Management.Automation;
 using MosaicFleet.Engine.Observation;
 using MosaicFleet.Internal;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Cmdlets;
 
@@ -10,9 +11,6 @@ namespace MosaicFleet.Cmdlets;
 [OutputType(typeof(FleetAgent))]
 public sealed class WaitFleetAgentCommand : FleetCmdlet
 {
-    public const string TimeoutId = "AgentWaitTimeout";
-    public const string NotRunningId = "AgentNotRunning";
-    public const string SkippedSendId = "WaitSkippedSend";
 
     private static readonly TimeSpan ProgressAfter = TimeSpan.FromSeconds(1);
 
@@ -98,14 +96,14 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
             var reached = Await(waiter.PollAsync(StopToken));
             foreach (var f in waiter.LastHostFailures)
             {
-                if (reportedHosts.Add(f.Host)) WriteError(FleetErrorCategories.HostRecord(f.Host, f.ErrorId, f.Message));
+                if (reportedHosts.Add(f.Host)) WriteError(FleetErrors.HostRecord(f.Host, f.ErrorId, f.Message));
             }
             foreach (var agent in reached) WriteObject(WithActivityView(agent));
             foreach (var agent in waiter.TakeGivenUp())
             {
                 var why = agent.Status == FleetAgentStatus.Missing ? "it has no tmux session" : $"its status is {agent.Status}";
                 var message = $"Not waiting for agent '{agent.Name}' to be {target}: {why} (for {waiter.NotRunningGrace.TotalSeconds:0} s).";
-                WriteError(new ErrorRecord(new InvalidOperationException(message), NotRunningId, ErrorCategory.ResourceUnavailable, agent.Name)
+                WriteError(new ErrorRecord(new InvalidOperationException(message), FleetErrorIds.AgentNotRunning, FleetErrors.For(FleetErrorIds.AgentNotRunning), agent.Name)
                 {
                     ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Start the agent (Start-FleetAgent), then wait again." },
                 });
@@ -134,7 +132,7 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
             var state = agent is null ? "never read" : agent.Status == FleetAgentStatus.Running ? $"last seen {last}" : $"status {agent.Status}";
             WriteError(new ErrorRecord(
                 new TimeoutException($"Agent '{spec.Name}' was not {target} after {TimeoutSeconds} s ({state})."),
-                TimeoutId, ErrorCategory.OperationTimeout, spec.Name));
+                FleetErrorIds.AgentWaitTimeout, FleetErrors.For(FleetErrorIds.AgentWaitTimeout), spec.Name));
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Observation;
 using MosaicFleet.Internal;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Cmdlets;
 
@@ -10,8 +11,6 @@ namespace MosaicFleet.Cmdlets;
 [OutputType(typeof(void))]
 public sealed class WatchFleetAgentCommand : FleetCmdlet
 {
-    public const string NeedsTerminalId = "WatchNeedsTerminal";
-    public const string NotRunningId = "WatchAgentNotRunning";
 
     /// <summary>The agent to watch (one; no wildcards).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -29,7 +28,7 @@ public sealed class WatchFleetAgentCommand : FleetCmdlet
         var spec = Roster.Agents.FirstOrDefault(a => string.Equals(a.Name, Name, StringComparison.OrdinalIgnoreCase));
         if (spec is null)
         {
-            WriteError(new ErrorRecord(new ItemNotFoundException($"No agent named '{Name}' in the roster {Roster.Path}."), "AgentNotFound", ErrorCategory.ObjectNotFound, Name));
+            WriteError(new ErrorRecord(new ItemNotFoundException($"No agent named '{Name}' in the roster {Roster.Path}."), FleetErrorIds.AgentNotFound, FleetErrors.For(FleetErrorIds.AgentNotFound), Name));
             return;
         }
         var snapshot = Await(new FleetQuery(Context).GetAgentsAsync([spec], StopToken));
@@ -38,7 +37,7 @@ public sealed class WatchFleetAgentCommand : FleetCmdlet
         if (agent.Status is FleetAgentStatus.Missing or FleetAgentStatus.Unreachable)
         {
             WriteError(new ErrorRecord(new InvalidOperationException($"Agent '{agent.Name}' has no tmux session to watch (status {agent.Status})."),
-                NotRunningId, ErrorCategory.ResourceUnavailable, agent.Name));
+                FleetErrorIds.WatchAgentNotRunning, FleetErrors.For(FleetErrorIds.WatchAgentNotRunning), agent.Name));
             return;
         }
 
@@ -54,7 +53,7 @@ public sealed class WatchFleetAgentCommand : FleetCmdlet
             if (mode == WatchMode.Attach && (Console.IsInputRedirected || Console.IsOutputRedirected))
             {
                 var record = new ErrorRecord(new InvalidOperationException($"Watch-FleetAgent needs a terminal: standard input or output is redirected, so there is nothing to show agent '{agent.Name}' on."),
-                    NeedsTerminalId, ErrorCategory.InvalidOperation, agent.Name)
+                    FleetErrorIds.WatchNeedsTerminal, FleetErrors.For(FleetErrorIds.WatchNeedsTerminal), agent.Name)
                 {
                     ErrorDetails = new ErrorDetails($"Watch-FleetAgent needs a terminal: standard input or output is redirected, so there is nothing to show agent '{agent.Name}' on.")
                     {
@@ -90,7 +89,7 @@ public sealed class WatchFleetAgentCommand : FleetCmdlet
         }
         catch (WatchException ex)
         {
-            WriteError(new ErrorRecord(ex, ex.ErrorId, FleetErrorCategories.For(ex.ErrorId), agent.Name));
+            WriteError(new ErrorRecord(ex, ex.ErrorId, FleetErrors.For(ex.ErrorId), agent.Name));
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Internal;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Cmdlets;
 
@@ -91,7 +92,7 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // Reading the host's installed units failed (an agent's own file problem is that agent's error, in Act).
-                WriteError(new ErrorRecord(ex, "UnitFileReadFailed", ErrorCategory.ReadError, group.Key));
+                WriteError(new ErrorRecord(ex, FleetErrorIds.UnitFileReadFailed, FleetErrors.For(FleetErrorIds.UnitFileReadFailed), group.Key));
             }
         }
         // In the order the agents were selected, whichever way each was acted on.
@@ -111,7 +112,7 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
         foreach (var agent in snapshot.Agents.Where(a => judged.Contains(a.Name)))
         {
             if (StartCheck.ExitedAtStart(agent) is not { } message) continue;
-            WriteError(new ErrorRecord(new InvalidOperationException(message), ExitedAtStartId, ErrorCategory.InvalidResult, agent.Name)
+            WriteError(new ErrorRecord(new InvalidOperationException(message), FleetErrorIds.AgentExitedAtStart, FleetErrors.For(FleetErrorIds.AgentExitedAtStart), agent.Name)
             {
                 ErrorDetails = new ErrorDetails(message)
                 {
@@ -122,7 +123,6 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
         if (PassThru) foreach (var agent in snapshot.Agents) WriteObject(agent);
     }
 
-    public const string ExitedAtStartId = "AgentExitedAtStart";
 
     private int _launching;
 

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MosaicFleet.Engine.Prompts;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Internal;
 
@@ -38,7 +39,7 @@ public abstract class AnswerCmdlet : PromptCmdlet
             try
             {
                 var prompt = Await(answerer.ReadAsync(agent, StopToken))
-                    ?? throw new PromptException(PromptException.NotWaitingId, agent.Name, $"Agent '{agent.Name}' shows no prompt (its screen does not match its runtime's waitingPattern, or shows no options). Nothing was pressed.");
+                    ?? throw new PromptException(FleetErrorIds.AgentNotWaiting, agent.Name, $"Agent '{agent.Name}' shows no prompt (its screen does not match its runtime's waitingPattern, or shows no options). Nothing was pressed.");
                 var option = PromptAnswerer.Choose(prompt, Option, Approve, p => new WildcardPattern(p, WildcardOptions.IgnoreCase).IsMatch);
                 if (!ShouldProcess($"{agent.Name}: {prompt.Question}", $"Answer with option {option.Number} '{option.Text}'")) continue;
                 var answer = Await(answerer.AnswerAsync(agent, prompt, option, StopToken));
@@ -52,7 +53,7 @@ public abstract class AnswerCmdlet : PromptCmdlet
             }
             catch (WildcardPatternException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, "InvalidWildcardPattern", ErrorCategory.InvalidArgument, Option));
+                ThrowTerminatingError(new ErrorRecord(ex, FleetErrorIds.InvalidWildcardPattern, FleetErrors.For(FleetErrorIds.InvalidWildcardPattern), Option));
             }
         }
     }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Roster;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Internal;
 
@@ -44,13 +45,7 @@ public abstract partial class FleetCmdlet : PSCmdlet
         }
         catch (RosterException ex)
         {
-            var category = ex.Kind switch
-            {
-                RosterErrorKind.NotFound => ErrorCategory.ObjectNotFound,
-                RosterErrorKind.ReadError => ErrorCategory.ReadError,
-                _ => ErrorCategory.InvalidData,
-            };
-            var record = new ErrorRecord(ex, ex.ErrorId, category, ex.Path)
+            var record = new ErrorRecord(ex, ex.ErrorId, FleetErrors.For(ex.ErrorId), ex.Path)
             {
                 ErrorDetails = new ErrorDetails(ex.Message)
                 {
@@ -126,7 +121,7 @@ public abstract partial class FleetCmdlet : PSCmdlet
 
     /// <summary>The agents a call acts on: none for an empty pipeline; every agent for -All; the gathered names (wildcards)
     /// otherwise. With no names at all, <paramref name="wholeRosterWhenUnnamed"/> decides: true (reading, idempotent
-    /// set-up) means every agent; false (state changes) is the terminating parameter error <see cref="NameRequiredId"/>.</summary>
+    /// set-up) means every agent; false (state changes) is the terminating parameter error <see cref="FleetErrorIds.AgentNameRequired"/>.</summary>
     protected List<FleetAgentSpec> ResolveAgents(bool all, bool wholeRosterWhenUnnamed, IReadOnlyCollection<string>? runtimes = null, IReadOnlyCollection<string>? classNames = null)
     {
         if (EmptyPipeline && !all) return [];
@@ -135,14 +130,13 @@ public abstract partial class FleetCmdlet : PSCmdlet
         return SelectAgents(names, runtimes, classNames);
     }
 
-    public const string NameRequiredId = "AgentNameRequired";
 
     /// <summary>The parameter error of a state-changing cmdlet called with no -Name, no pipeline input and no -All.</summary>
     protected void ThrowNameRequired()
     {
         var verb = MyInvocation.MyCommand.Name;
         var message = $"{verb} acts on the agents you name: give -Name (wildcards allowed), pipe agents or names to it, or pass -All for every agent.";
-        ThrowTerminatingError(new ErrorRecord(new ParameterBindingException(message), NameRequiredId, ErrorCategory.InvalidArgument, null)
+        ThrowTerminatingError(new ErrorRecord(new ParameterBindingException(message), FleetErrorIds.AgentNameRequired, FleetErrors.For(FleetErrorIds.AgentNameRequired), null)
         {
             ErrorDetails = new ErrorDetails(message) { RecommendedAction = $"{verb} -Name <name>, or {verb} -All." },
         });
@@ -162,19 +156,19 @@ public abstract partial class FleetCmdlet : PSCmdlet
         {
             var patterns = Patterns(names, "Name");
             agents = agents.Where(a => patterns.Any(p => p.IsMatch(a.Name)));
-            NotFound(names, Roster.Agents.Select(a => a.Name), "AgentNotFound", n => $"No agent named '{n}' in the roster {Roster.Path}.");
+            NotFound(names, Roster.Agents.Select(a => a.Name), FleetErrorIds.AgentNotFound, n => $"No agent named '{n}' in the roster {Roster.Path}.");
         }
         if (runtimes is { Count: > 0 })
         {
             var patterns = Patterns(runtimes, "Runtime");
             agents = agents.Where(a => patterns.Any(p => p.IsMatch(a.Runtime)));
-            NotFound(runtimes, Roster.Runtimes.Keys, "RuntimeNotFound", n => $"No runtime named '{n}' in the roster {Roster.Path} (nor built in).");
+            NotFound(runtimes, Roster.Runtimes.Keys, FleetErrorIds.RuntimeNotFound, n => $"No runtime named '{n}' in the roster {Roster.Path} (nor built in).");
         }
         if (classNames is { Count: > 0 })
         {
             var patterns = Patterns(classNames, "ClassName");
             agents = agents.Where(a => a.ClassName is not null && patterns.Any(p => p.IsMatch(a.ClassName)));
-            NotFound(classNames, Roster.Agents.Select(a => a.ClassName).OfType<string>(), "ClassNameNotFound", n => $"No agent in the roster {Roster.Path} has the class '{n}'.");
+            NotFound(classNames, Roster.Agents.Select(a => a.ClassName).OfType<string>(), FleetErrorIds.ClassNameNotFound, n => $"No agent in the roster {Roster.Path} has the class '{n}'.");
         }
         return agents.ToList();
     }
@@ -187,7 +181,7 @@ public abstract partial class FleetCmdlet : PSCmdlet
         foreach (var v in values)
         {
             if (WildcardPattern.ContainsWildcardCharacters(v) || set.Contains(v)) continue;
-            WriteError(new ErrorRecord(new ItemNotFoundException(message(v)), errorId, ErrorCategory.ObjectNotFound, v));
+            WriteError(new ErrorRecord(new ItemNotFoundException(message(v)), errorId, FleetErrors.For(errorId), v));
         }
     }
 
@@ -206,7 +200,7 @@ public abstract partial class FleetCmdlet : PSCmdlet
             catch (WildcardPatternException ex)
             {
                 var message = $"-{parameterName} '{v}' is not a valid wildcard pattern: {ex.Message} Escape a literal [ or ] with a backtick (`[).";
-                ThrowTerminatingError(new ErrorRecord(new ArgumentException(message, parameterName, ex), "InvalidWildcardPattern", ErrorCategory.InvalidArgument, v)
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException(message, parameterName, ex), FleetErrorIds.InvalidWildcardPattern, FleetErrors.For(FleetErrorIds.InvalidWildcardPattern), v)
                 {
                     ErrorDetails = new ErrorDetails(message),
                 });
@@ -233,7 +227,7 @@ public abstract partial class FleetCmdlet : PSCmdlet
         foreach (var note in snapshot.Notes) WriteVerbose(note);
         foreach (var f in snapshot.HostFailures)
         {
-            WriteError(FleetErrorCategories.HostRecord(f.Host, f.ErrorId, f.Message));
+            WriteError(FleetErrors.HostRecord(f.Host, f.ErrorId, f.Message));
         }
     }
 }

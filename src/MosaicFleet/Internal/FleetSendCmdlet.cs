@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Management.Automation;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Messaging;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Internal;
 
@@ -118,21 +119,21 @@ public abstract class FleetSendCmdlet : FleetCmdlet
 
     /// <summary>The module's one error for a host that cannot be reached: FleetHostUnreachable, ConnectionError, the host as target.</summary>
     public static ErrorRecord HostUnreachable(string host, string message)
-        => new(new InvalidOperationException(message), FleetQuery.UnreachableId, ErrorCategory.ConnectionError, host)
+        => new(new InvalidOperationException(message), FleetErrorIds.FleetHostUnreachable, FleetErrors.For(FleetErrorIds.FleetHostUnreachable), host)
         {
             ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Check the host's ssh connection, then try again." },
         };
 
     /// <summary>A lock folder or file of ours that is not safe to use (another user's, not 0700, a symlink): the path as target.</summary>
     public static ErrorRecord UnsafePath(Engine.IO.UnsafePathException ex)
-        => new(ex, ex.ErrorId, ErrorCategory.SecurityError, ex.Path)
+        => new(ex, ex.ErrorId, FleetErrors.For(ex.ErrorId), ex.Path)
         {
             ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = $"Remove {ex.Path} (or set $env:XDG_RUNTIME_DIR to a private directory), then try again." },
         };
 
     /// <summary>The module's one error for a missing tmux (here or on a host): TmuxNotFound, ObjectNotFound, the host as target.</summary>
     public static ErrorRecord TmuxNotFound(string host, string message)
-        => new(new InvalidOperationException(message), FleetQuery.TmuxNotFoundId, ErrorCategory.ObjectNotFound, host)
+        => new(new InvalidOperationException(message), FleetErrorIds.TmuxNotFound, FleetErrors.For(FleetErrorIds.TmuxNotFound), host)
         {
             ErrorDetails = new ErrorDetails(message)
             {
@@ -147,16 +148,16 @@ public abstract class FleetSendCmdlet : FleetCmdlet
     {
         (string Id, ErrorCategory Category, string What)? e = r.Status switch
         {
-            FleetSendStatus.NotSubmitted => ("MessageNotSubmitted", ErrorCategory.InvalidResult, "was typed but not submitted: the text is still in the input box"),
-            FleetSendStatus.NotAccepted => ("MessageNotAccepted", ErrorCategory.OperationTimeout, "was not seen leaving the input area"),
-            FleetSendStatus.NoSession => ("AgentNoSession", ErrorCategory.ObjectNotFound, "was not sent: the agent has no tmux session"),
-            FleetSendStatus.PaneDead => ("AgentPaneDead", ErrorCategory.ResourceUnavailable, "was not delivered: the agent's pane is dead"),
-            FleetSendStatus.Drifted => ("AgentDrifted", ErrorCategory.InvalidOperation, "was not sent: the agent's pane does not run its runtime"),
-            FleetSendStatus.Blocked => ("AgentBlocked", ErrorCategory.ResourceBusy, "was not sent: the agent's pane shows a dialog or menu"),
-            FleetSendStatus.DraftPresent => ("AgentDraftPresent", ErrorCategory.ResourceBusy, "was not sent: the agent's input area already holds a draft"),
-            FleetSendStatus.NotSent => ("MessageNotSent", ErrorCategory.ResourceUnavailable, "was not sent: nothing was typed"),
-            FleetSendStatus.Unreachable => (FleetQuery.UnreachableId, ErrorCategory.ConnectionError, $"was not sent: host {r.Host} could not be reached"),
-            FleetSendStatus.TmuxNotFound => (FleetQuery.TmuxNotFoundId, ErrorCategory.ObjectNotFound, "was not sent: tmux was not found"),
+            FleetSendStatus.NotSubmitted => (FleetErrorIds.MessageNotSubmitted, FleetErrors.For(FleetErrorIds.MessageNotSubmitted), "was typed but not submitted: the text is still in the input box"),
+            FleetSendStatus.NotAccepted => (FleetErrorIds.MessageNotAccepted, FleetErrors.For(FleetErrorIds.MessageNotAccepted), "was not seen leaving the input area"),
+            FleetSendStatus.NoSession => (FleetErrorIds.AgentNoSession, FleetErrors.For(FleetErrorIds.AgentNoSession), "was not sent: the agent has no tmux session"),
+            FleetSendStatus.PaneDead => (FleetErrorIds.AgentPaneDead, FleetErrors.For(FleetErrorIds.AgentPaneDead), "was not delivered: the agent's pane is dead"),
+            FleetSendStatus.Drifted => (FleetErrorIds.AgentDrifted, FleetErrors.For(FleetErrorIds.AgentDrifted), "was not sent: the agent's pane does not run its runtime"),
+            FleetSendStatus.Blocked => (FleetErrorIds.AgentBlocked, FleetErrors.For(FleetErrorIds.AgentBlocked), "was not sent: the agent's pane shows a dialog or menu"),
+            FleetSendStatus.DraftPresent => (FleetErrorIds.AgentDraftPresent, FleetErrors.For(FleetErrorIds.AgentDraftPresent), "was not sent: the agent's input area already holds a draft"),
+            FleetSendStatus.NotSent => (FleetErrorIds.MessageNotSent, FleetErrors.For(FleetErrorIds.MessageNotSent), "was not sent: nothing was typed"),
+            FleetSendStatus.Unreachable => (FleetErrorIds.FleetHostUnreachable, FleetErrors.For(FleetErrorIds.FleetHostUnreachable), $"was not sent: host {r.Host} could not be reached"),
+            FleetSendStatus.TmuxNotFound => (FleetErrorIds.TmuxNotFound, FleetErrors.For(FleetErrorIds.TmuxNotFound), "was not sent: tmux was not found"),
             _ => null,
         };
         if (e is not { } x) return null;

@@ -3,6 +3,7 @@ using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Internal;
 
@@ -17,10 +18,10 @@ public abstract class LifecycleCmdlet : FleetCmdlet
     protected HostLifecycle HostSetup(string hostName) => Await(HostLifecycle.ForHostAsync(Context, hostName, Paths, StopToken));
 
     /// <summary>The one error for a host that cannot be reached (or whose shell did not run our script), the host as target.</summary>
-    protected static ErrorRecord HostError(FleetHostException ex) => FleetErrorCategories.HostRecord(ex.Host, ex.ErrorId, ex.Message, ex);
+    protected static ErrorRecord HostError(FleetHostException ex) => FleetErrors.HostRecord(ex.Host, ex.ErrorId, ex.Message, ex);
 
     protected ErrorRecord LifecycleError(LifecycleException ex, ErrorCategory? category = null)
-        => new(ex, ex.ErrorId, category ?? FleetErrorCategories.For(ex.ErrorId), ex.Target);
+        => new(ex, ex.ErrorId, category ?? FleetErrors.For(ex.ErrorId), ex.Target);
 
     /// <summary>A file or argument problem of ONE agent (its settings, its files): that agent's error, with a stable id,
     /// so the other agents still go ahead. Null for any other exception.</summary>
@@ -29,12 +30,12 @@ public abstract class LifecycleCmdlet : FleetCmdlet
         var id = ex switch
         {
             LifecycleException l => l.ErrorId,
-            ArgumentException => FleetErrorCategories.InvalidAgentSettingsId,
-            UnauthorizedAccessException => FleetErrorCategories.AgentFileAccessDeniedId,
-            IOException => FleetErrorCategories.AgentFileReadFailedId,
+            ArgumentException => FleetErrorIds.InvalidAgentSettings,
+            UnauthorizedAccessException => FleetErrorIds.AgentFileAccessDenied,
+            IOException => FleetErrorIds.AgentFileReadFailed,
             _ => null,
         };
-        return id is null ? null : new ErrorRecord(ex, id, FleetErrorCategories.For(id), ex is LifecycleException le ? le.Target : agent);
+        return id is null ? null : new ErrorRecord(ex, id, FleetErrors.For(id), ex is LifecycleException le ? le.Target : agent);
     }
 
     /// <summary>Runs a plan: commands before, files, commands after. Each side effect asks ShouldProcess right before it
@@ -71,7 +72,7 @@ public abstract class LifecycleCmdlet : FleetCmdlet
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                WriteError(new ErrorRecord(ex, "UnitFileWriteFailed", ErrorCategory.WriteError, file.Path));
+                WriteError(new ErrorRecord(ex, FleetErrorIds.UnitFileWriteFailed, FleetErrors.For(FleetErrorIds.UnitFileWriteFailed), file.Path));
             }
             catch (FleetHostException ex)
             {

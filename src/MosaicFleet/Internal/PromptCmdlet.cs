@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Prompts;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Internal;
 
@@ -19,14 +20,7 @@ public abstract class PromptCmdlet : FleetCmdlet
         return snapshot.Agents.Where(a => a.Status != FleetAgentStatus.Unreachable).ToList();
     }
 
-    protected static ErrorRecord PromptError(PromptException ex) => new(ex, ex.ErrorId, ex.ErrorId switch
-    {
-        PromptException.OptionNotFoundId or PromptException.NoDefaultId => ErrorCategory.ObjectNotFound,
-        PromptException.NotWaitingId => ErrorCategory.InvalidOperation,
-        PromptException.NotDrawnId or PromptException.SelectionId or PromptException.StillShownId => ErrorCategory.OperationTimeout,
-        PromptException.ExitedId => ErrorCategory.ResourceUnavailable,
-        _ => ErrorCategory.ReadError,
-    }, ex.Agent)
+    protected static ErrorRecord PromptError(PromptException ex) => new(ex, ex.ErrorId, FleetErrors.For(ex.ErrorId), ex.Agent)
     {
         ErrorDetails = new ErrorDetails(ex.Message),
     };
@@ -34,6 +28,6 @@ public abstract class PromptCmdlet : FleetCmdlet
     protected static ErrorRecord NotRunning(FleetAgent agent)
     {
         var message = $"Agent '{agent.Name}' has no live pane (status {agent.Status}), so it asks nothing.";
-        return new ErrorRecord(new InvalidOperationException(message), "AgentNotRunning", ErrorCategory.ResourceUnavailable, agent.Name) { ErrorDetails = new ErrorDetails(message) };
+        return new ErrorRecord(new InvalidOperationException(message), FleetErrorIds.AgentNotRunning, FleetErrors.For(FleetErrorIds.AgentNotRunning), agent.Name) { ErrorDetails = new ErrorDetails(message) };
     }
 }

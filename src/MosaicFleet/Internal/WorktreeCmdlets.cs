@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MosaicFleet.Engine.Worktrees;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Internal;
 
@@ -21,7 +22,7 @@ internal static class WorktreeCmdlets
             if (names.Any(n => !WildcardPattern.ContainsWildcardCharacters(n) && string.Equals(n, agent.Name, StringComparison.OrdinalIgnoreCase)))
             {
                 var message = $"Agent '{agent.Name}' has no worktree in the roster {rosterPath} (add a worktree: block with a repository).";
-                cmdlet.WriteError(new ErrorRecord(new ItemNotFoundException(message), WorktreeErrorIds.NoWorktree, ErrorCategory.ObjectNotFound, agent.Name)
+                cmdlet.WriteError(new ErrorRecord(new ItemNotFoundException(message), FleetErrorIds.AgentHasNoWorktree, FleetErrors.For(FleetErrorIds.AgentHasNoWorktree), agent.Name)
                 {
                     ErrorDetails = new ErrorDetails(message),
                 });

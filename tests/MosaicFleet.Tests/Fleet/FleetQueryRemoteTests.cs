@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests;
 
@@ -50,7 +51,7 @@ public class FleetQueryRemoteTests
         Assert.Equal(2, runner.Calls.Count);
         Assert.All(runner.Calls, c => Assert.Equal("ssh", c[0]));
         Assert.Equal(["fast", "slow"], snap.HostFailures.Select(f => f.Host).Order());
-        Assert.All(snap.HostFailures, f => Assert.Equal(FleetQuery.UnreachableId, f.ErrorId));
+        Assert.All(snap.HostFailures, f => Assert.Equal(FleetErrorIds.FleetHostUnreachable, f.ErrorId));
         Assert.All(snap.Agents, a => Assert.Equal(FleetAgentStatus.Unreachable, a.Status));
         Assert.Contains("Connection refused", snap.HostFailures[0].Message);
     }

@@ -33,9 +33,9 @@ public class FleetQueryTests
         var runner = new FakeRunner();
         var roster = Roster(50);
         await new FleetQuery(Context(roster, runner)).GetAgentsAsync(roster.Agents, default);
-        Assert.Equal(2, runner.Calls.Count);
-        Assert.Equal(["tmux", "-u", "-L", "sock", "list-panes", "-a", "-F"], runner.Calls.Single(c => c.Argv[0] == "tmux").Argv.Take(7));
-        var units = runner.Calls.Single(c => c.Argv[0] == "systemctl");
+        Assert.Equal(2, runner.Specs.Count);
+        Assert.Equal(["tmux", "-u", "-L", "sock", "list-panes", "-a", "-F"], runner.Specs.Single(c => c.Argv[0] == "tmux").Argv.Take(7));
+        var units = runner.Specs.Single(c => c.Argv[0] == "systemctl");
         Assert.Equal(["systemctl", "--user", "list-units", "--all", "--plain", "--no-legend", "--full", "--no-pager", "--", "mosaic-agent.acme@*"], units.Argv);  // the roster's tenant (acme) keys the unit names
     }
 
@@ -148,7 +148,7 @@ public class FleetQueryTests
         var roster = Roster(1);
         var ctx = new FleetContext(roster, runner, k => k == "MOSAIC_TMUX" ? "/opt/tmux/bin/tmux" : null, new FixedClock(Now));
         await new FleetQuery(ctx).GetAgentsAsync(roster.Agents, default);
-        Assert.Contains(runner.Calls, c => c.Argv[0] == "/opt/tmux/bin/tmux");
+        Assert.Contains(runner.Specs, c => c.Argv[0] == "/opt/tmux/bin/tmux");
     }
 
     [Fact]

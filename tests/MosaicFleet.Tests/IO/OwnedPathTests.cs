@@ -1,5 +1,6 @@
 using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Messaging;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests;
 
@@ -33,7 +34,7 @@ public sealed class OwnedPathTests : IDisposable
         Directory.CreateDirectory(Shared);
         File.SetUnixFileMode(Shared, (UnixFileMode)0x1FF); // 0777
         var ex = Assert.Throws<UnsafePathException>(() => AgentLocks.Directory(TmpOnly));
-        Assert.Equal(OwnedPath.LockDirectoryUnsafeId, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.LockDirectoryUnsafe, ex.ErrorId);
         Assert.Equal(Shared, ex.Path);
         Assert.Contains("0777", ex.Message);
     }
@@ -96,7 +97,7 @@ public sealed class OwnedPathTests : IDisposable
         File.CreateSymbolicLink(path, target);
         var log = new MessageLog(path);
         var ex = await Assert.ThrowsAsync<UnsafePathException>(() => log.AppendAsync(new FleetMessageLogEntry { Agent = "a", Message = "m" }, CancellationToken.None));
-        Assert.Equal(OwnedPath.FileIsSymlinkId, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.FileIsSymlink, ex.ErrorId);
         await Assert.ThrowsAsync<UnsafePathException>(() => log.ReadAsync(CancellationToken.None));
         Assert.Equal("keep\n", await File.ReadAllTextAsync(target));
     }

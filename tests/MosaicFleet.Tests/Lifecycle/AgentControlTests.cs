@@ -20,9 +20,9 @@ public class AgentControlTests
         using var t = new TempFleet();
         var agent = new FleetAgentSpec { Name = "a", Runtime = "pi" };
         var roster = TempFleet.Roster(agent);
-        var runner = new LifecycleRecordingRunner
+        var runner = new FakeRunner
         {
-            Answer = argv => argv switch
+            AnswerArgv = argv => argv switch
             {
                 // Like tmux, end each record with the call's nonce (the end of its -F format).
                 [_, "-u", "-L", _, "list-panes", "-a", "-F", var f] => (0, panes.Replace("\x1e\n", f[f.LastIndexOf('\x1e')..] + "\n", StringComparison.Ordinal), ""),
@@ -38,7 +38,7 @@ public class AgentControlTests
         }
         var control = new AgentControl(builder, LocalHostFiles.Instance);
         var state = (await control.ReadAsync(roster.Agents, CancellationToken.None)).Single();
-        runner.Calls.Clear();
+        runner.Clear();
         var mode = AgentControl.ModeFor(state, direct);
         var notes = verb switch
         {
@@ -121,7 +121,7 @@ public class AgentControlTests
         using var t = new TempFleet();
         var agent = new FleetAgentSpec { Name = "a", Runtime = "pi", WorkingDirectory = "/w1" };
         var roster = TempFleet.Roster(agent);
-        var builder = new LaunchBuilder(t.Context(roster, new LifecycleRecordingRunner()), t.Paths);
+        var builder = new LaunchBuilder(t.Context(roster, new FakeRunner()), t.Paths);
         var installer = new UnitInstaller(builder, LocalHostFiles.Instance);
         foreach (var f in (await installer.PlanInstallAsync(roster.Agents, false, CancellationToken.None)).Files) installer.Apply(f);
         var control = new AgentControl(builder, LocalHostFiles.Instance);
@@ -141,9 +141,9 @@ public class AgentControlTests
         using var t = new TempFleet();
         var agents = new[] { "a", "b", "c" }.Select(n => new FleetAgentSpec { Name = n, Runtime = "pi" }).ToArray();
         var roster = TempFleet.Roster(agents);
-        var runner = new LifecycleRecordingRunner
+        var runner = new FakeRunner
         {
-            Answer = argv => argv switch
+            AnswerArgv = argv => argv switch
             {
                 ["systemctl", "--user", "list-units", ..] => (0, Unit("a", "loaded", "inactive"), ""),
                 ["systemctl", "--user", "start", ..] => answer(argv),
@@ -155,7 +155,7 @@ public class AgentControlTests
         foreach (var f in (await installer.PlanInstallAsync(roster.Agents, false, CancellationToken.None)).Files) installer.Apply(f);
         var control = new AgentControl(builder, LocalHostFiles.Instance) { Batch = true };
         var states = await control.ReadAsync(roster.Agents, CancellationToken.None);
-        runner.Calls.Clear();
+        runner.Clear();
         foreach (var s in states)
         {
             Assert.Equal(LifecycleMode.Systemd, AgentControl.ModeFor(s, false));

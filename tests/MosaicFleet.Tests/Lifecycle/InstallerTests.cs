@@ -33,15 +33,15 @@ public class InstallerTests
     private static FleetAgentSpec Agent(string name, string? wd = null, Dictionary<string, string>? env = null)
         => new() { Name = name, Runtime = "pi", WorkingDirectory = wd, Environment = env ?? [] };
 
-    private static async Task<(List<FleetUnitFile> Files, List<string[]> Calls)> InstallAsync(TempFleet t, FleetRoster roster, bool enable, LifecycleRecordingRunner? runner = null)
+    private static async Task<(List<FleetUnitFile> Files, List<string[]> Calls)> InstallAsync(TempFleet t, FleetRoster roster, bool enable, FakeRunner? runner = null)
     {
-        runner ??= new LifecycleRecordingRunner();
+        runner ??= new FakeRunner();
         var installer = new UnitInstaller(new LaunchBuilder(t.Context(roster, runner), t.Paths), LocalHostFiles.Instance);
         var plan = await installer.PlanInstallAsync(roster.Agents, enable, CancellationToken.None);
         var files = new List<FleetUnitFile>();
         foreach (var f in plan.Files) files.Add(new FleetUnitFile { Path = f.Path, Kind = f.Kind, Agent = f.Agent, Changed = installer.Apply(f) });
         foreach (var c in plan.After) await installer.RunAsync(c, CancellationToken.None);
-        return (files, runner.Calls);
+        return (files, runner.Calls.ToList());
     }
 
     [Fact]
@@ -166,7 +166,7 @@ public class InstallerTests
         await InstallAsync(t, TempFleet.Roster(Agent("a"), Agent("b")), enable: false);
         var foreign = Path.Combine(t.Paths.UnitDirectory, "other.service");
         File.WriteAllText(foreign, "[Service]\n");
-        var runner = new LifecycleRecordingRunner();
+        var runner = new FakeRunner();
         var installer = new UnitInstaller(new LaunchBuilder(t.Context(new FleetRoster(), runner), t.Paths), LocalHostFiles.Instance);
         var plan = installer.PlanUninstall();
         foreach (var c in plan.Before) await installer.RunAsync(c, CancellationToken.None);
@@ -190,7 +190,7 @@ public class InstallerTests
         using var t = new TempFleet();
         var roster = TempFleet.Roster(Agent("a", env: new() { ["MOSAIC_PANE_COMMAND"] = "x" }));
         // That agent's own error (the other agents are planned: LaunchErrorTests); its env file is not written.
-        var installer = new UnitInstaller(new LaunchBuilder(t.Context(roster, new LifecycleRecordingRunner()), t.Paths), LocalHostFiles.Instance);
+        var installer = new UnitInstaller(new LaunchBuilder(t.Context(roster, new FakeRunner()), t.Paths), LocalHostFiles.Instance);
         var plan = await installer.PlanInstallAsync(roster.Agents, enable: false, CancellationToken.None);
         var ex = Assert.Single(plan.AgentFailures);
         Assert.Equal(("ReservedEnvironmentName", "a"), (ex.ErrorId, ex.Target));
@@ -215,7 +215,7 @@ public class InstallerTests
         using var t = new TempFleet();
         var roster = TempFleet.Roster(Agent("a"));
         await InstallAsync(t, roster, enable: true);
-        var installer = new UnitInstaller(new LaunchBuilder(t.Context(roster, new LifecycleRecordingRunner()), t.Paths), LocalHostFiles.Instance);
+        var installer = new UnitInstaller(new LaunchBuilder(t.Context(roster, new FakeRunner()), t.Paths), LocalHostFiles.Instance);
         var plan = await installer.PlanInstallAsync(roster.Agents, true, CancellationToken.None);
         var reload = Assert.Single(plan.After, c => c.Action == "Reload");
         Assert.True(reload.OnlyIfChanged);
@@ -237,7 +237,7 @@ public class RuntimeBinResolverTests
         var explicitBin = Path.Combine(t.Root, "rt bin");
         Directory.CreateDirectory(explicitBin);
         t.Env["MOSAIC_NPM"] = "npm-fake";
-        var runner = new LifecycleRecordingRunner { Answer = a => a[0] == "npm-fake" ? (0, npmPrefix + "\n", "") : (1, "", "") };
+        var runner = new FakeRunner { AnswerArgv = a => a[0] == "npm-fake" ? (0, npmPrefix + "\n", "") : (1, "", "") };
         var roster = TempFleet.Roster();
         roster.Defaults.RuntimeBin = Path.Combine(t.Root, "missing");
         var agent = new FleetAgentSpec { Name = "a", Runtime = "pi", RuntimeBin = explicitBin + ":" + Path.Combine(t.Home, ".local", "bin") };
@@ -257,7 +257,7 @@ public class RuntimeBinResolverTests
         var dir = Path.Combine(t.Root, "envbin");
         Directory.CreateDirectory(dir);
         t.Env["MOSAIC_RUNTIME_BIN"] = dir;
-        var resolver = new RuntimeBinResolver(t.Context(TempFleet.Roster(), new LifecycleRecordingRunner()));
+        var resolver = new RuntimeBinResolver(t.Context(TempFleet.Roster(), new FakeRunner()));
         Assert.Equal([dir], await resolver.ResolveAsync(new FleetAgentSpec { Name = "a", Runtime = "pi" }, CancellationToken.None));
     }
 }

@@ -1,6 +1,7 @@
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Lifecycle;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests.Lifecycle;
 
@@ -25,7 +26,7 @@ public class LaunchErrorTests
         using var t = new TempFleet();
         var agent = new FleetAgentSpec { Name = "a", Runtime = "pi", WorkingDirectory = "/w/semi;", Command = "run it;" };
         var roster = TempFleet.Roster(agent);
-        var runner = new LifecycleRecordingRunner();
+        var runner = new FakeRunner();
         var builder = new LaunchBuilder(t.Context(roster, runner), t.Paths);
         var launch = await builder.BuildAsync(agent, builder.Programs(), CancellationToken.None);
         // The launch (ExecStartPre's script, after has-session and the worktree script) gets the escaped words as its
@@ -46,7 +47,7 @@ public class LaunchErrorTests
     {
         using var t = new TempFleet();
         var agent = new FleetAgentSpec { Name = "bad", Runtime = "pi", Command = "" };
-        var builder = new LaunchBuilder(t.Context(TempFleet.Roster(agent), new LifecycleRecordingRunner()), t.Paths);
+        var builder = new LaunchBuilder(t.Context(TempFleet.Roster(agent), new FakeRunner()), t.Paths);
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => builder.BuildAsync(agent, builder.Programs(), CancellationToken.None));
         Assert.Equal("InvalidRuntimeCommand", ex.ErrorId);
         Assert.Equal("bad", ex.Target);
@@ -59,7 +60,7 @@ public class LaunchErrorTests
         using var t = new TempFleet();
         var bad = new FleetAgentSpec { Name = "bad", Runtime = "pi", Command = " " };
         var good = new FleetAgentSpec { Name = "good", Runtime = "pi" };
-        var builder = new LaunchBuilder(t.Context(TempFleet.Roster(bad, good), new LifecycleRecordingRunner()), t.Paths);
+        var builder = new LaunchBuilder(t.Context(TempFleet.Roster(bad, good), new FakeRunner()), t.Paths);
         var plan = await new UnitInstaller(builder, LocalHostFiles.Instance).PlanInstallAsync([bad, good], enable: true, CancellationToken.None);
         var failure = Assert.Single(plan.AgentFailures);
         Assert.Equal(("InvalidRuntimeCommand", "bad"), (failure.ErrorId, failure.Target));
@@ -73,13 +74,13 @@ public class LaunchErrorTests
     {
         using var t = new TempFleet();
         var agent = new FleetAgentSpec { Name = "a", Runtime = "pi", Environment = new Dictionary<string, string> { ["K"] = "v" } };
-        var runner = new LifecycleRecordingRunner();
+        var runner = new FakeRunner();
         var builder = new LaunchBuilder(t.Context(TempFleet.Roster(agent), runner), t.Paths);
         // The env file's path is a directory: the atomic write cannot replace it.
         Directory.CreateDirectory(t.Paths.EnvFile("a"));
         var control = new AgentControl(builder, LocalHostFiles.Instance);
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => control.LaunchDirectAsync(agent, replace: false, [], CancellationToken.None));
-        Assert.Equal((AgentControl.EnvFileWriteFailedId, "a"), (ex.ErrorId, ex.Target));
+        Assert.Equal((FleetErrorIds.EnvFileWriteFailed, "a"), (ex.ErrorId, ex.Target));
         Assert.True(ex.InnerException is IOException or UnauthorizedAccessException);
         Assert.Empty(runner.CallsOf("tmux"));
     }
@@ -91,7 +92,7 @@ public class LaunchErrorTests
         var npmPrefix = Path.Combine(t.Root, "npm");
         Directory.CreateDirectory(Path.Combine(npmPrefix, "bin"));
         t.Env["MOSAIC_NPM"] = "npm-fake";
-        var runner = new LifecycleRecordingRunner { Answer = a => a[0] == "npm-fake" ? (0, npmPrefix + "\n", "") : (1, "", "") };
+        var runner = new FakeRunner { AnswerArgv = a => a[0] == "npm-fake" ? (0, npmPrefix + "\n", "") : (1, "", "") };
         var agent = new FleetAgentSpec { Name = "a", Runtime = "pi" };
         var builder = new LaunchBuilder(t.Context(TempFleet.Roster(agent), runner), t.Paths);
         builder.Bins.NoExternalProbes = true;

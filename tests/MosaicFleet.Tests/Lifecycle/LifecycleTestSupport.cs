@@ -5,24 +5,6 @@ using MosaicFleet.Engine.Processes;
 
 namespace MosaicFleet.Tests.Lifecycle;
 
-/// <summary>Records every argv and answers with a scripted result (by program and first arguments).</summary>
-internal sealed class LifecycleRecordingRunner : IProcessRunner
-{
-    public List<string[]> Calls { get; } = [];
-
-    public Func<string[], (int Exit, string Stdout, string Stderr)> Answer { get; set; } = _ => (0, "", "");
-
-    public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken cancellationToken)
-    {
-        var argv = spec.Argv.ToArray();
-        lock (Calls) Calls.Add(argv);
-        var (exit, stdout, stderr) = Answer(argv);
-        return Task.FromResult(new CommandResult(spec, exit, stdout, stderr, false, false, TimeSpan.Zero));
-    }
-
-    public List<string[]> CallsOf(string program) => Calls.Where(c => Path.GetFileName(c[0]) == program).ToList();
-}
-
 /// <summary>A temp directory with a fake home and XDG config, removed on dispose.</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class TempFleet : IDisposable

@@ -3,6 +3,7 @@ using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Processes;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests.Lifecycle;
 
@@ -20,6 +21,16 @@ internal sealed class LoopbackSshRunner : IProcessRunner
     public List<string> RemoteCommands { get; } = [];
 
     public bool Unreachable { get; set; }
+
+    /// <summary>Forgets the calls recorded so far.</summary>
+    public void Clear()
+    {
+        lock (Calls)
+        {
+            Calls.Clear();
+            RemoteCommands.Clear();
+        }
+    }
 
     /// <summary>A printf format a login script prints before the command runs (as a noisy ~/.bashrc would).</summary>
     public string? LoginNoise { get; set; }
@@ -158,7 +169,7 @@ public class RemoteFileScriptTests : IDisposable
         var b = Path.Combine(_t.Root, "b");
         Directory.CreateDirectory(a);
         Directory.CreateDirectory(b);
-        _runner.Calls.Clear();
+        _runner.Clear();
         Assert.Equal([b, a], _files.ExistingDirectories([b, Path.Combine(_t.Root, "missing"), a]));
         Assert.Single(_runner.Calls);
     }
@@ -168,7 +179,7 @@ public class RemoteFileScriptTests : IDisposable
     {
         _runner.Unreachable = true;
         var ex = Assert.Throws<FleetHostException>(() => _files.Read("/x"));
-        Assert.Equal(FleetQuery.UnreachableId, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.FleetHostUnreachable, ex.ErrorId);
         Assert.Equal("far", ex.Host);
         Assert.Throws<FleetHostException>(() => _files.WriteAtomic("/x", Unit, AtomicFile.PublicMode));
     }
@@ -280,7 +291,7 @@ public class RemoteInstallTests : IDisposable
         var context = Context(agent);
         var setup = await HostLifecycle.ForHostAsync(context, "far", _local.Paths, CancellationToken.None);
         var control = new AgentControl(setup.Builder, setup.Files);
-        _runner.Calls.Clear();
+        _runner.Clear();
         _runner.RemoteCommands.Clear();
         var notes = new List<string>();
         await control.LaunchDirectAsync(agent, replace: false, notes, CancellationToken.None);
@@ -302,6 +313,6 @@ public class RemoteInstallTests : IDisposable
         var context = Context();
         _runner.Unreachable = true;
         var ex = await Assert.ThrowsAsync<FleetHostException>(() => HostLifecycle.ForHostAsync(context, "far", _local.Paths, CancellationToken.None));
-        Assert.Equal((FleetQuery.UnreachableId, "far"), (ex.ErrorId, ex.Host));
+        Assert.Equal((FleetErrorIds.FleetHostUnreachable, "far"), (ex.ErrorId, ex.Host));
     }
 }

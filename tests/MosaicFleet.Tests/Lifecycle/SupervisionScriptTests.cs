@@ -107,7 +107,10 @@ public sealed class SupervisionScriptTests : IDisposable
     {
         await HolderAsync();
         var crashes = Path.Combine(_dir, "crashes", "a");
-        Assert.True((await LaunchAsync("a", "printf 'line %s\\n' 1 2 3; exit 4")).Success);
+        // The pause before the exit: tmux 3.3a closes a pane's pty as soon as its process exits, discarding output it
+        // had not read yet, so a runtime's very last bytes may never reach the screen (or a crash file). That race is
+        // tmux's; what is under test here is that the screen tmux has is what the crash file keeps.
+        Assert.True((await LaunchAsync("a", "printf 'line %s\\n' 1 2 3; sleep 0.5; exit 4")).Success);
         Assert.Equal(4, (await WaitAsync("a")).ExitCode);
         // tmux may mark the pane dead before it has drawn the last bytes the runtime wrote: systemd runs ExecStopPost
         // well after that; here, wait until the screen holds them (the capture itself is what is under test).

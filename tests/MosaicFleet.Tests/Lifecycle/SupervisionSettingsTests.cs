@@ -76,7 +76,7 @@ public class SupervisionSettingsTests
               - { name: a2, runtime: pi, resources: { memoryMax: infinity } }
             hosts: { x: { ssh: op@x } }
             """);
-        var builder = new LaunchBuilder(t.Context(roster, new LifecycleRecordingRunner()), t.Paths);
+        var builder = new LaunchBuilder(t.Context(roster, new FakeRunner()), t.Paths);
         // Agent i of the host waits i x spacing after a server start, rounded up; other hosts do not count.
         Assert.Equal([0, 3, 5], new[] { roster.Agents[0], roster.Agents[2], roster.Agents[3] }.Select(builder.StartDelaySeconds));
         Assert.Equal("MemoryMax=1G CPUWeight=20 TasksMax=10%", LaunchBuilder.ScopeProperties(roster.Agents[0].Resources));

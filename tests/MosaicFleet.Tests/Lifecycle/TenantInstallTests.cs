@@ -2,6 +2,7 @@ using MosaicFleet.Engine.Roster;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Lifecycle;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests.Lifecycle;
 
@@ -18,9 +19,9 @@ public class TenantInstallTests
         return r;
     }
 
-    private static async Task<(InstallPlan Plan, UnitInstaller Installer, LifecycleRecordingRunner Runner)> InstallAsync(TempFleet t, FleetRoster roster)
+    private static async Task<(InstallPlan Plan, UnitInstaller Installer, FakeRunner Runner)> InstallAsync(TempFleet t, FleetRoster roster)
     {
-        var runner = new LifecycleRecordingRunner();
+        var runner = new FakeRunner();
         var installer = new UnitInstaller(new LaunchBuilder(t.Context(roster, runner), t.Paths), LocalHostFiles.Instance);
         var plan = await installer.PlanInstallAsync(roster.Agents, enable: true, CancellationToken.None);
         foreach (var f in plan.Files) installer.Apply(f);
@@ -97,7 +98,7 @@ public class TenantInstallTests
         using var t = new TempFleet();
         await InstallAsync(t, Roster("acme", "sock-a", "/r/one.yaml", "coder0"));
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => InstallAsync(t, Roster("acme", "sock-b", "/r/two.yaml", "coder0")));
-        Assert.Equal(UnitInstaller.OtherRosterId, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.FleetOtherRosterInstalled, ex.ErrorId);
         Assert.Contains("tenant 'acme'", ex.Message);
         Assert.Contains("/r/one.yaml", ex.Message);
     }
@@ -108,8 +109,54 @@ public class TenantInstallTests
         using var t = new TempFleet();
         await InstallAsync(t, Roster("alpha", "shared", "/r/alpha.yaml", "coder0"));
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => InstallAsync(t, Roster("beta", "shared", "/r/beta.yaml", "coder0")));
-        Assert.Equal(UnitInstaller.SocketInUseId, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.FleetTmuxSocketInUse, ex.ErrorId);
         Assert.Contains("'alpha'", ex.Message);
         Assert.False(File.Exists(Path.Combine(t.Config, "systemd", "user", "mosaic-tmux-holder.beta.service")));
+    }
+
+    [Fact]
+    public async Task A_roster_whose_tenant_changed_finds_its_install_under_the_old_names_and_may_reinstall()
+    {
+        using var t = new TempFleet();
+        await InstallAsync(t, Roster("local", "sock", "/r/fleet.yaml", "coder0", "coder1"));
+        // Another tenant of another roster on another socket is not ours to move.
+        await InstallAsync(t, Roster("other", "sock-o", "/r/other.yaml", "x"));
+        var (_, installer, _) = await InstallAsync(t, Roster("acme", "sock", "/r/fleet.yaml", "coder0", "coder1"));
+        var previous = installer.FindPreviousInstall();
+        Assert.NotNull(previous);
+        Assert.Equal("local", previous!.Tenant);
+        Assert.EndsWith("mosaic-tmux-holder.service", previous.HolderPath);
+        Assert.Equal(["coder0", "coder1"], previous.Agents.Order());
+        Assert.Equal(["mosaic-agent@coder0.service", "mosaic-agent@coder1.service"], previous.AgentUnits.Order());
+        // Its uninstall plan removes the old tenant's files only.
+        var plan = installer.ForTenant(previous.Tenant).PlanUninstall();
+        Assert.All(plan.Files, f => Assert.DoesNotContain(".acme", f.Path));
+        Assert.All(plan.Files, f => Assert.DoesNotContain(".other", f.Path));
+        Assert.Contains(plan.Files, f => f.Path == previous.HolderPath);
+        Assert.Equal(2, plan.Files.Count(f => f.Kind == PlannedFile.EnvKind));
+    }
+
+    [Fact]
+    public async Task Another_roster_on_another_tenant_is_no_previous_install()
+    {
+        using var t = new TempFleet();
+        await InstallAsync(t, Roster("local", "sock-l", "/r/local.yaml", "coder0"));
+        var (_, installer, _) = await InstallAsync(t, Roster("acme", "sock-a", "/r/acme.yaml", "coder0"));
+        Assert.Null(installer.FindPreviousInstall());
+    }
+
+    [Fact]
+    public async Task Uninstalling_one_tenant_leaves_another_tenants_event_recorder()
+    {
+        using var t = new TempFleet();
+        var (_, alpha, _) = await InstallAsync(t, Roster("alpha", "sock-a", "/r/alpha.yaml", "coder0"));
+        await InstallAsync(t, Roster("beta", "sock-b", "/r/beta.yaml", "coder0"));
+        var units = Path.Combine(t.Config, "systemd", "user");
+        foreach (var tenant in new[] { "alpha", "beta" })
+            File.WriteAllText(Path.Combine(units, EventRecorderUnit.UnitName(tenant)), LifecyclePaths.Marker + " (Install-FleetUnit -EventRecorder).\n[Service]\n");
+        var plan = alpha.PlanUninstall();
+        Assert.Contains(plan.Files, f => f.Path.EndsWith(EventRecorderUnit.UnitName("alpha"), StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Files, f => f.Path.EndsWith(EventRecorderUnit.UnitName("beta"), StringComparison.Ordinal));
+        Assert.DoesNotContain(plan.Before.SelectMany(c => c.Argv), a => a == EventRecorderUnit.UnitName("beta"));
     }
 }

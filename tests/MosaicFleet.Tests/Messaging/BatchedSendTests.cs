@@ -301,15 +301,10 @@ public sealed class BatchedSenderTests : IDisposable
         Assert.InRange(tmux.Calls.Count, 1, 600);
     }
 
-    /// <summary>Lets a test act on a call before (or instead of) the fake tmux server running it.</summary>
-    private sealed class Intercept(FakeTmux inner, Func<CommandSpec, CommandResult?> before) : IProcessRunner
-    {
-        public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken ct) => before(spec) is { } r ? Task.FromResult(r) : inner.RunAsync(spec, ct);
-    }
 
     /// <summary>Runs the calls <paramref name="which"/> selects on the fake for real, then hands back a changed result.</summary>
-    private static Intercept RunThenAlter(FakeTmux tmux, Func<CommandSpec, bool> which, Func<CommandResult, CommandResult> change)
-        => new(tmux, spec => which(spec) ? change(tmux.RunAsync(spec, CancellationToken.None).GetAwaiter().GetResult()) : null);
+    private static FakeRunner RunThenAlter(FakeTmux tmux, Func<CommandSpec, bool> which, Func<CommandResult, CommandResult> change)
+        => new(spec => which(spec) ? change(tmux.RunAsync(spec, CancellationToken.None).GetAwaiter().GetResult()) : null, next: tmux);
 
     private (FleetRoster Roster, FakeTmux Tmux, List<FakeTmux.Pane> Panes, MessageLog Log) Fleet(params string[] names)
     {
@@ -386,7 +381,7 @@ public sealed class BatchedSenderTests : IDisposable
         // The check at resolve time saw the runtime; by paste time the pane shows a shell (same pid: it ran the runtime).
         var (roster, tmux, panes, log) = Fleet("a", "b");
         foreach (var p in panes) p.Command = "fake";
-        var runner = new Intercept(tmux, spec =>
+        var runner = new FakeRunner(next: tmux, answer: spec =>
         {
             if (spec.Argv.Contains("load-buffer") && spec.Argv.Contains(panes[1].Id)) panes[1].Command = "bash";
             return null;
@@ -403,7 +398,7 @@ public sealed class BatchedSenderTests : IDisposable
     {
         // tmux 3.3a's server crashes on a paste into a dead pane (tmux PR #3830); the fake does the same.
         var (roster, tmux, panes, log) = Fleet("a", "b", "c");
-        var runner = new Intercept(tmux, spec =>
+        var runner = new FakeRunner(next: tmux, answer: spec =>
         {
             // b passed every check so far; it dies as the paste list that names it reaches the server.
             if (spec.Argv.Contains("load-buffer") && spec.Argv.Contains(panes[1].Id)) panes[1].Dead = true;
@@ -423,7 +418,7 @@ public sealed class BatchedSenderTests : IDisposable
     {
         // After a tmux server restart pane ids start again at %0: the id we resolved may now be another agent's pane.
         var (roster, tmux, panes, log) = Fleet("a", "b");
-        var runner = new Intercept(tmux, spec =>
+        var runner = new FakeRunner(next: tmux, answer: spec =>
         {
             if (spec.Argv.Contains("load-buffer") && spec.Argv.Contains(panes[1].Id)) panes[1].Pid = 99999;
             return null;
@@ -466,7 +461,7 @@ public sealed class BatchedSenderTests : IDisposable
     {
         var (roster, tmux, panes, log) = Fleet("a", "b");
         var failed = 0;
-        var runner = new Intercept(tmux, spec =>
+        var runner = new FakeRunner(next: tmux, answer: spec =>
         {
             // The first capture of panes that all hold a pasted draft (the wait for the draft to show) fails.
             var named = panes.Where(p => spec.Argv.Contains(p.Id)).ToList();
@@ -497,7 +492,7 @@ public sealed class BatchedSenderTests : IDisposable
     public async Task With_NoVerify_a_submit_call_that_times_out_is_not_reported_as_Submitted()
     {
         var (roster, tmux, _, log) = Fleet("a");
-        var runner = new Intercept(tmux, spec => spec.Argv.Contains("send-keys") ? new CommandResult(spec, -1, "", "", true, false, TimeSpan.Zero) : null);
+        var runner = new FakeRunner(next: tmux, answer: spec => spec.Argv.Contains("send-keys") ? new CommandResult(spec, -1, "", "", true, false, TimeSpan.Zero) : null);
         var sender = new MessageSender(new FleetContext(roster, runner, _ => null), new SendOptions { Verify = false, LockDirectory = Path.Combine(_dir, "locks") }, log);
         var r = (await sender.SendAsync(Requests(roster, _ => "x"), CancellationToken.None))[0];
         Assert.Equal(FleetSendStatus.NotAccepted, r.Status);
@@ -543,9 +538,9 @@ public sealed class BatchedSenderTests : IDisposable
     public async Task Without_a_tmux_server_every_agent_is_NoSession_from_one_call_and_nothing_is_typed()
     {
         var (roster, tmux, panes, log) = Fleet("a", "b");
-        var runner = new Intercept(tmux, spec => new CommandResult(spec, 1, "", "no server running on /tmp/tmux-0/fleet", false, false, TimeSpan.Zero));
+        var runner = new FakeRunner(next: tmux, answer: spec => new CommandResult(spec, 1, "", "no server running on /tmp/tmux-0/fleet", false, false, TimeSpan.Zero));
         var calls = 0;
-        var counting = new Intercept(tmux, spec => { Interlocked.Increment(ref calls); return runner.RunAsync(spec, CancellationToken.None).Result; });
+        var counting = new FakeRunner(next: tmux, answer: spec => { Interlocked.Increment(ref calls); return runner.RunAsync(spec, CancellationToken.None).Result; });
         var results = await Sender(roster, counting, log).SendAsync(Requests(roster, _ => "x"), CancellationToken.None);
         Assert.All(results, r => Assert.Equal(FleetSendStatus.NoSession, r.Status));
         Assert.All(results, r => Assert.Contains("no server running", r.Detail));

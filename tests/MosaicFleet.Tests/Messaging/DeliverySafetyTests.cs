@@ -33,45 +33,40 @@ public sealed class DeliverySafetyTests : IDisposable
             LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30),
         }, log);
 
-    private sealed class Intercept(FakeTmux inner, Func<CommandSpec, CommandResult?> before) : IProcessRunner
-    {
-        public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken ct) => before(spec) is { } r ? Task.FromResult(r) : inner.RunAsync(spec, ct);
-    }
 
     [Theory]
-    [InlineData("end the paste \u001b[201~ then this runs", "U+001B (ESC) at position 14")]
-    [InlineData("stop \u0003 now", "U+0003 (^C) at position 5")]
-    [InlineData("eof \u0004", "U+0004 (^D)")]
-    [InlineData("nul \u0000 byte", "U+0000 (^@)")]
-    [InlineData("bell \u0007", "U+0007 (^G)")]
-    [InlineData("rub \u007f out", "U+007F (DEL)")]
-    [InlineData("c1 csi \u009b201~", "U+009B (CSI)")]
-    [InlineData("next line \u0085", "U+0085 (NEL)")]
-    [InlineData("c1 \u0080 first", "U+0080")]
-    [InlineData("c1 \u009f last", "U+009F")]
-    public void Control_characters_other_than_tab_and_line_breaks_are_refused_with_their_name_and_position(string text, string expected)
+    [MemberData(nameof(HostileTexts.Refused), MemberType = typeof(HostileTexts))]
+    public void Control_characters_other_than_tab_and_line_breaks_are_refused_with_their_name_and_position(string @case, string text, string expected)
     {
         var why = MessageText.Refusal(text);
-        Assert.NotNull(why);
+        Assert.True(why is not null, @case);
         Assert.Contains(expected, why);
     }
 
     [Theory]
-    [InlineData("tab\there")]
-    [InlineData("two\nlines")]
-    [InlineData("windows\r\nline")]
-    [InlineData("unicode ✅ 你好 \u00a0 nbsp and \u2028 separator")]
-    [InlineData("Enter C-c ; \\; \"' $(x)")]
-    public void Tab_line_breaks_and_printable_text_are_typed(string text) => Assert.Null(MessageText.Refusal(text));
+    [MemberData(nameof(HostileTexts.Typed), MemberType = typeof(HostileTexts))]
+    public void Tab_line_breaks_and_printable_text_are_typed(string @case, string text, string delivered)
+    {
+        Assert.True(MessageText.Refusal(text) is null, @case);
+        Assert.Equal(delivered, MessageText.NormalizeLineBreaks(text));
+    }
+
+    [Fact]
+    public void A_message_over_1_MB_is_typed()
+    {
+        var text = HostileTexts.Large();
+        Assert.True(text.Length > 1024 * 1024);
+        Assert.Null(MessageText.Refusal(text));
+    }
 
     [Theory]
-    [InlineData("ops\n", "(U+000A (LF)) at position 3")]
-    [InlineData("ops\r", "U+000D (CR)")]
-    [InlineData("a\u2028b", "U+2028 (LINE SEPARATOR)")]
-    [InlineData("a\u0085b", "U+0085 (NEL)")]
-    [InlineData("a\u001bb", "U+001B (ESC)")]
-    public void A_source_label_must_be_one_line_without_control_characters(string source, string expected)
-        => Assert.Contains(expected, MessageText.Refusal(source, singleLine: true));
+    [MemberData(nameof(HostileTexts.Sources), MemberType = typeof(HostileTexts))]
+    public void A_source_label_must_be_one_line_without_control_characters(string @case, string source, string expected)
+    {
+        var why = MessageText.Refusal(source, singleLine: true);
+        Assert.True(why is not null, @case);
+        Assert.Contains(expected, why);
+    }
 
     [Fact]
     public async Task Text_with_a_control_byte_is_NotSent_without_a_single_tmux_call_and_is_logged()
@@ -121,12 +116,12 @@ public sealed class DeliverySafetyTests : IDisposable
     public async Task A_resolve_that_fails_is_NotSent_and_a_baseline_capture_that_fails_too()
     {
         var (roster, tmux, pane, _) = One();
-        var resolveFails = new Intercept(tmux, spec => spec.Argv.Contains("list-panes") ? new CommandResult(spec, 1, "", "lost server", false, false, TimeSpan.Zero) : null);
+        var resolveFails = new FakeRunner(next: tmux, answer: spec => spec.Argv.Contains("list-panes") ? new CommandResult(spec, 1, "", "lost server", false, false, TimeSpan.Zero) : null);
         var r = (await Sender(roster, resolveFails).SendAsync([new SendRequest(roster.Agents[0], "hi", "op")], CancellationToken.None))[0];
         Assert.Equal(FleetSendStatus.NotSent, r.Status);
         Assert.StartsWith("nothing was typed: the pane could not be resolved", r.Detail);
 
-        var captureFails = new Intercept(tmux, spec => spec.Argv.Contains("capture-pane") ? new CommandResult(spec, 1, "", "lost server", false, false, TimeSpan.Zero) : null);
+        var captureFails = new FakeRunner(next: tmux, answer: spec => spec.Argv.Contains("capture-pane") ? new CommandResult(spec, 1, "", "lost server", false, false, TimeSpan.Zero) : null);
         var c = (await Sender(roster, captureFails).SendAsync([new SendRequest(roster.Agents[0], "hi", "op")], CancellationToken.None))[0];
         Assert.Equal(FleetSendStatus.NotSent, c.Status);
         Assert.StartsWith("nothing was typed: ", c.Detail);
@@ -219,7 +214,7 @@ public sealed class DialogSafetyTests : IDisposable
 
         // A screen that changes at every look never becomes idle.
         var n = 0;
-        var busy = new Intercept(tmux, spec =>
+        var busy = new FakeRunner(next: tmux, answer: spec =>
         {
             if (spec.Argv.Contains("capture-pane")) pane.Screen = $"working {Interlocked.Increment(ref n)}\n";
             return null;
@@ -236,7 +231,7 @@ public sealed class DialogSafetyTests : IDisposable
         var (roster, tmux, pane, log) = One();
         // Idle for the wait's looks; the first look under the lock finds a dialog, which then closes.
         var captures = 0;
-        var runner = new Intercept(tmux, spec =>
+        var runner = new FakeRunner(next: tmux, answer: spec =>
         {
             if (!spec.Argv.Contains("capture-pane")) return null;
             var i = Interlocked.Increment(ref captures);
@@ -256,10 +251,6 @@ public sealed class DialogSafetyTests : IDisposable
         Assert.Equal(1, pane.Pastes);
     }
 
-    private sealed class Intercept(FakeTmux inner, Func<CommandSpec, CommandResult?> before) : IProcessRunner
-    {
-        public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken ct) => before(spec) is { } r ? Task.FromResult(r) : inner.RunAsync(spec, ct);
-    }
 }
 
 /// <summary>Issue 14: never type over a draft. The draft is what the cursor-anchored input area holds beyond a prompt.</summary>
@@ -397,7 +388,7 @@ public sealed class DraftSafetyTests : IDisposable
         var (roster, tmux, pane, log) = One();
         pane.Draft = "[other] previous message";
         var looks = 0;
-        var runner = new Intercept(tmux, spec =>
+        var runner = new FakeRunner(next: tmux, answer: spec =>
         {
             if (spec.Argv.Contains("capture-pane") && Interlocked.Increment(ref looks) == 2) pane.Draft = "";
             return null;
@@ -412,10 +403,6 @@ public sealed class DraftSafetyTests : IDisposable
         Assert.Equal(["[op] hello"], pane.Received);
     }
 
-    private sealed class Intercept(FakeTmux inner, Func<CommandSpec, CommandResult?> before) : IProcessRunner
-    {
-        public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken ct) => before(spec) is { } r ? Task.FromResult(r) : inner.RunAsync(spec, ct);
-    }
 
     [Fact]
     public async Task Force_types_after_the_draft()

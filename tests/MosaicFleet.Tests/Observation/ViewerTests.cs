@@ -6,25 +6,13 @@ using MosaicFleet.Tests.Messaging;
 
 namespace MosaicFleet.Tests.Observation;
 
-/// <summary>Records every command and answers with a scripted result (by the first tmux subcommand).</summary>
-internal sealed class RecordingRunner : IProcessRunner
-{
-    public List<IReadOnlyList<string>> Calls { get; } = [];
-
-    public Dictionary<string, (int Exit, string Stdout, string Stderr)> Answers { get; } = new(StringComparer.Ordinal);
-
-    public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken cancellationToken)
-    {
-        lock (Calls) Calls.Add(spec.Argv);
-        var sub = spec.Argv.SkipWhile(w => w != "-L").Skip(2).FirstOrDefault() ?? "";
-        var (exit, stdout, stderr) = Answers.TryGetValue(sub, out var a) ? a : (0, "", "");
-        return Task.FromResult(new CommandResult(spec, exit, stdout, stderr, false, false, TimeSpan.Zero));
-    }
-}
-
 public class ViewerTests
 {
-    private static FleetContext Context(RecordingRunner runner, Dictionary<string, string>? env = null)
+    /// <summary>Answers `tmux list-clients` with <paramref name="clients"/>, every other command with exit 0.</summary>
+    private static Func<string[], (int, string, string)> ListClients(string clients)
+        => argv => argv.SkipWhile(w => w != "-L").Skip(2).FirstOrDefault() == "list-clients" ? (0, clients, "") : (0, "", "");
+
+    private static FleetContext Context(FakeRunner runner, Dictionary<string, string>? env = null)
     {
         var roster = RosterLoader.Parse("version: 1\ntmux: { socketName: fleet }\nagents:\n  - { name: coder1, runtime: pi }\n", "r.yaml");
         return new FleetContext(roster, runner, n => env is not null && env.TryGetValue(n, out var v) ? v : null);
@@ -60,7 +48,7 @@ public class ViewerTests
     [Fact]
     public void Switches_only_inside_a_client_of_the_same_server_and_only_for_local_agents()
     {
-        var runner = new RecordingRunner();
+        var runner = new FakeRunner();
         var inside = new ViewerService(Context(runner, new() { ["TMUX"] = "/tmp/tmux-0/fleet,99,1" }));
         Assert.Equal(WatchMode.Switch, inside.ChooseMode("local", "/tmp/tmux-0/fleet"));
         Assert.Equal(WatchMode.Attach, inside.ChooseMode("local", "/tmp/tmux-0/other"));
@@ -72,7 +60,7 @@ public class ViewerTests
     [Fact]
     public async Task Creates_the_viewer_in_the_agents_group_after_pinning_its_window_size()
     {
-        var runner = new RecordingRunner();
+        var runner = new FakeRunner();
         var svc = new ViewerService(Context(runner));
         var viewer = await svc.CreateAsync(new FleetAgent { Name = "coder1", Session = "coder1", Host = "local" }, CancellationToken.None);
         var call = Assert.Single(runner.Calls);
@@ -85,7 +73,7 @@ public class ViewerTests
     [Fact]
     public void Attaches_read_only_by_default_and_sets_destroy_unattached_once_attached()
     {
-        var svc = new ViewerService(Context(new RecordingRunner()));
+        var svc = new ViewerService(Context(new FakeRunner()));
         // The attach draws on the operator's terminal: no -u, tmux follows that terminal's locale.
         Assert.Equal(["tmux", "-L", "fleet", "attach-session", "-f", "read-only,ignore-size", "-t", "=_view-coder1-0badf00d", ";",
             "set-option", "-t", "=_view-coder1-0badf00d:", "destroy-unattached", "on"], svc.AttachArgv("local", "_view-coder1-0badf00d", takeover: false));
@@ -99,7 +87,7 @@ public class ViewerTests
     {
         // ssh takes the last of -t/-T: "-t" before the transport's "-T" gives no tty (ssh -G -t -T => requesttty false).
         var roster = RosterLoader.Parse("version: 1\ntmux: { socketName: fleet }\nhosts:\n  far: { ssh: me@far.example }\nagents:\n  - { name: coder1, runtime: pi, host: far }\n", "r.yaml");
-        var svc = new ViewerService(new FleetContext(roster, new RecordingRunner(), _ => null));
+        var svc = new ViewerService(new FleetContext(roster, new FakeRunner(), _ => null));
         var argv = svc.AttachArgv("far", "_view-coder1-0badf00d", takeover: false).ToList();
         Assert.Equal("ssh", Path.GetFileName(argv[0]));
         var end = argv.IndexOf("--");
@@ -114,7 +102,7 @@ public class ViewerTests
     [Fact]
     public async Task Removes_only_unattached_viewer_sessions()
     {
-        var runner = new RecordingRunner();
+        var runner = new FakeRunner();
         var svc = new ViewerService(Context(runner));
         var sessions = ViewerService.ParseSessions(
             "coder1\u001f0\u001f/tmp/tmux-0/fleet\n_view-coder1-0badf00d\u001f0\u001f/tmp/tmux-0/fleet\n_view-coder1-12345678\u001f1\u001f/tmp/tmux-0/fleet\n_holder\u001f0\u001f/tmp/tmux-0/fleet\n",
@@ -129,8 +117,8 @@ public class ViewerTests
     [Fact]
     public async Task Switches_the_client_showing_this_pane_read_only_with_a_self_removing_restore_hook()
     {
-        var runner = new RecordingRunner();
-        runner.Answers["list-clients"] = (0, "/dev/pts/7\u001fops\u001f%9\u001f0\n/dev/pts/3\u001fops\u001f%4\u001f0\n", "");
+        var runner = new FakeRunner();
+        runner.AnswerArgv = ListClients("/dev/pts/7\u001fops\u001f%9\u001f0\n/dev/pts/3\u001fops\u001f%4\u001f0\n");
         var svc = new ViewerService(Context(runner, new() { ["TMUX_PANE"] = "%4" }));
         var client = await svc.SwitchAsync("_view-coder1-0badf00d", takeover: false, CancellationToken.None);
         Assert.Equal("/dev/pts/3", client);
@@ -146,8 +134,8 @@ public class ViewerTests
     [Fact]
     public async Task Takeover_switch_keeps_the_client_writable_and_sets_no_hook()
     {
-        var runner = new RecordingRunner();
-        runner.Answers["list-clients"] = (0, "/dev/pts/3\u001fops\u001f%4\u001f0\n", "");
+        var runner = new FakeRunner();
+        runner.AnswerArgv = ListClients("/dev/pts/3\u001fops\u001f%4\u001f0\n");
         var svc = new ViewerService(Context(runner, new() { ["TMUX_PANE"] = "%4" }));
         await svc.SwitchAsync("_view-coder1-0badf00d", takeover: true, CancellationToken.None);
         Assert.DoesNotContain("-r", runner.Calls[1]);

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Systemd;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests;
 
@@ -112,7 +113,7 @@ public sealed class SshTransportTests(SshdFixture sshd) : IDisposable
         Assert.True(r.Unreached(remote: true));
         var snap = await new FleetQuery(Context(("gone", sshd.HostSpec("gone", port: sshd.DeadPort)))).GetAgentsAsync([Agent("x", "gone")], CancellationToken.None);
         var f = Assert.Single(snap.HostFailures);
-        Assert.Equal(FleetQuery.UnreachableId, f.ErrorId);
+        Assert.Equal(FleetErrorIds.FleetHostUnreachable, f.ErrorId);
         Assert.Equal("gone", f.Host);
         Assert.Contains("Connection refused", f.Message);
         Assert.Equal(FleetAgentStatus.Unreachable, Assert.Single(snap.Agents).Status);
@@ -127,7 +128,7 @@ public sealed class SshTransportTests(SshdFixture sshd) : IDisposable
         var port = ((IPEndPoint)silent.LocalEndpoint).Port;
         var snap = await new FleetQuery(Context(("mute", sshd.HostSpec("mute", port: port)))).GetAgentsAsync([Agent("x", "mute")], CancellationToken.None);
         var f = Assert.Single(snap.HostFailures);
-        Assert.Equal(FleetQuery.UnreachableId, f.ErrorId);
+        Assert.Equal(FleetErrorIds.FleetHostUnreachable, f.ErrorId);
         Assert.Equal(FleetAgentStatus.Unreachable, Assert.Single(snap.Agents).Status);
     }
 
@@ -144,7 +145,7 @@ public sealed class SshTransportTests(SshdFixture sshd) : IDisposable
     {
         var snap = await new FleetQuery(Context(("nolog", sshd.HostSpec("nolog", user: sshd.NologinUser)))).GetAgentsAsync([Agent("x", "nolog")], CancellationToken.None);
         var f = Assert.Single(snap.HostFailures);
-        Assert.Equal(FleetQuery.RemoteCommandFailedId, f.ErrorId);
+        Assert.Equal(FleetErrorIds.FleetHostCommandFailed, f.ErrorId);
         Assert.Contains("not available", f.Message);
         Assert.Equal(FleetAgentStatus.Unreachable, Assert.Single(snap.Agents).Status);
     }
@@ -154,7 +155,7 @@ public sealed class SshTransportTests(SshdFixture sshd) : IDisposable
     {
         var snap = await new FleetQuery(Context(("odd", sshd.HostSpec("odd", port: sshd.BrokenTmuxPort, socket: _socket)))).GetAgentsAsync([Agent("x", "odd")], CancellationToken.None);
         var f = Assert.Single(snap.HostFailures);
-        Assert.Equal(FleetQuery.TmuxFailedId, f.ErrorId);
+        Assert.Equal(FleetErrorIds.TmuxQueryFailed, f.ErrorId);
         Assert.Contains("protocol version mismatch", f.Message);
         Assert.DoesNotContain("@@mosaic-fleet", f.Message);
     }

@@ -1,6 +1,7 @@
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Roster;
 using MosaicFleet.Engine.Tmux;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests;
 
@@ -45,9 +46,9 @@ public sealed class RosterCacheTests : IDisposable
     public void A_roster_that_does_not_validate_is_reported_every_time()
     {
         var path = Write("version: 1\nagents:\n  - { name: a1, runtime: nope }\n");
-        Assert.Equal(RosterErrorIds.UnknownRuntime, Assert.Throws<RosterException>(() => RosterCache.Load(path)).ErrorId);
-        Assert.Equal(RosterErrorIds.UnknownRuntime, Assert.Throws<RosterException>(() => RosterCache.Load(path)).ErrorId);
-        Assert.Equal(RosterErrorIds.NotFound, Assert.Throws<RosterException>(() => RosterCache.Load(Path.Combine(_dir, "missing.yaml"))).ErrorId);
+        Assert.Equal(FleetErrorIds.RosterUnknownRuntime, Assert.Throws<RosterException>(() => RosterCache.Load(path)).ErrorId);
+        Assert.Equal(FleetErrorIds.RosterUnknownRuntime, Assert.Throws<RosterException>(() => RosterCache.Load(path)).ErrorId);
+        Assert.Equal(FleetErrorIds.RosterNotFound, Assert.Throws<RosterException>(() => RosterCache.Load(Path.Combine(_dir, "missing.yaml"))).ErrorId);
     }
 
     [Fact]

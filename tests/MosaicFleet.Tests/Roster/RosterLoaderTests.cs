@@ -1,4 +1,5 @@
 using MosaicFleet.Engine.Roster;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests;
 
@@ -84,7 +85,7 @@ public class RosterLoaderTests
     public void Syntax_error_names_line_and_column()
     {
         var ex = Fails("version: 1\nagents:\n\t- { name: a, runtime: pi }\n");
-        Assert.Equal(RosterErrorIds.Syntax, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterSyntaxError, ex.ErrorId);
         Assert.Equal(3, ex.Line);
         Assert.True(ex.Column >= 1);
         Assert.StartsWith($"{Path}:3:", ex.Message);
@@ -99,7 +100,7 @@ public class RosterLoaderTests
     public void Unknown_keys_are_errors_at_their_place(string yaml, int line, int column, string key)
     {
         var ex = Fails(yaml);
-        Assert.Equal(RosterErrorIds.UnknownKey, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterUnknownKey, ex.ErrorId);
         Assert.Equal((line, column), (ex.Line, ex.Column));
         Assert.Contains($"'{key}'", ex.Message);
     }
@@ -120,7 +121,7 @@ public class RosterLoaderTests
     public void Missing_required_keys_are_errors(string yaml, string key)
     {
         var ex = Fails(yaml);
-        Assert.Equal(RosterErrorIds.MissingKey, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterMissingKey, ex.ErrorId);
         Assert.Contains($"'{key}'", ex.Message);
         Assert.True(ex.Line > 0);
     }
@@ -133,15 +134,15 @@ public class RosterLoaderTests
     public void Malformed_yaml_is_always_a_syntax_error_with_a_position(string yaml)
     {
         var ex = Fails(yaml);
-        Assert.Equal(RosterErrorIds.Syntax, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterSyntaxError, ex.ErrorId);
         Assert.True(ex.Line >= 1 && ex.Column >= 1);
     }
 
     [Fact]
     public void Empty_file_is_an_error()
     {
-        Assert.Equal(RosterErrorIds.MissingKey, Fails("").ErrorId);
-        Assert.Equal(RosterErrorIds.MissingKey, Fails("# only a comment\n").ErrorId);
+        Assert.Equal(FleetErrorIds.RosterMissingKey, Fails("").ErrorId);
+        Assert.Equal(FleetErrorIds.RosterMissingKey, Fails("# only a comment\n").ErrorId);
     }
 
     [Theory]
@@ -150,19 +151,19 @@ public class RosterLoaderTests
     public void Only_version_1_is_read(string yaml)
     {
         var ex = Fails(yaml);
-        Assert.Equal(RosterErrorIds.UnsupportedVersion, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterUnsupportedVersion, ex.ErrorId);
         Assert.Equal((1, 10), (ex.Line, ex.Column));
     }
 
     [Fact]
     public void Version_must_be_a_number()
-        => Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: one\nagents: []\n").ErrorId);
+        => Assert.Equal(FleetErrorIds.RosterInvalidValue, Fails("version: one\nagents: []\n").ErrorId);
 
     [Fact]
     public void Only_tmux_transport_is_read()
     {
         var ex = Fails("version: 1\ntransport: screen\nagents: []\n");
-        Assert.Equal(RosterErrorIds.UnsupportedTransport, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterUnsupportedTransport, ex.ErrorId);
         Assert.Equal(2, ex.Line);
     }
 
@@ -170,7 +171,7 @@ public class RosterLoaderTests
     public void Duplicate_agent_names_are_errors_naming_the_first()
     {
         var ex = Fails("version: 1\nagents:\n  - { name: a, runtime: pi }\n  - { name: b, runtime: pi }\n  - { name: a, runtime: codex }\n");
-        Assert.Equal(RosterErrorIds.DuplicateAgent, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterDuplicateAgent, ex.ErrorId);
         Assert.Equal(5, ex.Line);
         Assert.Contains("line 3", ex.Message);
     }
@@ -180,7 +181,7 @@ public class RosterLoaderTests
     {
         // Every cmdlet matches names without regard to case: 'coder' and 'Coder' would be one agent to -Name.
         var ex = Fails("version: 1\nagents:\n  - { name: coder, runtime: pi }\n  - { name: Coder, runtime: pi }\n");
-        Assert.Equal(RosterErrorIds.DuplicateAgent, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterDuplicateAgent, ex.ErrorId);
         Assert.Equal(4, ex.Line);
         Assert.Contains("the same as 'coder' but for case", ex.Message);
     }
@@ -197,7 +198,7 @@ public class RosterLoaderTests
     public void Agent_names_outside_the_safe_set_are_errors(string name)
     {
         var ex = Fails($"version: 1\nagents:\n  - {{ name: '{name}', runtime: pi }}\n");
-        Assert.Equal(RosterErrorIds.InvalidAgentName, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterInvalidAgentName, ex.ErrorId);
         Assert.Equal(3, ex.Line);
     }
 
@@ -213,7 +214,7 @@ public class RosterLoaderTests
     public void Unknown_runtime_is_an_error_listing_known_ones()
     {
         var ex = Fails("version: 1\nagents:\n  - { name: a, runtime: gpt }\n");
-        Assert.Equal(RosterErrorIds.UnknownRuntime, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterUnknownRuntime, ex.ErrorId);
         Assert.Equal((3, 25), (ex.Line, ex.Column));
         Assert.Contains("claude, codex, dogfood, opencode, pi", ex.Message);
     }
@@ -222,7 +223,7 @@ public class RosterLoaderTests
     public void Unknown_host_is_an_error()
     {
         var ex = Fails("version: 1\nhosts:\n  dragon: { ssh: ops@dragon }\nagents:\n  - { name: a, runtime: pi, host: drgon }\n");
-        Assert.Equal(RosterErrorIds.UnknownHost, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterUnknownHost, ex.ErrorId);
         Assert.Equal(5, ex.Line);
     }
 
@@ -249,7 +250,7 @@ public class RosterLoaderTests
         var r = Parse("version: 1\nagents:\n  - name: a\n    runtime: pi\n    environment: { OPENAI_API_KEY: 'sk-$x%y', EMPTY: '' }\n");
         Assert.Equal("sk-$x%y", r.Agents[0].Environment["OPENAI_API_KEY"]);
         Assert.Equal("", r.Agents[0].Environment["EMPTY"]);
-        Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nagents:\n  - { name: a, runtime: pi, environment: { 1BAD: x } }\n").ErrorId);
+        Assert.Equal(FleetErrorIds.RosterInvalidValue, Fails("version: 1\nagents:\n  - { name: a, runtime: pi, environment: { 1BAD: x } }\n").ErrorId);
     }
 
     [Fact]
@@ -262,61 +263,61 @@ public class RosterLoaderTests
         Assert.Equal(new Dictionary<string, string> { ["DISABLE_AUTOUPDATER"] = "1", ["EXTRA"] = "x" }, r.Agents[0].Environment);
         Assert.Equal(new Dictionary<string, string> { ["A"] = "1", ["B"] = "over", ["C"] = "3" }, r.Agents[1].Environment);
         Assert.Empty(r.Agents[2].Environment);
-        Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nruntimes:\n  x: { environment: { 'A-B': y } }\nagents: []\n").ErrorId);
-        Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nruntimes:\n  x: { environment: [a] }\nagents: []\n").ErrorId);
+        Assert.Equal(FleetErrorIds.RosterInvalidValue, Fails("version: 1\nruntimes:\n  x: { environment: { 'A-B': y } }\nagents: []\n").ErrorId);
+        Assert.Equal(FleetErrorIds.RosterInvalidValue, Fails("version: 1\nruntimes:\n  x: { environment: [a] }\nagents: []\n").ErrorId);
     }
 
     [Fact]
     public void Invalid_regular_expressions_are_errors()
     {
         var ex = Fails("version: 1\nruntimes:\n  pi: { busyPattern: '([a-' }\nagents: []\n");
-        Assert.Equal(RosterErrorIds.InvalidPattern, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterInvalidPattern, ex.ErrorId);
         Assert.Equal(3, ex.Line);
     }
 
     [Fact]
     public void Wrong_shapes_are_errors()
     {
-        Assert.Equal(RosterErrorIds.InvalidValue, Fails("- a\n- b\n").ErrorId);
-        Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nagents: { a: b }\n").ErrorId);
-        Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nagents:\n  - just-a-string\n").ErrorId);
-        Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nagents:\n  - { name: [a], runtime: pi }\n").ErrorId);
+        Assert.Equal(FleetErrorIds.RosterInvalidValue, Fails("- a\n- b\n").ErrorId);
+        Assert.Equal(FleetErrorIds.RosterInvalidValue, Fails("version: 1\nagents: { a: b }\n").ErrorId);
+        Assert.Equal(FleetErrorIds.RosterInvalidValue, Fails("version: 1\nagents:\n  - just-a-string\n").ErrorId);
+        Assert.Equal(FleetErrorIds.RosterInvalidValue, Fails("version: 1\nagents:\n  - { name: [a], runtime: pi }\n").ErrorId);
     }
 
     [Fact]
     public void A_second_document_is_an_error()
-        => Assert.Equal(RosterErrorIds.Syntax, Fails("version: 1\nagents: []\n---\nversion: 1\n").ErrorId);
+        => Assert.Equal(FleetErrorIds.RosterSyntaxError, Fails("version: 1\nagents: []\n---\nversion: 1\n").ErrorId);
 
     [Fact]
     public void Missing_file_is_not_found()
     {
         var ex = Assert.Throws<RosterException>(() => RosterLoader.LoadFile("/nonexistent/mosaic/roster.yaml"));
-        Assert.Equal(RosterErrorIds.NotFound, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterNotFound, ex.ErrorId);
         Assert.Equal(RosterErrorKind.NotFound, ex.Kind);
     }
 
     [Theory]
-    [InlineData("version: 1\nagents:\n  - { name: \"coder0\\n\", runtime: pi }\n", RosterErrorIds.InvalidAgentName)]
-    [InlineData("version: 1\nruntimes:\n  \"pi2\\n\": { command: x }\nagents: []\n", RosterErrorIds.InvalidValue)]
-    [InlineData("version: 1\nhosts:\n  \"h\\n\": { ssh: x }\nagents: []\n", RosterErrorIds.InvalidValue)]
-    [InlineData("version: 1\ntmux: { socketName: \"s\\n\" }\nagents: []\n", RosterErrorIds.InvalidValue)]
-    [InlineData("version: 1\ntmux: { holderSession: \"_h\\n\" }\nagents: []\n", RosterErrorIds.InvalidValue)]
-    [InlineData("version: 1\nagents:\n  - { name: a, runtime: pi, environment: { \"KEY\\n\": x } }\n", RosterErrorIds.InvalidValue)]
-    [InlineData("version: 1\nagents:\n  - { name: a, runtime: pi, workingDirectory: \"/tmp/a\\nb\" }\n", RosterErrorIds.InvalidValue)]
-    [InlineData("version: 1\nagents:\n  - { name: a, runtime: pi, command: \"pi\\nrm -rf ~\" }\n", RosterErrorIds.InvalidValue)]
+    [InlineData("version: 1\nagents:\n  - { name: \"coder0\\n\", runtime: pi }\n", FleetErrorIds.RosterInvalidAgentName)]
+    [InlineData("version: 1\nruntimes:\n  \"pi2\\n\": { command: x }\nagents: []\n", FleetErrorIds.RosterInvalidValue)]
+    [InlineData("version: 1\nhosts:\n  \"h\\n\": { ssh: x }\nagents: []\n", FleetErrorIds.RosterInvalidValue)]
+    [InlineData("version: 1\ntmux: { socketName: \"s\\n\" }\nagents: []\n", FleetErrorIds.RosterInvalidValue)]
+    [InlineData("version: 1\ntmux: { holderSession: \"_h\\n\" }\nagents: []\n", FleetErrorIds.RosterInvalidValue)]
+    [InlineData("version: 1\nagents:\n  - { name: a, runtime: pi, environment: { \"KEY\\n\": x } }\n", FleetErrorIds.RosterInvalidValue)]
+    [InlineData("version: 1\nagents:\n  - { name: a, runtime: pi, workingDirectory: \"/tmp/a\\nb\" }\n", FleetErrorIds.RosterInvalidValue)]
+    [InlineData("version: 1\nagents:\n  - { name: a, runtime: pi, command: \"pi\\nrm -rf ~\" }\n", FleetErrorIds.RosterInvalidValue)]
     public void A_trailing_or_embedded_newline_never_passes_as_a_name_or_value(string yaml, string id)
         => Assert.Equal(id, Fails(yaml).ErrorId);
 
     [Fact]
     public void An_empty_agent_command_is_an_error()
-        => Assert.Equal(RosterErrorIds.InvalidValue, Fails("version: 1\nagents:\n  - { name: a, runtime: pi, command: '' }\n").ErrorId);
+        => Assert.Equal(FleetErrorIds.RosterInvalidValue, Fails("version: 1\nagents:\n  - { name: a, runtime: pi, command: '' }\n").ErrorId);
 
     [Theory]
     [InlineData("[-Enter]")]
     [InlineData("[Enter, -t]")]
     [InlineData("\"Escape \\n\"")]
     public void Submit_keys_must_be_key_names_not_flags(string keys)
-        => Assert.Equal(RosterErrorIds.InvalidValue, Fails($"version: 1\nruntimes:\n  pi: {{ submitKeys: {keys} }}\nagents: []\n").ErrorId);
+        => Assert.Equal(FleetErrorIds.RosterInvalidValue, Fails($"version: 1\nruntimes:\n  pi: {{ submitKeys: {keys} }}\nagents: []\n").ErrorId);
 
     [Theory]
     [InlineData("flow")]
@@ -329,7 +330,7 @@ public class RosterLoaderTests
             ? "version: 1\nagents: []\nx: " + new string('[', depth) + new string(']', depth) + "\n"
             : "version: 1\nagents: []\nx:\n" + string.Concat(Enumerable.Range(0, depth).Select(_ => "- ")) + "1\n";
         var ex = Fails(yaml);
-        Assert.Equal(RosterErrorIds.TooDeep, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterTooDeep, ex.ErrorId);
         Assert.Equal(style == "flow" ? 3 : 4, ex.Line);
         Assert.Contains("64 levels", ex.Message);
     }
@@ -339,8 +340,8 @@ public class RosterLoaderTests
     {
         // The root mapping is level 1; 63 lists inside it reach the limit exactly and are only an unknown key.
         var ex = Fails("version: 1\nagents: []\nx: " + new string('[', 63) + new string(']', 63) + "\n");
-        Assert.Equal(RosterErrorIds.UnknownKey, ex.ErrorId);
-        Assert.Equal(RosterErrorIds.TooDeep, Fails("version: 1\nagents: []\nx: " + new string('[', 64) + new string(']', 64) + "\n").ErrorId);
+        Assert.Equal(FleetErrorIds.RosterUnknownKey, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterTooDeep, Fails("version: 1\nagents: []\nx: " + new string('[', 64) + new string(']', 64) + "\n").ErrorId);
     }
 
     [Theory]
@@ -350,7 +351,7 @@ public class RosterLoaderTests
     public void An_agent_named_like_its_holder_session_is_refused(string rest)
     {
         var ex = Fails("version: 1\n" + rest);
-        Assert.Equal(RosterErrorIds.HolderNameConflict, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterHolderNameConflict, ex.ErrorId);
         Assert.Contains("holder session", ex.Message);
     }
 

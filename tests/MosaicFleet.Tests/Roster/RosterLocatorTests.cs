@@ -1,4 +1,5 @@
 using MosaicFleet.Engine.Roster;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests;
 
@@ -60,7 +61,7 @@ public sealed class RosterLocatorTests : IDisposable
     {
         var env = Env(("HOME", System.IO.Path.Combine(_dir, "home")), ("XDG_CONFIG_HOME", System.IO.Path.Combine(_dir, "xdg")));
         var ex = Assert.Throws<RosterException>(() => RosterLocator.Resolve(null, env));
-        Assert.Equal(RosterErrorIds.NotFound, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.RosterNotFound, ex.ErrorId);
         Assert.Equal(
             [System.IO.Path.Combine(_dir, "xdg/mosaic/fleet/roster.yaml"), System.IO.Path.Combine(_dir, "home/.config/mosaic/fleet/roster.yaml")],
             ex.TriedPaths);

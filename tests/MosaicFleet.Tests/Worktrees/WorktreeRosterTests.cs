@@ -157,7 +157,7 @@ public sealed class WorktreeRosterTests
         runner.Env["HOME"] = home;
         var service = new WorktreeService(new FleetContext(roster, runner));
         foreach (var a in roster.Agents) await service.EnsureAsync(a, WorktreeSpecs.Resolve(a.Worktree!, "acme", a.Name, home, null), CancellationToken.None);
-        runner.Calls.Clear();
+        runner.Clear();
 
         var list = await service.QueryHostAsync("far", roster.Agents, CancellationToken.None);
 

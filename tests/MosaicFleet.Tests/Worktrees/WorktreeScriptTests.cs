@@ -3,27 +3,16 @@ using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Worktrees;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests.Worktrees;
-
-/// <summary>Counts the processes started through it (each one is a real process).</summary>
-internal sealed class CountingRunner : IProcessRunner
-{
-    public List<CommandSpec> Calls { get; } = [];
-
-    public Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken cancellationToken)
-    {
-        lock (Calls) Calls.Add(spec);
-        return ProcessRunner.Instance.RunAsync(spec, cancellationToken);
-    }
-}
 
 /// <summary>The worktree scripts on real git repositories (paths with spaces): make, reuse, prune, refuse, read, remove.</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class WorktreeScriptTests : IDisposable
 {
     private readonly GitRepo _repo = new();
-    private readonly CountingRunner _runner = new();
+    private readonly FakeRunner _runner = FakeRunner.Real();
 
     public void Dispose() => _repo.Dispose();
 
@@ -92,7 +81,7 @@ public sealed class WorktreeScriptTests : IDisposable
 
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => service.EnsureAsync(agent, w, CancellationToken.None));
 
-        Assert.Equal(WorktreeErrorIds.BranchInUse, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.WorktreeBranchInUse, ex.ErrorId);
         Assert.Equal("coder0", ex.Target);
         Assert.Contains($"branch taken is already checked out at {elsewhere}", ex.Message);
         Assert.False(Directory.Exists(w.Path));
@@ -103,7 +92,7 @@ public sealed class WorktreeScriptTests : IDisposable
     {
         var (service, _, agent, w) = Setup(branch: "main");
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => service.EnsureAsync(agent, w, CancellationToken.None));
-        Assert.Equal(WorktreeErrorIds.BranchInUse, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.WorktreeBranchInUse, ex.ErrorId);
         Assert.Contains(_repo.Repository, ex.Message);
     }
 
@@ -113,7 +102,7 @@ public sealed class WorktreeScriptTests : IDisposable
         var (service, _, agent, w) = Setup();
         Directory.Delete(_repo.Repository, true);
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => service.EnsureAsync(agent, w, CancellationToken.None));
-        Assert.Equal(WorktreeErrorIds.RepositoryNotFound, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.WorktreeRepositoryNotFound, ex.ErrorId);
         Assert.Contains($"no git repository at {_repo.Repository}", ex.Message);
     }
 
@@ -124,7 +113,7 @@ public sealed class WorktreeScriptTests : IDisposable
         Directory.CreateDirectory(w.Path);
         File.WriteAllText(Path.Combine(w.Path, "precious"), "x");
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => service.EnsureAsync(agent, w, CancellationToken.None));
-        Assert.Equal(WorktreeErrorIds.PathInUse, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.WorktreePathInUse, ex.ErrorId);
         Assert.Equal("x", File.ReadAllText(Path.Combine(w.Path, "precious")));
     }
 
@@ -192,7 +181,7 @@ public sealed class WorktreeScriptTests : IDisposable
         File.WriteAllText(Path.Combine(a1, "README"), "changed\n");
         File.WriteAllText(Path.Combine(a1, "new 1"), "");
         File.WriteAllText(Path.Combine(a1, "new\n2"), "");
-        _runner.Calls.Clear();
+        _runner.Clear();
 
         var list = await service.QueryHostAsync("local", roster.Agents, CancellationToken.None);
 
@@ -235,7 +224,7 @@ public sealed class WorktreeScriptTests : IDisposable
         File.WriteAllText(Path.Combine(w.Path, "untracked"), "");
 
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => service.RemoveAsync(agent, force: false, CancellationToken.None));
-        Assert.Equal(WorktreeErrorIds.HasChanges, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.WorktreeHasChanges, ex.ErrorId);
         Assert.Contains("0 uncommitted and 1 untracked", ex.Message);
         Assert.True(File.Exists(Path.Combine(w.Path, "untracked")));
 
@@ -256,7 +245,7 @@ public sealed class WorktreeScriptTests : IDisposable
         await service.EnsureAsync(agent, w, CancellationToken.None);
         File.WriteAllText(Path.Combine(w.Path, "README"), "changed\n");
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => service.RemoveAsync(agent, force: false, CancellationToken.None));
-        Assert.Equal(WorktreeErrorIds.HasChanges, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.WorktreeHasChanges, ex.ErrorId);
         Assert.Contains("1 uncommitted and 0 untracked", ex.Message);
         Assert.Equal("changed\n", File.ReadAllText(Path.Combine(w.Path, "README")));
     }
@@ -299,7 +288,7 @@ public sealed class WorktreeScriptTests : IDisposable
         GitRepo.GitIn(w.Path, "submodule", "update", "-q", "--init");
         File.WriteAllText(Path.Combine(w.Path, "lib", "inside submodule"), "");
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => service.RemoveAsync(agent, force: false, CancellationToken.None));
-        Assert.Equal(WorktreeErrorIds.HasChanges, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.WorktreeHasChanges, ex.ErrorId);
         Assert.True(File.Exists(Path.Combine(w.Path, "lib", "inside submodule")));
     }
 }

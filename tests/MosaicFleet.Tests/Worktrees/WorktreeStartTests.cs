@@ -4,24 +4,9 @@ using MosaicFleet.Engine.Lifecycle;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Worktrees;
 using MosaicFleet.Tests.Lifecycle;
+using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Tests.Worktrees;
-
-/// <summary>Runs sh (the worktree script, on a real git repository) for real; answers tmux and systemctl like the
-/// lifecycle tests do (no panes, the agent's unit loaded and inactive), recording every call.</summary>
-internal sealed class ShForRealRunner : IProcessRunner
-{
-    public List<string[]> Calls { get; } = [];
-
-    public async Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken cancellationToken)
-    {
-        var argv = spec.Argv.ToArray();
-        lock (Calls) Calls.Add(argv);
-        if (argv[0] == "sh") return await ProcessRunner.Instance.RunAsync(spec, cancellationToken);
-        var stdout = argv is ["systemctl", "--user", "show", ..] ? string.Concat(argv.Where(a => a.EndsWith(".service", StringComparison.Ordinal)).Select(u => $"Id={u}\nLoadState=loaded\nActiveState=inactive\nSubState=dead\n\n")) : "";
-        return new CommandResult(spec, 0, stdout, "", false, false, TimeSpan.Zero);
-    }
-}
 
 /// <summary>Start and Restart make the worktree before systemd (or the direct launch) starts the agent, so a failure is
 /// the agent's own error with its own id and nothing is started.</summary>
@@ -37,17 +22,21 @@ public sealed class WorktreeStartTests : IDisposable
         _repo.Dispose();
     }
 
-    private async Task<(AgentControl Control, AgentState State, ShForRealRunner Runner)> SetupAsync(string? branch = null)
+    private async Task<(AgentControl Control, AgentState State, FakeRunner Runner)> SetupAsync(string? branch = null)
     {
         var agent = new FleetAgentSpec { Name = "coder0", Runtime = "pi", Worktree = _repo.Spec("coder0", branch) };
         var roster = TempFleet.Roster(agent);
-        var runner = new ShForRealRunner();
+        // sh (the worktree script, on a real git repository) runs for real; tmux and systemctl are answered as the
+        // lifecycle tests answer them (no panes, the agent's unit loaded and inactive).
+        var runner = new FakeRunner(spec => spec.Argv[0] == "sh" ? null : FakeRunner.Ok(spec, spec.Argv is ["systemctl", "--user", "show", ..]
+            ? string.Concat(spec.Argv.Where(a => a.EndsWith(".service", StringComparison.Ordinal)).Select(u => $"Id={u}\nLoadState=loaded\nActiveState=inactive\nSubState=dead\n\n"))
+            : ""), ProcessRunner.Instance);
         var builder = new LaunchBuilder(_t.Context(roster, runner), _t.Paths);
         var installer = new UnitInstaller(builder, LocalHostFiles.Instance);
         foreach (var f in (await installer.PlanInstallAsync(roster.Agents, false, CancellationToken.None)).Files) installer.Apply(f);
         var control = new AgentControl(builder, LocalHostFiles.Instance);
         var state = (await control.ReadAsync(roster.Agents, CancellationToken.None)).Single();
-        runner.Calls.Clear();
+        runner.Clear();
         return (control, state, runner);
     }
 
@@ -79,7 +68,7 @@ public sealed class WorktreeStartTests : IDisposable
 
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => control.StartAsync(state, LifecycleMode.Systemd, CancellationToken.None));
 
-        Assert.Equal(WorktreeErrorIds.BranchInUse, ex.ErrorId);
+        Assert.Equal(FleetErrorIds.WorktreeBranchInUse, ex.ErrorId);
         Assert.Equal("coder0", ex.Target);
         Assert.DoesNotContain(runner.Calls, c => c[0] == "systemctl");
         await Assert.ThrowsAsync<LifecycleException>(() => control.RestartAsync(state, LifecycleMode.Direct, CancellationToken.None));
