@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Errors;
 using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Messaging;
@@ -213,7 +214,7 @@ public sealed class FleetEventWatcher
                 {
                     // A host that has not answered yet is Unreachable (as a query that timed out).
                     states[s.HostName] = _states.TryGetValue(s.HostName, out var v) ? v
-                        : (null, new HostFailure(s.HostName, FleetQuery.UnreachableId, $"Cannot reach host {s.HostName}: no answer within {_context.CommandTimeout.TotalSeconds:0.#} s"));
+                        : (null, new HostFailure(s.HostName, FleetErrorIds.FleetHostUnreachable, $"Cannot reach host {s.HostName}: no answer within {_context.CommandTimeout.TotalSeconds:0.#} s"));
                 }
             }
             snapshot = new FleetQuery(_context).Assemble(_agents, states);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MosaicFleet.Engine.Errors;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Roster;
@@ -274,7 +275,7 @@ public sealed class HostStream(FleetContext context, string hostName, IReadOnlyL
         var report = HostStreamScript.ParseRecord(record, nonce, tmux, systemctl, pattern, host.IsLocal);
         if (report is null)
         {
-            failure = new HostFailure(HostName, FleetQuery.RemoteCommandFailedId, $"The shell on {HostName} printed a record of the fleet query that does not parse.");
+            failure = new HostFailure(HostName, FleetErrorIds.FleetHostCommandFailed, $"The shell on {HostName} printed a record of the fleet query that does not parse.");
             return null;
         }
         try
@@ -289,5 +290,5 @@ public sealed class HostStream(FleetContext context, string hostName, IReadOnlyL
     }
 
     private HostFailure Lost(FleetHost host, string why)
-        => new(HostName, FleetQuery.UnreachableId, host.IsLocal ? $"Lost the fleet's source on this machine: {why}" : $"Cannot reach host {HostName}: {why}");
+        => new(HostName, FleetErrorIds.FleetHostUnreachable, host.IsLocal ? $"Lost the fleet's source on this machine: {why}" : $"Cannot reach host {HostName}: {why}");
 }
