@@ -19,6 +19,9 @@
         then, for the default, over -Rounds rounds the delay from a change to its
         event: a pane's process killed (Status Dead), a line sent to the fixture (Activity Busy), the fixture's screen
         settling (Activity Idle, from the moment its output stopped).
+      - unless -NoRemote (and only with /usr/sbin/sshd, as root): the same fleet as a remote host through a private
+        sshd on 127.0.0.1 (tests/fixtures/sshd), timed polling against the long-lived ssh source, with the CPU of the
+        remote side (everything the sshd runs for the sessions, and the ssh ControlMaster).
     CPU is read from /proc (utime + stime, and cutime + cstime for reaped children) before and after each window, in
     percent of one core. Nothing here is a test: figures go to docs/benchmarks.md by hand.
 .EXAMPLE
