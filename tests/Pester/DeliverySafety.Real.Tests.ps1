@@ -3,24 +3,8 @@
 # draft typed by hand (DraftPresent); -WaitForIdle sends once the dialogs are answered. The runtime setup is the one of
 # tests/Pester/RealRuntimes.Tests.ps1 (same profiles, same fake model).
 BeforeDiscovery {
-    $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    # Name: the runtime (built-in profile) and its .tools/<dir>. Command: what the agent runs (the roster's command).
-    $script:walks = @(
-        @{ Name = 'claude'; Dir = 'claude'; Version = '2.1.332'; Command = 'claude --permission-mode default'; ProfileEnv = @('DISABLE_AUTOUPDATER=1'); Ready = '(?m)^❯'
-           # A mode that asks: Claude now starts in "auto" mode, which answers permission prompts itself.
-           Dialogs = @(
-               # "trust this folder": the default choice is "No, exit"; "use this API key?": the default is "No".
-               @{ Shows = 'Yes, I trust this folder'; Move = 'Down'; Selected = '❯ Yes, I trust this folder' }
-               @{ Shows = 'Do you want to use this API key'; Move = 'Up'; Selected = '❯ Yes' }
-           )
-           Permission = 'Do you want to proceed\?' }
-        @{ Name = 'codex'; Dir = 'codex'; Version = '0.171.0'; Command = 'codex --no-daemon -a on-request'; ProfileEnv = @(); Ready = 'Ask Codex to do anything'
-           Dialogs = @(); Permission = 'Would you like to run the following command\?' }
-        @{ Name = 'opencode'; Dir = 'opencode'; Version = '1.18.33'; Command = 'opencode'; ProfileEnv = @('OPENCODE_DISABLE_AUTOUPDATE=1'); Ready = 'Ask anything'
-           Dialogs = @(); Permission = 'Permission required' }
-        @{ Name = 'pi'; Dir = 'pi'; Version = '0.73.1'; Command = 'pi --provider fake --model fake-model'; ProfileEnv = @(); Ready = '─{20}\n(.*\n)*─{20}'
-           Dialogs = @(); Permission = $null }
-    ) | ForEach-Object { $_.Bin = Join-Path $root ".tools/$($_.Dir)/node_modules/.bin"; $_.Installed = Test-Path (Join-Path $_.Bin $_.Name); $_ }
+    Import-Module (Join-Path $PSScriptRoot 'RealRuntimeHelpers.psm1') -Force
+    $script:walks = Get-RealRuntimeWalk
 }
 
 BeforeAll {
@@ -40,42 +24,12 @@ Describe 'Delivery safety on the real <Name> <Version> TUI' -ForEach $walks {
     BeforeAll {
         $script:skipReason = if (-not $Installed) { "$Name is not installed in $Bin (.ci/run installs it from the npm registry)" }
         if ($skipReason) { return }
-        $script:agent = "${Name}s"
-        $script:e = New-FleetTestEnvironment -Prefix "mfds$Name"
-        $script:savedEnv = Enter-FleetTestStateDirs $e
-        $script:savedHome = @{ HOME = $env:HOME; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME }
-        $script:homeDir = Join-Path $e.Directory 'home'
-        $work = Join-Path $homeDir 'work'
-        New-Item -ItemType Directory -Force $work | Out-Null
-        $env:HOME = $homeDir
-        $env:XDG_CONFIG_HOME = Join-Path $homeDir '.config'
-        $script:modelLog = Join-Path $e.Directory 'model.jsonl'
-        $script:model = Start-FakeModel -Log $modelLog -Delay 1
-        $vars = @{ HOME = $homeDir } + (Initialize-RuntimeHome $Name $homeDir $model.Port)
-        $bins = @($Bin) + @(Join-Path (Get-RepoRoot) '.tools/node/bin' | Where-Object { Test-Path $_ })
-        $envYaml = ($vars.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key): $(ConvertTo-YamlScalar $_.Value)" }) -join ', '
-        Set-Content -LiteralPath $e.RosterPath -NoNewline -Value @"
-version: 1
-transport: tmux
-tmux: { socketName: $($e.Socket), holderSession: _holder }
-agents:
-  - name: $agent
-    runtime: $Name
-    command: $(ConvertTo-YamlScalar $Command)
-    runtimeBin: $(ConvertTo-YamlScalar ($bins -join ':'))
-    workingDirectory: $(ConvertTo-YamlScalar $work)
-    environment: { $envYaml }
-"@
-        $null = Start-FleetAgent $agent -Direct -RosterPath $e.RosterPath
+        $script:run = Start-RealRuntimeAgent -Walk @{ Name = $Name; Bin = $Bin; Command = $Command } -Agent "${Name}s" -Prefix "mfds$Name" -Delay 1
+        $script:e = $run.Environment; $script:agent = $run.Agent; $script:homeDir = $run.Home; $script:work = $run.Work; $script:model = $run.Model
+        $script:modelLog = $run.ModelLog
         $script:common = @{ RosterPath = $e.RosterPath; TimeoutSeconds = 30 }
     }
-    AfterAll {
-        if ($skipReason) { return }
-        Remove-FleetTestEnvironment $e
-        Exit-FleetTestStateDirs $savedEnv
-        foreach ($k in $savedHome.Keys) { [Environment]::SetEnvironmentVariable($k, $savedHome[$k]) }
-        if ($model -and -not $model.Process.HasExited) { $model.Process.Kill($true) }
-    }
+    AfterAll { if (-not $skipReason) { Stop-RealRuntimeAgent $run } }
 
     It 'types nothing into its start-up dialogs (Blocked, with their text); -WaitForIdle sends once they are answered' {
         if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
@@ -121,8 +75,7 @@ agents:
         if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
         Wait-Until { (Get-Screen) -match $Ready } -TimeoutSeconds 90 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
         if ($Name -eq 'opencode') {
-            $plugin = Join-Path $homeDir '.config/opencode/node_modules/@opencode-ai/plugin/package.json'
-            Wait-Until { Test-Path $plugin } -TimeoutSeconds 180 -IntervalMs 500 | Should -BeTrue
+            Wait-OpenCodePlugin $homeDir | Should -BeTrue -Because 'opencode installs its plugin package at its first start'
         }
         Wait-Until { (Get-Activity) -eq 'Idle' } -TimeoutSeconds 60 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
         # Typed key by key, as an operator attached to the pane would.

@@ -1,15 +1,10 @@
 # Get-FleetPrompt, Approve-FleetAgent and Deny-FleetAgent on the real agent TUIs (issue 16), offline against
-# tests/fixtures/fake_model.py, set up as tests/Pester/RealRuntimes.Tests.ps1 sets them up (its helpers are copied here).
+# tests/fixtures/fake_model.py, set up by RealRuntimeHelpers.psm1 as for tests/Pester/RealRuntimes.Tests.ps1.
 # Claude Code: its trust and API-key dialogs at start, then a permission prompt; Codex, opencode: a permission prompt for
 # the fake model's tool call; pi asks nothing. Each answer is checked on the screen and by its effect (the tool's file).
 BeforeDiscovery {
-    $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    $script:walks = @(
-        @{ Name = 'claude'; Dir = 'claude'; Command = 'claude --permission-mode default'; StartDialogs = 2; Ready = '(?m)^❯'; Permission = $true }
-        @{ Name = 'codex'; Dir = 'codex'; Command = 'codex --no-daemon -a on-request'; StartDialogs = 0; Ready = 'Ask Codex to do anything'; Permission = $true }
-        @{ Name = 'opencode'; Dir = 'opencode'; Command = 'opencode'; StartDialogs = 0; Ready = 'Ask anything'; Permission = $true }
-        @{ Name = 'pi'; Dir = 'pi'; Command = 'pi --provider fake --model fake-model'; StartDialogs = 0; Ready = '─{20}\n(.*\n)*─{20}'; Permission = $false }
-    ) | ForEach-Object { $_.Bin = Join-Path $root ".tools/$($_.Dir)/node_modules/.bin"; $_.Installed = Test-Path (Join-Path $_.Bin $_.Name); $_ }
+    Import-Module (Join-Path $PSScriptRoot 'RealRuntimeHelpers.psm1') -Force
+    $script:walks = Get-RealRuntimeWalk
 }
 
 BeforeAll {
@@ -24,44 +19,14 @@ Describe 'Prompts of the real <Name> TUI, offline' -ForEach $walks {
     BeforeAll {
         $script:skipReason = if (-not $Installed) { "$Name is not installed in $Bin (.ci/run installs it from the npm registry)" }
         if ($skipReason) { return }
-        $script:agent = "${Name}p"
-        $script:e = New-FleetTestEnvironment -Prefix "mfpr$Name"
-        $script:savedEnv = Enter-FleetTestStateDirs $e
-        $script:savedHome = @{ HOME = $env:HOME; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME }
-        $script:homeDir = Join-Path $e.Directory 'home'
-        $script:work = Join-Path $homeDir 'work'
-        New-Item -ItemType Directory -Force $work | Out-Null
-        $env:HOME = $homeDir
-        $env:XDG_CONFIG_HOME = Join-Path $homeDir '.config'
-        $script:model = Start-FakeModel -Log (Join-Path $e.Directory 'model.jsonl') -Delay 1
-        $vars = @{ HOME = $homeDir } + (Initialize-RuntimeHome $Name $homeDir $model.Port)
-        $bins = @($Bin) + @(Join-Path (Get-RepoRoot) '.tools/node/bin' | Where-Object { Test-Path $_ })
-        $envYaml = ($vars.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key): $(ConvertTo-YamlScalar $_.Value)" }) -join ', '
-        Set-Content -LiteralPath $e.RosterPath -NoNewline -Value @"
-version: 1
-transport: tmux
-tmux: { socketName: $($e.Socket), holderSession: _holder }
-agents:
-  - name: $agent
-    runtime: $Name
-    command: $(ConvertTo-YamlScalar $Command)
-    runtimeBin: $(ConvertTo-YamlScalar ($bins -join ':'))
-    workingDirectory: $(ConvertTo-YamlScalar $work)
-    environment: { $envYaml }
-"@
-        Start-FleetAgent $agent -Direct -RosterPath $e.RosterPath | Out-Null
+        $script:run = Start-RealRuntimeAgent -Walk @{ Name = $Name; Bin = $Bin; Command = $Command } -Agent "${Name}p" -Prefix "mfpr$Name" -Delay 1
+        $script:e = $run.Environment; $script:agent = $run.Agent; $script:homeDir = $run.Home; $script:work = $run.Work; $script:model = $run.Model
     }
-    AfterAll {
-        if ($skipReason) { return }
-        Remove-FleetTestEnvironment $e
-        Exit-FleetTestStateDirs $savedEnv
-        foreach ($k in $savedHome.Keys) { [Environment]::SetEnvironmentVariable($k, $savedHome[$k]) }
-        if ($model -and -not $model.Process.HasExited) { $model.Process.Kill($true) }
-    }
+    AfterAll { if (-not $skipReason) { Stop-RealRuntimeAgent $run } }
 
     It 'answers its start-up dialogs with Approve-FleetAgent, each checked and followed by the next' {
         if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
-        if ($StartDialogs -eq 0) { Set-ItResult -Skipped -Because "$Name shows no start-up dialog here"; return }
+        if ($Dialogs.Count -eq 0) { Set-ItResult -Skipped -Because "$Name shows no start-up dialog here"; return }
         # Claude: "trust this folder?" (selection on "No, exit"), then "use this API key?" (selection on "No").
         Wait-Until { @(Get-FleetPrompt $agent -RosterPath $e.RosterPath).Count -eq 1 } -TimeoutSeconds 90 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
         $trust = Get-FleetPrompt $agent -RosterPath $e.RosterPath
@@ -84,8 +49,7 @@ agents:
         if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
         Wait-Until { (Get-Screen) -match $Ready } -TimeoutSeconds 90 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
         if ($Name -eq 'opencode') {
-            $plugin = Join-Path $homeDir '.config/opencode/node_modules/@opencode-ai/plugin/package.json'
-            Wait-Until { Test-Path $plugin } -TimeoutSeconds 180 -IntervalMs 500 | Should -BeTrue
+            Wait-OpenCodePlugin $homeDir | Should -BeTrue -Because 'opencode installs its plugin package at its first start'
         }
         Start-Sleep -Seconds 2
         $r = Send-FleetMessage 'please RUN-TOOL now' -Name $agent -RosterPath $e.RosterPath -TimeoutSeconds 30

@@ -4,24 +4,8 @@
 # answered, a message is Accepted, the turn reads Busy, Wait-FleetAgent -Activity Idle returns only once the answer is on
 # the screen, and a tool call makes the runtime ask permission, which reads Waiting.
 BeforeDiscovery {
-    $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-    # Name: the runtime (built-in profile) and its .tools/<dir>. Command: what the agent runs (the roster's command).
-    $script:walks = @(
-        @{ Name = 'claude'; Dir = 'claude'; Version = '2.1.332'; Command = 'claude --permission-mode default'; ProfileEnv = @('DISABLE_AUTOUPDATER=1'); Ready = '(?m)^❯'
-           # A mode that asks: Claude now starts in "auto" mode, which answers permission prompts itself.
-           Dialogs = @(
-               # "trust this folder": the default choice is "No, exit"; "use this API key?": the default is "No".
-               @{ Shows = 'Yes, I trust this folder'; Move = 'Down'; Selected = '❯ Yes, I trust this folder' }
-               @{ Shows = 'Do you want to use this API key'; Move = 'Up'; Selected = '❯ Yes' }
-           )
-           Permission = 'Do you want to proceed\?' }
-        @{ Name = 'codex'; Dir = 'codex'; Version = '0.171.0'; Command = 'codex --no-daemon -a on-request'; ProfileEnv = @(); Ready = 'Ask Codex to do anything'
-           Dialogs = @(); Permission = 'Would you like to run the following command\?' }
-        @{ Name = 'opencode'; Dir = 'opencode'; Version = '1.18.33'; Command = 'opencode'; ProfileEnv = @('OPENCODE_DISABLE_AUTOUPDATE=1'); Ready = 'Ask anything'
-           Dialogs = @(); Permission = 'Permission required' }
-        @{ Name = 'pi'; Dir = 'pi'; Version = '0.73.1'; Command = 'pi --provider fake --model fake-model'; ProfileEnv = @(); Ready = '─{20}\n(.*\n)*─{20}'
-           Dialogs = @(); Permission = $null }
-    ) | ForEach-Object { $_.Bin = Join-Path $root ".tools/$($_.Dir)/node_modules/.bin"; $_.Installed = Test-Path (Join-Path $_.Bin $_.Name); $_ }
+    Import-Module (Join-Path $PSScriptRoot 'RealRuntimeHelpers.psm1') -Force
+    $script:walks = Get-RealRuntimeWalk
 }
 
 BeforeAll {
@@ -38,42 +22,12 @@ Describe 'The real <Name> <Version> TUI, offline' -ForEach $walks {
     BeforeAll {
         $script:skipReason = if (-not $Installed) { "$Name is not installed in $Bin (.ci/run installs it from the npm registry)" }
         if ($skipReason) { return }
-        $script:agent = "${Name}1"
-        $script:e = New-FleetTestEnvironment -Prefix "mfrt$Name"
-        $script:savedEnv = Enter-FleetTestStateDirs $e
-        $script:savedHome = @{ HOME = $env:HOME; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME }
-        $script:homeDir = Join-Path $e.Directory 'home'
-        $work = Join-Path $homeDir 'work'
-        New-Item -ItemType Directory -Force $work | Out-Null
-        # Private HOME and config dir for the fleet's own files (units, env files) and, through tmux, the runtime.
-        $env:HOME = $homeDir
-        $env:XDG_CONFIG_HOME = Join-Path $homeDir '.config'
         # A 4 s answer: long enough that Busy is seen and an Idle that comes too early is caught.
-        $script:model = Start-FakeModel -Log (Join-Path $e.Directory 'model.jsonl') -Delay 4
-        $vars = @{ HOME = $homeDir } + (Initialize-RuntimeHome $Name $homeDir $model.Port)
-        $bins = @($Bin) + @(Join-Path (Get-RepoRoot) '.tools/node/bin' | Where-Object { Test-Path $_ })
-        $envYaml = ($vars.GetEnumerator() | Sort-Object Key | ForEach-Object { "$($_.Key): $(ConvertTo-YamlScalar $_.Value)" }) -join ', '
-        Set-Content -LiteralPath $e.RosterPath -NoNewline -Value @"
-version: 1
-transport: tmux
-tmux: { socketName: $($e.Socket), holderSession: _holder }
-agents:
-  - name: $agent
-    runtime: $Name
-    command: $(ConvertTo-YamlScalar $Command)
-    runtimeBin: $(ConvertTo-YamlScalar ($bins -join ':'))
-    workingDirectory: $(ConvertTo-YamlScalar $work)
-    environment: { $envYaml }
-"@
-        $script:started = Start-FleetAgent $agent -Direct -RosterPath $e.RosterPath -PassThru
+        $script:run = Start-RealRuntimeAgent -Walk @{ Name = $Name; Bin = $Bin; Command = $Command } -Agent "${Name}1" -Prefix "mfrt$Name" -Delay 4
+        $script:e = $run.Environment; $script:agent = $run.Agent; $script:homeDir = $run.Home; $script:model = $run.Model
+        $script:started = $run.Started
     }
-    AfterAll {
-        if ($skipReason) { return }
-        Remove-FleetTestEnvironment $e
-        Exit-FleetTestStateDirs $savedEnv
-        foreach ($k in $savedHome.Keys) { [Environment]::SetEnvironmentVariable($k, $savedHome[$k]) }
-        if ($model -and -not $model.Process.HasExited) { $model.Process.Kill($true) }
-    }
+    AfterAll { if (-not $skipReason) { Stop-RealRuntimeAgent $run } }
 
     It 'starts with the built-in profile: the pane runs the runtime, with the profile''s environment' {
         if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
@@ -99,11 +53,7 @@ agents:
         # A screen still starting up does not change either, and reads Idle: wait for the input box first.
         Wait-Until { (Get-Screen) -match $Ready } -TimeoutSeconds 90 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
         if ($Name -eq 'opencode') {
-            # opencode's first start in a fresh config dir installs @opencode-ai/plugin there from the npm registry, in
-            # the background; a prompt sent before that ends shows in the history, but its turn starts only after, with
-            # nothing on the screen saying so (it reads Idle). Wait for the install.
-            $plugin = Join-Path $homeDir '.config/opencode/node_modules/@opencode-ai/plugin/package.json'
-            Wait-Until { Test-Path $plugin } -TimeoutSeconds 180 -IntervalMs 500 | Should -BeTrue -Because 'opencode installs its plugin package at its first start'
+            Wait-OpenCodePlugin $homeDir | Should -BeTrue -Because 'opencode installs its plugin package at its first start'
         }
         Wait-Until { (Get-Activity) -eq 'Idle' } -TimeoutSeconds 60 -IntervalMs 500 | Should -BeTrue -Because (Get-Screen)
     }

@@ -20,6 +20,37 @@ BeforeAll {
     }
 
     function script:Get-Agent([string] $Name) { Get-FleetAgent -Name $Name -RosterPath $e.RosterPath }
+
+    # 0.1's holder unit and agent template, as 0.1 rendered them (oneshot, RemainAfterExit, BindsTo, ExecStop
+    # kill-session/kill-server, the socket in the holder's Description), under the default tenant's names.
+    function script:Set-ZeroOneUnits($m, $e) {
+        $tmux = (Get-Command tmux -CommandType Application)[0].Source
+        Set-Content -LiteralPath (Join-Path $m.UnitDirectory 'mosaic-tmux-holder.service') -Value @"
+# Written by MosaicFleet (Install-FleetUnit). Rewritten on every install; do not edit.
+[Unit]
+Description=MosaicFleet tmux server holder (socket $($e.Socket))
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c '"`$`$0" -L "`$`$1" has-session -t "=`$`$2" 2>/dev/null || exec "`$`$0" -L "`$`$1" new-session -d -s "`$`$2"' $tmux $($e.Socket) _holder
+ExecStop=-$tmux -L $($e.Socket) kill-server
+"@
+        Set-Content -LiteralPath (Join-Path $m.UnitDirectory 'mosaic-agent@.service') -Value @"
+# Written by MosaicFleet (Install-FleetUnit). Rewritten on every install; do not edit.
+[Unit]
+Requires=mosaic-tmux-holder.service
+BindsTo=mosaic-tmux-holder.service
+After=mosaic-tmux-holder.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+KillMode=process
+EnvironmentFile=%E/mosaic/fleet/agents/%i.env
+ExecStartPre=$tmux -L `${MOSAIC_TMUX_SOCKET} has-session -t `${MOSAIC_HOLDER_TARGET}
+ExecStart=$tmux -L `${MOSAIC_TMUX_SOCKET} new-session -d -s `${MOSAIC_AGENT} -c `${MOSAIC_AGENT_WORKDIR} -- /bin/sh -c `${MOSAIC_PANE_COMMAND} ";" set-option -t `${MOSAIC_WINDOW_TARGET} remain-on-exit on
+ExecStop=-$tmux -L `${MOSAIC_TMUX_SOCKET} kill-session -t `${MOSAIC_SESSION_TARGET}
+"@
+    }
 }
 
 Describe 'Supervision on a real user manager' -Skip:([bool]$NoManager) {
@@ -201,31 +232,7 @@ agents:
   - { name: old, runtime: steady }
 "@
         Install-FleetUnit -RosterPath $e.RosterPath -NoEnable
-        # 0.1's units, as 0.1 rendered them (oneshot, RemainAfterExit, BindsTo, ExecStop kill-session/kill-server).
-        $tmux = (Get-Command tmux -CommandType Application)[0].Source
-        Set-Content -LiteralPath (Join-Path $m.UnitDirectory 'mosaic-tmux-holder.service') -Value @"
-# Written by MosaicFleet (0.1)
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/bin/sh -c '"`$`$0" -L "`$`$1" has-session -t "=`$`$2" 2>/dev/null || exec "`$`$0" -L "`$`$1" new-session -d -s "`$`$2"' $tmux $($e.Socket) _holder
-ExecStop=-$tmux -L $($e.Socket) kill-server
-"@
-        Set-Content -LiteralPath (Join-Path $m.UnitDirectory 'mosaic-agent@.service') -Value @"
-# Written by MosaicFleet (0.1)
-[Unit]
-Requires=mosaic-tmux-holder.service
-BindsTo=mosaic-tmux-holder.service
-After=mosaic-tmux-holder.service
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-KillMode=process
-EnvironmentFile=%E/mosaic/fleet/agents/%i.env
-ExecStartPre=$tmux -L `${MOSAIC_TMUX_SOCKET} has-session -t `${MOSAIC_HOLDER_TARGET}
-ExecStart=$tmux -L `${MOSAIC_TMUX_SOCKET} new-session -d -s `${MOSAIC_AGENT} -c `${MOSAIC_AGENT_WORKDIR} -- /bin/sh -c `${MOSAIC_PANE_COMMAND} ";" set-option -t `${MOSAIC_WINDOW_TARGET} remain-on-exit on
-ExecStop=-$tmux -L `${MOSAIC_TMUX_SOCKET} kill-session -t `${MOSAIC_SESSION_TARGET}
-"@
+        Set-ZeroOneUnits $m $e
         Remove-Item -LiteralPath (Join-Path $m.UnitDirectory 'mosaic-agent@old.service.d') -Recurse -Force
         Invoke-TestSystemctl $m daemon-reload
         Invoke-TestSystemctl $m start mosaic-agent@old.service
@@ -275,7 +282,6 @@ agents:
   - { name: old, runtime: steady }
   - { name: idle, runtime: steady }
 "@
-        $tmux = (Get-Command tmux -CommandType Application)[0].Source
         # 0.1's files, as 0.1 rendered them: default names, no roster recorded (the holder names its socket).
         $envDir = Join-Path $env:XDG_CONFIG_HOME 'mosaic/fleet/agents'
         New-Item -ItemType Directory -Force -Path $envDir | Out-Null
@@ -291,30 +297,7 @@ MOSAIC_AGENT_WORKDIR=$($e.Directory)
 MOSAIC_PANE_COMMAND=exec sleep 600
 "@
         }
-        Set-Content -LiteralPath (Join-Path $m.UnitDirectory 'mosaic-tmux-holder.service') -Value @"
-# Written by MosaicFleet (Install-FleetUnit). Rewritten on every install; do not edit.
-[Unit]
-Description=MosaicFleet tmux server holder (socket $($e.Socket))
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/bin/sh -c '"`$`$0" -L "`$`$1" has-session -t "=`$`$2" 2>/dev/null || exec "`$`$0" -L "`$`$1" new-session -d -s "`$`$2"' $tmux $($e.Socket) _holder
-ExecStop=-$tmux -L $($e.Socket) kill-server
-"@
-        Set-Content -LiteralPath (Join-Path $m.UnitDirectory 'mosaic-agent@.service') -Value @"
-# Written by MosaicFleet (Install-FleetUnit). Rewritten on every install; do not edit.
-[Unit]
-Requires=mosaic-tmux-holder.service
-BindsTo=mosaic-tmux-holder.service
-After=mosaic-tmux-holder.service
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-KillMode=process
-EnvironmentFile=%E/mosaic/fleet/agents/%i.env
-ExecStart=$tmux -L `${MOSAIC_TMUX_SOCKET} new-session -d -s `${MOSAIC_AGENT} -c `${MOSAIC_AGENT_WORKDIR} -- /bin/sh -c `${MOSAIC_PANE_COMMAND}
-ExecStop=-$tmux -L `${MOSAIC_TMUX_SOCKET} kill-session -t `${MOSAIC_SESSION_TARGET}
-"@
+        Set-ZeroOneUnits $m $e
         Invoke-TestSystemctl $m daemon-reload
         Invoke-TestSystemctl $m start mosaic-agent@old.service
         Set-Content -LiteralPath $e.RosterPath -NoNewline -Value "version: 1`ntenant: acme`n$body"

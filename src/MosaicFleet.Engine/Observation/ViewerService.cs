@@ -9,47 +9,6 @@ using MosaicFleet.Engine.Errors;
 
 namespace MosaicFleet.Engine.Observation;
 
-/// <summary>Names of viewer sessions. They start with '_', which the roster's agent-name rule
-/// (^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$) forbids, so no roster agent can ever match a viewer session.</summary>
-public static class ViewerNames
-{
-    public const string Prefix = "_view-";
-
-    private static readonly Regex ViewerRegex = new("^_view-(?<agent>[A-Za-z0-9][A-Za-z0-9_-]{0,62})-(?<id>[0-9a-f]{8})$", RegexOptions.CultureInvariant);
-
-    public static string New(string agent)
-        => $"{Prefix}{agent}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
-
-    public static bool IsViewer(string session) => ViewerRegex.IsMatch(session);
-
-    /// <summary>The agent a viewer session watches, or null when <paramref name="session"/> is not a viewer session.</summary>
-    public static string? AgentOf(string session)
-    {
-        var m = ViewerRegex.Match(session);
-        return m.Success ? m.Groups["agent"].Value : null;
-    }
-}
-
-/// <summary>A session as list-sessions reports it.</summary>
-public sealed record TmuxSessionInfo(string Name, int Attached);
-
-/// <summary>A client as list-clients reports it.</summary>
-public sealed record TmuxClientInfo(string Name, string Session, string PaneId, bool ReadOnly);
-
-/// <summary>How Watch-FleetAgent reaches the viewer.</summary>
-public enum WatchMode
-{
-    /// <summary>Run `tmux attach-session` in this terminal (TMUX unset, so it also works inside another tmux server).</summary>
-    Attach,
-    /// <summary>This process runs inside a client of the fleet's own tmux server: switch that client instead of nesting.</summary>
-    Switch,
-}
-
-public sealed class WatchException(string errorId, string message) : Exception(message)
-{
-    public string ErrorId { get; } = errorId;
-}
-
 /// <summary>Viewer sessions: a session of its own in the agent's session group (grouped sessions share windows), attached
 /// read-only unless taking over, destroyed when no client is attached (destroy-unattached is set only once a client is
 /// attached: set earlier, tmux destroys the still-unattached session at once). The agent's windows get

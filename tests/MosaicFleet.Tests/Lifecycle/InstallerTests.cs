@@ -4,30 +4,6 @@ using MosaicFleet.Engine.Lifecycle;
 namespace MosaicFleet.Tests.Lifecycle;
 
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public class AtomicFileTests
-{
-    [Fact]
-    public void Writes_with_the_mode_rewrites_only_on_change_and_leaves_no_temp_file()
-    {
-        using var t = new TempFleet();
-        var path = Path.Combine(t.Root, "sub", "secret.env");
-        Assert.True(AtomicFile.Write(path, "a"u8, AtomicFile.PrivateMode, AtomicFile.PrivateDirectoryMode));
-        Assert.Equal(AtomicFile.PrivateMode, File.GetUnixFileMode(path));
-        Assert.Equal(AtomicFile.PrivateDirectoryMode, File.GetUnixFileMode(Path.GetDirectoryName(path)!));
-        var stamp = new DateTime(2001, 2, 3, 4, 5, 6, DateTimeKind.Utc);
-        File.SetLastWriteTimeUtc(path, stamp);
-        Assert.False(AtomicFile.Write(path, "a"u8, AtomicFile.PrivateMode));
-        Assert.Equal(stamp, File.GetLastWriteTimeUtc(path));
-        Assert.True(AtomicFile.Write(path, "b"u8, AtomicFile.PrivateMode));
-        Assert.Equal("b", File.ReadAllText(path));
-        File.SetUnixFileMode(path, AtomicFile.PublicMode);
-        Assert.True(AtomicFile.Write(path, "b"u8, AtomicFile.PrivateMode));
-        Assert.Equal(AtomicFile.PrivateMode, File.GetUnixFileMode(path));
-        Assert.Equal(["secret.env"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
-    }
-}
-
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public class InstallerTests
 {
     private static FleetAgentSpec Agent(string name, string? wd = null, Dictionary<string, string>? env = null)
@@ -221,43 +197,5 @@ public class InstallerTests
         Assert.True(reload.OnlyIfChanged);
         var first = await installer.PlanInstallAsync(TempFleet.Roster(Agent("a"), Agent("b")).Agents, true, CancellationToken.None);
         Assert.False(Assert.Single(first.After, c => c.Action == "Reload").OnlyIfChanged);
-    }
-}
-
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public class RuntimeBinResolverTests
-{
-    [Fact]
-    public async Task Existing_candidates_in_precedence_order_each_once()
-    {
-        using var t = new TempFleet();
-        var npmPrefix = Path.Combine(t.Root, "npm");
-        Directory.CreateDirectory(Path.Combine(npmPrefix, "bin"));
-        Directory.CreateDirectory(Path.Combine(t.Home, ".local", "bin"));
-        var explicitBin = Path.Combine(t.Root, "rt bin");
-        Directory.CreateDirectory(explicitBin);
-        t.Env["MOSAIC_NPM"] = "npm-fake";
-        var runner = new FakeRunner { AnswerArgv = a => a[0] == "npm-fake" ? (0, npmPrefix + "\n", "") : (1, "", "") };
-        var roster = TempFleet.Roster();
-        roster.Defaults.RuntimeBin = Path.Combine(t.Root, "missing");
-        var agent = new FleetAgentSpec { Name = "a", Runtime = "pi", RuntimeBin = explicitBin + ":" + Path.Combine(t.Home, ".local", "bin") };
-        var resolver = new RuntimeBinResolver(t.Context(roster, runner));
-        var prefix = await resolver.ResolveAsync(agent, CancellationToken.None);
-        Assert.Equal([explicitBin, Path.Combine(t.Home, ".local", "bin"), Path.Combine(npmPrefix, "bin")], prefix);
-        // The agent's runtimeBin wins over the defaults; without it the (missing) defaults entry is skipped.
-        var plain = await resolver.ResolveAsync(new FleetAgentSpec { Name = "b", Runtime = "pi" }, CancellationToken.None);
-        Assert.Equal([Path.Combine(npmPrefix, "bin"), Path.Combine(t.Home, ".local", "bin")], plain);
-        Assert.Single(runner.Calls); // npm asked once
-    }
-
-    [Fact]
-    public async Task MOSAIC_RUNTIME_BIN_is_used_when_the_roster_sets_none()
-    {
-        using var t = new TempFleet();
-        var dir = Path.Combine(t.Root, "envbin");
-        Directory.CreateDirectory(dir);
-        t.Env["MOSAIC_RUNTIME_BIN"] = dir;
-        var resolver = new RuntimeBinResolver(t.Context(TempFleet.Roster(), new FakeRunner()));
-        Assert.Equal([dir], await resolver.ResolveAsync(new FleetAgentSpec { Name = "a", Runtime = "pi" }, CancellationToken.None));
     }
 }
