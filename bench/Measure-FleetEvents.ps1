@@ -13,10 +13,15 @@
         send-keys to the %output line for it;
       - hooks: a global pane-died hook and an alert-activity hook (monitor-activity on), each running `run-shell` that
         appends a line: how many of -Rounds changes they reported, and how late;
-      - Get-FleetEvent -Follow on the N + 1 agents: CPU over -IdleSeconds with nothing changing (the pwsh process, its
-        tmux/systemctl children, and the tmux server's share), and over -Rounds rounds the delay from a change to its
+      - Get-FleetEvent -Follow on the N + 1 agents, CPU over -IdleSeconds with nothing changing (the pwsh process and
+        what it reaped, its live children and what they ran, the tmux server's share), for: the floor (a pwsh with the
+        module imported, idle), timed polling (MOSAIC_FLEET_EVENTS_POLL=1) and the long-lived source (the default);
+        then, for the default, over -Rounds rounds the delay from a change to its
         event: a pane's process killed (Status Dead), a line sent to the fixture (Activity Busy), the fixture's screen
         settling (Activity Idle, from the moment its output stopped).
+      - unless -NoRemote (and only with /usr/sbin/sshd, as root): the same fleet as a remote host through a private
+        sshd on 127.0.0.1 (tests/fixtures/sshd), timed polling against the long-lived ssh source, with the CPU of the
+        remote side (everything the sshd runs for the sessions, and the ssh ControlMaster).
     CPU is read from /proc (utime + stime, and cutime + cstime for reaped children) before and after each window, in
     percent of one core. Nothing here is a test: figures go to docs/benchmarks.md by hand.
 .EXAMPLE
@@ -28,7 +33,12 @@ param(
     [int] $Count = 50,
     [int] $IdleSeconds = 30,
     [int] $Rounds = 5,
-    [string] $OutFile
+    # Seconds each follower runs before its idle window: start-up, the baseline, and .NET's tiered JIT (a method is
+    # recompiled after 30 calls, so a once-a-second loop settles only after about 30 s).
+    [int] $WarmupSeconds = 40,
+    [string] $OutFile,
+    # Skip the remote-host rounds (they start a private sshd on 127.0.0.1 from tests/fixtures/sshd; root only).
+    [switch] $NoRemote
 )
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
@@ -168,22 +178,64 @@ public static class MfevDrain {
     for ($r = 0; $r -lt $Rounds; $r++) { & tmux -L $socket kill-session -t "=h$r" 2>$null }
     Say ('Hooks: pane-died fired for {0} of {1} exits ({2:0} ms median); alert-activity for {3} of {1} outputs in detached sessions ({4:0} ms median)' -f $died, $Rounds, (Median $diedDelays), $act, (Median $actDelays))
 
-    # ---- Get-FleetEvent -Follow ----
+    # ---- Get-FleetEvent -Follow: the floor (an idle pwsh with the module), timed polling, the long-lived source ----
     $events = Join-Path $work 'events.jsonl'
     $pwsh = Join-Path $PSHOME 'pwsh'
-    $cmd = "Import-Module '$ModulePath'; Get-FleetEvent -Follow -RosterPath '$roster' | ForEach-Object { [IO.File]::AppendAllText('$events', ([DateTime]::UtcNow.Ticks.ToString() + ' ' + `$_.Agent + ' ' + `$_.Property + ' ' + `$_.To + [char]10)) }"
-    $psi = [Diagnostics.ProcessStartInfo]::new($pwsh, @('-NoProfile', '-NonInteractive', '-Command', $cmd))
-    $psi.UseShellExecute = $false; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
-    $psi.Environment['XDG_STATE_HOME'] = Join-Path $work 'state'
-    $follower = [Diagnostics.Process]::Start($psi)
-    $null = $follower.StandardOutput.ReadToEndAsync(); $errTask = $follower.StandardError.ReadToEndAsync()
-    Start-Sleep -Seconds 8 # start-up, JIT and the baseline readings
-    $srv = ServerPid
-    $f0 = Cpu $follower.Id -Children; $s0 = Cpu $srv
-    Start-Sleep -Seconds $IdleSeconds
-    $f1 = Cpu $follower.Id -Children; $s1 = Cpu $srv
-    $idleEvents = if (Test-Path $events) { @(Get-Content $events).Count } else { 0 }
-    Say ('Get-FleetEvent -Follow, nothing changing for {0} s: {1} of a core (pwsh + its tmux/systemctl children), tmux server {2}; {3} events' -f $IdleSeconds, (Pct ($f1 - $f0) $IdleSeconds), (Pct ($s1 - $s0) $IdleSeconds), $idleEvents)
+    function StartPwsh([string] $command, [hashtable] $extraEnv = @{}) {
+        $psi = [Diagnostics.ProcessStartInfo]::new($pwsh, @('-NoProfile', '-NonInteractive', '-Command', $command))
+        $psi.UseShellExecute = $false; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
+        $psi.Environment['XDG_STATE_HOME'] = Join-Path $work 'state'
+        foreach ($k in $extraEnv.Keys) { $psi.Environment[$k] = $extraEnv[$k] }
+        $p = [Diagnostics.Process]::Start($psi)
+        $null = $p.StandardOutput.ReadToEndAsync(); $null = $p.StandardError.ReadToEndAsync()
+        $p
+    }
+    # CPU seconds of a process and every live descendant, each with what it reaped (cutime + cstime).
+    function Children([int] $parent) {
+        foreach ($d in [IO.Directory]::GetDirectories('/proc')) {
+            $name = [IO.Path]::GetFileName($d)
+            if ($name -notmatch '^\d+$') { continue }
+            try { $f = ((Get-Content "$d/stat" -Raw -ErrorAction Stop) -replace '^.*\) ', '') -split ' ' } catch { continue }
+            if ([int]$f[1] -eq $parent) { [int]$name }
+        }
+    }
+    function TreeCpu([int] $procId) {
+        $sum = 0.0
+        try { $sum = Cpu $procId -Children } catch { return 0.0 }
+        foreach ($c in Children $procId) { $sum += TreeCpu $c }
+        $sum
+    }
+    function SourceCpu([int] $procId) { $t = 0.0; foreach ($c in Children $procId) { $t += TreeCpu $c }; $t }
+    function IdleWindow([Diagnostics.Process] $p, [string] $label) {
+        $srv = ServerPid
+        $own0 = Cpu $p.Id -Children; $src0 = SourceCpu $p.Id; $s0 = Cpu $srv
+        $kids = @(Children $p.Id | ForEach-Object { (Get-Content "/proc/$_/comm" -ErrorAction SilentlyContinue) })
+        Start-Sleep -Seconds $IdleSeconds
+        $own1 = Cpu $p.Id -Children; $src1 = SourceCpu $p.Id; $s1 = Cpu $srv
+        $n = if (Test-Path $events) { @(Get-Content $events).Count } else { 0 }
+        Say ('{0}, nothing changing for {1} s: {2} of a core for pwsh (+ children it reaped), {3} for its live children ({4}) and what they ran, tmux server {5}; {6} events' -f $label, $IdleSeconds,
+            (Pct ($own1 - $own0) $IdleSeconds), (Pct ($src1 - $src0) $IdleSeconds), ($(if ($kids) { $kids -join ', ' } else { 'none' })), (Pct ($s1 - $s0) $IdleSeconds), $n)
+    }
+    $follow = "Import-Module '$ModulePath'; Get-FleetEvent -Follow -RosterPath '$roster' | ForEach-Object { [IO.File]::AppendAllText('$events', ([DateTime]::UtcNow.Ticks.ToString() + ' ' + `$_.Agent + ' ' + `$_.Property + ' ' + `$_.To + [char]10)) }"
+
+    # The floor: a pwsh with the module loaded, doing nothing.
+    $idle = StartPwsh "Import-Module '$ModulePath'; Start-Sleep -Seconds 100000"
+    Start-Sleep -Seconds $WarmupSeconds
+    IdleWindow $idle 'Floor: pwsh with the module imported, idle'
+    $idle.Kill($true); $null = $idle.WaitForExit(5000)
+
+    # Timed polling (the previous mechanism): one list-panes + one systemctl started from pwsh every second.
+    $poller = StartPwsh $follow @{ MOSAIC_FLEET_EVENTS_POLL = '1' }
+    Start-Sleep -Seconds $WarmupSeconds
+    IdleWindow $poller 'Get-FleetEvent -Follow, timed polling (MOSAIC_FLEET_EVENTS_POLL=1)'
+    & kill -INT $poller.Id; if (-not $poller.WaitForExit(10000)) { $poller.Kill($true) }
+    Remove-Item $events -ErrorAction SilentlyContinue
+
+    # The long-lived source (the default): one sh for this host, printing only changes.
+    $follower = StartPwsh $follow
+    Start-Sleep -Seconds $WarmupSeconds # start-up, JIT and the baseline readings
+    IdleWindow $follower 'Get-FleetEvent -Follow, one long-lived source per host (default)'
+    $sources = @(Children $follower.Id)
     function WaitEvent([string] $agent, [string] $prop, [string] $to, [long] $afterTicks) {
         $deadline = [DateTime]::UtcNow.AddSeconds(15)
         while ([DateTime]::UtcNow -lt $deadline) {
@@ -218,8 +270,56 @@ public static class MfevDrain {
     # Ctrl+C: SIGINT, then the process must be gone with no child left.
     & kill -INT $follower.Id
     $ended = $follower.WaitForExit(10000)
-    Say ("Ctrl+C (SIGINT): follower ended: $ended")
+    $left = @($sources | Where-Object { Test-Path "/proc/$_" })
+    Say ("Ctrl+C (SIGINT): follower ended: $ended; its source processes left: $($left.Count) of $($sources.Count)")
     if (-not $ended) { $follower.Kill($true) }
+
+    # ---- the same fleet as a remote host: ssh to a private sshd on 127.0.0.1 (this machine, so the "remote" side's
+    # CPU can be read too: everything the sshd runs for the sessions) ----
+    if (-not $NoRemote -and (Test-Path /usr/sbin/sshd)) {
+        $port = & { $l = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $l.Start(); $l.LocalEndpoint.Port; $l.Stop() }
+        $sshdDir = Join-Path $work 'sshd'
+        & sh (Join-Path $root 'tests/fixtures/sshd/new-test-sshd.sh') $sshdDir $port
+        $sshd = [Diagnostics.Process]::Start('/usr/sbin/sshd', @('-D', '-f', (Join-Path $sshdDir 'sshd_config'), '-E', (Join-Path $sshdDir 'sshd.log')))
+        $runDir = Join-Path $work 'run'
+        New-Item -ItemType Directory -Force $runDir | Out-Null; & chmod 700 $runDir
+        try {
+            Start-Sleep -Seconds 1
+            $remoteRoster = Join-Path $work 'roster-remote.yaml'
+            Set-Content $remoteRoster (@(
+                'version: 1', 'runtimes:',
+                "  fixture: { command: 'python3 busy_agent.py', paneCommands: [python3], busyPattern: 'Working\.\.\.', waitingPattern: '\[y/n\]\s*$' }",
+                "  idle: { command: 'cat', paneCommands: [cat] }",
+                'hosts:',
+                "  far: { ssh: root@127.0.0.1, port: $port, identityFile: '$sshdDir/user_ed25519', knownHostsFile: '$sshdDir/known_hosts', tmux: { socketName: $socket } }",
+                'agents:') + ($agents | ForEach-Object { $_ -replace ' }$', ', host: far }' }))
+            $remoteFollow = $follow.Replace("-RosterPath '$roster'", "-RosterPath '$remoteRoster'")
+            # The ssh ControlMaster (a daemon once its first client is gone) and the sshd's sessions.
+            function RemoteSideCpu {
+                $t = TreeCpu $sshd.Id
+                foreach ($d in [IO.Directory]::GetDirectories('/proc')) {
+                    $name = [IO.Path]::GetFileName($d)
+                    if ($name -notmatch '^\d+$') { continue }
+                    $cmdline = try { [IO.File]::ReadAllText("$d/cmdline") } catch { '' }
+                    if ($cmdline -match '\[mux\]' -and $cmdline -match [regex]::Escape($runDir)) { $t += Cpu ([int]$name) }
+                }
+                $t
+            }
+            foreach ($mode in 'poll', 'source') {
+                $extra = @{ XDG_RUNTIME_DIR = $runDir }
+                if ($mode -eq 'poll') { $extra['MOSAIC_FLEET_EVENTS_POLL'] = '1' }
+                Remove-Item $events -ErrorAction SilentlyContinue
+                $p = StartPwsh $remoteFollow $extra
+                Start-Sleep -Seconds $WarmupSeconds
+                $r0 = RemoteSideCpu
+                IdleWindow $p ("Remote host over ssh, " + $(if ($mode -eq 'poll') { 'timed polling (one ssh call a second)' } else { 'one long-lived ssh source (default)' }))
+                $r1 = RemoteSideCpu
+                Say ('    the remote side meanwhile (sshd sessions, what they ran, the ssh ControlMaster): {0} of a core' -f (Pct ($r1 - $r0) $IdleSeconds))
+                & kill -INT $p.Id; if (-not $p.WaitForExit(10000)) { $p.Kill($true) }
+            }
+        }
+        finally { $sshd.Kill($true); $null = $sshd.WaitForExit(5000) }
+    }
 }
 finally {
     & tmux -L $socket kill-server 2>$null

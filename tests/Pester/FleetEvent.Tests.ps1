@@ -93,8 +93,12 @@ Describe 'Get-FleetEvent -Follow with fixture agents on a real tmux server' {
 
     It 'ends on Ctrl+C (SIGINT) and leaves no child process' {
         $childPid = $child.Process.Id
+        # Its one source (sh) runs until then; afterwards neither it nor any sh/ssh child of the follower is left.
+        $sources = @(& ps -eo pid=,ppid=,comm= | ForEach-Object { $f = -split $_; if ([int]$f[1] -eq $childPid -and $f[2] -in 'sh', 'ssh') { [int]$f[0] } })
+        $sources.Count | Should -Be 1
         & kill -INT $childPid
         $child.Process.WaitForExit(15000) | Should -BeTrue
+        foreach ($p in $sources) { Test-Path "/proc/$p" | Should -BeFalse -Because "the source (pid $p) ends with the follower" }
         $left = @(& ps -eo ppid=,args= | Where-Object { $_ -match "^\s*$childPid\s" })
         $left | Should -BeNullOrEmpty
         @(& ps -eo args= | Where-Object { $_ -match [regex]::Escape($envt.Socket) -and $_ -match 'list-panes|capture-pane|systemctl' }) | Should -BeNullOrEmpty

@@ -78,27 +78,34 @@ public sealed class FleetQuery(FleetContext context)
 
     public async Task<FleetSnapshot> GetAgentsAsync(IEnumerable<FleetAgentSpec> agents, CancellationToken cancellationToken)
     {
-        var snapshot = new FleetSnapshot();
         var wanted = agents.ToList();
         var byHost = wanted.GroupBy(a => a.Host, StringComparer.Ordinal).ToList();
         var tasks = byHost.Select(g => ReadHostSafeAsync(g.Key, g.Select(a => SystemctlShow.AgentUnit(context.Roster.Tenant, a.Name)).ToList(), cancellationToken)).ToList();
         var states = await Task.WhenAll(tasks).ConfigureAwait(false);
-        var stateByHost = new Dictionary<string, HostState?>(StringComparer.Ordinal);
-        for (var i = 0; i < byHost.Count; i++)
+        var stateByHost = new Dictionary<string, (HostState?, HostFailure?)>(StringComparer.Ordinal);
+        for (var i = 0; i < byHost.Count; i++) stateByHost[byHost[i].Key] = states[i];
+        return Assemble(wanted, stateByHost);
+    }
+
+    /// <summary>The snapshot of <paramref name="wanted"/> from each host's state (or failure), however it was read: by
+    /// <see cref="GetAgentsAsync"/> or by a long-lived source (Events.HostStream). A host missing from
+    /// <paramref name="stateByHost"/> makes its agents Unreachable.</summary>
+    public FleetSnapshot Assemble(IReadOnlyList<FleetAgentSpec> wanted, IReadOnlyDictionary<string, (HostState? State, HostFailure? Failure)> stateByHost)
+    {
+        var snapshot = new FleetSnapshot();
+        foreach (var (hostName, (state, failure)) in stateByHost)
         {
-            var (state, failure) = states[i];
-            stateByHost[byHost[i].Key] = state;
             if (failure is not null) snapshot.HostFailures.Add(failure);
             if (state is not null)
             {
-                if (state.UnitsUnavailable is not null) snapshot.Notes.Add($"{byHost[i].Key}: no systemd user manager answered, ServiceState is empty ({state.UnitsUnavailable}).");
-                foreach (var r in state.RejectedRecords) snapshot.Notes.Add($"{byHost[i].Key}: ignored a list-panes record that does not parse: {r.Replace('\x1f', '|').Replace("\n", "\\n", StringComparison.Ordinal)}");
+                if (state.UnitsUnavailable is not null) snapshot.Notes.Add($"{hostName}: no systemd user manager answered, ServiceState is empty ({state.UnitsUnavailable}).");
+                foreach (var r in state.RejectedRecords) snapshot.Notes.Add($"{hostName}: ignored a list-panes record that does not parse: {r.Replace('\x1f', '|').Replace("\n", "\\n", StringComparison.Ordinal)}");
             }
         }
         var now = context.Clock.GetUtcNow();
         foreach (var spec in wanted)
         {
-            snapshot.Agents.Add(Build(spec, stateByHost[spec.Host], now));
+            snapshot.Agents.Add(Build(spec, stateByHost.TryGetValue(spec.Host, out var s) ? s.State : null, now));
         }
         return snapshot;
     }
@@ -147,6 +154,13 @@ public sealed class FleetQuery(FleetContext context)
             }
             throw new FleetHostException(host.Name, FleetErrorIds.FleetHostCommandFailed, $"The remote shell on {host.Name} did not run the fleet query: exit {result.ExitCode}: {FirstLines(result.Stderr.Trim().Length > 0 ? result.Stderr : result.Stdout)}");
         }
+        return Interpret(host, tmux, nonce, report, units);
+    }
+
+    /// <summary>A host's state from one run of <see cref="RemoteHostQuery.Script"/> (here or there): records the remote
+    /// $HOME; throws <see cref="FleetHostException"/> as a query would.</summary>
+    public HostState Interpret(FleetHost host, TmuxCommand tmux, string nonce, RemoteHostReport report, IReadOnlyList<string> units)
+    {
         context.RecordHome(host.Name, report.Home);
         return Interpret(host, tmux, nonce, report.ListPanes, report.ListUnits, report.UnitFiles, units);
     }

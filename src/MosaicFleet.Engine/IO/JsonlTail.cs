@@ -70,6 +70,8 @@ public sealed class JsonlTail(string path)
 
     private static FileStream? Open(string file)
     {
+        // No exception for the common "no log yet" (a follower asks every second).
+        if (!File.Exists(file)) return null;
         try
         {
             return new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);

@@ -11,4 +11,8 @@ public sealed class HostRunner(IProcessRunner runner)
         var result = await Runner.RunAsync(host.Wrap(spec), cancellationToken).ConfigureAwait(false);
         return result with { Spec = spec };
     }
+
+    /// <summary>Starts <paramref name="spec"/> on <paramref name="host"/> to run until it is killed (read line by line);
+    /// null when the program (sh here, or ssh) does not exist. Its <see cref="CommandSpec.Timeout"/> is not applied.</summary>
+    public LongLivedProcess? StartLongLived(FleetHost host, CommandSpec spec) => LongLivedProcess.Start(host.Wrap(spec));
 }

@@ -166,8 +166,9 @@ public sealed class GetFleetEventCommand : FleetCmdlet
         }
     }
 
-    /// <summary>Polls the fleet on a task of its own; this thread writes what it finds. Ctrl+C cancels the poll (the
-    /// runner kills any tmux/ssh child it started) and ends the loop.</summary>
+    /// <summary>Follows the fleet on a task of its own (one long-lived source process per host); this thread writes what
+    /// it finds. Ctrl+C cancels the task, which kills the sources (and any tmux/ssh child the runner started), and ends
+    /// the loop.</summary>
     private void FollowFleet(List<FleetAgentSpec> specs, Func<FleetEvent, bool> wanted, EventRecord? recordTo)
     {
         if (specs.Count == 0)
@@ -175,7 +176,13 @@ public sealed class GetFleetEventCommand : FleetCmdlet
             WriteVerbose("The roster has no agents to follow.");
         }
         var queue = new BlockingCollection<object>();
-        var watcher = new FleetEventWatcher(Context, specs, MessageLogPath(Roster));
+        // MOSAIC_FLEET_EVENTS_POLL=1 reads the fleet by timed polling instead of the long-lived sources (the benchmark's
+        // comparison; docs/benchmarks.md).
+        var watcher = new FleetEventWatcher(Context, specs, MessageLogPath(Roster))
+        {
+            UsePolling = Environment.GetEnvironmentVariable("MOSAIC_FLEET_EVENTS_POLL") == "1",
+            Note = note => queue.Add(new SourceNote(note)),
+        };
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(StopToken);
         var reported = new HashSet<string>(StringComparer.Ordinal);
         var task = Task.Run(async () =>
@@ -209,6 +216,10 @@ public sealed class GetFleetEventCommand : FleetCmdlet
                 if (ReferenceEquals(item, BaselineRead))
                 {
                     WriteVerbose($"Following {specs.Count} agent(s) from {DateTime.Now:HH:mm:ss}: the first readings are the baseline, changes from now on are events.");
+                }
+                else if (item is SourceNote n)
+                {
+                    WriteVerbose(n.Text);
                 }
                 else if (item is FleetEvent e)
                 {
@@ -244,6 +255,8 @@ public sealed class GetFleetEventCommand : FleetCmdlet
     }
 
     private static readonly object BaselineRead = new();
+
+    private sealed record SourceNote(string Text);
 
     private void RunRecorder(EventRecord record)
     {
