@@ -98,3 +98,48 @@ Describe 'Two tenants with the same agent names on one host' {
         Test-Path (Join-Path $env:XDG_CONFIG_HOME 'mosaic/fleet/tenants/beta/agents/coder0.env') | Should -BeTrue
     }
 }
+
+Describe 'Two tenants on one tmux socket, started -Direct (no units to refuse them)' {
+    # The holder marks its server with its tenant (@mosaic_tenant); another tenant's roster on that socket reads,
+    # starts, stops and types nothing there.
+    BeforeAll {
+        $script:e = New-FleetTestEnvironment
+        $env:HOME = Join-Path $e.Directory 'home'
+        $env:XDG_CONFIG_HOME = Join-Path $e.Directory 'cfg'
+        New-Item -ItemType Directory -Force $env:HOME | Out-Null
+        $null = Enter-FleetTestStateDirs -Environment $e
+        $null = New-RecordingShim -Environment $e -Program 'systemctl' -Fail -ExitCode 0 -Stderr ''
+        $script:A = New-TenantRoster $e 'alpha' $e.Socket
+        $script:B = New-TenantRoster $e 'beta' $e.Socket
+        $null = Start-FleetAgent coder0 -Direct -RosterPath $A
+        $script:alphaPid = & tmux -L $e.Socket display-message -p -t '=coder0:' '#{pane_pid}'
+    }
+    AfterAll { Remove-FleetTestEnvironment $e }
+
+    It 'marks the server with the tenant that started it' {
+        & tmux -L $e.Socket show-options -gqv '@mosaic_tenant' | Should -Be 'alpha'
+        (Get-FleetAgent coder0 -RosterPath $A).Status | Should -Be 'Running'
+    }
+
+    It 'gives the other tenant one FleetTmuxSocketInUse error and no agent of the other fleet' {
+        $b = @(Get-FleetAgent -RosterPath $B -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $errs | Should -HaveCount 1
+        $errs[0] | Assert-FleetError -Id FleetTmuxSocketInUse -Target local
+        "$($errs[0])" | Should -Match "tenant 'alpha'"
+        $b.Status | Should -Not -Contain 'Running'
+    }
+
+    It 'starts, stops and sends nothing there for the other tenant' {
+        Start-FleetAgent coder1 -Direct -RosterPath $B -ErrorVariable se -ErrorAction SilentlyContinue | Out-Null
+        $se | Should -Not -BeNullOrEmpty
+        & tmux -L $e.Socket has-session -t '=coder1' 2>$null; $LASTEXITCODE | Should -Not -Be 0 -Because 'beta started nothing on alpha''s server'
+        $global:LASTEXITCODE = 0
+        Stop-FleetAgent coder0 -RosterPath $B -ErrorAction SilentlyContinue | Out-Null
+        $r = Send-FleetMessage 'for beta only' -Name coder0 -RosterPath $B -TimeoutSeconds 5 -ErrorVariable me -ErrorAction SilentlyContinue
+        $r.Status | Should -Be 'NotSent'
+        $r.Detail | Should -Match "tenant 'alpha'"
+        $me[0] | Assert-FleetError -Id MessageNotSent
+        & tmux -L $e.Socket display-message -p -t '=coder0:' '#{pane_pid}' | Should -Be $alphaPid -Because 'alpha''s agent still runs, untouched'
+        (Get-FleetAgent coder0 -RosterPath $A).Status | Should -Be 'Running'
+    }
+}

@@ -88,7 +88,7 @@ public sealed class FleetQuery(FleetContext context)
         var files = units.Count == 0 ? null : UnitFileIndex.ScanLocal(UnitFileIndex.SearchPath(context.GetEnv), TenantNames.AgentFileGlob(context.Roster.Tenant));
         var list = await listTask.ConfigureAwait(false);
         var listed = unitsTask is null ? null : await unitsTask.ConfigureAwait(false);
-        return Interpret(host, tmux, nonce, list, listed, files, units);
+        return Interpret(host, tmux, nonce, list, listed, files, units, TenantNames.Mark(context.Roster.Tenant));
     }
 
     private async Task<HostState> ReadRemoteHostAsync(FleetHost host, TmuxCommand tmux, IReadOnlyList<string> units, CancellationToken ct)
@@ -114,7 +114,7 @@ public sealed class FleetQuery(FleetContext context)
     public HostState Interpret(FleetHost host, TmuxCommand tmux, string nonce, RemoteHostReport report, IReadOnlyList<string> units)
     {
         context.RecordHome(host.Name, report.Home);
-        return Interpret(host, tmux, nonce, report.ListPanes, report.ListUnits, report.UnitFiles, units);
+        return Interpret(host, tmux, nonce, report.ListPanes, report.ListUnits, report.UnitFiles, units, TenantNames.Mark(context.Roster.Tenant));
     }
 
     private static string FirstLines(string text)
@@ -125,7 +125,7 @@ public sealed class FleetQuery(FleetContext context)
         return string.Join(" ", lines.Take(3).Select(l => l.Trim()));
     }
 
-    private static HostState Interpret(FleetHost host, TmuxCommand tmux, string nonce, CommandResult list, CommandResult? listUnits, UnitFileIndex? files, IReadOnlyList<string> units)
+    private static HostState Interpret(FleetHost host, TmuxCommand tmux, string nonce, CommandResult list, CommandResult? listUnits, UnitFileIndex? files, IReadOnlyList<string> units, string tenantMark)
     {
         var hostName = host.Name;
         IReadOnlyList<TmuxPane> panes = [];
@@ -135,6 +135,11 @@ public sealed class FleetQuery(FleetContext context)
         {
             panes = ListPanes.Parse(list.Stdout, nonce, out rejected);
             serverRunning = true;
+            // The server's holder marked it for its tenant: another tenant's fleet on the same socket is not this
+            // roster's to read, start, stop or type into (an unmarked server, older than the mark, is taken as ours).
+            if (panes.Select(p => p.TenantMark).FirstOrDefault(m => m is not null && m != tenantMark) is { } other)
+                throw new FleetHostException(hostName, FleetErrorIds.FleetTmuxSocketInUse,
+                    $"The tmux server on {hostName} (socket {tmux.SocketName}) runs the fleet of tenant '{other}', not of tenant '{tenantMark}': give this roster a socketName of its own (tmux: socketName:).");
         }
         else if (list.FailureOn(host) == CommandFailure.CommandFailed && ListPanes.IsNoServer(list.Stderr))
         {

@@ -50,7 +50,7 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
     public string HolderUnit(LaunchPrograms programs, string hostName = FleetHost.LocalName)
     {
         var t = context.TmuxOf(hostName);
-        return UnitRenderer.Holder(programs, t.SocketName, t.HolderSession, context.Roster.Path);
+        return UnitRenderer.Holder(programs, t.SocketName, t.HolderSession, context.Roster.Path, Roster.TenantNames.Mark(context.Roster.Tenant));
     }
 
     /// <summary>The working directory: the roster's (agent, else defaults) with '~' expanded, else home; relative paths are under home.</summary>
@@ -127,7 +127,7 @@ public sealed class LaunchBuilder(FleetContext context, LifecyclePaths paths, Re
         return new AgentLaunch
         {
             Agent = agent,
-            HolderUnit = UnitRenderer.Holder(programs, tmux.SocketName, tmux.HolderSession, context.Roster.Path),
+            HolderUnit = UnitRenderer.Holder(programs, tmux.SocketName, tmux.HolderSession, context.Roster.Path, Roster.TenantNames.Mark(context.Roster.Tenant)),
             AgentTemplate = UnitRenderer.AgentTemplate(programs, context.Roster.Tenant),
             EnvFilePath = envPath,
             EnvFileText = UnitRenderer.EnvFile(agent.Name, values, context.Roster.Path),

@@ -43,17 +43,21 @@ public static class SupervisionScripts
 
     /// <summary>Holder ExecStartPost (and -Direct's holder step): the holder session and the global hooks that wake the
     /// waiters. Under systemd it first waits for the `tmux -D` server to answer (a client command before that would
-    /// start a second server); a direct start starts the server with the holder session. Args: $0 tmux, $1 socket,
-    /// $2 holder session, $3 launch (systemd or direct).</summary>
+    /// start a second server); a direct start starts the server with the holder session. A server already marked for
+    /// another tenant (<see cref="Roster.TenantNames.MarkOption"/>) is left alone: exit 3, nothing set. Args: $0 tmux,
+    /// $1 socket, $2 holder session, $3 launch (systemd or direct), $4 the tenant's mark (none: no mark).</summary>
     public static readonly string HolderReady =
         "t=$0 s=$1 h=$2 i=0; "
         + "if [ \"$3\" = systemd ]; then "
         + "until \"$t\" -L \"$s\" list-sessions >/dev/null 2>&1; do i=$((i+1)); "
         + "if [ $i -gt 200 ]; then echo \"the tmux server on socket $s did not answer\" >&2; exit 1; fi; sleep 0.05; done; fi; "
+        + "if [ -n \"$4\" ]; then cur=$(\"$t\" -L \"$s\" show-options -gqv " + Roster.TenantNames.MarkOption + " 2>/dev/null); "
+        + "if [ -n \"$cur\" ] && [ \"$cur\" != \"$4\" ]; then echo \"the tmux server on socket $s runs the fleet of tenant $cur; give this roster a socketName of its own\" >&2; exit 3; fi; fi; "
         // The fleet's own server options (never the user's ~/.tmux.conf: -f /dev/null), set BEFORE the holder session is
         // made, on a server this started or found running (a "destroy-unattached on" would end the detached holder).
         + "\"$t\" -f " + Tmux.ServerOptions.ConfigFile + " -L \"$s\" start-server \\; " + Tmux.ServerOptions.ShellText() + " || exit 1; "
         + "\"$t\" -L \"$s\" has-session -t \"=$h\" 2>/dev/null || \"$t\" -f " + Tmux.ServerOptions.ConfigFile + " -L \"$s\" new-session -d -s \"$h\" || exit 1; "
+        + "[ -z \"$4\" ] || \"$t\" -L \"$s\" set-option -g " + Roster.TenantNames.MarkOption + " \"$4\" || exit 1; "
         + "w=\"'$t' -S #{q:socket_path} wait-for -S " + ChannelPrefix + "\"; "
         + "exec \"$t\" -L \"$s\" set-hook -g 'pane-died[42]' \"run-shell -b \\\"$w#{q:session_name}\\\"\" \\; "
         + "set-hook -g 'pane-exited[42]' \"run-shell -b \\\"$w#{q:session_name}\\\"\" \\; "

@@ -75,7 +75,7 @@ public static class UnitRenderer
         if (!string.IsNullOrEmpty(rosterPath)) sb.Append(RosterLine(rosterPath)).Append('\n');
     }
 
-    public static string Holder(LaunchPrograms programs, string socket, string holderSession, string? rosterPath = null)
+    public static string Holder(LaunchPrograms programs, string socket, string holderSession, string? rosterPath, string tenantMark)
     {
         var w = SystemdSyntax.ExecWord;
         var sb = new StringBuilder();
@@ -98,7 +98,7 @@ public static class UnitRenderer
         sb.Append("Environment=").Append(EnvLaunch).Append('=').Append(LaunchSystemd).Append('\n');
         sb.Append("ExecStart=").Append(string.Join(' ', new[] { programs.Sh, "-c", SupervisionScripts.HolderServe, programs.Tmux, socket }.Select(w))).Append('\n');
         sb.Append("ExecStartPost=").Append(string.Join(' ', new[] { programs.Sh, "-c", SupervisionScripts.HolderReady, programs.Tmux, socket, TmuxArgument.Literal(holderSession) }.Select(w)))
-            .Append(' ').Append(SystemdSyntax.ExecVariable(EnvLaunch)).Append('\n');
+            .Append(' ').Append(SystemdSyntax.ExecVariable(EnvLaunch)).Append(' ').Append(w(tenantMark)).Append('\n');
         sb.Append("Restart=always\n");
         sb.Append("RestartSec=1\n");
         sb.Append('\n');

@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Roster;
 using System.Diagnostics;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Observation;
@@ -59,7 +60,14 @@ public sealed partial class MessageSender
         var panes = SendCommands.ParseResolveAll(r.Stdout, marker);
         return batch.Select(d =>
         {
-            if (panes.TryGetValue(d.Request.Agent.Name, out var pane)) return pane;
+            if (panes.TryGetValue(d.Request.Agent.Name, out var pane))
+            {
+                var mine = TenantNames.Mark(context.Roster.Tenant);
+                if (pane.TenantMark is null || pane.TenantMark == mine) return pane;
+                // Another tenant's fleet on the same socket: its session of this name is not this agent.
+                d.Fail(FleetSendStatus.NotSent, $"nothing was typed: the tmux server on socket {d.Tmux.SocketName} ({d.Request.Agent.Host}) runs the fleet of tenant '{pane.TenantMark}', not of tenant '{mine}'; give this roster a socketName of its own");
+                return null;
+            }
             d.Fail(FleetSendStatus.NoSession, NoSession(d));
             return null;
         }).ToList();

@@ -28,6 +28,13 @@ public static class TenantNames
         return (safe.Length == 0 || !char.IsAsciiLetterOrDigit(safe[0]) ? "t" + safe : safe) + "-" + hash;
     }
 
+    /// <summary>The mark the holder sets on its tmux server (the global user option <c>@mosaic_tenant</c>): "local" for the
+    /// default tenant, else the tenant's key. A server marked for another tenant is not this roster's to act on.</summary>
+    public static string Mark(string tenant) => IsDefault(tenant) ? DefaultTenant : KeyOf(tenant);
+
+    /// <summary>The tmux user option that holds <see cref="Mark"/>.</summary>
+    public const string MarkOption = "@mosaic_tenant";
+
     /// <summary>mosaic-tmux-holder.service, or mosaic-tmux-holder.TENANT.service.</summary>
     public static string HolderUnit(string tenant) => $"mosaic-tmux-holder{Key(tenant)}.service";
 

@@ -37,7 +37,9 @@ public static class ListPanes
         "#{pane_dead}",
         // The supervision options ride in the dead-status field as "/restarts/last exit", only where the agent unit
         // set them (so the field of any other pane, and every older record, reads as before).
-        "#{pane_dead_status}#{?#{==:#{@mosaic_restarts},},,/#{@mosaic_restarts}/#{@mosaic_last_exit}}",
+        // A pane killed by a signal has no exit status but a signal ("s9"); the server's tenant mark (set by the holder)
+        // rides last as "@mark". Both appear only where set, so other records read as before.
+        "#{pane_dead_status}#{?pane_dead_signal,s#{pane_dead_signal},}#{?#{==:#{@mosaic_restarts},},,/#{@mosaic_restarts}/#{@mosaic_last_exit}}#{?#{==:#{@mosaic_tenant},},,@#{@mosaic_tenant}}",
         "#{window_activity}",
         "#{pane_current_path}");
 
@@ -97,6 +99,24 @@ public static class ListPanes
         int? deadStatus = null;
         int? restarts = null, lastExit = null;
         var statusField = parts[7];
+        string? tenantMark = null;
+        var at = statusField.IndexOf('@');
+        if (at >= 0)
+        {
+            tenantMark = statusField[(at + 1)..];
+            statusField = statusField[..at];
+            if (tenantMark.Length == 0 || !tenantMark.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')) return false;
+        }
+        int? signal = null;
+        var sig = statusField.IndexOf('s');
+        if (sig >= 0)
+        {
+            var slashAfter = statusField.IndexOf('/', sig);
+            var sigText = slashAfter < 0 ? statusField[(sig + 1)..] : statusField[(sig + 1)..slashAfter];
+            if (!int.TryParse(sigText, NumberStyles.None, CultureInfo.InvariantCulture, out var sg)) return false;
+            signal = sg;
+            statusField = statusField[..sig] + (slashAfter < 0 ? "" : statusField[slashAfter..]);
+        }
         var slash = statusField.IndexOf('/');
         if (slash >= 0)
         {
@@ -111,13 +131,15 @@ public static class ListPanes
             if (!int.TryParse(statusField, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var ds)) return false;
             deadStatus = ds;
         }
+        // Killed by a signal: the shell's convention, 128 + the signal (as the waiter and the crash files report it).
+        if (deadStatus is null && signal is { } s) deadStatus = 128 + s;
         DateTimeOffset? activity = null;
         if (parts[8].Length > 0)
         {
             if (!long.TryParse(parts[8], NumberStyles.None, CultureInfo.InvariantCulture, out var secs)) return false;
             activity = DateTimeOffset.FromUnixTimeSeconds(secs);
         }
-        pane = new TmuxPane(session, window, paneIndex, paneId, pid, command, dead, dead ? deadStatus : null, activity, parts[9]) { Restarts = restarts, LastExit = lastExit };
+        pane = new TmuxPane(session, window, paneIndex, paneId, pid, command, dead, dead ? deadStatus : null, activity, parts[9]) { Restarts = restarts, LastExit = lastExit, TenantMark = tenantMark };
         return true;
     }
 

@@ -4,7 +4,11 @@ namespace MosaicFleet.Engine.Tmux;
 /// <param name="Pid">The pane's process id when resolved (pane ids restart at %0 with a new tmux server, so the pid tells
 /// a replaced pane from ours).</param>
 /// <param name="Command">The pane's current command (<c>#{pane_current_command}</c>) when resolved; null when not asked.</param>
-public sealed record PaneRef(string PaneId, bool Dead, int? Pid = null, string? Command = null);
+public sealed record PaneRef(string PaneId, bool Dead, int? Pid = null, string? Command = null)
+{
+    /// <summary>The tenant mark of the pane's tmux server (@mosaic_tenant), or null when the server has none.</summary>
+    public string? TenantMark { get; init; }
+}
 
 /// <summary>One look at a pane: is it dead, where is its cursor, what does its visible screen show.</summary>
 public sealed record PaneProbe(bool Dead, int? CursorX, int? CursorY, string Screen);

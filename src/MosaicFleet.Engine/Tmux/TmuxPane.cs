@@ -15,6 +15,9 @@ public sealed record TmuxPane(
     DateTimeOffset? WindowActivity,
     string PanePath)
 {
+    /// <summary>The tenant mark of the pane's tmux server (global option @mosaic_tenant, set by the holder), or null.</summary>
+    public string? TenantMark { get; init; }
+
     /// <summary>The agent unit's launches since the last start by hand (session option @mosaic_restarts), or null.</summary>
     public int? Restarts { get; init; }
 

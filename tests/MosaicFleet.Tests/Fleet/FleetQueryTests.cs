@@ -1,3 +1,4 @@
+using MosaicFleet.Engine.Errors;
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Roster;
@@ -157,5 +158,25 @@ public class FleetQueryTests
         var roster = RosterLoader.Parse("version: 1\ndefaults: { workingDirectory: ~/src }\nagents:\n  - { name: a, runtime: pi }\n", "/r.yaml");
         var snap = await new FleetQuery(Context(roster, new FakeRunner())).GetAgentsAsync(roster.Agents, default);
         Assert.Equal("/home/op/src", snap.Agents[0].WorkingDirectory);
+    }
+
+    [Fact]
+    public async Task A_server_marked_for_another_tenant_is_that_hosts_error_and_no_agent_of_it_is_read()
+    {
+        var roster = Roster(2);   // tenant acme
+        var theirs = Pane("a0", "%1", "sleep", status: null).Replace("\u001f0\u001f\u001f", "\u001f0\u001f@other\u001f", StringComparison.Ordinal);
+        Assert.Contains("@other", theirs);
+        var runner = new FakeRunner(spec => spec.Argv.Contains("list-panes") ? FakeRunner.Ok(spec, theirs) : null);
+        var snapshot = await new FleetQuery(Context(roster, runner)).GetAgentsAsync(roster.Agents, default);
+        var failure = Assert.Single(snapshot.HostFailures);
+        Assert.Equal(FleetErrorIds.FleetTmuxSocketInUse, failure.ErrorId);
+        Assert.Contains("tenant 'other'", failure.Message);
+        Assert.DoesNotContain(snapshot.Agents, a => a.Status == FleetAgentStatus.Running);
+
+        var ours = theirs.Replace("@other", "@acme", StringComparison.Ordinal);
+        runner = new FakeRunner(spec => spec.Argv.Contains("list-panes") ? FakeRunner.Ok(spec, ours) : null);
+        snapshot = await new FleetQuery(Context(roster, runner)).GetAgentsAsync(roster.Agents, default);
+        Assert.Empty(snapshot.HostFailures);
+        Assert.Equal(FleetAgentStatus.Running, snapshot.Agents.Single(a => a.Name == "a0").Status);
     }
 }

@@ -78,7 +78,7 @@ public class AgentControlTests
         var (calls, _) = await RunAsync("start", "", Unit("a", "not-found", "inactive"), installed: false);
         Assert.Equal(4, calls.Count);
         Assert.StartsWith("/bin/sh -c ", calls[0]); // the holder unit's ExecStartPost, told it is a direct launch
-        Assert.EndsWith(" tmux sock _holder direct", calls[0]);
+        Assert.EndsWith(" tmux sock _holder direct local", calls[0]); // the default tenant's mark for the server
         Assert.Equal("tmux -L sock has-session -t =_holder", calls[1]);
         // The worktree line (an agent without a worktree: empty arguments, the script does nothing).
         Assert.StartsWith("/bin/sh -c ", calls[2]);

@@ -85,12 +85,15 @@ public class InstallerTests
     [Fact]
     public void The_holder_runs_the_server_as_its_main_process_and_restarts_it()
     {
-        var holder = UnitRenderer.Holder(new LaunchPrograms("/usr/bin/tmux", "/bin/sh"), "sock", "_holder");
+        var holder = UnitRenderer.Holder(new LaunchPrograms("/usr/bin/tmux", "/bin/sh"), "sock", "_holder", null, "acme");
         Assert.Equal(["exec"], SystemdSyntax.UnitValues(holder, "Type"));
         Assert.Equal(["always"], SystemdSyntax.UnitValues(holder, "Restart"));
         var start = SystemdSyntax.ResolveExecLine(SystemdSyntax.UnitValues(holder, "ExecStart").Single(), new Dictionary<string, string>(), new Dictionary<string, string>());
         Assert.Equal(["/bin/sh", "-c", SupervisionScripts.HolderServe, "/usr/bin/tmux", "sock"], start.Argv);
         Assert.EndsWith("exec \"$0\" -f /dev/null -L \"$1\" -D", SupervisionScripts.HolderServe, StringComparison.Ordinal);
+        // The holder's ready step gets the tenant's mark for the server as its last argument.
+        var ready = SystemdSyntax.ResolveExecLine(SystemdSyntax.UnitValues(holder, "ExecStartPost").Single(), new Dictionary<string, string>(), new Dictionary<string, string> { [UnitRenderer.EnvLaunch] = "systemd" });
+        Assert.Equal(["/usr/bin/tmux", "sock", "_holder", "systemd", "acme"], ready.Argv.Skip(3));
     }
 
     [Theory]

@@ -139,4 +139,40 @@ public class ListPanesTests
         Assert.Equal(9, ListPanes.FormatFor(Nonce).Count(c => c == '\x1f'));
         Assert.Equal(["list-panes", "-a", "-F", ListPanes.FormatFor(Nonce)], ListPanes.Arguments(Nonce));
     }
+
+    [Theory]
+    [InlineData("", null, null, null)]
+    [InlineData("7", 7, null, null)]
+    [InlineData("s9", 137, null, null)]                 // killed by SIGKILL: 128 + 9, as the waiter reports it
+    [InlineData("s9/2/137", 137, 2, null)]
+    [InlineData("3/1/3@acme", 3, 1, "acme")]
+    [InlineData("@local", null, null, "local")]
+    public void The_status_field_carries_the_signal_the_supervision_options_and_the_servers_tenant_mark(string field, int? status, int? restarts, string? mark)
+    {
+        var record = string.Join('\x1f', "a", "0", "0", "%1", "42", "sleep", "1", field, "1800000000", "/w") + "\x1e" + "n\n";
+        var pane = Assert.Single(ListPanes.Parse(record, "n", out var rejected));
+        Assert.Empty(rejected);
+        Assert.Equal(status, pane.DeadStatus);
+        Assert.Equal(restarts, pane.Restarts);
+        Assert.Equal(mark, pane.TenantMark);
+    }
+
+    [Theory]
+    [InlineData("3@")]
+    [InlineData("3@a/b")]
+    [InlineData("sx")]
+    public void A_malformed_status_field_rejects_the_record(string field)
+    {
+        var record = string.Join('\x1f', "a", "0", "0", "%1", "42", "sleep", "1", field, "1800000000", "/w") + "\x1e" + "n\n";
+        Assert.Empty(ListPanes.Parse(record, "n", out var rejected));
+        Assert.Single(rejected);
+    }
+
+    [Fact]
+    public void The_format_asks_for_the_signal_and_the_tenant_mark()
+    {
+        var format = ListPanes.FormatFor("n");
+        Assert.Contains("#{pane_dead_signal}", format);
+        Assert.Contains("#{@mosaic_tenant}", format);
+    }
 }
