@@ -31,7 +31,7 @@ public static class MessageText
     }
 
     /// <summary>Why <paramref name="text"/> may not be typed, or null when it may: the first control character that is
-    /// not a tab or a line break (C0, DEL, C1), in words with its position. With <paramref name="singleLine"/> a line
+    /// not a tab or a line break (C0, DEL, C1), or half of a surrogate pair, in words with its position. With <paramref name="singleLine"/> a line
     /// break (LF, CR, U+0085, U+2028, U+2029) is refused too.</summary>
     public static string? Refusal(string text, bool singleLine = false)
     {
@@ -42,6 +42,9 @@ public static class MessageText
             if (singleLine && lineBreak) return $"a line break ({Name(c)}) at position {i}";
             if (c == '\t' || c is '\n' or '\r') continue;
             if (c < 0x20 || c is >= '\u007f' and <= '\u009f') return $"the control character {Name(c)} at position {i}";
+            // Half of a surrogate pair is no character: encoding it would type U+FFFD instead, a silent rewrite.
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
+            if (char.IsSurrogate(c)) return $"an unpaired UTF-16 surrogate U+{(int)c:X4} at position {i}";
         }
         return null;
     }

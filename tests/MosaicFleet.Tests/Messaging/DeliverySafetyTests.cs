@@ -51,6 +51,15 @@ public sealed class DeliverySafetyTests : IDisposable
         Assert.Equal(delivered, MessageText.NormalizeLineBreaks(text));
     }
 
+    [Theory]
+    [InlineData("a\ud800b", "an unpaired UTF-16 surrogate U+D800 at position 1")]
+    [InlineData("end \udfff", "U+DFFF at position 4")]
+    [InlineData("\udc00\ud800", "U+DC00 at position 0")]
+    public void Half_a_surrogate_pair_is_refused_not_rewritten(string text, string expected) => Assert.Contains(expected, MessageText.Refusal(text));
+
+    [Fact]
+    public void A_whole_surrogate_pair_is_typed() => Assert.Null(MessageText.Refusal("emoji \ud83d\ude00 ok"));
+
     [Fact]
     public void A_message_over_1_MB_is_typed()
     {
