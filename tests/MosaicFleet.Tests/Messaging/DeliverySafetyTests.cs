@@ -51,11 +51,14 @@ public sealed class DeliverySafetyTests : IDisposable
         Assert.Equal(delivered, MessageText.NormalizeLineBreaks(text));
     }
 
-    [Theory]
-    [InlineData("a\ud800b", "an unpaired UTF-16 surrogate U+D800 at position 1")]
-    [InlineData("end \udfff", "U+DFFF at position 4")]
-    [InlineData("\udc00\ud800", "U+DC00 at position 0")]
-    public void Half_a_surrogate_pair_is_refused_not_rewritten(string text, string expected) => Assert.Contains(expected, MessageText.Refusal(text));
+    [Fact]
+    public void Half_a_surrogate_pair_is_refused_not_rewritten()
+    {
+        // Built in code: an attribute argument cannot hold a lone surrogate (metadata stores it as UTF-8, as U+FFFD).
+        Assert.Contains("an unpaired UTF-16 surrogate U+D800 at position 1", MessageText.Refusal("a" + (char)0xD800 + "b"));
+        Assert.Contains("U+DFFF at position 4", MessageText.Refusal("end " + (char)0xDFFF));
+        Assert.Contains("U+DC00 at position 0", MessageText.Refusal(new string([(char)0xDC00, (char)0xD800])));
+    }
 
     [Fact]
     public void A_whole_surrogate_pair_is_typed() => Assert.Null(MessageText.Refusal("emoji \ud83d\ude00 ok"));
