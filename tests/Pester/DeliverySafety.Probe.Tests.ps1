@@ -57,13 +57,14 @@ Describe 'Delivery safety (issue 14)' {
             @{ name = 'hostilereset'; runtime = 'badreset' }
             @{ name = 'renamed'; runtime = 'probe' }
             @{ name = 'misnamed'; runtime = 'unlisted' }
+            @{ name = 'scrolled'; runtime = 'probe' }
         ) -Extra @"
 runtimes:
   probe: { command: 'python3 paste_probe.py', paneCommands: [python3], resetCommand: '/clear' }
   badreset: { command: 'python3 paste_probe.py', paneCommands: [python3], resetCommand: "/clear\e[201~\u0003" }
   unlisted: { command: 'python3 paste_probe.py', paneCommands: [probe-launcher] }
 "@
-        foreach ($s in 'probe', 'big', 'hostile', 'hostilereset', 'misnamed') { Start-Probe $s }
+        foreach ($s in 'probe', 'big', 'hostile', 'hostilereset', 'misnamed', 'scrolled') { Start-Probe $s }
         Start-TestPane -Environment $envt -Session 'renamed' -Command @($renamedShell, '--norc', '--noprofile', '-i')
         Wait-Until { (& tmux -L $envt.Socket list-panes -t '=renamed:' -F '#{pane_current_command}') -eq 'agentsh' } | Should -BeTrue
         $script:common = @{ RosterPath = $roster; TimeoutSeconds = 20 }
@@ -134,6 +135,39 @@ runtimes:
             $ev[0].ErrorDetails.RecommendedAction | Should -Not -Match 'may still arrive'
             (Get-FleetMessageLog -Name hostilereset -Last 1).Status | Should -Be 'NotSent'
             Get-ProbeBytes hostilereset | Should -BeExactly ''
+        }
+    }
+
+    Context 'A pane left in copy mode' {
+        It 'is taken out of the mode when nobody looks at it, and the message arrives' {
+            & tmux -L $envt.Socket copy-mode -t '=scrolled:'
+            & tmux -L $envt.Socket display-message -p -t '=scrolled:' '#{pane_in_mode}' | Should -Be '1'
+            $r = Send-FleetMessage 'after the scroll-back' -Name scrolled -Source x @common
+            $r.Status | Should -Be 'Accepted' -Because $r.Detail
+            & tmux -L $envt.Socket display-message -p -t '=scrolled:' '#{pane_in_mode}' | Should -Be '0'
+            (Split-ProbeBytes (Get-ProbeBytes scrolled)).Inside | Should -Contain '[x] after the scroll-back'
+        }
+
+        It 'is Blocked while a client shows it (someone may be scrolling), and -Force leaves the mode' {
+            $before = (Get-ProbeBytes scrolled).Length
+            & tmux -L $envt.Socket copy-mode -t '=scrolled:'
+            # A control-mode client attached to the session: it counts as someone looking.
+            $psi = [Diagnostics.ProcessStartInfo]::new('tmux')
+            foreach ($a in '-L', $envt.Socket, '-C', 'attach-session', '-r', '-t', '=scrolled') { $psi.ArgumentList.Add($a) }
+            $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.UseShellExecute = $false
+            $client = [Diagnostics.Process]::Start($psi)
+            try {
+                Wait-Until { (& tmux -L $envt.Socket display-message -p -t '=scrolled:' '#{session_attached}') -ge 1 } | Should -BeTrue
+                $r = Send-FleetMessage 'while someone scrolls' -Name scrolled -Source x @common -ErrorVariable ev -ErrorAction SilentlyContinue
+                $r.Status | Should -Be 'Blocked'
+                $r.Detail | Should -Match 'copy mode'
+                $ev[0] | Assert-FleetError -Id AgentBlocked
+                (Get-ProbeBytes scrolled).Length | Should -Be $before -Because 'nothing was typed'
+                & tmux -L $envt.Socket display-message -p -t '=scrolled:' '#{pane_in_mode}' | Should -Be '1' -Because 'the mode is theirs'
+                (Send-FleetMessage 'forced' -Name scrolled -Source x -Force @common).Status | Should -Be 'Accepted'
+            } finally {
+                $client.Kill($true); $client.WaitForExit()
+            }
         }
     }
 

@@ -58,12 +58,32 @@ public sealed partial class MessageSender
             return batch.Select(_ => (PaneRef?)null).ToList();
         }
         var panes = SendCommands.ParseResolveAll(r.Stdout, marker);
+        foreach (var d in batch)
+        {
+            // Panes in a mode nobody looks at (or -Force): leave the mode first, one call for each.
+            if (!panes.TryGetValue(d.Request.Agent.Name, out var p) || !p.InMode || (p.AttachedClients > 0 && !options.Force)) continue;
+            var cancel = await RunAsync(d, SendCommands.CancelMode(d.Tmux, p.PaneId), ct).ConfigureAwait(false);
+            Verbose?.Invoke($"{d.Request.Agent.Name}: pane {p.PaneId} was in copy mode; left it" + (cancel.Success ? "." : $": {cancel.DescribeWithoutOutput()}"));
+            if (cancel.Success) panes = new Dictionary<string, PaneRef>(panes) { [d.Request.Agent.Name] = p with { InMode = false } };
+        }
         return batch.Select(d =>
         {
             if (panes.TryGetValue(d.Request.Agent.Name, out var pane))
             {
                 var mine = TenantNames.Mark(context.Roster.Tenant);
-                if (pane.TenantMark is null || pane.TenantMark == mine) return pane;
+                if (pane.TenantMark is null || pane.TenantMark == mine)
+                {
+                    // A pane left in copy mode (scrolled back, then detached) takes the paste's keys and the submit key
+                    // into the mode. Nobody looking: leave the mode, as q would. Someone looking at it: theirs.
+                    if (pane.InMode)
+                    {
+                        d.Fail(FleetSendStatus.Blocked, pane.AttachedClients > 0 && !options.Force
+                            ? $"the pane {pane.PaneId} is in copy mode (a mode) and {pane.AttachedClients} client(s) show it, so someone may be scrolling its history; nothing was typed (press q in the pane, or send with -Force to leave the mode)"
+                            : $"the pane {pane.PaneId} is in copy mode (a mode) and could not be taken out of it; nothing was typed");
+                        return null;
+                    }
+                    return pane;
+                }
                 // Another tenant's fleet on the same socket: its session of this name is not this agent.
                 d.Fail(FleetSendStatus.NotSent, $"nothing was typed: the tmux server on socket {d.Tmux.SocketName} ({d.Request.Agent.Host}) runs the fleet of tenant '{pane.TenantMark}', not of tenant '{mine}'; give this roster a socketName of its own");
                 return null;

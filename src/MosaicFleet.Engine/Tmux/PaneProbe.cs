@@ -8,6 +8,12 @@ public sealed record PaneRef(string PaneId, bool Dead, int? Pid = null, string? 
 {
     /// <summary>The tenant mark of the pane's tmux server (@mosaic_tenant), or null when the server has none.</summary>
     public string? TenantMark { get; init; }
+
+    /// <summary>The pane is in a mode (copy mode, a choose list): keys go to the mode, not to the program.</summary>
+    public bool InMode { get; init; }
+
+    /// <summary>How many clients show the pane's session (someone may be looking at the pane).</summary>
+    public int AttachedClients { get; init; }
 }
 
 /// <summary>One look at a pane: is it dead, where is its cursor, what does its visible screen show.</summary>

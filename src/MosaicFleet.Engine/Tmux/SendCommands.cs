@@ -92,7 +92,10 @@ public static class SendCommands
     /// <summary>Every pane of the server in one call, each line "marker, session, window active, pane active, pane id,
     /// dead, pid, current command": the sessions of a whole send resolve at once (<see cref="ParseResolveAll"/>).</summary>
     public static string[] ResolveAll(TmuxCommand tmux, string marker)
-        => tmux.Build("list-panes", "-a", "-F", $"{marker}{Sep}#{{session_name}}{Sep}#{{window_active}}{Sep}#{{pane_active}}{Sep}#{{pane_id}}{Sep}#{{pane_dead}}{Sep}#{{pane_pid}}{Sep}#{{{Roster.TenantNames.MarkOption}}}{Sep}#{{pane_current_command}}");
+        => tmux.Build("list-panes", "-a", "-F", $"{marker}{Sep}#{{session_name}}{Sep}#{{window_active}}{Sep}#{{pane_active}}{Sep}#{{pane_id}}{Sep}#{{pane_dead}}{Sep}#{{pane_pid}}{Sep}#{{{Roster.TenantNames.MarkOption}}}{Sep}#{{pane_in_mode}}{Sep}#{{session_attached}}{Sep}#{{pane_current_command}}");
+
+    /// <summary>Leaves the mode a pane is in (copy mode and the like), as the q key would: `send-keys -X cancel`.</summary>
+    public static string[] CancelMode(TmuxCommand tmux, string paneId) => tmux.Build("send-keys", "-t", paneId, "-X", "cancel");
 
     /// <summary>Each session's pane as a send targets it: the active pane of the session's current window (the first
     /// pane of that window when none is marked active), by exact session name.</summary>
@@ -103,12 +106,18 @@ public static class SendCommands
         foreach (var line in SplitLines(stdout))
         {
             if (!line.StartsWith(prefix, StringComparison.Ordinal)) continue;
-            // The server's tenant mark (field 7) comes before the pane command, the last field and free text.
-            var parts = line.TrimEnd('\r').Split(Sep, 9);
-            if (parts.Length != 9 || parts[2] != "1" || !IsPaneId(parts[4])) continue;
+            // The server's tenant mark (7), whether the pane is in a mode such as copy mode (8) and how many clients show
+            // its session (9) come before the pane command, the last field and free text.
+            var parts = line.TrimEnd('\r').Split(Sep, 11);
+            if (parts.Length != 11 || parts[2] != "1" || !IsPaneId(parts[4])) continue;
             var active = parts[3] == "1";
             if (chosen.TryGetValue(parts[1], out var seen) && (seen.Active || !active)) continue;
-            chosen[parts[1]] = (new PaneRef(parts[4], parts[5] == "1", Int(parts[6]) is > 0 and var pid ? pid : null, parts[8]) { TenantMark = parts[7].Length > 0 ? parts[7] : null }, active);
+            chosen[parts[1]] = (new PaneRef(parts[4], parts[5] == "1", Int(parts[6]) is > 0 and var pid ? pid : null, parts[10])
+            {
+                TenantMark = parts[7].Length > 0 ? parts[7] : null,
+                InMode = parts[8] == "1",
+                AttachedClients = Int(parts[9]) is > 0 and var n ? n : 0,
+            }, active);
         }
         return chosen.ToDictionary(kv => kv.Key, kv => kv.Value.Pane, StringComparer.Ordinal);
     }

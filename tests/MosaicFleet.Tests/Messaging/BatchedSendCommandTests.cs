@@ -132,11 +132,11 @@ public sealed class BatchedSendCommandTests
         var argv = SendCommands.ResolveAll(Tmux, M);
         Assert.Equal(["list-panes", "-a", "-F"], argv.Skip(3).Take(3));
         Assert.Contains("#{@mosaic_tenant}", argv[6]);
-        string Line(string session, int window, int pane, string id, int dead = 0, string mark = "") => $"{M}\u001f{session}\u001f{window}\u001f{pane}\u001f{id}\u001f{dead}\u001f{4000 + int.Parse(id[1..])}\u001f{mark}\u001fpi\n";
+        string Line(string session, int window, int pane, string id, int dead = 0, string mark = "") => $"{M}\u001f{session}\u001f{window}\u001f{pane}\u001f{id}\u001f{dead}\u001f{4000 + int.Parse(id[1..])}\u001f{mark}\u001f0\u001f0\u001fpi\n";
         var stdout = Line("a", 0, 1, "%1") + Line("a", 1, 0, "%2") + Line("a", 1, 1, "%3", mark: "acme")
             + Line("b", 1, 0, "%4") + Line("b", 1, 0, "%5")   // no active pane: the window's first
             + Line("c", 1, 1, "%6", dead: 1)
-            + "forged\u001fd\u001f1\u001f1\u001f%7\u001f0\u001f9\u001f\u001fpi\n"; // not our marker
+            + "forged\u001fd\u001f1\u001f1\u001f%7\u001f0\u001f9\u001f\u001f0\u001f0\u001fpi\n"; // not our marker
         var panes = SendCommands.ParseResolveAll(stdout, M);
         Assert.Equal(new PaneRef("%3", false, 4003, "pi") { TenantMark = "acme" }, panes["a"]);
         Assert.Equal(new PaneRef("%4", false, 4004, "pi"), panes["b"]);

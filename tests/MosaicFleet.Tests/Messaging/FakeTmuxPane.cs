@@ -146,7 +146,7 @@ internal sealed class FakeTmux : IProcessRunner
 
     private static string Expand(string format, Pane p, string? session = null) => format
         .Replace("#{session_name}", session ?? "").Replace("#{window_active}", "1").Replace("#{pane_active}", "1").Replace("#{pane_id}", p.Id).Replace("#{pane_pid}", p.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).Replace("#{pane_dead}", p.Dead ? "1" : "0")
-        .Replace("#{@mosaic_tenant}", p.TenantMark ?? "").Replace("#{pane_current_command}", p.Command).Replace("#{cursor_x}", p.CursorFormat().X).Replace("#{cursor_y}", p.CursorFormat().Y) + "\n";
+        .Replace("#{@mosaic_tenant}", p.TenantMark ?? "").Replace("#{pane_in_mode}", "0").Replace("#{session_attached}", "0").Replace("#{pane_current_command}", p.Command).Replace("#{cursor_x}", p.CursorFormat().X).Replace("#{cursor_y}", p.CursorFormat().Y) + "\n";
 
     private CommandResult RunOne(CommandSpec spec, List<string> a)
     {
