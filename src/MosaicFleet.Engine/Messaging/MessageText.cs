@@ -22,11 +22,12 @@ public static class MessageText
     public static string NormalizeLineBreaks(string text)
         => text.Contains('\r') ? text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n') : text;
 
-    /// <summary>The text typed for a message: "[source] " before its first line, line breaks normalized.
-    /// A null or empty source types the message without a label (Reset-FleetAgent's command).</summary>
+    /// <summary>The text typed for a message: "[source] " before its first line, line breaks normalized, line breaks at
+    /// its end dropped (typed, they leave the cursor on empty rows under the text, where no input area shows it, and
+    /// submit nothing). A null or empty source types the message without a label (Reset-FleetAgent's command).</summary>
     public static string Compose(string? source, string message)
     {
-        var body = NormalizeLineBreaks(message);
+        var body = NormalizeLineBreaks(message).TrimEnd('\n');
         return string.IsNullOrEmpty(source) ? body : $"[{source}] {body}";
     }
 

@@ -48,7 +48,7 @@ public sealed class DeliverySafetyTests : IDisposable
     public void Tab_line_breaks_and_printable_text_are_typed(string @case, string text, string delivered)
     {
         Assert.True(MessageText.Refusal(text) is null, @case);
-        Assert.Equal(delivered, MessageText.NormalizeLineBreaks(text));
+        Assert.Equal(delivered, MessageText.Compose(null, text));
     }
 
     [Fact]
