@@ -97,6 +97,20 @@ public sealed class WaitTracker(FleetAgentActivity target, DateTimeOffset? sentA
         return Reached(activity, now);
     }
 
+    /// <summary>What the last reading showed, in words that agree with <see cref="Reached"/>: an Idle reading that does
+    /// not count yet says why (a screen that has not stayed unchanged long enough, or no Busy seen since the send).</summary>
+    public string LastSeen(DateTimeOffset now)
+    {
+        if (Last == FleetAgentActivity.Idle && Target == FleetAgentActivity.Idle && !Reached(Last, now))
+        {
+            var unchanged = _unchangedSince is { } since ? (now - since).TotalSeconds : 0;
+            if (StableSeconds > 0 && unchanged < StableSeconds)
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"last seen with its screen unchanged for {unchanged:0.#} s, short of the {StableSeconds:0.#} s that count as Idle (the screen keeps changing)");
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"last seen quiet, but not Busy since the send and not yet {IdleAfterSeconds:0.#} s after it");
+        }
+        return $"last seen {Last}";
+    }
+
     public bool Reached(FleetAgentActivity activity, DateTimeOffset now)
     {
         if (activity != Target) return false;

@@ -56,8 +56,14 @@ public sealed class ActivityWaiter
     }
 
     /// <summary>Agents not there yet, with what they last showed (for progress and the timeout errors).</summary>
-    public IReadOnlyList<(FleetAgent? Agent, FleetAgentSpec Spec, FleetAgentActivity Last)> PendingAgents
-        => _pending.Values.Select(p => (p.LastAgent, p.Spec, p.Tracker.Last)).ToList();
+    public IReadOnlyList<(FleetAgent? Agent, FleetAgentSpec Spec, string Last)> PendingAgents
+    {
+        get
+        {
+            var now = _context.Clock.GetUtcNow();
+            return _pending.Values.Select(p => (p.LastAgent, p.Spec, p.Tracker.LastSeen(now))).ToList();
+        }
+    }
 
     /// <summary>Host failures seen by the last poll.</summary>
     public IReadOnlyList<HostFailure> LastHostFailures { get; private set; } = [];

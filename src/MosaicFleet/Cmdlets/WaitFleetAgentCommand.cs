@@ -129,7 +129,7 @@ public sealed class WaitFleetAgentCommand : FleetCmdlet
         }
         foreach (var (agent, spec, last) in waiter.PendingAgents)
         {
-            var state = agent is null ? "never read" : agent.Status == FleetAgentStatus.Running ? $"last seen {last}" : $"status {agent.Status}";
+            var state = agent is null ? "never read" : agent.Status == FleetAgentStatus.Running ? last : $"status {agent.Status}";
             WriteError(new ErrorRecord(
                 new TimeoutException($"Agent '{spec.Name}' was not {target} after {TimeoutSeconds} s ({state})."),
                 FleetErrorIds.AgentWaitTimeout, FleetErrors.For(FleetErrorIds.AgentWaitTimeout), spec.Name));

@@ -63,4 +63,23 @@ public class WaitTrackerTests
         Assert.False(t.Observe(FleetAgentActivity.Idle, T0.AddSeconds(3.1)));    // 1.9 s
         Assert.True(t.Observe(FleetAgentActivity.Idle, T0.AddSeconds(3.2)));     // 2.0 s
     }
+
+    [Fact]
+    public void What_it_last_saw_agrees_with_whether_it_counts()
+    {
+        // A ticking clock: an Idle reading now and then, never unchanged for the 3 s Idle needs.
+        var t = new WaitTracker(FleetAgentActivity.Idle, null, 5, stableSeconds: 3);
+        Assert.False(t.Observe(FleetAgentActivity.Busy, T0));
+        Assert.False(t.Observe(FleetAgentActivity.Idle, T0.AddSeconds(1)));
+        Assert.Contains("short of the 3 s that count as Idle", t.LastSeen(T0.AddSeconds(1.5)));
+        Assert.DoesNotContain("last seen Idle", t.LastSeen(T0.AddSeconds(1.5)));
+        Assert.True(t.Observe(FleetAgentActivity.Idle, T0.AddSeconds(4)));
+        Assert.Equal("last seen Idle", t.LastSeen(T0.AddSeconds(4)));
+
+        var sent = new WaitTracker(FleetAgentActivity.Idle, T0, 5);
+        Assert.False(sent.Observe(FleetAgentActivity.Idle, T0.AddSeconds(1)));
+        Assert.Contains("not Busy since the send", sent.LastSeen(T0.AddSeconds(1)));
+        Assert.False(sent.Observe(FleetAgentActivity.Busy, T0.AddSeconds(2)));
+        Assert.Equal("last seen Busy", sent.LastSeen(T0.AddSeconds(2)));
+    }
 }
