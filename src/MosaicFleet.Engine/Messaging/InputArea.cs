@@ -21,8 +21,10 @@ public readonly record struct DraftCount(int Needles, int Markers)
 /// every row below it (a footer, a status line, a session title) is never part of the area;</item>
 /// <item>without an <c>inputPattern</c> the area STARTS after the nearest boundary row above the cursor: a blank row
 /// (blank once vertical box borders are removed) or a horizontal rule (a row drawn only with box-drawing or block
-/// characters, or with at least three of '-', '=', '_' and nothing else). So an input box framed by rules, a box
-/// mid-screen, a box that moves, and sent text staying in the history above the box are all read right;</item>
+/// characters, or with at least three of '-', '=', '_' and nothing else), or at the last row from there to the cursor
+/// that starts with a prompt ("> ", "❯ ", "You: ": the rows above it are output). So an input box framed by rules, a box
+/// mid-screen, a box that moves, sent text staying in the history above the box, and a line REPL printing its answer
+/// right above its next prompt are all read right;</item>
 /// <item>with the runtime's <c>inputPattern</c> (multi-line mode; the named group <c>input</c> if the pattern has one,
 /// else the whole match): the match that holds the cursor, cut at the cursor; when no match holds it, the LAST match
 /// uncut;</item>
@@ -86,6 +88,14 @@ public static class InputArea
         }
         var start = y;
         while (start > 0 && !IsBoundaryRow(lines[start - 1])) start--;
+        // A prompt starts the input: rows above the last row that starts with one ("> ", "❯ ", "You: ") are the
+        // program's output (a line REPL prints its answer, even the message echoed, right above its next prompt).
+        for (var r = y; r > start; r--)
+        {
+            if (!OperatorDraft.StartsWithPrompt(r == y ? left : lines[r])) continue;
+            start = r;
+            break;
+        }
         var above = start < y ? string.Join('\n', lines, start, y - start) + "\n" : "";
         return above + left;
     }

@@ -10,7 +10,7 @@ namespace MosaicFleet.Engine.Messaging;
 /// and footers below it are never part of it. What is left of the area once whitespace, vertical box borders and a
 /// leading prompt (a run of at most three symbol or punctuation characters, e.g. "❯ ", "› ", "> ", or one word of at most
 /// 16 characters ending in ':', '>', '$', '#' or '%', e.g. "You: ", each followed by a space or the end of the area) are
-/// removed is the draft. (So a one-word draft that itself looks like a prompt, "fix:", is not seen.) Where tmux gives no cursor position, or the cursor is below the
+/// removed is the draft; rows above the last row that starts with such a prompt are output, not draft. (So a one-word draft that itself looks like a prompt, "fix:", is not seen.) Where tmux gives no cursor position, or the cursor is below the
 /// screen's last non-blank row, there is no judgment (null).</summary>
 public static class OperatorDraft
 {
@@ -29,9 +29,20 @@ public static class OperatorDraft
         var lines = area.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n')
             .Select(StripBorders).Where(l => l.Length > 0).ToList();
         if (lines.Count == 0) return null;
+        // A prompt starts the input: rows above the last row that starts with one are the program's output (a line
+        // REPL prints its banner or last answer right above "> "), never a draft.
+        var prompt = lines.FindLastIndex(l => StripPrompt(l) != l);
+        if (prompt > 0) lines = lines[prompt..];
         lines[0] = StripPrompt(lines[0]);
         var text = string.Join(' ', lines.Where(l => l.Length > 0));
         return text.Length == 0 ? null : text;
+    }
+
+    /// <summary>Whether a screen row (borders and whitespace aside) starts with a prompt, as <see cref="Text"/> reads one.</summary>
+    public static bool StartsWithPrompt(string row)
+    {
+        var line = StripBorders(row);
+        return line.Length > 0 && StripPrompt(line) != line;
     }
 
     private static string StripBorders(string line)

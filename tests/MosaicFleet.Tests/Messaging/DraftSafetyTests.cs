@@ -88,6 +88,11 @@ public sealed class DraftSafetyTests : IDisposable
     [InlineData("You: tell me", "tell me")]
     [InlineData("│ > first line     │\n│   second line    │", "first line second line")]
     [InlineData("> ??", "??")]
+    // A line REPL: its banner or last answer right above the prompt row is output, not a draft.
+    [InlineData("Welcome to the REPL, version 2\n> ", null)]
+    [InlineData("the answer is 42\n>>> ", null)]
+    [InlineData("banner\n> typed by hand", "typed by hand")]
+    [InlineData("❯ first\nsecond", "first second")]
     public void The_prompt_is_not_a_draft_and_anything_after_it_is(string area, string? draft) => Assert.Equal(draft, OperatorDraft.Text(area));
 
     [Fact]

@@ -27,6 +27,19 @@ public class InputAreaCursorTests
     }
 
     [Fact]
+    public void A_line_repl_s_output_right_above_its_prompt_is_not_the_area()
+    {
+        // Before the submit key: the banner sits right above the prompt row that holds the typed text.
+        Assert.Equal("> [op] run the tests", At("Welcome to the REPL\n> [op] run the tests\n", 20, 1));
+        // After it: the REPL echoes the message above its next, empty prompt; the area is that prompt only.
+        var after = "Welcome to the REPL\n> [op] run the tests\nyou said: [op] run the tests\n> \n";
+        Assert.Equal("> ", At(after, 2, 3));
+        Assert.False(InputArea.Holds(InputArea.Count(At(after, 2, 3)!, InputArea.Needle("[op] run the tests")), new DraftCount(0, 0)));
+        // A multi-line draft in a box keeps its rows up to the prompt that starts it.
+        Assert.Equal("❯ first line\nsecond", At("──────\n❯ first line\nsecond\n──────\n", 6, 2));
+    }
+
+    [Fact]
     public void Wide_characters_take_two_cells()
     {
         // "> 日本語x": the cursor after 語 is at cell 8 (2 + 3 x 2).
