@@ -34,18 +34,7 @@ public sealed class LongLivedProcess : IDisposable
     /// <summary>Starts <paramref name="spec"/> here; null when its program does not exist.</summary>
     public static LongLivedProcess? Start(CommandSpec spec)
     {
-        if (spec.Argv.Count == 0) throw new ArgumentException("A command needs at least a program name.", nameof(spec));
-        var psi = new ProcessStartInfo
-        {
-            FileName = spec.Argv[0],
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        for (var i = 1; i < spec.Argv.Count; i++) psi.ArgumentList.Add(spec.Argv[i]);
+        var psi = ProcessRunner.StartInfo(spec);
         var process = new Process { StartInfo = psi };
         try
         {

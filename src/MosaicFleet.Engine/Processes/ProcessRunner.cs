@@ -20,7 +20,9 @@ public sealed class ProcessRunner : IProcessRunner
     /// <summary>Processes started by this runner in this process (for benchmarks and -Verbose).</summary>
     public static long SpawnCount => Interlocked.Read(ref _spawnCount);
 
-    public async Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken cancellationToken)
+    /// <summary>How every command starts: the program and its arguments as an argv list (no shell), all three streams
+    /// redirected, UTF-8 both ways. Also used by <see cref="LongLivedProcess"/>.</summary>
+    public static ProcessStartInfo StartInfo(CommandSpec spec)
     {
         if (spec.Argv.Count == 0) throw new ArgumentException("A command needs at least a program name.", nameof(spec));
         var psi = new ProcessStartInfo
@@ -35,6 +37,12 @@ public sealed class ProcessRunner : IProcessRunner
             StandardInputEncoding = new UTF8Encoding(false),
         };
         for (var i = 1; i < spec.Argv.Count; i++) psi.ArgumentList.Add(spec.Argv[i]);
+        return psi;
+    }
+
+    public async Task<CommandResult> RunAsync(CommandSpec spec, CancellationToken cancellationToken)
+    {
+        var psi = StartInfo(spec);
 
         var sw = Stopwatch.StartNew();
         using var process = new Process { StartInfo = psi };
