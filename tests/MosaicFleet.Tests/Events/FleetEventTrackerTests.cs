@@ -1,7 +1,7 @@
 using MosaicFleet.Engine.Events;
 using MosaicFleet.Engine.Roster;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.Events;
 
 public class FleetEventTrackerTests
 {

@@ -4,7 +4,7 @@ using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Tmux;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.Events;
 
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public class HostStreamTests

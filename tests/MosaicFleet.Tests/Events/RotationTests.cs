@@ -1,7 +1,7 @@
 using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Events;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.Events;
 
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RotationTests : IDisposable

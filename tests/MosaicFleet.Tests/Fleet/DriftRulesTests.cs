@@ -1,7 +1,7 @@
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Roster;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.Fleet;
 
 public class DriftRulesTests
 {

@@ -3,7 +3,7 @@ using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Errors;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.Fleet;
 
 /// <summary>FleetQuery with remote hosts, against a recording runner (no ssh is started).</summary>
 public class FleetQueryRemoteTests

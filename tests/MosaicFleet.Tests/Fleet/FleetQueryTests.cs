@@ -3,7 +3,7 @@ using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Roster;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.Fleet;
 
 public class FleetQueryTests
 {

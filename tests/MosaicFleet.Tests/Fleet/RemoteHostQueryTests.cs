@@ -3,7 +3,7 @@ using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Systemd;
 using MosaicFleet.Engine.Tmux;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.Fleet;
 
 /// <summary>The one-ssh-per-host query script, run for real by sh (and by fish, as a remote login shell would) against a
 /// private tmux server and a fake systemctl.</summary>

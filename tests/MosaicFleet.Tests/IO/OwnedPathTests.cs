@@ -2,7 +2,7 @@ using MosaicFleet.Engine.IO;
 using MosaicFleet.Engine.Messaging;
 using MosaicFleet.Engine.Errors;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.IO;
 
 /// <summary>The files and folders MosaicFleet keeps for itself: modes tightened, symlinks never followed, a shared /tmp
 /// lock folder used only when it is ours and 0700.</summary>

@@ -1,6 +1,6 @@
 using MosaicFleet.Engine.Processes;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.Processes;
 
 public class ProcessRunnerTests
 {

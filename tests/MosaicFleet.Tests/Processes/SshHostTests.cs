@@ -1,7 +1,7 @@
 using MosaicFleet.Engine.Fleet;
 using MosaicFleet.Engine.Processes;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.Processes;
 
 public class SshHostTests
 {

@@ -6,7 +6,7 @@ using MosaicFleet.Engine.Processes;
 using MosaicFleet.Engine.Systemd;
 using MosaicFleet.Engine.Errors;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.Processes;
 
 /// <summary>The ssh transport against a real sshd: stdin and argv byte-exact, non-POSIX login shells, and each way a
 /// host can fail (unreachable, silent, remote shell refusing, remote tmux failing).</summary>

@@ -1,7 +1,7 @@
 using MosaicFleet.Engine.Prompts;
 using MosaicFleet.Engine.Roster;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.Prompts;
 
 /// <summary>The prompt parser against screens captured from the real runtimes (tests/MosaicFleet.Tests/Data, written by
 /// the runtimes work: each runtime in tmux against the fake model endpoint), and against made-up screens of other shapes.</summary>

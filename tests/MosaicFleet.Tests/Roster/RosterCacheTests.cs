@@ -3,7 +3,7 @@ using MosaicFleet.Engine.Roster;
 using MosaicFleet.Engine.Tmux;
 using MosaicFleet.Engine.Errors;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.Roster;
 
 public sealed class RosterCacheTests : IDisposable
 {

@@ -1,7 +1,7 @@
 using MosaicFleet.Engine.Roster;
 using MosaicFleet.Engine.Errors;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.Roster;
 
 public sealed class RosterLocatorTests : IDisposable
 {

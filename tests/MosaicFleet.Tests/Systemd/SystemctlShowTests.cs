@@ -1,6 +1,6 @@
 using MosaicFleet.Engine.Systemd;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.Systemd;
 
 public class SystemctlShowTests
 {

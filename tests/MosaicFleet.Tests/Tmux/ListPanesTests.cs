@@ -1,6 +1,6 @@
 using MosaicFleet.Engine.Tmux;
 
-namespace MosaicFleet.Tests;
+namespace MosaicFleet.Tests.Tmux;
 
 public class ListPanesTests
 {
