@@ -133,7 +133,7 @@ Describe 'Installing one roster never dismantles another (item 2)' {
         Use-ShimPath $envt { Install-FleetUnit -RosterPath $smaller -NoEnable -Confirm:$false }
         Test-Path -LiteralPath (Join-Path $envDir 'a1.env') | Should -BeFalse
         Test-Path -LiteralPath (Join-Path $envDir 'a0.env') | Should -BeTrue
-        (Get-RecordedCalls $sysLog | ForEach-Object { $_ -join ' ' }) | Should -Contain '--user disable --no-reload mosaic-agent@a1.service'
+        (Get-RecordedCalls $sysLog | ForEach-Object { $_ -join ' ' }) | Should -Contain '--user disable --now --no-reload mosaic-agent@a1.service'
     }
 
     It 'after Uninstall-FleetUnit -All, the other roster installs' {

@@ -153,7 +153,7 @@ Describe 'Install-FleetUnit' {
             Join-Path $envDir 'coder1.env' | Should -Not -Exist
             ($out | Where-Object Agent -eq 'coder1').Action | Should -Be @('Removed', 'Removed')
             Join-Path $unitDir 'mosaic-agent@coder1.service.d/50-mosaic-supervision.conf' | Should -Not -Exist
-            Get-Calls $sysLog | Should -Be @('--user disable --no-reload mosaic-agent@coder1.service', '--user daemon-reload')
+            Get-Calls $sysLog | Should -Be @('--user disable --now --no-reload mosaic-agent@coder1.service', '--user daemon-reload')
         } finally {
             Set-Content -LiteralPath $e.RosterPath -Value $full -NoNewline
         }

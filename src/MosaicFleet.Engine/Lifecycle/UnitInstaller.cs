@@ -202,9 +202,11 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
             AddRemoveDropIn(plan, name, leftover: true);
         }
         // One call per action for all units (--no-reload), then one reload: not one systemctl (and one reload) per agent.
+        // A left-over agent may still run: it is stopped and disabled BEFORE its files go (its ExecStopPost reads the
+        // env file), else its unit could neither stop cleanly nor be named by any cmdlet again.
         if (removed.Count > 0)
         {
-            plan.After.Add(PlannedCommand.ForUnits([Systemctl, "--user", "disable", "--no-reload"], "Disable", removed.Select(n => SystemctlShow.AgentUnit(Tenant, n)).ToList()) with { Leftover = true });
+            plan.Before.Add(PlannedCommand.ForUnits([Systemctl, "--user", "disable", "--now", "--no-reload"], "Stop and disable", removed.Select(n => SystemctlShow.AgentUnit(Tenant, n)).ToList()) with { Leftover = true });
         }
         if (enable)
         {

@@ -14,13 +14,15 @@ public static class SendCommands
     public static string[] ResolvePane(TmuxCommand tmux, string session)
         => tmux.Build("list-panes", "-t", TmuxTarget.SessionWindow(session), "-F", $"#{{pane_active}}{Sep}#{{pane_id}}{Sep}#{{pane_dead}}");
 
+    /// <summary>The pane a <see cref="ResolvePane"/> call names; lines that are no pane record (a remote login script's
+    /// banner before tmux ran) are skipped.</summary>
     public static PaneRef? ParseResolve(string stdout)
     {
         PaneRef? first = null;
         foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = line.TrimEnd('\r').Split(Sep);
-            if (parts.Length != 3 || parts[1].Length < 2 || parts[1][0] != '%' || !parts[1].AsSpan(1).ToString().All(char.IsAsciiDigit)) return null;
+            if (parts.Length != 3 || parts[0] is not ("0" or "1") || parts[2] is not ("0" or "1") || parts[1].Length < 2 || parts[1][0] != '%' || !parts[1].AsSpan(1).ToString().All(char.IsAsciiDigit)) continue;
             var pane = new PaneRef(parts[1], parts[2] == "1");
             if (parts[0] == "1") return pane;
             first ??= pane;
@@ -53,33 +55,45 @@ public static class SendCommands
     }
 
     /// <summary>The probes of a <see cref="ProbeMany"/> output, in pane order, as far as they ran: the screen of each is
-    /// the text between the previous marker line and its own.</summary>
+    /// the text between its start line and its marker line. Anything else (a login script's banner on a remote host's
+    /// stdout, printed before tmux ran) is no screen.</summary>
     public static IReadOnlyList<PaneProbe> ParseProbeMany(string stdout, string marker)
     {
         var probes = new List<PaneProbe>();
         var screen = new System.Text.StringBuilder();
         var prefix = marker + Sep;
+        var inScreen = false;
         foreach (var line in SplitLines(stdout))
         {
             if (line.StartsWith(prefix, StringComparison.Ordinal))
             {
                 var parts = line.Split(Sep);
-                if (parts.Length == 5 && Int(parts[1]) == probes.Count)
+                if (parts.Length == 3 && parts[1] == "S" && Int(parts[2]) == probes.Count)
+                {
+                    screen.Clear();
+                    inScreen = true;
+                    continue;
+                }
+                if (inScreen && parts.Length == 5 && Int(parts[1]) == probes.Count)
                 {
                     probes.Add(new PaneProbe(parts[2] == "1", Int(parts[3]), Int(parts[4]), screen.ToString()));
                     screen.Clear();
+                    inScreen = false;
                     continue;
                 }
             }
-            screen.Append(line).Append('\n');
+            if (inScreen) screen.Append(line).Append('\n');
         }
         return probes;
     }
 
+    // A start line, the capture, then the marker line with the pane's state: the screen is exactly what lies between.
     private static void AddProbe(List<string> args, string target, string marker, int index)
     {
-        var format = $"{marker}{Sep}{index.ToString(CultureInfo.InvariantCulture)}{Sep}#{{pane_dead}}{Sep}#{{cursor_x}}{Sep}#{{cursor_y}}";
-        args.AddRange(["capture-pane", "-p", "-t", target, ";", "display-message", "-p", "-t", target, format]);
+        var i = index.ToString(CultureInfo.InvariantCulture);
+        var format = $"{marker}{Sep}{i}{Sep}#{{pane_dead}}{Sep}#{{cursor_x}}{Sep}#{{cursor_y}}";
+        args.AddRange(["display-message", "-p", "-t", target, $"{marker}{Sep}S{Sep}{i}", ";",
+            "capture-pane", "-p", "-t", target, ";", "display-message", "-p", "-t", target, format]);
     }
 
     private static IEnumerable<string> SplitLines(string stdout)

@@ -145,6 +145,11 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
             {
                 WriteWarning(stale);
             }
+            else if (mode == LifecycleMode.Direct && !Direct && LaunchesFor(state) && !state.UnitInstalled && state.Unit is not null)
+            {
+                // The user manager answered, but this agent has no unit: it joined the roster after the last install.
+                WriteWarning($"Agent '{state.Agent.Name}' has no installed unit{where} (it joined the roster after the last Install-FleetUnit), so it starts directly in tmux and nothing restarts it if it ends. Run Install-FleetUnit to have systemd supervise it.");
+            }
             if (LaunchSpacing > TimeSpan.Zero && LaunchesFor(state) && _launching++ > 0)
             {
                 // Runtimes sharing one login race to refresh it when they all start at once: one after another.

@@ -15,6 +15,8 @@ public class InstallerTests
         var installer = new UnitInstaller(new LaunchBuilder(t.Context(roster, runner), t.Paths), LocalHostFiles.Instance);
         var plan = await installer.PlanInstallAsync(roster.Agents, enable, CancellationToken.None);
         var files = new List<FleetUnitFile>();
+        // As LifecycleCmdlet applies a plan: the commands before, the files, the commands after.
+        foreach (var c in plan.Before) await installer.RunAsync(c, CancellationToken.None);
         foreach (var f in plan.Files) files.Add(new FleetUnitFile { Path = f.Path, Kind = f.Kind, Agent = f.Agent, Changed = installer.Apply(f) });
         foreach (var c in plan.After) await installer.RunAsync(c, CancellationToken.None);
         return (files, runner.Calls.ToList());
@@ -135,7 +137,8 @@ public class InstallerTests
         Assert.False(File.Exists(t.Paths.EnvFile("b")));
         Assert.True(File.Exists(foreign));
         Assert.Contains(files, f => f.Path == t.Paths.EnvFile("b") && f.Changed);
-        Assert.Equal(["systemctl --user disable --no-reload mosaic-agent@b.service", "systemctl --user daemon-reload"], calls.Select(c => string.Join(' ', c)));
+        // Stopped and disabled before its files go: its ExecStopPost still reads the env file.
+        Assert.Equal(["systemctl --user disable --now --no-reload mosaic-agent@b.service", "systemctl --user daemon-reload"], calls.Select(c => string.Join(' ', c)));
     }
 
     [Fact]

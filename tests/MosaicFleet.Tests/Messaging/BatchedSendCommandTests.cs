@@ -13,13 +13,18 @@ public sealed class BatchedSendCommandTests
     private static readonly TmuxCommand Tmux = new("fleet");
     private const string M = "MOSAIC-PROBE-abc";
 
+    // The start line a probe prints before its capture.
+    private static string S(int index) => $"{M}\u001fS\u001f{index}\n";
+
     [Fact]
-    public void ProbeMany_chains_a_capture_and_an_indexed_marker_per_pane()
+    public void ProbeMany_chains_a_start_line_a_capture_and_an_indexed_marker_per_pane()
     {
         var argv = SendCommands.ProbeMany(Tmux, ["%1", "%7"], M);
         Assert.Equal(
             ["tmux", "-L", "fleet",
+             "display-message", "-p", "-t", "%1", M + "\u001fS\u001f0", ";",
              "capture-pane", "-p", "-t", "%1", ";", "display-message", "-p", "-t", "%1", M + "\u001f0\u001f#{pane_dead}\u001f#{cursor_x}\u001f#{cursor_y}", ";",
+             "display-message", "-p", "-t", "%7", M + "\u001fS\u001f1", ";",
              "capture-pane", "-p", "-t", "%7", ";", "display-message", "-p", "-t", "%7", M + "\u001f1\u001f#{pane_dead}\u001f#{cursor_x}\u001f#{cursor_y}"],
             argv);
     }
@@ -30,7 +35,8 @@ public sealed class BatchedSendCommandTests
     [Fact]
     public void ProbeMany_output_splits_into_one_screen_per_pane()
     {
-        var stdout = "a1\n\n> one\n" + M + "\u001f0\u001f0\u001f2\u001f3\n" + "b1\n> two\n" + M + "\u001f1\u001f1\u001f0\u001f0\n";
+        // A login script's banner before the first start line (a remote host's stdout) is no screen.
+        var stdout = "Welcome to far\nLast login: never\n" + S(0) + "a1\n\n> one\n" + M + "\u001f0\u001f0\u001f2\u001f3\n" + S(1) + "b1\n> two\n" + M + "\u001f1\u001f1\u001f0\u001f0\n";
         var probes = SendCommands.ParseProbeMany(stdout, M);
         Assert.Equal(2, probes.Count);
         Assert.Equal(("a1\n\n> one\n", false, 2, 3), (probes[0].Screen, probes[0].Dead, probes[0].CursorX, probes[0].CursorY));
@@ -41,7 +47,7 @@ public sealed class BatchedSendCommandTests
     public void A_line_with_another_marker_or_out_of_order_index_stays_screen_text()
     {
         // A pane that shows an old marker (another call's nonce) or a forged index does not split the output.
-        var stdout = "MOSAIC-PROBE-zzz\u001f0\u001f0\u001f0\u001f0\n" + M + "\u001f1\u001f0\u001f0\u001f0\nend\n" + M + "\u001f0\u001f0\u001f0\u001f0\n";
+        var stdout = S(0) + "MOSAIC-PROBE-zzz\u001f0\u001f0\u001f0\u001f0\n" + M + "\u001f1\u001f0\u001f0\u001f0\nend\n" + M + "\u001f0\u001f0\u001f0\u001f0\n";
         var p = Assert.Single(SendCommands.ParseProbeMany(stdout, M));
         Assert.Equal("MOSAIC-PROBE-zzz\u001f0\u001f0\u001f0\u001f0\n" + M + "\u001f1\u001f0\u001f0\u001f0\nend\n", p.Screen);
     }
@@ -50,7 +56,7 @@ public sealed class BatchedSendCommandTests
     public void A_list_stopped_by_a_dead_pane_yields_the_probes_before_it()
     {
         // tmux ran pane 0's capture and marker, then pane 1's capture failed: only pane 0 is in the output.
-        var probes = SendCommands.ParseProbeMany("screen0\n" + M + "\u001f0\u001f0\u001f0\u001f0\n", M);
+        var probes = SendCommands.ParseProbeMany(S(0) + "screen0\n" + M + "\u001f0\u001f0\u001f0\u001f0\n" + S(1), M);
         Assert.Single(probes);
         Assert.Empty(SendCommands.ParseProbeMany("", M));
     }
@@ -106,8 +112,8 @@ public sealed class BatchedSendCommandTests
     {
         var argv = SendCommands.SubmitMany(Tmux, [("%3", "Enter"), ("%4", "C-m")], M, probe: true);
         var words = argv.Skip(3).ToList();
-        Assert.Equal(["capture-pane", "-p", "-t", "%3", ";", "display-message", "-p", "-t", "%3"], words.Take(9));
-        Assert.Equal([";", "send-keys", "-t", "%3", "Enter", ";", "display-message", "-p", "-t", "%3", M + "K0", ";", "capture-pane"], words.Skip(10).Take(13));
+        Assert.Equal(["display-message", "-p", "-t", "%3", M + "\u001fS\u001f0", ";", "capture-pane", "-p", "-t", "%3", ";", "display-message", "-p", "-t", "%3"], words.Take(15));
+        Assert.Equal([";", "send-keys", "-t", "%3", "Enter", ";", "display-message", "-p", "-t", "%3", M + "K0", ";", "display-message"], words.Skip(16).Take(13));
         Assert.Equal(["send-keys", "-t", "%4", "C-m", ";", "display-message", "-p", "-t", "%4", M + "K1"], words.TakeLast(10));
         var bare = SendCommands.SubmitMany(Tmux, [("%3", "Enter")], M, probe: false);
         Assert.DoesNotContain("capture-pane", bare);
@@ -117,7 +123,7 @@ public sealed class BatchedSendCommandTests
     public void Submit_many_output_pairs_each_probe_with_its_key_confirmation()
     {
         // Pane 0: captured, key confirmed. Pane 1: captured, then its key failed (no confirmation).
-        var stdout = "hist\n> draft0\n" + M + "\u001f0\u001f0\u001f2\u001f1\n" + M + "K0\n" + "> draft1\n" + M + "\u001f1\u001f0\u001f0\u001f0\n";
+        var stdout = S(0) + "hist\n> draft0\n" + M + "\u001f0\u001f0\u001f2\u001f1\n" + M + "K0\n" + S(1) + "> draft1\n" + M + "\u001f1\u001f0\u001f0\u001f0\n";
         var parsed = SendCommands.ParseSubmitMany(stdout, M, probe: true);
         Assert.Equal(2, parsed.Count);
         Assert.Equal(("hist\n> draft0\n", true), (parsed[0].Probe!.Screen, parsed[0].KeySent));

@@ -22,7 +22,8 @@ public class ActivityProbeTests
         var agents = new List<FleetAgent> { Live("a", pane), new() { Name = "b", Runtime = "pi", Host = "local", Status = FleetAgentStatus.Missing } };
         await new ActivityProbe(new FleetContext(Roster, tmux)).ProbeAsync(agents, TimeSpan.Zero, CancellationToken.None);
         Assert.Equal(2, tmux.Calls.Count);
-        Assert.All(tmux.Calls, c => Assert.Equal(["tmux", "-u", "-L", "fleet", "capture-pane", "-p", "-t", pane.Id], c.Argv.Take(8)));
+        Assert.All(tmux.Calls, c => Assert.Equal(["tmux", "-u", "-L", "fleet", "display-message", "-p", "-t", pane.Id], c.Argv.Take(8)));
+        Assert.All(tmux.Calls, c => Assert.Contains("capture-pane", c.Argv));
         Assert.All(tmux.Calls, c => Assert.All(c.Argv.Select((w, i) => (w, i)).Where(x => x.w == "-t"), x => Assert.Equal(pane.Id, c.Argv[x.i + 1])));
         Assert.Equal(FleetAgentActivity.Idle, agents[0].Activity);
         Assert.Equal(FleetAgentActivity.Unknown, agents[1].Activity);
