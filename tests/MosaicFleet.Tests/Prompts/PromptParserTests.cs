@@ -118,4 +118,19 @@ public class PromptParserTests
     {
         Assert.Null(PromptParser.Parse(Generic, "What next?\n❯ please run the tests\n"));
     }
+
+    [Theory]
+    [InlineData("Yes", true)]
+    [InlineData("Yes, proceed", true)]
+    [InlineData("Allow once", true)]
+    [InlineData("Yes, allow all edits during this session", false)]
+    [InlineData("Yes, and don't ask again for this command", false)]
+    [InlineData("Yes, allow for this session", false)]
+    [InlineData("Always allow", false)]
+    [InlineData("Yes, for the rest of the conversation", false)]
+    [InlineData("Allow all commands", false)]
+    [InlineData("Yes, auto-accept edits", false)]
+    [InlineData("No", false)]
+    public void Only_a_one_time_yes_is_the_default_answer(string option, bool oneTime)
+        => Assert.Equal(oneTime, Engine.Prompts.PromptChoices.IsOneTimeYes(option));
 }

@@ -44,6 +44,10 @@ public class SendCommandsTests
     public void Resolve_rejects_what_is_not_a_pane(string stdout) => Assert.Null(SendCommands.ParseResolve(stdout));
 
     [Fact]
+    public void Resolve_skips_a_login_banner_before_the_pane_records()
+        => Assert.Equal(new PaneRef("%4", false), SendCommands.ParseResolve("Welcome to far\nLast login: never\n1%10\n1\u001f%4\u001f0\n"));
+
+    [Fact]
     public void Submit_key_is_one_key_name_to_the_pane()
         => Assert.Equal(["tmux", "-L", "fleet", "send-keys", "-t", "%1", "Escape"], SendCommands.SendKey(Tmux, "%1", "Escape"));
 
