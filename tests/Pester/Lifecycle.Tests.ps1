@@ -231,7 +231,8 @@ Describe 'Install-FleetUnit' {
         $out = Use-ShimPath $e { Uninstall-FleetUnit -All -Force -PassThru }
         Get-Calls $sysLog | Should -Be @(
             '--user disable --now --no-reload mosaic-agent@coder0.service mosaic-agent@coder1.service mosaic-tmux-holder.service'
-            '--user daemon-reload')
+            '--user daemon-reload'
+            '--user reset-failed mosaic-agent@*')
         $out.Action | Should -Be @('Removed', 'Removed', 'Removed', 'Removed', 'Removed', 'Removed')
         Get-ChildItem $unitDir -Filter 'mosaic-*' -File -Recurse | Should -BeNullOrEmpty
         Get-ChildItem $envDir | ForEach-Object Name | Should -Be @('not-ours.env')

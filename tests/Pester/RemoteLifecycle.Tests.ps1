@@ -191,7 +191,8 @@ agents:
         Test-Path (Join-Path $unitDir 'mosaic-tmux-holder.service') | Should -BeFalse
         Get-Calls $sysLog | Should -Be @(
             '--user disable --now --no-reload mosaic-agent@far1.service mosaic-tmux-holder.service'
-            '--user daemon-reload')
+            '--user daemon-reload'
+            '--user reset-failed mosaic-agent@*')
     }
 
     Context 'when the host is unreachable' {

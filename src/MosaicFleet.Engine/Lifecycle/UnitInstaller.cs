@@ -247,6 +247,9 @@ public sealed class UnitInstaller(LaunchBuilder builder, IHostFiles files)
         if (template) plan.Files.Add(new PlannedFile(Paths.AgentTemplate, PlannedFile.TemplateKind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
         if (holder) plan.Files.Add(new PlannedFile(Paths.HolderUnit, PlannedFile.HolderKind, null, null, AtomicFile.PublicMode, UnitFileAction.Remove));
         if (plan.Files.Count > 0) plan.After.Add(new([Systemctl, "--user", "daemon-reload"], "Reload", "systemd user manager"));
+        // A crash-looping agent's unit stays loaded as failed after its file is gone (and Get-FleetAgent would still say
+        // Failed): the whole fleet's failed agent units are reset (a pattern: units no longer loaded are no error).
+        if (agentFilter is null && agents.Count > 0) plan.After.Add(new([Systemctl, "--user", "reset-failed", TenantNames.AgentPattern(Tenant)], "Reset failed", "the fleet's agent units"));
         return plan;
     }
 

@@ -158,6 +158,8 @@ public class InstallerTests
             [
                 "systemctl --user disable --now --no-reload mosaic-agent@a.service mosaic-agent@b.service mosaic-tmux-holder.service",
                 "systemctl --user daemon-reload",
+                // A crash-looping agent's unit would stay loaded as failed: the fleet's are reset, by pattern.
+                "systemctl --user reset-failed mosaic-agent@*",
             ],
             runner.Calls.Select(c => string.Join(' ', c)));
         Assert.False(File.Exists(t.Paths.HolderUnit));
