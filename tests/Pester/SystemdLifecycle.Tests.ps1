@@ -131,13 +131,26 @@ $($agents -join "`n")
 
     It 'Restart-FleetAgent gives a new pane, in its own scope again' {
         $old = Get-Pane $e.Socket coder0
-        $a = Restart-FleetAgent coder0 -RosterPath $e.RosterPath -PassThru
+        $a = Restart-FleetAgent coder0 -RosterPath $e.RosterPath -PassThru -WarningVariable w
+        $w | Should -BeNullOrEmpty -Because 'the installed files are what the roster gives'
         $a.Status | Should -Be 'Running'
         $new = Get-Pane $e.Socket coder0
         $new.Id | Should -Not -Be $old.Id
         $new.Pid | Should -Not -Be $old.Pid
         Get-ProcessCgroup $new.Pid | Should -Be "$($m.CgroupPath)/app.slice/mosaic-pane-coder0.scope"
         Get-Prop 'mosaic-agent@coder0.service' ActiveState | Should -Be 'active'
+    }
+
+    It 'Restart-FleetAgent of a running agent warns when the roster changed since the install' {
+        $saved = Get-Content -LiteralPath $e.RosterPath -Raw
+        try {
+            Set-Content -LiteralPath $e.RosterPath -NoNewline -Value ($saved.Replace('paneCommands: [fakert] }', "paneCommands: [fakert], environment: { CHANGED: '1' } }"))
+            (Get-Content -LiteralPath $e.RosterPath -Raw) | Should -Match 'CHANGED'
+            Restart-FleetAgent coder0 -RosterPath $e.RosterPath -WarningVariable w -WarningAction SilentlyContinue | Out-Null
+            "$w" | Should -Match 'differ from what the roster gives now.*Install-FleetUnit'
+        } finally {
+            Set-Content -LiteralPath $e.RosterPath -NoNewline -Value $saved
+        }
     }
 
     It 'a unit that fails to start is that agent''s error; the others start in the same one call' {

@@ -141,7 +141,9 @@ public abstract class AgentLifecycleCommand : LifecycleCmdlet
         if (!ShouldProcess(state.Agent.Name, $"{ActionName} {how}{where}")) return null;
         try
         {
-            if (mode == LifecycleMode.Systemd && Launches && !state.Running && Await(control.CheckInstalledAsync(state.Agent, StopToken)) is { } stale)
+            // Whatever launches a runtime through systemd (a Start of a stopped agent, every Restart) uses the installed
+            // files: say so when the roster gives something else now.
+            if (mode == LifecycleMode.Systemd && LaunchesFor(state) && Await(control.CheckInstalledAsync(state.Agent, StopToken)) is { } stale)
             {
                 WriteWarning(stale);
             }
