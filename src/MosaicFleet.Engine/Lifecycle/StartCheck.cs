@@ -14,6 +14,10 @@ public static class StartCheck
     public static async Task<FleetSnapshot> ReadSettledAsync(FleetContext context, IReadOnlyList<FleetAgentSpec> launched, CancellationToken ct)
     {
         await Task.Delay(Settle, context.Clock, ct).ConfigureAwait(false);
+        // tmux 3.3a can leave a dead pane's process unreaped (no exit status yet) until another child of the server
+        // exits: a run-shell makes one, as the agent unit's own launch script does, so the status read next is there.
+        await Task.WhenAll(launched.Select(a => a.Host).Distinct(StringComparer.Ordinal).Select(host =>
+            context.Runner.RunAsync(context.HostOf(host), new Processes.CommandSpec(context.TmuxFor(host).Build("run-shell", "true"), context.CommandTimeout), ct))).ConfigureAwait(false);
         return await new FleetQuery(context).GetAgentsAsync(launched, ct).ConfigureAwait(false);
     }
 
