@@ -288,6 +288,26 @@ case "`$2" in list-units) printf '%s' $(ConvertTo-ShQuote $show) ;; *) shift 2; 
         "$($errs[1])" | Should -Not -Match 'coder1'
     }
 
+    It 'an agent that joined the roster after the install starts directly, with a warning that nothing supervises it' {
+        $saved = Get-Content -LiteralPath $e.RosterPath -Raw
+        try {
+            Add-Content -LiteralPath $e.RosterPath -Value "`n  - { name: late, runtime: fakert, workingDirectory: '~/w1', runtimeBin: $(ConvertTo-YamlScalar $e.BinDir), environment: { RECORD_DIR: $(ConvertTo-YamlScalar $e.Records) } }"
+            # The user manager answers (exit 0), and knows no unit for 'late'.
+            New-RecordingShim -Environment $e -Program 'systemctl' -Fail -ExitCode 0 -Stderr '' | Out-Null
+            $out = @(Use-ShimPath $e { Start-FleetAgent late -RosterPath $e.RosterPath -PassThru 3>&1 })
+            $a = $out | Where-Object { $_ -is [MosaicFleet.FleetAgent] }
+            $a.Status | Should -Be 'Running'
+            $a.Supervised | Should -BeFalse
+            "$($out | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })" | Should -Match "Agent 'late' has no installed unit.*Install-FleetUnit"
+            # -Direct asks for it: no warning then.
+            $again = @(Use-ShimPath $e { Restart-FleetAgent late -Direct -RosterPath $e.RosterPath 3>&1 })
+            $again | Where-Object { $_ -is [System.Management.Automation.WarningRecord] } | Should -BeNullOrEmpty
+        } finally {
+            Use-ShimPath $e { Stop-FleetAgent late -Direct -RosterPath $e.RosterPath -ErrorAction SilentlyContinue } | Out-Null
+            Set-Content -LiteralPath $e.RosterPath -Value $saved -NoNewline
+        }
+    }
+
     It 'without a user manager (list-units fails) it starts directly in tmux instead' {
         New-RecordingShim -Environment $e -Program 'systemctl' -Fail -Stderr 'Failed to connect to bus: No medium found' | Out-Null
         Remove-Item $sysLog -ErrorAction Ignore
