@@ -250,10 +250,9 @@ public sealed class WorktreeScriptTests : IDisposable
         Assert.Equal("changed\n", File.ReadAllText(Path.Combine(w.Path, "README")));
     }
 
-    [Fact]
-    public async Task Remove_handles_a_clean_worktree_with_submodules()
+    /// <summary>An agent's worktree of a repository with a submodule (a second repository), checked out in it.</summary>
+    private async Task<(WorktreeService Service, FleetAgentSpec Agent, ResolvedWorktree Worktree)> WorktreeWithSubmoduleAsync()
     {
-        // A second repository used as a submodule of the first.
         var sub = Path.Combine(_repo.Root, "sub repo");
         Directory.CreateDirectory(sub);
         GitRepo.GitIn(sub, "init", "-q", "-b", "main");
@@ -263,6 +262,13 @@ public sealed class WorktreeScriptTests : IDisposable
         var (service, _, agent, w) = Setup();
         await service.EnsureAsync(agent, w, CancellationToken.None);
         GitRepo.GitIn(w.Path, "submodule", "update", "-q", "--init");
+        return (service, agent, w);
+    }
+
+    [Fact]
+    public async Task Remove_handles_a_clean_worktree_with_submodules()
+    {
+        var (service, agent, w) = await WorktreeWithSubmoduleAsync();
         Assert.True(File.Exists(Path.Combine(w.Path, "lib", ".git")));
         // git itself refuses this worktree without --force.
         var plain = GitRepo.Run(["git", "-C", _repo.Repository, "worktree", "remove", w.Path]);
@@ -277,15 +283,7 @@ public sealed class WorktreeScriptTests : IDisposable
     [Fact]
     public async Task Remove_of_a_worktree_with_submodules_and_changes_still_refuses()
     {
-        var sub = Path.Combine(_repo.Root, "sub repo");
-        Directory.CreateDirectory(sub);
-        GitRepo.GitIn(sub, "init", "-q", "-b", "main");
-        _repo.Commit("sub first", sub);
-        _repo.Git("submodule", "add", "-q", sub, "lib");
-        _repo.Commit("add submodule");
-        var (service, _, agent, w) = Setup();
-        await service.EnsureAsync(agent, w, CancellationToken.None);
-        GitRepo.GitIn(w.Path, "submodule", "update", "-q", "--init");
+        var (service, agent, w) = await WorktreeWithSubmoduleAsync();
         File.WriteAllText(Path.Combine(w.Path, "lib", "inside submodule"), "");
         var ex = await Assert.ThrowsAsync<LifecycleException>(() => service.RemoveAsync(agent, force: false, CancellationToken.None));
         Assert.Equal(FleetErrorIds.WorktreeHasChanges, ex.ErrorId);
